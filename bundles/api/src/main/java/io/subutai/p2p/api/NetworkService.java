@@ -1,0 +1,29 @@
+package io.subutai.p2p.api;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The engine as its clients see it: the control API, the Gogo commands and tests call this.
+ * Command methods return a {@link CommandOutput}: the exact text a user sees and the exit code the
+ * client ends with, so every front end prints the same thing.
+ */
+@ProviderType
+public interface NetworkService {
+
+    /** The product version, e.g. {@code 0.1.0}. */
+    String version();
+
+    /** The networks (instances) this daemon runs, in the order they were started. */
+    List<NetworkInfo> networks();
+
+    /** The MTU given to new TAP interfaces (daemon {@code -mtu} flag or config {@code mtu}). */
+    int mtu();
+
+    /** Every plugin registered now, by kind, best ranked first. */
+    List<PluginInfo> plugins();
+
+    /** The {@code show} command, with the original tool's output formats and exit codes. */
+    CommandOutput show(ShowRequest request);
+}

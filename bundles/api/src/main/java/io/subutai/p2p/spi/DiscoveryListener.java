@@ -1,0 +1,25 @@
+package io.subutai.p2p.spi;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The engine's ear for one network's discovery. Calls may come from any thread. */
+@ProviderType
+public interface DiscoveryListener {
+
+    /** A member was seen, or its endpoints changed. */
+    void peerSeen(PeerId peer, List<InetSocketAddress> endpoints);
+
+    /** A member left or was forgotten by the provider. */
+    void peerGone(PeerId peer);
+
+    /** The provider learned this node's address as seen from outside (reflexive address). */
+    default void reflexiveAddress(InetSocketAddress address) {
+    }
+
+    /** A rendezvous message from {@code peer}. */
+    default void rendezvous(PeerId peer, byte[] message) {
+    }
+}

@@ -1,0 +1,73 @@
+package io.subutai.p2p.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A reusable batch of Ethernet frames in buffers made once, so the data path allocates nothing
+ * per frame. A producer {@link #claim() claims} the next free buffer, fills it from position 0 and
+ * {@link #commit() commits} it; a consumer reads {@link #frame(int)} for each of the {@link #count()}
+ * frames. Not thread-safe: a batch belongs to one thread at a time.
+ */
+public final class FrameBatch {
+
+    private final ByteBuffer[] frames;
+    private int count;
+
+    /**
+     * @param capacity  how many frames fit
+     * @param frameSize the largest frame, in bytes
+     * @param direct    whether the buffers are direct (for native I/O)
+     */
+    public FrameBatch(int capacity, int frameSize, boolean direct) {
+        if (capacity < 1 || frameSize < 1) {
+            throw new IllegalArgumentException("capacity and frameSize must be positive");
+        }
+        frames = new ByteBuffer[capacity];
+        for (int i = 0; i < capacity; i++) {
+            frames[i] = direct ? ByteBuffer.allocateDirect(frameSize) : ByteBuffer.allocate(frameSize);
+        }
+    }
+
+    public int capacity() {
+        return frames.length;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public boolean isFull() {
+        return count == frames.length;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** The {@code i}-th frame: its bytes lie between position 0 and the limit. */
+    public ByteBuffer frame(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("frame " + i + " of " + count);
+        }
+        return frames[i];
+    }
+
+    /** The next free buffer, cleared; fill it from position 0, then call {@link #commit()}. */
+    public ByteBuffer claim() {
+        if (isFull()) {
+            throw new IllegalStateException("batch is full");
+        }
+        return frames[count].clear();
+    }
+
+    /** Counts the claimed buffer as a frame of the bytes written into it. */
+    public void commit() {
+        frames[count].flip();
+        count++;
+    }
+
+    /** Empties the batch for reuse. */
+    public void clear() {
+        count = 0;
+    }
+}

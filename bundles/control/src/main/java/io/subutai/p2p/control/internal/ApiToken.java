@@ -1,0 +1,71 @@
+package io.subutai.p2p.control.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The secret every control request must carry ({@code Authorization: Bearer <token>}). A new one is
+ * made at each start and written to a file that only its owner (root) can read; the client reads
+ * it from there. Comparison takes the same time whatever the guess.
+ */
+final class ApiToken {
+
+    static final String FILE_NAME = "api.token";
+    private static final String BEARER = "Bearer ";
+
+    private final byte[] token;
+
+    private ApiToken(byte[] token) {
+        this.token = token;
+    }
+
+    static ApiToken random(SecureRandom random) {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return new ApiToken(HexFormat.of().formatHex(b).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static ApiToken of(String text) {
+        return new ApiToken(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** True when the {@code Authorization} header value carries this token. */
+    boolean accepts(String authorization) {
+        if (authorization == null || !authorization.startsWith(BEARER)) {
+            return false;
+        }
+        byte[] given = authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.US_ASCII);
+        return MessageDigest.isEqual(token, given);
+    }
+
+    /** Writes the token to {@code file} with mode 0600, atomically (never a half-written or readable token). */
+    void writeTo(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(tmp, token);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Deletes {@code file} if it still holds this token (another daemon may have replaced it). */
+    void deleteFrom(Path file) throws IOException {
+        try {
+            if (MessageDigest.isEqual(token, Files.readAllBytes(file))) {
+                Files.delete(file);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // already gone
+        }
+    }
+}

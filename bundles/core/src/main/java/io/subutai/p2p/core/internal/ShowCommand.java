@@ -1,0 +1,53 @@
+package io.subutai.p2p.core.internal;
+
+import java.util.List;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.ShowRequest;
+
+/** {@code p2p show}, in the original's formats and exit codes (reference §1.6). */
+final class ShowCommand {
+
+    static final int UNKNOWN_HASH = 15;
+    static final int NOT_INTEGRATED = 12;
+
+    private ShowCommand() {
+    }
+
+    static CommandOutput render(ShowRequest request, List<NetworkInfo> networks, int mtu) {
+        if (!request.hash().isEmpty()) {
+            NetworkInfo network = null;
+            for (NetworkInfo n : networks) {
+                if (n.hash().equals(request.hash())) {
+                    network = n;
+                }
+            }
+            if (network == null) {
+                return CommandOutput.error(UNKNOWN_HASH, "Specified environment was not found\n");
+            }
+            if (!request.check().isEmpty()) {
+                // no peer is connected until peers exist (roadmap item 3)
+                return CommandOutput.error(NOT_INTEGRATED, "Not yet integrated with " + request.check() + "\n");
+            }
+            return CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n");
+        }
+        StringBuilder b = new StringBuilder();
+        if (request.interfaces()) {
+            for (NetworkInfo n : networks) {
+                if (request.bind() && !request.all()) {
+                    b.append(n.hash()).append('|');
+                }
+                b.append(n.interfaceName()).append('\n');
+            }
+            return CommandOutput.ok(b.toString());
+        }
+        if (request.mtu()) {
+            return CommandOutput.ok(mtu + "\n");
+        }
+        for (NetworkInfo n : networks) {
+            b.append(n.mac()).append('\t').append(n.ip()).append('\t').append(n.hash()).append('\n');
+        }
+        return CommandOutput.ok(b.toString());
+    }
+}

@@ -1,0 +1,95 @@
+package io.subutai.p2p.provision.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.wiring.FrameworkWiring;
+
+/**
+ * Installs and starts the bundles of features, all or nothing: when one cannot be installed or
+ * started, the bundles this call installed are uninstalled again. A bundle's location is the
+ * location its feature names ({@code mvn:...}), so the same bundle is never installed twice.
+ */
+public final class Provisioner {
+
+    private final BundleContext context;
+    private final ArtifactResolver resolver;
+
+    public Provisioner(BundleContext context, ArtifactResolver resolver) {
+        this.context = context;
+        this.resolver = resolver;
+    }
+
+    /**
+     * Installs the bundles not installed yet, then starts every one that should start.
+     *
+     * @return the bundles this call installed
+     * @throws ProvisionException naming the bundle that failed; nothing this call installed is left
+     */
+    public List<Bundle> install(List<Feature.BundleRef> refs) throws ProvisionException {
+        List<Bundle> installed = new ArrayList<>();
+        List<Bundle> toStart = new ArrayList<>();
+        try {
+            for (Feature.BundleRef ref : refs) {
+                Bundle b = context.getBundle(ref.location());
+                if (b == null) {
+                    try (InputStream in = Files.newInputStream(resolver.resolve(ref.location()))) {
+                        b = context.installBundle(ref.location(), in);
+                    } catch (IOException e) {
+                        throw new ProvisionException("Cannot read bundle " + ref.location() + ": " + e.getMessage(), e);
+                    } catch (BundleException e) {
+                        throw new ProvisionException("Cannot install bundle " + ref.location() + ": " + e.getMessage(), e);
+                    }
+                    installed.add(b);
+                    if (ref.startLevel() > 0) {
+                        b.adapt(BundleStartLevel.class).setStartLevel(ref.startLevel());
+                    }
+                }
+                if (ref.start() && b.getHeaders("").get(Constants.FRAGMENT_HOST) == null) {
+                    toStart.add(b);
+                }
+            }
+            for (Bundle b : toStart) {
+                if (b.getState() != Bundle.ACTIVE) {
+                    try {
+                        b.start();
+                    } catch (BundleException e) {
+                        throw new ProvisionException("Cannot start bundle " + b.getLocation() + ": " + e.getMessage(), e);
+                    }
+                }
+            }
+            return installed;
+        } catch (ProvisionException | RuntimeException e) {
+            uninstall(installed);
+            throw e;
+        }
+    }
+
+    /** Stops and uninstalls the bundles, then refreshes the framework's wiring. Failures are skipped. */
+    public List<String> uninstall(Collection<Bundle> bundles) {
+        List<String> problems = new ArrayList<>();
+        for (Bundle b : bundles) {
+            try {
+                if (b.getState() != Bundle.UNINSTALLED) {
+                    b.uninstall();
+                }
+            } catch (BundleException | IllegalStateException e) {
+                problems.add(b.getLocation() + ": " + e.getMessage());
+            }
+        }
+        if (!bundles.isEmpty()) {
+            FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
+            wiring.refreshBundles(null);
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,162 @@
+package io.subutai.p2p.shell.internal;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Function;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.FeatureInfo;
+import io.subutai.p2p.api.FeatureService;
+import io.subutai.p2p.api.NetworkService;
+import io.subutai.p2p.api.P2pException;
+import io.subutai.p2p.api.PluginInfo;
+import io.subutai.p2p.api.ShowRequest;
+
+/**
+ * The {@code p2p:*} Gogo commands. Thin: parse, call the API, render. Failures come back as a
+ * {@link P2pException} whose message is the text the user sees and whose code is the exit code.
+ * Gogo maps a function name to a method name, and a method name cannot hold a dash, so the
+ * dashed commands ({@code p2p:repo-add} ...) are registered as Gogo {@link Function} services
+ * that call the methods of this component.
+ */
+@Component(service = P2pCommands.class, immediate = true, property = {
+    CommandProcessor.COMMAND_SCOPE + "=p2p",
+    CommandProcessor.COMMAND_FUNCTION + "=version",
+    CommandProcessor.COMMAND_FUNCTION + "=show",
+    CommandProcessor.COMMAND_FUNCTION + "=plugins"
+})
+public final class P2pCommands {
+
+    /** The commands with a dash in their name. */
+    static final List<String> DASHED = List.of("repo-add", "repo-list", "feature-list", "feature-install",
+            "feature-uninstall");
+
+    private final NetworkService network;
+    private final FeatureService features;
+    private final List<ServiceRegistration<Function>> registrations = new ArrayList<>();
+
+    @Activate
+    public P2pCommands(BundleContext context, @Reference NetworkService network, @Reference FeatureService features) {
+        this.network = network;
+        this.features = features;
+        for (String name : DASHED) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(CommandProcessor.COMMAND_SCOPE, "p2p");
+            props.put(CommandProcessor.COMMAND_FUNCTION, name);
+            registrations.add(context.registerService(Function.class, (session, args) -> dashed(name, args), props));
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ServiceRegistration<Function> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
+    }
+
+    @Descriptor("print the version of p2p")
+    public String version() {
+        return network.version();
+    }
+
+    @Descriptor("list networks, or the peers of one network, its interfaces or the MTU")
+    public String show(
+            @Descriptor("show the peers of this network") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
+            @Descriptor("with -hash: is the peer with this overlay IP connected") @Parameter(names = {"-check", "--check", "-ip", "--ip"}, absentValue = "") String check,
+            @Descriptor("list interface names") @Parameter(names = {"-interfaces", "--interfaces"}, presentValue = "true", absentValue = "false") boolean interfaces,
+            @Descriptor("with -interfaces: include names no longer in use") @Parameter(names = {"-all", "--all"}, presentValue = "true", absentValue = "false") boolean all,
+            @Descriptor("with -interfaces: print hash|interface") @Parameter(names = {"-bind", "--bind"}, presentValue = "true", absentValue = "false") boolean bind,
+            @Descriptor("print the MTU") @Parameter(names = {"-mtu", "--mtu"}, presentValue = "true", absentValue = "false") boolean mtu) {
+        return text(network.show(new ShowRequest(hash, check, interfaces, all, bind, mtu)));
+    }
+
+    @Descriptor("list the plugins (TAP drivers, transports, discovery, crypto) the engine knows")
+    public String plugins() {
+        StringBuilder b = new StringBuilder();
+        for (PluginInfo p : network.plugins()) {
+            b.append(p.kind()).append('\t').append(p.name()).append('\t').append(p.ranking()).append('\t')
+                    .append(p.available() ? "available" : "unavailable: " + p.reason()).append('\t')
+                    .append(p.origin());
+            if (p.failures() > 0) {
+                b.append("\tfailures: ").append(p.failures());
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    String repoAdd(String uri) {
+        return "Added feature repository " + features.addRepository(uri) + "\n";
+    }
+
+    String repoList() {
+        StringBuilder b = new StringBuilder();
+        for (String r : features.repositories()) {
+            b.append(r).append('\n');
+        }
+        return b.toString();
+    }
+
+    String featureList() {
+        StringBuilder b = new StringBuilder();
+        for (FeatureInfo f : features.features()) {
+            b.append(f.installed() ? "[installed]  " : "[available]  ").append(f.name()).append('\t')
+                    .append(f.version()).append('\t').append(f.repository()).append('\t').append(f.description())
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    String featureInstall(String name) {
+        FeatureInfo f = features.install(name);
+        return "Installed feature " + f.name() + " " + f.version() + "\n";
+    }
+
+    String featureUninstall(String name) {
+        FeatureInfo f = features.uninstall(name);
+        return "Uninstalled feature " + f.name() + " " + f.version() + "\n";
+    }
+
+    private Object dashed(String name, List<Object> args) {
+        return switch (name) {
+            case "repo-add" -> repoAdd(one(name, "URL", args));
+            case "repo-list" -> repoList();
+            case "feature-list" -> featureList();
+            case "feature-install" -> featureInstall(one(name, "NAME", args));
+            case "feature-uninstall" -> featureUninstall(one(name, "NAME", args));
+            default -> throw new P2pException("Unknown command p2p:" + name);
+        };
+    }
+
+    private static String one(String command, String what, List<Object> args) {
+        if (args.size() != 1) {
+            throw new P2pException(2, "Usage: p2p:" + command + " " + what);
+        }
+        return String.valueOf(args.get(0));
+    }
+
+    /** The text of a command's output; an error becomes a {@link P2pException} with its code. */
+    private static String text(CommandOutput out) {
+        if (out.code() != 0) {
+            String msg = out.err().isEmpty() ? out.out() : out.err();
+            throw new P2pException(out.code(), msg.endsWith("\n") ? msg.substring(0, msg.length() - 1) : msg);
+        }
+        return out.out();
+    }
+}

@@ -1,0 +1,124 @@
+package io.subutai.p2p.launcher;
+
+import java.util.List;
+
+/** Every {@code p2p} subcommand with its flags, as the original tool has them (reference §1). */
+final class Commands {
+
+    static final int DEFAULT_RPC_PORT = 52523;
+
+    private static final Flag RPC_PORT = Flag.integer("rpc-port", "N",
+            "TCP port of the daemon's control API on 127.0.0.1", DEFAULT_RPC_PORT);
+
+    static final Command DAEMON = new Command("daemon", "", "run the p2p daemon (as root, in the foreground)",
+            "Runs the daemon that owns the networks, in the foreground; it logs to standard output and\n"
+                    + "stops cleanly on SIGTERM or SIGINT. It must run as root. Everything it writes goes\n"
+                    + "to the state directory: $P2P_STATE_DIR, or /var/lib/p2p.",
+            List.of(RPC_PORT,
+                    Flag.string("save", "FILE", "save file of the networks, restored at start (default: <state dir>/p2p.save)"),
+                    Flag.string("config", "FILE", "YAML configuration (default: /etc/p2p.yaml if it exists, else conf/p2p.yaml)"),
+                    Flag.string("log", "LEVEL", "log level: trace, debug, info, warning or error"),
+                    Flag.integer("mtu", "N", "MTU of TAP interfaces; 0 takes the configuration's", 0),
+                    Flag.bool("pmtu", "turn PMTU emulation on")),
+            0);
+
+    static final Command START = new Command("start", "", "join or create a network",
+            "Starts a network instance: a TAP interface with the given overlay IP, joined to every\n"
+                    + "member that starts the same hash.",
+            List.of(Flag.string("ip", "IP", "overlay IP: A.B.C.D (prefix /24), A.B.C.D/NN, or dhcp/auto"),
+                    Flag.string("hash", "HASH", "the network's name, shared by its members (required)"),
+                    Flag.string("mac", "MAC", "MAC of the TAP interface (default: random 06:xx:xx:xx:xx:xx)"),
+                    Flag.string("dev", "NAME", "name of the TAP interface (default: the first free vptpN)"),
+                    Flag.string("key", "KEY", "network key"),
+                    Flag.string("ttl", "TIMESTAMP", "Unix time until which -key is valid").alias("until"),
+                    Flag.string("keyfile", "FILE", "YAML file with key: and ttl:"),
+                    Flag.integer("port", "N", "UDP port of the instance; 0 picks a free one", 0),
+                    Flag.string("ports", "MIN-MAX", "range to pick the UDP port from"),
+                    Flag.string("dht", "HOST:PORT", "bootstrap server(s), comma-separated"),
+                    Flag.bool("fwd", "use relays (proxies) only"),
+                    RPC_PORT),
+            0);
+
+    static final Command STOP = new Command("stop", "", "leave a network",
+            "Stops the network instance with -hash: removes its interface and its save-file entry.\n"
+                    + "With -dev alone, forgets that interface name from the daemon's history.",
+            List.of(Flag.string("hash", "HASH", "the network to stop"),
+                    Flag.string("dev", "NAME", "interface name to forget (when -hash is not given)"),
+                    RPC_PORT),
+            0);
+
+    static final Command SHOW = new Command("show", "", "show networks, peers, interfaces or the MTU",
+            "Without flags: one line per network, MAC<TAB>IP<TAB>hash.\n"
+                    + "-hash H: the peers of H; with -check IP: exit 0 if that peer is connected, 12 if not.\n"
+                    + "-interfaces [-all] [-bind]: interface names. -mtu: the daemon's MTU.",
+            List.of(Flag.string("hash", "HASH", "show the peers of this network"),
+                    Flag.string("check", "IP", "with -hash: is the peer with this overlay IP connected").alias("ip"),
+                    Flag.bool("interfaces", "list the interface names of running networks"),
+                    Flag.bool("all", "with -interfaces: include names no longer in use"),
+                    Flag.bool("bind", "with -interfaces: print hash|interface"),
+                    Flag.bool("mtu", "print the daemon's MTU"),
+                    RPC_PORT),
+            0);
+
+    static final Command STATUS = new Command("status", "", "show the state of every peer",
+            "One line hash|ip per network, then peerID|peerIP|State:STATE| per peer.\n"
+                    + "With -hash, the peers of that network only, as JSON.",
+            List.of(Flag.string("hash", "HASH", "only this network"), RPC_PORT), 0);
+
+    static final Command SET = new Command("set", "", "change the log level, a network's IP or its keys",
+            "-log LEVEL changes the daemon's log level. -ip IP -hash H changes a network's address.\n"
+                    + "-key K -ttl T -hash H adds a key to the network's key queue.",
+            List.of(Flag.string("log", "LEVEL", "trace, debug, info, warning or error"),
+                    Flag.string("ip", "IP", "new overlay IP (with -hash)"),
+                    Flag.string("hash", "HASH", "the network to change"),
+                    Flag.string("key", "KEY", "key to add to the queue (with -hash)"),
+                    Flag.string("ttl", "TIMESTAMP", "Unix time until which -key is valid").alias("until"),
+                    RPC_PORT),
+            0);
+
+    static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting",
+            "Version, uptime, bootstrap servers, networks, peers, endpoints and paths.", List.of(RPC_PORT), 0);
+
+    static final Command VERSION = new Command("version", "", "print the version",
+            "Prints the version of p2p. Needs no daemon.", List.of(), 0);
+
+    static final Command HELP = new Command("help", "[COMMAND]", "show the commands, or one command's flags",
+            "", List.of(), 1);
+
+    static final Command SHELL = new Command("shell", "['COMMAND LINE']", "run Gogo commands inside the daemon",
+            "With a command line, runs it in the daemon's Gogo shell (e.g. 'p2p:version', 'lb') and prints\n"
+                    + "the result. Without one, reads command lines from standard input, one session whose\n"
+                    + "variables persist, until 'exit' or end of input.",
+            List.of(RPC_PORT), 1);
+
+    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, HELP);
+
+    private Commands() {
+    }
+
+    static Command named(String name) {
+        String n = name.equals("h") ? "help" : name;
+        for (Command c : ALL) {
+            if (c.name().equals(n)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The help of {@code p2p help}. */
+    static String appHelp(String version) {
+        StringBuilder b = new StringBuilder();
+        b.append("NAME:\n   p2p - Subutai P2P daemon/client application\n\n")
+                .append("USAGE:\n   p2p [global options] command [command options] [arguments...]\n\n")
+                .append("VERSION:\n   ").append(version).append("\n\n")
+                .append("DESCRIPTION:\n   p2p creates private mesh networks: every member of a network gets a TAP\n")
+                .append("   interface, and frames between members travel authenticated and encrypted.\n\n")
+                .append("COMMANDS:\n");
+        for (Command c : ALL) {
+            b.append("   ").append(c.name()).append(" ".repeat(10 - c.name().length())).append(c.summary()).append('\n');
+        }
+        b.append("\nGLOBAL OPTIONS:\n   --help, -h     show help\n   --version, -v  print the version\n");
+        return b.toString();
+    }
+}

@@ -1,0 +1,221 @@
+package io.subutai.p2p.launcher;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+
+import io.subutai.p2p.provision.internal.Boot;
+import io.subutai.p2p.provision.internal.ProvisionException;
+import io.subutai.p2p.provision.internal.ProvisionSettings;
+
+/**
+ * {@code p2p daemon}: embeds Apache Felix, installs the boot features, and runs until SIGTERM or
+ * SIGINT. Writes only to the state directory; the distribution ({@code p2p.home}) is read-only.
+ */
+final class Daemon {
+
+    static final String NOT_ROOT = "P2P cannot run in daemon mode without root privileges";
+    static final int EXIT_PORT_IN_USE = 98;
+    static final long STOP_TIMEOUT_MS = 2000;
+
+    private final Path home;
+    private final Path stateDir;
+    private final String version;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Daemon(Path home, Path stateDir, String version, PrintStream out, PrintStream err) {
+        this.home = home;
+        this.stateDir = stateDir;
+        this.version = version;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(Parsed p, boolean root) {
+        long t0 = System.nanoTime();
+        String level = p.string("log");
+        if (!level.isEmpty() && Log.level(level) < 0) {
+            err.println("Unknown log level '" + level + "'. Supported: trace, debug, info, warning, error");
+            return 1;
+        }
+        Log log = new Log(out, level);
+        if (!root) {
+            err.println(Log.line("ERROR", NOT_ROOT));
+            return 1;
+        }
+        int port = p.integer("rpc-port", Commands.DEFAULT_RPC_PORT);
+        if (port < 1 || port > 65535) {
+            err.println("-rpc-port must be 1 to 65535, not " + port);
+            return 1;
+        }
+        int mtu = p.integer("mtu", 0);
+        if (mtu != 0 && (mtu < 576 || mtu > 65535)) {
+            err.println("-mtu must be 576 to 65535 (or 0 for the configuration's), not " + mtu);
+            return 1;
+        }
+        Path config;
+        boolean configRequired = p.has("config");
+        if (configRequired) {
+            config = Path.of(p.string("config")).toAbsolutePath();
+            if (!Files.isRegularFile(config)) {
+                err.println("Configuration file " + config + " does not exist");
+                return 1;
+            }
+        } else {
+            config = Files.isRegularFile(Path.of("/etc/p2p.yaml")) ? Path.of("/etc/p2p.yaml") : home.resolve("conf/p2p.yaml");
+        }
+        Path save = p.has("save") ? Path.of(p.string("save")).toAbsolutePath() : stateDir.resolve("p2p.save");
+
+        log.info("Initializing P2P Daemon " + version + " (state directory " + stateDir + ")");
+        try {
+            Files.createDirectories(stateDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            err.println(Log.line("ERROR", "Cannot create the state directory " + stateDir + ": " + e.getMessage()));
+            return 1;
+        }
+        try (FileChannel lockFile = FileChannel.open(stateDir.resolve("daemon.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                err.println(Log.line("ERROR", "Another p2p daemon uses the state directory " + stateDir
+                        + "; give each daemon its own with P2P_STATE_DIR"));
+                return 1;
+            }
+            String inUse = portProblem(port);
+            if (inUse != null) {
+                err.println(Log.line("ERROR", "Failed to start HTTP listener: " + inUse));
+                return EXIT_PORT_IN_USE;
+            }
+            Map<String, String> props;
+            try {
+                props = frameworkProperties(port, config, configRequired, save, p);
+            } catch (IOException e) {
+                err.println(Log.line("ERROR", "Cannot read the distribution's configuration: " + e.getMessage()));
+                return 1;
+            }
+            return boot(props, log, t0);
+        } catch (IOException e) {
+            err.println(Log.line("ERROR", "Cannot lock " + stateDir.resolve("daemon.lock") + ": " + e.getMessage()));
+            return 1;
+        }
+    }
+
+    private int boot(Map<String, String> props, Log log, long t0) {
+        Framework framework = new org.apache.felix.framework.FrameworkFactory().newFramework(props);
+        try {
+            framework.start();
+        } catch (BundleException e) {
+            log.error("Cannot start the OSGi framework: " + e.getMessage());
+            return 1;
+        }
+        Signals.onTermination(name -> {
+            log.info("Received signal: " + name);
+            stop(framework, log);
+        });
+        try {
+            Boot.run(framework.getBundleContext(), ProvisionSettings.from(props::get), log::warn);
+        } catch (ProvisionException | RuntimeException e) {
+            log.error("Cannot install the boot features: " + e.getMessage());
+            stop(framework, log);
+            return 1;
+        }
+        log.info(String.format("P2P Daemon started in %d ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
+        try {
+            FrameworkEvent e = framework.waitForStop(0);
+            if (e.getType() == FrameworkEvent.ERROR) {
+                log.error("The OSGi framework stopped with an error: " + e.getThrowable());
+                return 1;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("P2P Daemon stopped");
+        return 0;
+    }
+
+    private static void stop(Framework framework, Log log) {
+        try {
+            framework.stop();
+            FrameworkEvent e = framework.waitForStop(STOP_TIMEOUT_MS);
+            if (e.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                log.warn("The OSGi framework did not stop within " + STOP_TIMEOUT_MS + " ms");
+            }
+        } catch (BundleException e) {
+            log.error("Stopping the OSGi framework: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Null when 127.0.0.1:port can be bound, else why not. */
+    static String portProblem(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return null;
+        } catch (IOException e) {
+            return "127.0.0.1:" + port + ": " + e.getMessage();
+        }
+    }
+
+    private Map<String, String> frameworkProperties(int port, Path config, boolean configRequired, Path save, Parsed p)
+            throws IOException {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("p2p.home", home.toString());
+        vars.put("p2p.state.dir", stateDir.toString());
+        Map<String, String> props = new HashMap<>();
+        for (Map.Entry<String, String> e : load(home.resolve("conf/config.properties"), vars).entrySet()) {
+            props.put(e.getKey(), e.getValue());
+        }
+        Map<String, String> provision = load(home.resolve("conf/io.subutai.p2p.provision.cfg"), vars);
+        props.put(ProvisionSettings.REPOSITORIES, provision.getOrDefault("repositories", ""));
+        props.put(ProvisionSettings.BOOT, provision.getOrDefault("boot", ""));
+        props.put(ProvisionSettings.MAVEN, provision.getOrDefault("maven", ""));
+        props.putAll(vars);
+        props.put("p2p.version", version);
+        props.put("p2p.rpc.port", Integer.toString(port));
+        props.put("p2p.config", config.toString());
+        props.put("p2p.config.required", Boolean.toString(configRequired));
+        props.put("p2p.save", save.toString());
+        props.put("p2p.mtu", Integer.toString(p.integer("mtu", 0)));
+        props.put("p2p.pmtu", Boolean.toString(p.bool("pmtu")));
+        props.put("p2p.log", p.string("log"));
+        return props;
+    }
+
+    /** Reads a properties file and replaces {@code ${name}} by the variables given. */
+    static Map<String, String> load(Path file, Map<String, String> vars) throws IOException {
+        Properties raw = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            raw.load(in);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new FileNotFoundException(file + " is missing");
+        }
+        Map<String, String> out = new HashMap<>();
+        for (String key : raw.stringPropertyNames()) {
+            String v = raw.getProperty(key);
+            for (Map.Entry<String, String> var : vars.entrySet()) {
+                v = v.replace("${" + var.getKey() + "}", var.getValue());
+            }
+            out.put(key, v);
+        }
+        return out;
+    }
+}
