@@ -111,7 +111,7 @@ public final class PluginRegistry<T> {
     /** Registers a plugin with its service properties and tells the listeners. */
     public Plugin<T> add(T service, Map<String, ?> properties) {
         Object nameValue = properties.get(nameProperty);
-        String name = nameValue == null ? service.getClass().getSimpleName() : String.valueOf(nameValue);
+        String name = nameValue == null ? service.getClass().getName() : String.valueOf(nameValue);
         int ranking = toInt(properties.get(rankingProperty));
         long id = properties.get("service.id") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
         Object bundle = properties.get("p2p.origin");

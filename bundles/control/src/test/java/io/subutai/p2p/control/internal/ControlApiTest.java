@@ -1,0 +1,186 @@
+package io.subutai.p2p.control.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkService;
+import io.subutai.p2p.api.P2pException;
+import io.subutai.p2p.api.PluginInfo;
+import io.subutai.p2p.api.ShowRequest;
+
+class ControlApiTest {
+
+    /** Records every call that reaches the engine. */
+    static final class RecordingNetwork implements NetworkService {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public String version() {
+            calls.add("version");
+            return "9.9.9";
+        }
+
+        @Override
+        public List<NetworkInfo> networks() {
+            calls.add("networks");
+            return List.of();
+        }
+
+        @Override
+        public int mtu() {
+            return 1500;
+        }
+
+        @Override
+        public List<PluginInfo> plugins() {
+            return List.of();
+        }
+
+        @Override
+        public CommandOutput show(ShowRequest request) {
+            calls.add("show " + request);
+            if (request.hash().equals("boom")) {
+                throw new P2pException(15, "Specified environment was not found");
+            }
+            return CommandOutput.ok("shown\n");
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private final RecordingNetwork network = new RecordingNetwork();
+    private final List<String> shellLines = new ArrayList<>();
+    private final ApiToken token = ApiToken.of("secret-token");
+    private final HttpClient http = HttpClient.newHttpClient();
+    private HttpServer server;
+    private String base;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        server.createContext("/", new ControlApi(token, network, (session, line) -> {
+            shellLines.add(session + ":" + line);
+            return new CommandOutput(line.equals("fail") ? 1 : 0, "ran " + line + "\n", "");
+        }));
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    @Test
+    void requestWithoutTokenIs401AndChangesNothing() throws Exception {
+        for (String auth : new String[] {null, "Bearer wrong", "secret-token", "Bearer secret-token-and-more", "Basic x"}) {
+            HttpResponse<String> r = post("/rest/v1/shell", "{\"command\":\"stop 0\"}", auth);
+            assertEquals(401, r.statusCode(), "auth " + auth);
+            assertTrue(r.body().contains("API token"), r.body());
+        }
+        assertTrue(network.calls.isEmpty(), "no call reached the engine: " + network.calls);
+        assertTrue(shellLines.isEmpty(), "no command line ran: " + shellLines);
+    }
+
+    @Test
+    void rightTokenIsServed() throws Exception {
+        HttpResponse<String> r = post("/rest/v1/show", "{\"hash\":\"h\",\"ip\":\"10.0.0.1\",\"mtu\":false}", "Bearer secret-token");
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"code\":0,\"out\":\"shown\\n\",\"err\":\"\"}", r.body());
+        assertEquals(List.of("show " + new ShowRequest("h", "10.0.0.1", false, false, false, false)), network.calls);
+
+        assertEquals("{\"code\":0,\"out\":\"9.9.9\\n\",\"err\":\"\"}", post("/rest/v1/version", "", "Bearer secret-token").body());
+        assertEquals("{\"code\":0,\"out\":\"ran lb\\n\",\"err\":\"\"}",
+                post("/rest/v1/shell", "{\"command\":\"lb\",\"session\":\"s1\"}", "Bearer secret-token").body());
+        assertEquals(List.of("s1:lb"), shellLines);
+    }
+
+    @Test
+    void engineErrorsBecomeCodesAndMessages() throws Exception {
+        HttpResponse<String> r = post("/rest/v1/show", "{\"hash\":\"boom\"}", "Bearer secret-token");
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"code\":15,\"out\":\"\",\"err\":\"Specified environment was not found\\n\"}", r.body());
+    }
+
+    @Test
+    void malformedRequestsGetClearMessagesNeverStackTraces() throws Exception {
+        String[][] cases = {
+            {"{\"hash\":", "malformed JSON"},
+            {"[1,2]", "expected a JSON object"},
+            {"{\"hash\":5}", "Field 'hash' must be a string"},
+            {"{\"mtu\":\"yes\"}", "Field 'mtu' must be true or false"},
+            {"{\"colour\":\"blue\"}", "Unknown field 'colour'"},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = post("/rest/v1/show", c[0], "Bearer secret-token");
+            assertEquals(400, r.statusCode(), c[0]);
+            assertTrue(r.body().contains(c[1]), r.body());
+            assertFalse(r.body().contains("Exception") || r.body().contains("\\tat "), r.body());
+        }
+        HttpResponse<String> big = post("/rest/v1/show", "{\"hash\":\"" + "x".repeat(70_000) + "\"}", "Bearer secret-token");
+        assertEquals(400, big.statusCode());
+        assertEquals(400, post("/rest/v1/shell", "{}", "Bearer secret-token").statusCode());
+        assertTrue(network.calls.isEmpty());
+    }
+
+    @Test
+    void unknownPathsAndMethods() throws Exception {
+        HttpResponse<String> r = post("/rest/v1/teleport", "{}", "Bearer secret-token");
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().contains("has no command '/rest/v1/teleport'"), r.body());
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/rest/v1/show"))
+                .header("Authorization", "Bearer secret-token").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode());
+    }
+
+    @Test
+    void tokenFileIsOwnerOnlyAndRemovedOnlyIfStillOurs() throws Exception {
+        ApiToken t = ApiToken.random(new SecureRandom());
+        Path f = dir.resolve("state/api.token");
+        t.writeTo(f);
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(f));
+        String text = Files.readString(f);
+        assertEquals(64, text.length());
+        assertTrue(t.accepts("Bearer " + text));
+        try (var files = Files.list(f.getParent())) {
+            assertEquals(1, files.count(), "no temporary file left");
+        }
+        ApiToken.of("other").deleteFrom(f);
+        assertTrue(Files.exists(f), "another daemon's token is left alone");
+        t.deleteFrom(f);
+        assertFalse(Files.exists(f));
+    }
+
+    private HttpResponse<String> post(String path, String body, String auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

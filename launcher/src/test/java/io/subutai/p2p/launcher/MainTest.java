@@ -1,0 +1,223 @@
+package io.subutai.p2p.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
+
+class MainTest {
+
+    @TempDir
+    Path state;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+    private HttpServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    private int runWithInput(String stdin, String... args) {
+        Main m = new Main(Map.of("P2P_STATE_DIR", state.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), state, "1.2.3");
+        return m.run(Arrays.asList(args));
+    }
+
+    private int run(String... args) {
+        return runWithInput("", args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A fake daemon that answers every request with {@code reply} and records what it was asked. */
+    private int fakeDaemon(int status, String reply) throws IOException {
+        Files.writeString(state.resolve("api.token"), "tok");
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        server.createContext("/", x -> {
+            requests.add(x.getRequestURI().getPath() + " " + x.getRequestHeaders().getFirst("Authorization") + " "
+                    + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            byte[] b = reply.getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(status, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        server.start();
+        return server.getAddress().getPort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void versionNeedsNoDaemon() {
+        assertEquals(0, run("version"));
+        assertEquals("1.2.3\n", out());
+        out.reset();
+        assertEquals(0, run("-v"));
+        assertEquals("p2p version 1.2.3\n", out());
+    }
+
+    @Test
+    void helpListsEveryCommandAndEachCommandsFlags() {
+        assertEquals(0, run("help"));
+        for (String c : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "help", "shell")) {
+            assertTrue(out().contains("\n   " + c + " "), "help lists " + c);
+        }
+        out.reset();
+        assertEquals(0, run("help", "start"));
+        assertTrue(out().contains("-fwd") && out().contains("-ports MIN-MAX") && out().contains("-dht HOST:PORT"), out());
+        out.reset();
+        assertEquals(0, run("show", "-h"));
+        assertTrue(out().contains("-interfaces"), out());
+        assertEquals(3, run("help", "teleport"));
+        assertEquals("No help topic for 'teleport'\n", err());
+    }
+
+    @Test
+    void unknownCommandIsExit3AndBadFlagExit2WithHelp() {
+        assertEquals(3, run("teleport"));
+        assertEquals("No help topic for 'teleport'\n", err());
+        err.reset();
+        assertEquals(2, run("show", "-x"));
+        assertTrue(err().startsWith("Incorrect Usage: flag provided but not defined: -x\n\nNAME:\n   p2p show"), err());
+    }
+
+    @Test
+    void withNoDaemonEveryClientCommandSaysSoInOneLineAndFails() throws IOException {
+        int port = freePort();
+        String p = Integer.toString(port);
+        assertEquals(115, run("show", "-rpc-port", p), "show keeps the original's code");
+        for (String[] cmd : new String[][] {{"status"}, {"debug"}, {"stop", "-hash", "x"}, {"start", "-hash", "x"},
+                {"set", "-log", "debug"}, {"shell", "lb"}}) {
+            err.reset();
+            String[] argv = Arrays.copyOf(cmd, cmd.length + 2);
+            argv[cmd.length] = "-rpc-port";
+            argv[cmd.length + 1] = p;
+            if (cmd[0].equals("shell")) {
+                argv = new String[] {"shell", "-rpc-port", p, "lb"};
+            }
+            assertEquals(1, run(argv), String.join(" ", cmd));
+            String e = err();
+            assertEquals(1, e.split("\n").length, "one line: " + e);
+            assertTrue(e.contains("not running") && e.contains("127.0.0.1:" + port), e);
+        }
+        assertEquals("", out());
+    }
+
+    @Test
+    void clientSendsTokenAndFlagsAndPrintsWhatTheDaemonSays() throws IOException {
+        int port = fakeDaemon(200, "{\"code\":15,\"out\":\"to out\\n\",\"err\":\"to err\\n\",\"future\":[1]}");
+        assertEquals(15, run("show", "-rpc-port", Integer.toString(port), "-hash", "h", "-ip", "10.0.0.9", "-mtu"));
+        assertEquals("to out\n", out());
+        assertEquals("to err\n", err());
+        assertEquals(List.of("/rest/v1/show Bearer tok {\"hash\":\"h\",\"check\":\"10.0.0.9\",\"mtu\":true}"), requests);
+    }
+
+    @Test
+    void unauthorisedAndForeignAnswersAreExplained() throws IOException {
+        int port = fakeDaemon(401, "{\"code\":1,\"out\":\"\",\"err\":\"no\"}");
+        assertEquals(115, run("show", "-rpc-port", Integer.toString(port)));
+        assertTrue(err().contains("refused the request") && err().contains("P2P_STATE_DIR"), err());
+        stop();
+        err.reset();
+        port = fakeDaemon(200, "<html>not p2p</html>");
+        assertEquals(115, run("show", "-rpc-port", Integer.toString(port)));
+        assertTrue(err().contains("not p2p's"), err());
+    }
+
+    @Test
+    void startValidatesBeforeAskingTheDaemon() throws IOException {
+        int port = fakeDaemon(200, "{\"code\":0,\"out\":\"\",\"err\":\"\"}");
+        String p = Integer.toString(port);
+        assertEquals(12, run("start", "-rpc-port", p, "-ip", "10.0.0.1"));
+        assertEquals("Hash cannot be empty. Please start new instances with -hash VALUE argument\n", err());
+        err.reset();
+        assertEquals(17, run("start", "-rpc-port", p, "-hash", "a~b"));
+        assertTrue(err().startsWith("Hash cannot contain the ~."), err());
+        err.reset();
+        assertEquals(13, run("start", "-rpc-port", p, "-hash", "h", "-mac", "zz"));
+        assertEquals("Invalid MAC address provided\n", err());
+        assertTrue(requests.isEmpty(), "no daemon call was made: " + requests);
+
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", "h", "-mac", "06-aa-bb-cc-dd-ee", "-fwd", "-port", "4000"));
+        assertEquals(List.of("/rest/v1/start Bearer tok {\"hash\":\"h\",\"mac\":\"06-aa-bb-cc-dd-ee\",\"port\":4000,\"fwd\":true}"),
+                requests);
+    }
+
+    @Test
+    void interactiveShellKeepsOneSessionUntilExit() throws IOException {
+        int port = fakeDaemon(200, "{\"code\":0,\"out\":\"ok\\n\",\"err\":\"\"}");
+        assertEquals(0, runWithInput("x = 5\n\necho $x\nexit\nnot sent\n", "shell", "-rpc-port", Integer.toString(port)));
+        assertEquals("ok\nok\n", out());
+        assertEquals(2, requests.size());
+        String session = requests.get(0).replaceAll(".*\"session\":\"([^\"]+)\".*", "$1");
+        assertTrue(requests.get(1).contains("\"session\":\"" + session + "\""), requests.toString());
+        assertTrue(requests.get(0).contains("\"command\":\"x = 5\""), requests.toString());
+    }
+
+    @Test
+    void daemonRefusesToRunWithoutRoot() throws Exception {
+        Parsed p = Commands.DAEMON.parse(List.of());
+        int code = new Daemon(state, state.resolve("st"), "1.2.3", new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(p, false);
+        assertEquals(1, code);
+        assertTrue(err().contains("P2P cannot run in daemon mode without root privileges"), err());
+        assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
+    }
+
+    @Test
+    void daemonRejectsBadFlagValuesBeforeDoingAnything() throws Exception {
+        Daemon d = new Daemon(state, state.resolve("st"), "1.2.3", new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-log", "loud")), true));
+        assertTrue(err().contains("Unknown log level 'loud'"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-config", state.resolve("none.yaml").toString())), true));
+        assertTrue(err().contains("none.yaml does not exist"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-port", "70000")), true));
+        assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
+    }
+
+    @Test
+    void busyRpcPortIsReported() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            assertTrue(Daemon.portProblem(s.getLocalPort()).contains("127.0.0.1:" + s.getLocalPort()));
+        }
+        assertEquals(null, Daemon.portProblem(freePort()));
+    }
+}
