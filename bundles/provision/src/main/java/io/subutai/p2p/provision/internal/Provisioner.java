@@ -74,7 +74,10 @@ public final class Provisioner {
         }
     }
 
-    /** Stops and uninstalls the bundles, then refreshes the framework's wiring. Failures are skipped. */
+    /**
+     * Stops and uninstalls the bundles, then refreshes them and the bundles wired to them, so
+     * nothing keeps using their classes. Failures are skipped and returned.
+     */
     public List<String> uninstall(Collection<Bundle> bundles) {
         List<String> problems = new ArrayList<>();
         for (Bundle b : bundles) {
@@ -88,7 +91,7 @@ public final class Provisioner {
         }
         if (!bundles.isEmpty()) {
             FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
-            wiring.refreshBundles(null);
+            wiring.refreshBundles(bundles);
         }
         return problems;
     }

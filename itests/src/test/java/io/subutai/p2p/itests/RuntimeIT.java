@@ -1,0 +1,234 @@
+package io.subutai.p2p.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+
+import io.subutai.p2p.api.FeatureInfo;
+import io.subutai.p2p.api.FeatureService;
+import io.subutai.p2p.api.NetworkService;
+import io.subutai.p2p.api.PluginInfo;
+import io.subutai.p2p.spi.Availability;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.spi.TapSpec;
+
+/** The default features in a real Felix: what `p2p daemon` runs, as bundles and services. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class RuntimeIT {
+
+    static final List<String> COMMANDS = List.of("version", "show", "plugins", "repo-add", "repo-list",
+            "feature-list", "feature-install", "feature-uninstall");
+
+    @Inject
+    private BundleContext context;
+    @Inject
+    private NetworkService network;
+    @Inject
+    private FeatureService features;
+    @Inject
+    private CommandProcessor processor;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return P2pOptions.daemon("runtime");
+    }
+
+    @Test
+    public void defaultFeaturesResolveAndEveryBundleIsActive() {
+        Set<String> p2p = new TreeSet<>();
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = b.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
+            assertEquals(b.getSymbolicName() + " state", fragment ? Bundle.RESOLVED : Bundle.ACTIVE, b.getState());
+            if (b.getSymbolicName().startsWith("io.subutai.p2p.")) {
+                p2p.add(b.getSymbolicName());
+            }
+        }
+        assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.control", "io.subutai.p2p.core",
+                "io.subutai.p2p.provision", "io.subutai.p2p.shell"), p2p);
+        FeatureInfo daemon = feature(P2pOptions.BOOT_FEATURE);
+        assertTrue("the boot feature counts as installed", daemon.installed());
+        assertTrue("its dependencies too", feature("p2p-core").installed());
+        assertEquals("itest", network.version());
+        assertEquals(1500, network.mtu());
+    }
+
+    @Test
+    public void everyP2pCommandIsRegisteredAndAnswers() throws Exception {
+        Set<String> functions = new TreeSet<>();
+        for (ServiceReference<?> ref : context.getAllServiceReferences(null, "(osgi.command.scope=p2p)")) {
+            Object f = ref.getProperty("osgi.command.function");
+            if (f instanceof String[] names) {
+                functions.addAll(List.of(names));
+            } else if (f != null) {
+                functions.add(f.toString());
+            }
+        }
+        assertTrue("registered: " + functions, functions.containsAll(COMMANDS));
+        assertEquals("itest", run("p2p:version"));
+        assertEquals("1500\n", run("p2p:show -mtu"));
+        assertEquals("", run("p2p:show"));
+        assertTrue(run("p2p:repo-list").contains("p2p-features.xml"));
+        assertTrue(run("p2p:feature-list").contains("[installed]  p2p-daemon"));
+        assertEquals("Specified environment was not found", failure("p2p:show -hash nothing"));
+        assertEquals("Usage: p2p:feature-install NAME", failure("p2p:feature-install"));
+    }
+
+    @Test
+    public void featureFromARepositoryAddedAtRuntimeInstallsAndUninstalls() throws Exception {
+        String location = "mvn:org.apache.felix/org.apache.felix.eventadmin/1.6.4";
+        Path repo = Files.createTempFile("itest-features", ".xml");
+        Files.writeString(repo, "<features name='itest-extra' xmlns='http://karaf.apache.org/xmlns/features/v1.6.0'>"
+                + "<feature name='itest-events' version='1.0' description='Event Admin for the itest'>"
+                + "<bundle>" + location + "</bundle></feature></features>");
+        assertNull(context.getBundle(location));
+
+        assertEquals("Added feature repository itest-extra\n", run("p2p:repo-add " + repo.toUri()));
+        assertTrue(run("p2p:repo-list").contains(repo.toUri().toString()));
+        assertTrue(run("p2p:feature-list").contains("[available]  itest-events"));
+        assertEquals("Installed feature itest-events 1.0\n", run("p2p:feature-install itest-events"));
+        Bundle installed = context.getBundle(location);
+        assertNotNull("installed at the repository's location", installed);
+        assertEquals(Bundle.ACTIVE, installed.getState());
+        // getAllServiceReferences: unlike getServiceReference it does not wire the probe to the package
+        assertNotNull(context.getAllServiceReferences("org.osgi.service.event.EventAdmin", null));
+        assertTrue(run("p2p:feature-list").contains("[installed]  itest-events"));
+        Path state = Path.of(System.getProperty("p2p.itest.state"), "features.state");
+        assertTrue("kept for the next start", Files.readString(state).contains("itest-events"));
+
+        assertEquals("Uninstalled feature itest-events 1.0\n", run("p2p:feature-uninstall itest-events"));
+        assertNull(context.getBundle(location));
+        assertFalse(Files.readString(state).contains("itest-events"));
+        assertTrue(failure("p2p:feature-install nothing-like-it").startsWith("No feature named 'nothing-like-it'"));
+        assertTrue(failure("p2p:repo-add file:/nonexistent/repo.xml").contains("/nonexistent/repo.xml"));
+    }
+
+    @Test
+    public void pluginServicesComeAndGoAtRuntimeAndABrokenOneIsIsolated() throws Exception {
+        ServiceRegistration<TapDriver> good = context.registerService(TapDriver.class, new FakeTap(false),
+                props("itest-good"));
+        Await.require(() -> plugin("itest-good") != null, Duration.ofSeconds(5), () -> "plugin not seen: " + network.plugins());
+        assertTrue(plugin("itest-good").available());
+
+        ServiceRegistration<TapDriver> broken = context.registerService(TapDriver.class, new FakeTap(true),
+                props("itest-broken"));
+        Await.require(() -> plugin("itest-broken") != null, Duration.ofSeconds(5), () -> "plugin not seen");
+        PluginInfo b = plugin("itest-broken");
+        assertFalse(b.available());
+        assertTrue("its failures are counted", b.failures() >= 1);
+        assertTrue("the good one still answers", plugin("itest-good").available());
+        assertTrue(run("p2p:plugins").contains("itest-good"));
+
+        good.unregister();
+        broken.unregister();
+        Await.require(() -> plugin("itest-good") == null && plugin("itest-broken") == null, Duration.ofSeconds(5),
+                () -> "plugins not forgotten: " + network.plugins());
+    }
+
+    private static Hashtable<String, Object> props(String name) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(TapDriver.PROPERTY, name);
+        return p;
+    }
+
+    private PluginInfo plugin(String name) {
+        for (PluginInfo p : network.plugins()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private FeatureInfo feature(String name) {
+        List<String> names = new ArrayList<>();
+        for (FeatureInfo f : features.features()) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+            names.add(f.name());
+        }
+        throw new AssertionError("no feature " + name + " in " + names);
+    }
+
+    /** Runs a command line as `p2p shell` would and returns what it printed and returned. */
+    private String run(String line) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession s = processor.createSession(new java.io.ByteArrayInputStream(new byte[0]), ps, ps);
+        try {
+            Object result = s.execute(line);
+            if (result != null) {
+                ps.print(s.format(result, org.apache.felix.service.command.Converter.INSPECT));
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        } finally {
+            s.close();
+        }
+    }
+
+    private String failure(String line) {
+        try {
+            String out = run(line);
+            fail(line + " should fail but printed: " + out);
+            return out;
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+    }
+
+    /** A TAP driver that opens nothing; a broken one throws from every call. */
+    static final class FakeTap implements TapDriver {
+        private final boolean broken;
+
+        FakeTap(boolean broken) {
+            this.broken = broken;
+        }
+
+        @Override
+        public Availability availability() {
+            if (broken) {
+                throw new IllegalStateException("broken on purpose");
+            }
+            return Availability.yes();
+        }
+
+        @Override
+        public TapDevice open(TapSpec spec) {
+            throw new IllegalStateException("not used");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.subutai.p2p.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+import io.subutai.p2p.api.NetworkService;
+
+/** Stopping the p2p bundles leaves none of their threads behind. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ThreadsIT {
+
+    @Inject
+    private BundleContext context;
+    @Inject
+    private NetworkService network;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return P2pOptions.daemon("threads");
+    }
+
+    @Test
+    public void stoppingTheP2pBundlesLeavesNoP2pThread() throws Exception {
+        // Use the control API so that its threads exist: the test must be able to fail.
+        Path token = Path.of(context.getProperty("p2p.state.dir"), "api.token");
+        Await.require(() -> Files.exists(token), Duration.ofSeconds(10), () -> "no API token written at " + token);
+        HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + context.getProperty("p2p.rpc.port")
+                + "/rest/v1/version").openConnection();
+        c.setRequestMethod("POST");
+        c.setRequestProperty("Authorization", "Bearer " + Files.readString(token).trim());
+        assertEquals(200, c.getResponseCode());
+        try (InputStream in = c.getInputStream()) {
+            assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("itest"));
+        }
+        assertFalse("p2p threads run before the stop", p2pThreads().isEmpty());
+
+        List<Bundle> p2p = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName().startsWith("io.subutai.p2p.")) {
+                p2p.add(0, b);
+            }
+        }
+        assertEquals(5, p2p.size());
+        for (Bundle b : p2p) {
+            b.stop();
+            assertEquals(b.getSymbolicName(), Bundle.RESOLVED, b.getState());
+        }
+        Await.require(() -> p2pThreads().isEmpty(), Duration.ofSeconds(5),
+                () -> "threads left after stopping the p2p bundles: " + p2pThreads());
+        assertFalse("the API token is removed", Files.exists(token));
+    }
+
+    /** Threads our bundles own: named p2p-*, and the JDK HTTP server's dispatcher the control API starts. */
+    private static List<String> p2pThreads() {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && (t.getName().startsWith("p2p-") || t.getName().equals("HTTP-Dispatcher"))) {
+                out.add(t.getName());
+            }
+        }
+        return out;
+    }
+}
