@@ -3,13 +3,16 @@ package io.subutai.p2p.control.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Iterator;
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 
@@ -35,7 +38,7 @@ final class ControlApi implements HttpHandler {
     private final ApiToken token;
     private final NetworkService network;
     private final ShellRunner shell;
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonFactory json = new JsonFactory();
 
     ControlApi(ApiToken token, NetworkService network, ShellRunner shell) {
         this.token = token;
@@ -61,7 +64,7 @@ final class ControlApi implements HttpHandler {
                         + ") has no command '" + path + "'\n"));
                 return;
             }
-            JsonNode body;
+            Map<String, Object> body;
             try {
                 body = readBody(exchange.getRequestBody());
             } catch (BadRequest e) {
@@ -87,7 +90,7 @@ final class ControlApi implements HttpHandler {
         }
     }
 
-    private CommandOutput show(JsonNode body) throws BadRequest {
+    private CommandOutput show(Map<String, Object> body) throws BadRequest {
         allowOnly(body, SHOW_FIELDS);
         String check = text(body, "check");
         if (check.isEmpty()) {
@@ -97,7 +100,7 @@ final class ControlApi implements HttpHandler {
                 bool(body, "bind"), bool(body, "mtu")));
     }
 
-    private CommandOutput shell(JsonNode body) throws BadRequest {
+    private CommandOutput shell(Map<String, Object> body) throws BadRequest {
         allowOnly(body, SHELL_FIELDS);
         String line = text(body, "command");
         if (line.isBlank()) {
@@ -106,67 +109,89 @@ final class ControlApi implements HttpHandler {
         return shell.run(text(body, "session"), line);
     }
 
-    private JsonNode readBody(InputStream in) throws IOException, BadRequest {
+    /** Reads a flat JSON object whose values are strings, booleans, numbers or null. */
+    private Map<String, Object> readBody(InputStream in) throws IOException, BadRequest {
         byte[] bytes = in.readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {
             throw new BadRequest("Request body is larger than " + MAX_BODY + " bytes");
         }
+        Map<String, Object> body = new HashMap<>();
         if (bytes.length == 0) {
-            return json.createObjectNode();
+            return body;
         }
-        JsonNode node;
-        try {
-            node = json.readTree(bytes);
+        try (JsonParser p = json.createParser(bytes)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return body;
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new BadRequest("Failed to read request body: expected a JSON object");
+            }
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                Object value = switch (p.nextToken()) {
+                    case VALUE_STRING -> p.getText();
+                    case VALUE_TRUE -> Boolean.TRUE;
+                    case VALUE_FALSE -> Boolean.FALSE;
+                    case VALUE_NULL -> null;
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                    default -> throw new BadRequest("Field '" + name + "' must be a string, a number or true/false");
+                };
+                if (body.containsKey(name)) {
+                    throw new BadRequest("Field '" + name + "' given twice");
+                }
+                body.put(name, value);
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new BadRequest("Failed to read request body: expected one JSON object");
+            }
         } catch (JsonProcessingException e) {
             throw new BadRequest("Failed to read request body: malformed JSON at line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
         }
-        if (node == null || node.isMissingNode()) {
-            return json.createObjectNode();
-        }
-        if (!node.isObject()) {
-            throw new BadRequest("Failed to read request body: expected a JSON object");
-        }
-        return node;
+        return body;
     }
 
-    private static void allowOnly(JsonNode body, Set<String> fields) throws BadRequest {
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
+    private static void allowOnly(Map<String, Object> body, Set<String> fields) throws BadRequest {
+        for (String f : body.keySet()) {
             if (!fields.contains(f)) {
                 throw new BadRequest("Unknown field '" + f + "'");
             }
         }
     }
 
-    private static String text(JsonNode body, String field) throws BadRequest {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
+    private static String text(Map<String, Object> body, String field) throws BadRequest {
+        Object v = body.get(field);
+        if (v == null) {
             return "";
         }
-        if (!v.isTextual()) {
+        if (!(v instanceof String s)) {
             throw new BadRequest("Field '" + field + "' must be a string");
         }
-        return v.asText();
+        return s;
     }
 
-    private static boolean bool(JsonNode body, String field) throws BadRequest {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
+    private static boolean bool(Map<String, Object> body, String field) throws BadRequest {
+        Object v = body.get(field);
+        if (v == null) {
             return false;
         }
-        if (!v.isBoolean()) {
+        if (!(v instanceof Boolean b)) {
             throw new BadRequest("Field '" + field + "' must be true or false");
         }
-        return v.asBoolean();
+        return b;
     }
 
     private void reply(HttpExchange exchange, int status, CommandOutput out) throws IOException {
-        ObjectNode node = json.createObjectNode();
-        node.put("code", out.code());
-        node.put("out", out.out());
-        node.put("err", out.err());
-        byte[] bytes = json.writeValueAsBytes(node);
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + out.out().length() + out.err().length());
+        try (JsonGenerator g = json.createGenerator(buffer)) {
+            g.writeStartObject();
+            g.writeNumberField("code", out.code());
+            g.writeStringField("out", out.out());
+            g.writeStringField("err", out.err());
+            g.writeEndObject();
+        }
+        byte[] bytes = buffer.toByteArray();
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream os = exchange.getResponseBody()) {

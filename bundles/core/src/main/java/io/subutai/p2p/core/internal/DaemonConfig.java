@@ -10,7 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /**
@@ -52,12 +53,9 @@ public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName lo
         if (file != null) {
             try {
                 byte[] bytes = Files.readAllBytes(file);
-                Object tree = bytes.length == 0 ? null : new ObjectMapper(new YAMLFactory()).readValue(bytes, Object.class);
-                if (tree != null && !(tree instanceof Map)) {
-                    problems.add(file + ": expected a map of keys, found " + tree.getClass().getSimpleName());
-                } else if (tree != null) {
-                    Map<?, ?> map = (Map<?, ?>) tree;
-                    for (Map.Entry<?, ?> e : map.entrySet()) {
+                Map<String, Object> map = readFlatMap(bytes, file, problems);
+                if (map != null) {
+                    for (Map.Entry<String, Object> e : map.entrySet()) {
                         String key = String.valueOf(e.getKey());
                         Object v = e.getValue();
                         if (!KNOWN.contains(key)) {
@@ -118,6 +116,42 @@ public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName lo
             }
         }
         return new DaemonConfig(ipTool, mtu, pmtu, level, problems);
+    }
+
+    /**
+     * Reads a YAML mapping of keys to single values (no databind: a streaming parser).
+     * Returns null, with a problem added, when the document is not such a mapping.
+     */
+    private static Map<String, Object> readFlatMap(byte[] bytes, Path file, List<String> out) throws IOException {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        List<String> problems = new ArrayList<>(); // reported only when the whole document parses
+        try (JsonParser p = new YAMLFactory().createParser(bytes)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                return map;
+            }
+            if (t != JsonToken.START_OBJECT) {
+                out.add(file + ": expected a map of keys, found " + t.asString());
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (v) {
+                    case VALUE_STRING -> map.put(key, p.getText());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> map.put(key, p.getNumberValue());
+                    case VALUE_TRUE -> map.put(key, Boolean.TRUE);
+                    case VALUE_FALSE -> map.put(key, Boolean.FALSE);
+                    case VALUE_NULL -> map.put(key, null);
+                    default -> {
+                        problems.add(file + ": '" + key + "' must be a single value");
+                        p.skipChildren();
+                    }
+                }
+            }
+        }
+        out.addAll(problems);
+        return map;
     }
 
     private static String firstLine(String s) {
