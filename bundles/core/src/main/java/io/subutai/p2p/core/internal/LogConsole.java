@@ -60,10 +60,15 @@ final class LogConsole implements LogListener, AutoCloseable {
     public void logged(LogEntry entry) {
         LogLevelName l = LogLevelName.of(entry.getLogLevel());
         if (l.ordinal() < level.ordinal()
-                || (level != LogLevelName.TRACE && entry.getLoggerName().startsWith("Events.") && l.ordinal() < LogLevelName.WARNING.ordinal())) {
+                || (level != LogLevelName.TRACE && isFrameworkEvent(entry) && l.ordinal() < LogLevelName.WARNING.ordinal())) {
             return;
         }
         out.println(format(l, entry.getTime(), entry.getMessage(), entry.getException(), level == LogLevelName.TRACE));
+    }
+
+    private static boolean isFrameworkEvent(LogEntry entry) {
+        String name = entry.getLoggerName();
+        return name != null && name.startsWith("Events.");
     }
 
     static String format(LogLevelName level, long millis, String message, Throwable failure, boolean withTrace) {

@@ -127,17 +127,24 @@ public final class FeatureManager implements FeatureService {
         if (catalog.closure(installed).contains(f.name())) {
             return info(f, true);
         }
+        Provisioner provisioner = new Provisioner(context, catalog.resolver());
+        List<Bundle> added;
         try {
-            new Provisioner(context, catalog.resolver()).install(catalog.bundles(List.of(f.name())));
+            added = provisioner.install(catalog.bundles(List.of(f.name())));
         } catch (ProvisionException e) {
             throw new P2pException("Feature '" + f.name() + "' was not installed: " + e.getMessage());
         }
-        installed.add(f.name());
         if (!settings.bootFeatures().contains(f.name())) {
             List<String> features = new ArrayList<>(state.features());
             features.add(f.name());
-            save(new ProvisionState(state.repositories(), features));
+            try {
+                save(new ProvisionState(state.repositories(), features));
+            } catch (P2pException e) {
+                provisioner.uninstall(added); // not kept across restarts: not installed at all
+                throw e;
+            }
         }
+        installed.add(f.name());
         log.info("Feature installed: {}", f.name());
         return info(f, true);
     }
