@@ -73,7 +73,11 @@ class DaemonProcessTest {
     }
 
     private Process startDaemon(String... flags) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(p2p.toString(), "daemon", "-rpc-port", Integer.toString(port)));
+        return startDaemon(p2p, flags);
+    }
+
+    private Process startDaemon(Path bin, String... flags) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(bin.toString(), "daemon", "-rpc-port", Integer.toString(port)));
         cmd.addAll(List.of(flags));
         ProcessBuilder pb = new ProcessBuilder(ns.wrap(cmd)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env());
@@ -183,6 +187,41 @@ class DaemonProcessTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("P2P cannot run in daemon mode without root privileges"), r.err());
         assertFalse(Files.exists(state.resolve("nobody")), "nothing was written");
+    }
+
+    @Test
+    void bundlesDroppedIntoDeployComeAndGoAndSigintStops() throws Exception {
+        // a private copy of the distribution: this test writes into its deploy/ folder, as a user would
+        Path copy = state.resolve("dist");
+        Netns.Result cp = Netns.exec(List.of("cp", "-a", P2pOptions.dist().toString(), copy.toString()));
+        assertEquals(0, cp.code(), cp.err());
+        daemon = startDaemon(copy.resolve("bin/p2p"));
+        awaitApi();
+        String rpc = Integer.toString(port);
+        Path jar = Path.of(System.getProperty("maven.repo.local"),
+                "org/apache/felix/org.apache.felix.eventadmin/1.6.4/org.apache.felix.eventadmin-1.6.4.jar");
+        Path dropped = copy.resolve("deploy/eventadmin.jar");
+        Files.copy(jar, dropped);
+        Await.require(() -> lb(rpc).lines().anyMatch(l -> l.contains("Active") && l.contains("deploy/eventadmin.jar")),
+                Duration.ofSeconds(20), () -> "the dropped bundle did not start:\n" + lb(rpc));
+        Files.delete(dropped);
+        Await.require(() -> !lb(rpc).contains("eventadmin.jar"), Duration.ofSeconds(20),
+                () -> "the removed bundle is still there:\n" + lb(rpc));
+
+        Netns.Result kill = Netns.exec(List.of("kill", "-INT", Long.toString(daemon.pid())));
+        assertEquals(0, kill.code(), kill.err());
+        assertTrue(daemon.waitFor(2, TimeUnit.SECONDS), "the daemon did not stop within 2 s of SIGINT; log:\n" + log());
+        assertEquals(0, daemon.exitValue(), log());
+        assertTrue(log().contains("Received signal: interrupt"), log());
+    }
+
+    /** {@code lb -l} in the daemon: bundles with their locations. */
+    private String lb(String rpc) {
+        try {
+            return p2p("shell", "-rpc-port", rpc, "lb -l").out();
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     /** An HTTP request on the daemon's socket, from inside the namespace, with or without the token. */

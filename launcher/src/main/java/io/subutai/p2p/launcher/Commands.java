@@ -80,7 +80,14 @@ final class Commands {
             "Version, uptime, bootstrap servers, networks, peers, endpoints and paths.", List.of(RPC_PORT), 0);
 
     static final Command VERSION = new Command("version", "", "print the version",
-            "Prints the version of p2p. Needs no daemon.", List.of(), 0);
+            "Prints the version of p2p. Needs no daemon (-rpc-port is accepted, as by every client command).",
+            List.of(RPC_PORT), 0);
+
+    static final Command SERVICE = new Command("service", "", "Windows only: install or remove the Windows service",
+            "On Windows, -install registers the \"Subutai P2P\" service and -remove removes it.\n"
+                    + "On other systems it does nothing: run 'p2p daemon' under the system's service manager.",
+            List.of(Flag.bool("install", "install the Windows service"), Flag.bool("remove", "remove the Windows service")),
+            0);
 
     static final Command HELP = new Command("help", "[COMMAND]", "show the commands, or one command's flags",
             "", List.of(), 1);
@@ -91,7 +98,7 @@ final class Commands {
                     + "variables persist, until 'exit' or end of input.",
             List.of(RPC_PORT), 1);
 
-    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, HELP);
+    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE, HELP);
 
     private Commands() {
     }

@@ -121,6 +121,10 @@ public final class Main {
             case "show" -> show(p);
             case "start" -> start(p);
             case "shell" -> shell(p);
+            case "service" -> {
+                err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");
+                yield 0;
+            }
             default -> simple(p);
         };
     }
