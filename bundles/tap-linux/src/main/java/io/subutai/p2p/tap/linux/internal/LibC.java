@@ -1,0 +1,50 @@
+package io.subutai.p2p.tap.linux.internal;
+
+import java.nio.Buffer;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+
+/** The few libc calls a TAP device needs, directly mapped (JNA's fastest form). Linux x86-64 and arm64. */
+final class LibC {
+
+    static final int O_RDWR = 0x2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+    static final int EFD_CLOEXEC = 0x80000;
+
+    static final long TUNSETIFF = 0x400454caL;
+    static final short IFF_TAP = 0x0002;
+    static final short IFF_NO_PI = 0x1000;
+    static final int IFNAMSIZ = 16;
+
+    static final short POLLIN = 0x1;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int EBUSY = 16;
+
+    static {
+        Native.register(LibC.class, Platform.C_LIBRARY_NAME);
+    }
+
+    private LibC() {
+    }
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;
+
+    static native long read(int fd, Buffer buffer, long count) throws LastErrorException;
+
+    static native long write(int fd, Buffer buffer, long count) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    /** {@code fds} holds {@code struct pollfd} entries: int fd, short events, short revents. */
+    static native int poll(Buffer fds, long count, int timeoutMs) throws LastErrorException;
+
+    static native int eventfd(int initial, int flags) throws LastErrorException;
+}

@@ -1,0 +1,168 @@
+package io.subutai.p2p.tap.linux.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import com.sun.jna.LastErrorException;
+
+import io.subutai.p2p.spi.Availability;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.spi.TapSpec;
+
+/**
+ * TAP interfaces on Linux: {@code /dev/net/tun} with {@code IFF_TAP | IFF_NO_PI} through JNA,
+ * and address, MAC, MTU and link state through iproute2's {@code ip} (configuration
+ * {@code iptool}, found on its own when empty). Closing a device removes its interface.
+ */
+@Component(service = TapDriver.class, property = TapDriver.PROPERTY + "=linux",
+        configurationPid = LinuxTapDriver.PID)
+@Designate(ocd = LinuxTapDriver.Config.class)
+public final class LinuxTapDriver implements TapDriver {
+
+    static final String PID = "io.subutai.p2p.tap.linux";
+    static final Path TUN = Path.of("/dev/net/tun");
+    static final int MAX_NAME = LibC.IFNAMSIZ - 1;
+
+    @ObjectClassDefinition(name = "p2p Linux TAP driver")
+    public @interface Config {
+        @AttributeDefinition(description = "path of iproute2's ip; empty: look in the usual places and PATH")
+        String iptool() default "";
+    }
+
+    private volatile IpTool ip;
+
+    @Activate
+    public LinuxTapDriver(Config config) {
+        modified(config);
+    }
+
+    @Modified
+    void modified(Config config) {
+        ip = IpTool.find(config.iptool());
+    }
+
+    @Override
+    public Availability availability() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return Availability.no("not Linux");
+        }
+        if (!Files.exists(TUN)) {
+            return Availability.no(TUN + " is missing (load the tun kernel module: modprobe tun)");
+        }
+        if (ip == null) {
+            return Availability.no("iproute2's ip was not found (install iproute2 or set iptool)");
+        }
+        return Availability.yes();
+    }
+
+    @Override
+    public TapDevice open(TapSpec spec) throws IOException {
+        IpTool tool = ip;
+        if (tool == null) {
+            throw new IOException("Failed to configure interface: iproute2's ip was not found");
+        }
+        int fd;
+        try {
+            fd = LibC.open(TUN.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw new IOException("Failed to initialize TAP: cannot open " + TUN + ": " + e.getMessage());
+        } catch (UnsatisfiedLinkError e) {
+            throw new IOException("Failed to initialize TAP: native access failed: " + e.getMessage());
+        }
+        String name = null;
+        try {
+            name = attach(fd, spec.name());
+            int wake = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+            LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake);
+            try {
+                tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()));
+                if (spec.address() != null) {
+                    tool.run("addr", "add", spec.address().toString(), "dev", name);
+                }
+                tool.run("link", "set", "dev", name, "up");
+            } catch (IOException e) {
+                tap.close();
+                throw new IOException("Failed to configure interface " + name + ": " + e.getMessage(), e);
+            }
+            return tap;
+        } catch (LastErrorException e) {
+            closeQuietly(fd);
+            throw new IOException("Failed to initialize TAP" + (name == null ? "" : " " + name) + ": " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (name == null) {
+                closeQuietly(fd);
+            }
+            throw e;
+        }
+    }
+
+    /** Names the device: the given name, or the first free number in a {@code %d} pattern, from 1. */
+    private static String attach(int fd, String requested) throws IOException {
+        if (!requested.contains("%d")) {
+            check(requested);
+            if (Files.exists(Path.of("/sys/class/net", requested))) {
+                throw new IOException("Interface is already in use");
+            }
+            try {
+                setIff(fd, requested);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.EBUSY) {
+                    throw new IOException("Interface is already in use");
+                }
+                throw e;
+            }
+            return requested;
+        }
+        for (int n = 1; n < 10_000; n++) {
+            String candidate = requested.replace("%d", Integer.toString(n));
+            check(candidate);
+            if (Files.exists(Path.of("/sys/class/net", candidate))) {
+                continue;
+            }
+            try {
+                setIff(fd, candidate);
+                return candidate;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != LibC.EBUSY) {
+                    throw e;
+                }
+            }
+        }
+        throw new IOException("No free interface name for " + requested);
+    }
+
+    private static void check(String name) throws IOException {
+        if (name.isEmpty() || name.length() > MAX_NAME || name.contains("/") || name.contains(" ")) {
+            throw new IOException("Failed to validate interface name: '" + name + "' is not a valid interface name");
+        }
+    }
+
+    private static void setIff(int fd, String name) {
+        byte[] ifr = new byte[40];
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(n, 0, ifr, 0, n.length);
+        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI);
+        ifr[16] = (byte) flags; // little-endian short, as on x86-64 and arm64
+        ifr[17] = (byte) (flags >> 8);
+        LibC.ioctl(fd, LibC.TUNSETIFF, ifr);
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException ignored) {
+            // nothing else to release
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.subutai.p2p.tap.linux.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.spi.FrameBatch;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapSpec;
+
+/** The driver against the real kernel, in a network namespace of its own. Needs root. */
+class LinuxTapDriverTest {
+
+    private static final MacAddress MAC = MacAddress.parse("06:aa:bb:cc:dd:01");
+    private static final MacAddress PEER_MAC = MacAddress.parse("06:11:22:33:44:55");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private InNetns ns;
+    private LinuxTapDriver driver;
+
+    @BeforeAll
+    static void needsRoot() {
+        if (!InNetns.isRoot()) {
+            System.err.println("\n*** SKIPPED: LinuxTapDriverTest needs root (TAP devices, network namespaces). ***\n");
+        }
+        assumeTrue(InNetns.isRoot(), "LinuxTapDriverTest needs root");
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ns = new InNetns("tap");
+        driver = new LinuxTapDriver(config(""));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        ns.close();
+    }
+
+    @Test
+    void opensAConfiguredInterfaceAndMovesFramesBothWays() throws Exception {
+        assertTrue(driver.availability().available(), driver.availability().reason());
+        TapDevice tap = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1400, Ipv4Cidr.parse("10.77.0.1/24"))));
+        try {
+            assertEquals("vptp1", tap.name(), "the first free vptpN counts from 1");
+            JsonNode link = JSON.readTree(ns.ip("-j", "addr", "show", "dev", "vptp1")).get(0);
+            assertEquals("06:aa:bb:cc:dd:01", link.get("address").asText());
+            assertEquals(1400, link.get("mtu").asInt());
+            assertTrue(link.get("flags").toString().contains("UP"), link.toString());
+            JsonNode inet = null;
+            for (JsonNode a : link.get("addr_info")) {
+                if (a.get("family").asText().equals("inet")) {
+                    inet = a;
+                }
+            }
+            assertEquals("10.77.0.1", inet.get("local").asText());
+            assertEquals(24, inet.get("prefixlen").asInt());
+
+            // kernel -> device: sending to a neighbour in the subnet makes the kernel ask for its MAC
+            FrameBatch batch = new FrameBatch(16, 2048, true);
+            CompletableFuture<byte[]> arp = CompletableFuture.supplyAsync(() -> readArpRequest(tap, batch));
+            ns.call(() -> InNetns.run("bash", "-c", "echo x > /dev/udp/10.77.0.2/9"));
+            byte[] request = arp.get(10, TimeUnit.SECONDS);
+            assertEquals(MAC, MacAddress.of(java.util.Arrays.copyOfRange(request, 6, 12)), "sent by the interface");
+            assertEquals("10.77.0.2", ip(request, 38), "asks for the neighbour");
+
+            // device -> kernel: the answer we write is taken, and the kernel learns the neighbour
+            FrameBatch out = new FrameBatch(1, 2048, true);
+            out.claim().put(arpReply(PEER_MAC, new byte[] {10, 77, 0, 2}, MAC, new byte[] {10, 77, 0, 1}));
+            out.commit();
+            tap.write(out);
+            String neigh = ns.ip("-j", "neigh", "show", "dev", "vptp1");
+            assertTrue(neigh.contains("06:11:22:33:44:55") && neigh.contains("10.77.0.2"), neigh);
+        } finally {
+            tap.close();
+        }
+        assertThrows(IOException.class, () -> ns.ip("link", "show", "vptp1"), "closing removes the interface");
+    }
+
+    @Test
+    void twoDevicesSideBySideAndNameClashes() throws Exception {
+        TapDevice a = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, Ipv4Cidr.parse("10.78.0.1/24"))));
+        TapDevice b = ns.call(() -> driver.open(new TapSpec("vptp%d", PEER_MAC, 1500, Ipv4Cidr.parse("10.79.0.1/16"))));
+        TapDevice named = ns.call(() -> driver.open(new TapSpec("p2pnet", MAC, 1500, null)));
+        try {
+            assertEquals("vptp1", a.name());
+            assertEquals("vptp2", b.name());
+            assertEquals("p2pnet", named.name());
+            IOException e = assertThrows(IOException.class, () -> ns.call(() -> driver.open(
+                    new TapSpec("vptp1", MAC, 1500, null))));
+            assertEquals("Interface is already in use", e.getMessage());
+            IOException lo = assertThrows(IOException.class, () -> ns.call(() -> driver.open(new TapSpec("lo", MAC, 1500, null))));
+            assertEquals("Interface is already in use", lo.getMessage());
+        } finally {
+            a.close();
+            b.close();
+            named.close();
+        }
+        assertFalse(ns.ip("link").contains("vptp"), "all removed");
+    }
+
+    @Test
+    void configurationErrorsNameTheInterfaceAndLeaveNothingBehind() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> ns.call(() -> driver.open(
+                new TapSpec("vptp%d", MAC, 70000, Ipv4Cidr.parse("10.80.0.1/24")))));
+        assertTrue(e.getMessage().startsWith("Failed to configure interface vptp1: "), e.getMessage());
+        assertFalse(ns.ip("link").contains("vptp1"), "the half-made interface is gone");
+        IOException name = assertThrows(IOException.class, () -> ns.call(() -> driver.open(
+                new TapSpec("much-too-long-name", MAC, 1500, null))));
+        assertTrue(name.getMessage().contains("not a valid interface name"), name.getMessage());
+    }
+
+    @Test
+    void closeWakesABlockedReader() throws Exception {
+        TapDevice tap = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, null)));
+        FrameBatch batch = new FrameBatch(4, 2048, true);
+        CompletableFuture<Throwable> reader = CompletableFuture.supplyAsync(() -> {
+            try {
+                while (true) {
+                    tap.read(batch); // frames the kernel sends on its own (IPv6 ND) are skipped
+                }
+            } catch (IOException ex) {
+                return ex;
+            }
+        });
+        assertFalse(reader.isDone());
+        tap.close();
+        assertTrue(reader.get(5, TimeUnit.SECONDS) instanceof ClosedChannelException);
+    }
+
+    private static byte[] readArpRequest(TapDevice tap, FrameBatch batch) {
+        try {
+            while (true) {
+                int n = tap.read(batch);
+                for (int i = 0; i < n; i++) {
+                    ByteBuffer f = batch.frame(i);
+                    if (f.limit() >= 42 && f.getShort(12) == 0x0806 && f.getShort(20) == 1) {
+                        byte[] b = new byte[f.limit()];
+                        f.duplicate().get(b);
+                        return b;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] arpReply(MacAddress senderMac, byte[] senderIp, MacAddress targetMac, byte[] targetIp) {
+        ByteBuffer b = ByteBuffer.allocate(42);
+        b.put(targetMac.toBytes()).put(senderMac.toBytes()).putShort((short) 0x0806);
+        b.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 2);
+        b.put(senderMac.toBytes()).put(senderIp).put(targetMac.toBytes()).put(targetIp);
+        return b.array();
+    }
+
+    private static String ip(byte[] frame, int offset) {
+        return (frame[offset] & 255) + "." + (frame[offset + 1] & 255) + "." + (frame[offset + 2] & 255) + "."
+                + (frame[offset + 3] & 255);
+    }
+
+    private static LinuxTapDriver.Config config(String iptool) {
+        return new LinuxTapDriver.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return LinuxTapDriver.Config.class;
+            }
+
+            @Override
+            public String iptool() {
+                return iptool;
+            }
+        };
+    }
+}

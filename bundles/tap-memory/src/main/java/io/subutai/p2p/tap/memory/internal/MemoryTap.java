@@ -1,0 +1,187 @@
+package io.subutai.p2p.tap.memory.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.spi.FrameBatch;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapSpec;
+
+/**
+ * One in-memory TAP device: two bounded frame queues, "to the engine" (filled by {@link #inject},
+ * drained by {@link #read}) and "from the engine" (filled by {@link #write}, drained by
+ * {@link #takeWritten}). A full queue drops the newest frame and counts it, as a kernel queue does.
+ */
+public final class MemoryTap implements TapDevice {
+
+    private final String name;
+    private final MacAddress mac;
+    private final int mtu;
+    private final Ipv4Cidr address;
+    private final int capacity;
+    private final Consumer<String> onClose;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition toEngineReady = lock.newCondition();
+    private final Condition fromEngineReady = lock.newCondition();
+    // guarded by lock
+    private final ArrayDeque<byte[]> toEngine = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> fromEngine = new ArrayDeque<>();
+    private boolean closed;
+    private long dropped;
+
+    MemoryTap(TapSpec spec, String name, int capacity, Consumer<String> onClose) {
+        this.name = name;
+        this.mac = spec.mac();
+        this.mtu = spec.mtu();
+        this.address = spec.address();
+        this.capacity = capacity;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public MacAddress mac() {
+        return mac;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** The address the device was given, or null. */
+    public Ipv4Cidr address() {
+        return address;
+    }
+
+    /** Frames dropped because a queue was full. */
+    public long dropped() {
+        lock.lock();
+        try {
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands a frame to the engine, as the kernel would; false when the device is closed. */
+    public boolean inject(byte[] frame) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            if (toEngine.size() >= capacity) {
+                dropped++;
+            } else {
+                toEngine.add(frame.clone());
+                toEngineReady.signal();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The next frame the engine wrote, waiting up to {@code timeout}; null if none came or the device closed. */
+    public byte[] takeWritten(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        try {
+            while (fromEngine.isEmpty() && !closed) {
+                if (nanos <= 0) {
+                    return null;
+                }
+                nanos = fromEngineReady.awaitNanos(nanos);
+            }
+            return fromEngine.poll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int read(FrameBatch batch) throws IOException {
+        batch.clear();
+        lock.lock();
+        try {
+            while (toEngine.isEmpty()) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                toEngineReady.awaitUninterruptibly();
+            }
+            while (!toEngine.isEmpty() && !batch.isFull()) {
+                byte[] f = toEngine.peek();
+                ByteBuffer b = batch.claim();
+                if (f.length > b.capacity()) {
+                    toEngine.poll();
+                    dropped++;
+                    continue;
+                }
+                b.put(toEngine.poll());
+                batch.commit();
+            }
+            return batch.count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void write(FrameBatch batch) throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            for (int i = 0; i < batch.count(); i++) {
+                if (fromEngine.size() >= capacity) {
+                    dropped++;
+                    continue;
+                }
+                ByteBuffer b = batch.frame(i).duplicate();
+                byte[] f = new byte[b.remaining()];
+                b.get(f);
+                fromEngine.add(f);
+            }
+            fromEngineReady.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toEngineReady.signalAll();
+            fromEngineReady.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        onClose.accept(name);
+    }
+
+    @Override
+    public String toString() {
+        return "memory TAP " + name;
+    }
+}
