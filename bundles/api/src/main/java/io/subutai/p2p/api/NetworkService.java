@@ -26,4 +26,13 @@ public interface NetworkService {
 
     /** The {@code show} command, with the original tool's output formats and exit codes. */
     CommandOutput show(ShowRequest request);
+
+    /**
+     * The {@code start} command: creates a network instance with its own TAP interface and keeps it
+     * in the save file. Output and exit codes as the original's (reference §1.4).
+     */
+    CommandOutput start(StartRequest request);
+
+    /** The {@code stop} command: removes an instance, its interface and its save-file entry. */
+    CommandOutput stop(StopRequest request);
 }

@@ -23,19 +23,20 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * @param mtu      MTU of new TAP interfaces
  * @param pmtu     whether PMTU emulation is on
  * @param logLevel the log level
+ * @param tap      the name of the TAP driver to use ({@code linux}, {@code memory})
  * @param problems what was wrong with the file; the defaults were used for those keys
  */
-public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName logLevel, List<String> problems) {
+public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName logLevel, String tap, List<String> problems) {
 
     public static final int DEFAULT_MTU = 1500;
-    private static final Set<String> KNOWN = Set.of("iptool", "taptool", "inf_file", "mtu", "pmtu", "log");
+    private static final Set<String> KNOWN = Set.of("iptool", "taptool", "inf_file", "mtu", "pmtu", "log", "tap");
 
     public DaemonConfig {
         problems = List.copyOf(problems);
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig("/sbin/ip", DEFAULT_MTU, false, LogLevelName.INFO, List.of());
+        return new DaemonConfig("", DEFAULT_MTU, false, LogLevelName.INFO, "linux", List.of());
     }
 
     /**
@@ -44,12 +45,19 @@ public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName lo
      * when not empty.
      */
     public static DaemonConfig load(Path file, boolean required, int mtuFlag, boolean pmtuFlag, String logFlag) {
+        return load(file, required, mtuFlag, pmtuFlag, logFlag, "");
+    }
+
+    /** As {@link #load(Path, boolean, int, boolean, String)}, with {@code tapFlag} (when not empty) over the file's {@code tap}. */
+    public static DaemonConfig load(Path file, boolean required, int mtuFlag, boolean pmtuFlag, String logFlag,
+            String tapFlag) {
         List<String> problems = new ArrayList<>();
         DaemonConfig d = defaults();
         String ipTool = d.ipTool;
         int mtu = d.mtu;
         boolean pmtu = d.pmtu;
         LogLevelName level = d.logLevel;
+        String tap = d.tap;
         if (file != null) {
             try {
                 byte[] bytes = Files.readAllBytes(file);
@@ -77,6 +85,13 @@ public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName lo
                                     pmtu = b;
                                 } else {
                                     problems.add(file + ": pmtu must be true or false, not '" + v + "'");
+                                }
+                            }
+                            case "tap" -> {
+                                if (v instanceof String t && t.matches("[a-z0-9-]+")) {
+                                    tap = t;
+                                } else {
+                                    problems.add(file + ": tap must name a TAP driver (linux, memory), not '" + v + "'");
                                 }
                             }
                             case "log" -> {
@@ -115,7 +130,10 @@ public record DaemonConfig(String ipTool, int mtu, boolean pmtu, LogLevelName lo
                 level = l;
             }
         }
-        return new DaemonConfig(ipTool, mtu, pmtu, level, problems);
+        if (tapFlag != null && !tapFlag.isBlank()) {
+            tap = tapFlag.trim();
+        }
+        return new DaemonConfig(ipTool, mtu, pmtu, level, tap, problems);
     }
 
     /**

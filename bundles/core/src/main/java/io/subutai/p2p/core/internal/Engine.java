@@ -1,10 +1,19 @@
 package io.subutai.p2p.core.internal;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -15,6 +24,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.log.LogReaderService;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
@@ -25,6 +36,8 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkService;
 import io.subutai.p2p.api.PluginInfo;
 import io.subutai.p2p.api.ShowRequest;
+import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
@@ -37,8 +50,12 @@ import io.subutai.p2p.spi.Transport;
  * restart, and one that leaves is forgotten.
  *
  * <p>Reads from the framework: {@code p2p.version}, {@code p2p.config} (the YAML file, and
- * {@code p2p.config.required} when the user named it), {@code p2p.mtu}, {@code p2p.pmtu} and
- * {@code p2p.log} (the daemon's flags).
+ * {@code p2p.config.required} when the user named it), {@code p2p.mtu}, {@code p2p.pmtu},
+ * {@code p2p.log} (the daemon's flags), {@code p2p.tap} (the TAP driver, over the file's
+ * {@code tap}) and {@code p2p.save} (the save file; none when empty).
+ *
+ * <p>The TAP driver in use is the registered one named by the configuration; the saved networks
+ * are restored, on the engine's own thread, as soon as it is there.
  */
 @Component(service = NetworkService.class, immediate = true)
 public final class Engine implements NetworkService {
@@ -54,12 +71,16 @@ public final class Engine implements NetworkService {
     private final PluginRegistry<Transport> transports;
     private final PluginRegistry<DiscoveryProvider> discoveries;
     private final PluginRegistry<CryptoSuite> cryptos;
+    private final Networks networks;
+    private final ExecutorService control;
+    private final AtomicBoolean restoreStarted = new AtomicBoolean();
 
     @Activate
     public Engine(BundleContext context,
             @Reference(service = LoggerFactory.class) Logger log,
             @Reference LogReaderService logReader,
-            @Reference LoggerAdmin loggerAdmin) {
+            @Reference LoggerAdmin loggerAdmin,
+            @Reference ConfigurationAdmin configurationAdmin) {
         this.log = log;
         String v = context.getProperty("p2p.version");
         this.version = v != null ? v : context.getBundle().getVersion().toString();
@@ -67,7 +88,7 @@ public final class Engine implements NetworkService {
         this.config = DaemonConfig.load(file == null || file.isEmpty() ? null : Path.of(file),
                 Boolean.parseBoolean(context.getProperty("p2p.config.required")),
                 intProperty(context, "p2p.mtu"), Boolean.parseBoolean(context.getProperty("p2p.pmtu")),
-                context.getProperty("p2p.log"));
+                context.getProperty("p2p.log"), context.getProperty("p2p.tap"));
         this.console = new LogConsole(logReader, loggerAdmin, config.logLevel());
         PluginRegistry.FailureReporter reporter = (kind, name, op, e) ->
                 this.log.error("{} plugin '{}' failed in {}; skipped", kind, name, op, e);
@@ -83,10 +104,57 @@ public final class Engine implements NetworkService {
         }
         log.info("MTU is set to {}", config.mtu());
         log.info(config.pmtu() ? "PMTU enabled" : "PMTU disabled");
+        if (!config.ipTool().isEmpty()) {
+            configureIpTool(configurationAdmin, config.ipTool());
+        }
+        String save = context.getProperty("p2p.save");
+        Networks.Log networksLog = new Networks.Log() {
+            @Override
+            public void info(String message) {
+                log.info(message);
+            }
+
+            @Override
+            public void error(String message) {
+                log.error(message);
+            }
+        };
+        networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
+                config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
+                networksLog, new SecureRandom(), Clock.systemUTC());
+        control = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-core-1"));
+    }
+
+    /** Hands the configuration's {@code iptool} to the Linux TAP driver's configuration. */
+    private void configureIpTool(ConfigurationAdmin admin, String ipTool) {
+        try {
+            Configuration c = admin.getConfiguration("io.subutai.p2p.tap.linux", "?");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("iptool", ipTool);
+            c.updateIfDifferent(props);
+        } catch (IOException | RuntimeException e) {
+            log.error("Cannot hand iptool {} to the TAP driver: {}", ipTool, e.getMessage());
+        }
+    }
+
+    /** Restores the saved networks once, when the chosen TAP driver is there. */
+    private void restoreWhenReady() {
+        if (taps.named(config.tap()).isPresent() && restoreStarted.compareAndSet(false, true)) {
+            control.execute(networks::restore);
+        }
     }
 
     @Deactivate
     void deactivate() {
+        control.shutdownNow();
+        try {
+            if (!control.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("The engine's thread did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        networks.closeAll();
         console.close();
     }
 
@@ -96,10 +164,14 @@ public final class Engine implements NetworkService {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTapDriver(TapDriver driver, Map<String, Object> properties) {
         added(taps, driver, properties);
+        restoreWhenReady();
     }
 
     void unbindTapDriver(TapDriver driver) {
         removed(taps, driver);
+        if (taps.named(config.tap()).isEmpty() && !networks.list().isEmpty()) {
+            log.warn("The TAP driver '{}' went away; the interfaces it made are gone until it returns", config.tap());
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -150,8 +222,7 @@ public final class Engine implements NetworkService {
 
     @Override
     public List<NetworkInfo> networks() {
-        // Network instances (TAP device, switch, peers) arrive with the TAP drivers: roadmap item 2.
-        return List.of();
+        return networks.list();
     }
 
     @Override
@@ -181,7 +252,17 @@ public final class Engine implements NetworkService {
 
     @Override
     public CommandOutput show(ShowRequest request) {
-        return ShowCommand.render(request, networks(), config.mtu());
+        return ShowCommand.render(request, networks.list(), networks.history(), config.mtu());
+    }
+
+    @Override
+    public CommandOutput start(StartRequest request) {
+        return networks.start(request);
+    }
+
+    @Override
+    public CommandOutput stop(StopRequest request) {
+        return networks.stop(request);
     }
 
     private static int intProperty(BundleContext context, String name) {

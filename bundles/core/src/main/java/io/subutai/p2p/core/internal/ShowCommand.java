@@ -15,7 +15,7 @@ final class ShowCommand {
     private ShowCommand() {
     }
 
-    static CommandOutput render(ShowRequest request, List<NetworkInfo> networks, int mtu) {
+    static CommandOutput render(ShowRequest request, List<NetworkInfo> networks, List<String> history, int mtu) {
         if (!request.hash().isEmpty()) {
             NetworkInfo network = null;
             for (NetworkInfo n : networks) {
@@ -33,9 +33,15 @@ final class ShowCommand {
             return CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n");
         }
         StringBuilder b = new StringBuilder();
+        if (request.interfaces() && request.all()) {
+            for (String name : history) {
+                b.append(name).append('\n');
+            }
+            return CommandOutput.ok(b.toString());
+        }
         if (request.interfaces()) {
             for (NetworkInfo n : networks) {
-                if (request.bind() && !request.all()) {
+                if (request.bind()) {
                     b.append(n.hash()).append('|');
                 }
                 b.append(n.interfaceName()).append('\n');

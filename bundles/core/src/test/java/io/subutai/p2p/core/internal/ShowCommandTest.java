@@ -16,38 +16,41 @@ class ShowCommandTest {
             new NetworkInfo("alpha", "06:28:48:b4:b9:d5", "10.10.10.1", 24, "vptp1"),
             new NetworkInfo("beta", "06:00:00:00:00:01", "10.20.0.1", 16, "vptp2"));
 
+    private static final List<String> HISTORY = List.of("vptp1", "vptp2", "old0");
+
     @Test
     void defaultListIsMacIpHashPerLine() {
         assertEquals(CommandOutput.ok("06:28:48:b4:b9:d5\t10.10.10.1\talpha\n06:00:00:00:00:01\t10.20.0.1\tbeta\n"),
-                ShowCommand.render(ShowRequest.networks(), TWO, 1500));
-        assertEquals(CommandOutput.ok(""), ShowCommand.render(ShowRequest.networks(), List.of(), 1500));
+                ShowCommand.render(ShowRequest.networks(), TWO, HISTORY, 1500));
+        assertEquals(CommandOutput.ok(""), ShowCommand.render(ShowRequest.networks(), List.of(), List.of(), 1500));
     }
 
     @Test
     void unknownHashIsExit15() {
-        CommandOutput out = ShowCommand.render(new ShowRequest("nope", "", false, false, false, false), TWO, 1500);
+        CommandOutput out = ShowCommand.render(new ShowRequest("nope", "", false, false, false, false), TWO, HISTORY, 1500);
         assertEquals(15, out.code());
         assertEquals("Specified environment was not found\n", out.err());
-        assertEquals(15, ShowCommand.render(new ShowRequest("nope", "10.10.10.2", false, false, false, false), TWO, 1500).code());
+        assertEquals(15, ShowCommand.render(new ShowRequest("nope", "10.10.10.2", false, false, false, false), TWO, HISTORY, 1500).code());
     }
 
     @Test
     void knownHashPrintsHeaderAndCheckWithoutPeersIsNotIntegrated() {
         assertEquals(CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n"),
-                ShowCommand.render(new ShowRequest("alpha", "", false, false, false, false), TWO, 1500));
+                ShowCommand.render(new ShowRequest("alpha", "", false, false, false, false), TWO, HISTORY, 1500));
         assertEquals(CommandOutput.error(12, "Not yet integrated with 10.10.10.2\n"),
-                ShowCommand.render(new ShowRequest("alpha", "10.10.10.2", false, false, false, false), TWO, 1500));
+                ShowCommand.render(new ShowRequest("alpha", "10.10.10.2", false, false, false, false), TWO, HISTORY, 1500));
     }
 
     @Test
     void interfacesBindAndMtu() {
         assertEquals(CommandOutput.ok("vptp1\nvptp2\n"),
-                ShowCommand.render(new ShowRequest("", "", true, false, false, false), TWO, 1500));
+                ShowCommand.render(new ShowRequest("", "", true, false, false, false), TWO, HISTORY, 1500));
         assertEquals(CommandOutput.ok("alpha|vptp1\nbeta|vptp2\n"),
-                ShowCommand.render(new ShowRequest("", "", true, false, true, false), TWO, 1500));
-        assertEquals(CommandOutput.ok("vptp1\nvptp2\n"),
-                ShowCommand.render(new ShowRequest("", "", true, true, true, false), TWO, 1500), "-all wins over -bind");
+                ShowCommand.render(new ShowRequest("", "", true, false, true, false), TWO, HISTORY, 1500));
+        assertEquals(CommandOutput.ok("vptp1\nvptp2\nold0\n"),
+                ShowCommand.render(new ShowRequest("", "", true, true, true, false), TWO, HISTORY, 1500),
+                "-all lists every name used since the start, and wins over -bind");
         assertEquals(CommandOutput.ok("1400\n"),
-                ShowCommand.render(new ShowRequest("", "", false, false, false, true), TWO, 1400));
+                ShowCommand.render(new ShowRequest("", "", false, false, false, true), TWO, HISTORY, 1400));
     }
 }

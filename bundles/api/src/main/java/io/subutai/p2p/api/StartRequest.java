@@ -1,0 +1,38 @@
+package io.subutai.p2p.api;
+
+/**
+ * The flags of {@code p2p start}, as given (empty strings and 0 mean "not given"); the engine
+ * validates them.
+ *
+ * @param ip      {@code A.B.C.D} (prefix /24), {@code A.B.C.D/NN}, or {@code dhcp}/{@code auto}
+ * @param hash    the network's name
+ * @param mac     the interface's MAC, or empty for a random {@code 06:..} one
+ * @param dev     the interface's name, or empty for the first free {@code vptpN}
+ * @param key     a network key
+ * @param ttl     Unix time (seconds) until which {@code key} is valid
+ * @param keyfile a YAML file with {@code key:} and {@code ttl:}
+ * @param port    the instance's UDP port, 0 for any
+ * @param ports   a range {@code MIN-MAX} to take the UDP port from
+ * @param dht     bootstrap servers, {@code HOST:PORT[,HOST:PORT...]}
+ * @param fwd     relays only
+ */
+public record StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
+        int port, String ports, String dht, boolean fwd) {
+
+    public StartRequest {
+        ip = ip == null ? "" : ip.trim();
+        hash = hash == null ? "" : hash;
+        mac = mac == null ? "" : mac.trim();
+        dev = dev == null ? "" : dev.trim();
+        key = key == null ? "" : key;
+        ttl = ttl == null ? "" : ttl.trim();
+        keyfile = keyfile == null ? "" : keyfile.trim();
+        ports = ports == null ? "" : ports.trim();
+        dht = dht == null ? "" : dht.trim();
+    }
+
+    /** The minimal request: a network and its address. */
+    public static StartRequest of(String hash, String ip) {
+        return new StartRequest(ip, hash, "", "", "", "", "", 0, "", "", false);
+    }
+}

@@ -1,0 +1,235 @@
+package io.subutai.p2p.core.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.StartRequest;
+
+/**
+ * A network as {@code p2p start} asked for it, checked: everything a restart needs to bring it back
+ * the same. Immutable.
+ *
+ * @param request the request as given (what the save file keeps, but for MAC and device)
+ * @param address the overlay address and prefix
+ * @param mac     the MAC asked for, or null for a random one
+ * @param dev     the interface name asked for, or null for the first free vptpN
+ * @param keys    the network keys, in the order they take over
+ * @param ports   the UDP ports the instance may bind: {0} for any
+ * @param dht     bootstrap servers, HOST:PORT
+ */
+record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, String dev, List<Key> keys,
+        PortRange ports, List<String> dht) {
+
+    /** The longest interface name the original accepted. */
+    static final int MAX_DEV = 12;
+
+    NetworkSpec {
+        keys = List.copyOf(keys);
+        dht = List.copyOf(dht);
+    }
+
+    /** A network key and the Unix time until which it is valid (Long.MAX_VALUE: no limit). */
+    record Key(String key, long until) {
+        @Override
+        public String toString() {
+            return "Key[(hidden), until=" + until + "]";
+        }
+    }
+
+    /** UDP ports an instance may bind: min..max, or 0..0 for any free one. */
+    record PortRange(int min, int max) {
+        static final PortRange ANY = new PortRange(0, 0);
+    }
+
+    /** Why a request cannot be started: the exit code and the message, as the original gave them. */
+    static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int code;
+
+        Invalid(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+
+    static final int CODE_EMPTY_HASH = 12;
+    static final int CODE_BAD_MAC = 13;
+    static final int CODE_TILDE = 17;
+    static final int CODE_NETWORK = 91; // the original's 603, as a shell sees it
+
+    static NetworkSpec check(StartRequest r) throws Invalid {
+        if (r.hash().isEmpty()) {
+            throw new Invalid(CODE_EMPTY_HASH, "Hash cannot be empty. Please start new instances with -hash VALUE argument");
+        }
+        if (r.hash().contains("~")) {
+            throw new Invalid(CODE_TILDE,
+                    "Hash cannot contain the ~. Please start new instances with hash value that doesn't contain it");
+        }
+        MacAddress mac = null;
+        if (!r.mac().isEmpty()) {
+            try {
+                mac = MacAddress.parse(r.mac());
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(CODE_BAD_MAC, "Invalid MAC address provided");
+            }
+            if (mac.isMulticast()) {
+                throw new Invalid(CODE_BAD_MAC, "Invalid MAC address provided: " + mac + " is a multicast address");
+            }
+        }
+        List<Key> keys = keys(r);
+        PortRange ports = ports(r);
+        List<String> dht = dht(r.dht());
+        String dev = r.dev().isEmpty() ? null : r.dev();
+        if (dev != null && (dev.length() > MAX_DEV)) {
+            throw network(r, "Failed to validate interface name: Interface name is too big");
+        }
+        if (dev != null && !dev.matches("[A-Za-z0-9_.-]+")) {
+            throw network(r, "Failed to validate interface name: '" + dev
+                    + "' may hold only letters, digits, '.', '-' and '_'");
+        }
+        return new NetworkSpec(r, address(r), mac, dev, keys, ports, dht);
+    }
+
+    private static Ipv4Cidr address(StartRequest r) throws Invalid {
+        String ip = r.ip().toLowerCase(Locale.ROOT);
+        if (ip.isEmpty() || ip.equals("dhcp") || ip.equals("auto") || ip.equals("discover")) {
+            throw network(r, "Automatic addresses (-ip " + (ip.isEmpty() ? "dhcp" : ip)
+                    + ") come from a bootstrap server, which this version does not support yet: give -ip A.B.C.D or A.B.C.D/NN");
+        }
+        Ipv4Cidr a;
+        try {
+            a = Ipv4Cidr.parse(r.ip());
+        } catch (IllegalArgumentException e) {
+            throw network(r, e.getMessage());
+        }
+        int first = a.address() >>> 24;
+        if (a.prefix() < 8 || a.prefix() > 30) {
+            throw network(r, "Failed to parse specified IP: " + r.ip() + " (the prefix must be /8 to /30)");
+        }
+        int hostMask = (int) ((1L << (32 - a.prefix())) - 1);
+        int host = a.address() & hostMask;
+        if (first == 0 || first == 127 || first >= 224 || host == 0 || host == hostMask) {
+            throw network(r, "Failed to parse specified IP: " + r.ip() + " is not a usable host address");
+        }
+        return a;
+    }
+
+    private static List<Key> keys(StartRequest r) throws Invalid {
+        List<Key> keys = new ArrayList<>();
+        if (!r.key().isEmpty()) {
+            keys.add(new Key(r.key(), r.ttl().isEmpty() ? Long.MAX_VALUE : ttl(r.ttl(), "-ttl")));
+        } else if (!r.ttl().isEmpty()) {
+            throw new Invalid(1, "-ttl needs -key: it says until when that key is valid");
+        }
+        if (!r.keyfile().isEmpty()) {
+            keys.add(keyFile(Path.of(r.keyfile())));
+        }
+        return keys;
+    }
+
+    private static long ttl(String text, String what) throws Invalid {
+        try {
+            long t = Long.parseLong(text.trim());
+            if (t < 0) {
+                throw new NumberFormatException();
+            }
+            return t;
+        } catch (NumberFormatException e) {
+            throw new Invalid(1, "Invalid " + what + " '" + text + "': give a Unix time in seconds");
+        }
+    }
+
+    /** Reads a key file: YAML with {@code key:} and, optionally, {@code ttl:}. */
+    static Key keyFile(Path file) throws Invalid {
+        String key = null;
+        String ttl = "";
+        try (JsonParser p = new YAMLFactory().createParser(Files.readAllBytes(file))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new Invalid(1, "Key file " + file + " must hold key: and ttl:");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (!t.isScalarValue()) {
+                    throw new Invalid(1, "Key file " + file + ": " + name + " must be a single value");
+                }
+                switch (name) {
+                    case "key" -> key = p.getText();
+                    case "ttl" -> ttl = p.getText();
+                    default -> throw new Invalid(1, "Key file " + file + ": unknown key '" + name + "'");
+                }
+            }
+        } catch (IOException e) {
+            throw new Invalid(1, "Cannot read key file " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (key == null || key.isEmpty()) {
+            throw new Invalid(1, "Key file " + file + " has no key");
+        }
+        return new Key(key, ttl.isEmpty() ? Long.MAX_VALUE : ttl(ttl, "ttl in " + file));
+    }
+
+    private static PortRange ports(StartRequest r) throws Invalid {
+        if (r.port() < 0 || r.port() > 65535) {
+            throw new Invalid(1, "Invalid -port " + r.port() + ": give 1 to 65535, or 0 for any free port");
+        }
+        if (r.ports().isEmpty()) {
+            return r.port() == 0 ? PortRange.ANY : new PortRange(r.port(), r.port());
+        }
+        if (r.port() != 0) {
+            throw new Invalid(1, "Give -port or -ports, not both");
+        }
+        String[] mm = r.ports().split("-", -1);
+        try {
+            if (mm.length == 2) {
+                int min = Integer.parseInt(mm[0].trim());
+                int max = Integer.parseInt(mm[1].trim());
+                if (min >= 1 && min <= max && max <= 65535) {
+                    return new PortRange(min, max);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Invalid(1, "Invalid -ports '" + r.ports() + "': give MIN-MAX with 1 <= MIN <= MAX <= 65535");
+    }
+
+    private static List<String> dht(String text) throws Invalid {
+        List<String> out = new ArrayList<>();
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (String s : text.split(",")) {
+            String e = s.trim();
+            int colon = e.lastIndexOf(':');
+            boolean ok = colon > 0 && colon < e.length() - 1;
+            if (ok) {
+                try {
+                    int port = Integer.parseInt(e.substring(colon + 1));
+                    ok = port >= 1 && port <= 65535;
+                } catch (NumberFormatException x) {
+                    ok = false;
+                }
+            }
+            if (!ok) {
+                throw new Invalid(1, "Invalid -dht '" + text + "': give HOST:PORT[,HOST:PORT...]");
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static Invalid network(StartRequest r, String why) {
+        return new Invalid(CODE_NETWORK, "Running new P2P instance for " + r.hash() + "\nLookup finished\n"
+                + "Failed to configure network: " + why);
+    }
+}

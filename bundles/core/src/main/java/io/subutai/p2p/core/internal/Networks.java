@@ -1,0 +1,266 @@
+package io.subutai.p2p.core.internal;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.spi.Availability;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.spi.TapSpec;
+
+/**
+ * The network instances of this daemon and the save file that brings them back. Every change
+ * runs under this object's lock, so two starts never race for a name, and the save file always
+ * lists what runs plus what could not be restored.
+ */
+final class Networks {
+
+    /** Where messages go (the OSGi log in the daemon). */
+    interface Log {
+        void info(String message);
+
+        void error(String message);
+    }
+
+    /** A running network. */
+    record Instance(NetworkSpec spec, TapDevice device) {
+        NetworkInfo info() {
+            return new NetworkInfo(spec.request().hash(), device.mac().toString(), spec.address().addressText(),
+                    spec.address().prefix(), device.name());
+        }
+    }
+
+    static final int HASH_IN_USE = 119;
+    static final int DEV_IN_USE = 1;
+    static final int NOT_FOUND = 1;
+
+    // immutable
+    private final Supplier<TapDriver> driver;
+    private final String driverName;
+    private final int mtu;
+    private final SaveFile save;
+    private final Log log;
+    private final RandomGenerator random;
+    private final Clock clock;
+
+    // guarded by this
+    private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final Map<String, SaveFile.Entry> saved = new LinkedHashMap<>();
+    private final Set<String> history = new LinkedHashSet<>();
+
+    /**
+     * @param driver     the chosen TAP driver, or null while it is not there
+     * @param driverName its name, for messages
+     * @param save       the save file, or null to keep nothing
+     */
+    Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, Log log, RandomGenerator random,
+            Clock clock) {
+        this.driver = driver;
+        this.driverName = driverName;
+        this.mtu = mtu;
+        this.save = save;
+        this.log = log;
+        this.random = random;
+        this.clock = clock;
+    }
+
+    synchronized List<NetworkInfo> list() {
+        List<NetworkInfo> out = new ArrayList<>(instances.size());
+        for (Instance i : instances.values()) {
+            out.add(i.info());
+        }
+        return out;
+    }
+
+    /** Every interface name used since the daemon started, running or not. */
+    synchronized List<String> history() {
+        return List.copyOf(history);
+    }
+
+    synchronized CommandOutput start(StartRequest request) {
+        NetworkSpec spec;
+        try {
+            spec = NetworkSpec.check(request);
+        } catch (NetworkSpec.Invalid e) {
+            return CommandOutput.error(e.code, e.getMessage() + "\n");
+        }
+        String hash = request.hash();
+        if (instances.containsKey(hash)) {
+            return CommandOutput.error(HASH_IN_USE, "Running new P2P instance for " + hash + "\nHash already in use\n");
+        }
+        if (spec.dev() != null) {
+            for (Instance i : instances.values()) {
+                if (i.device().name().equals(spec.dev())) {
+                    return CommandOutput.error(DEV_IN_USE, "Device with specified name is already in use\n");
+                }
+            }
+        }
+        Instance instance;
+        try {
+            instance = new Instance(spec, open(spec));
+        } catch (IOException e) {
+            return CommandOutput.error(NetworkSpec.CODE_NETWORK, "Running new P2P instance for " + hash
+                    + "\nLookup finished\nFailed to configure network: " + e.getMessage() + "\n");
+        }
+        instances.put(hash, instance);
+        history.add(instance.device().name());
+        log.info("Configured " + instance.device().name() + ". IP: " + spec.address() + ", Mac: " + instance.device().mac());
+        log.info("Instance created: " + hash);
+        StringBuilder err = new StringBuilder();
+        StartRequest exact = new StartRequest(request.ip(), hash, instance.device().mac().toString(),
+                instance.device().name(), request.key(), request.ttl(), request.keyfile(), request.port(), request.ports(),
+                request.dht(), request.fwd());
+        saved.put(hash, new SaveFile.Entry(exact, clock.instant()));
+        String problem = persist();
+        if (problem != null) {
+            err.append("Warning: ").append(problem).append("; this network will not come back after a restart\n");
+        }
+        return new CommandOutput(0, "Running new P2P instance for " + hash + "\nLookup finished\nInstance created: "
+                + hash + "\n\n", err.toString());
+    }
+
+    private TapDevice open(NetworkSpec spec) throws IOException {
+        TapDriver d = driver.get();
+        if (d == null) {
+            throw new IOException("Failed to configure interface: Failed to initialize TAP: the TAP driver '"
+                    + driverName + "' is not installed");
+        }
+        Availability a;
+        try {
+            a = d.availability();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
+        }
+        if (!a.available()) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' cannot work here: "
+                    + a.reason());
+        }
+        MacAddress mac = spec.mac() != null ? spec.mac() : MacAddress.randomLocal(random);
+        try {
+            return d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address()));
+        } catch (RuntimeException | LinkageError e) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
+        }
+    }
+
+    synchronized CommandOutput stop(StopRequest request) {
+        if (!request.hash().isEmpty()) {
+            String hash = request.hash();
+            Instance instance = instances.remove(hash);
+            if (instance == null) {
+                if (saved.remove(hash) != null) {
+                    String problem = persist();
+                    return problem == null ? CommandOutput.ok("Removed " + hash + " from the save file (it was not running)\n")
+                            : CommandOutput.error(1, problem + "\n");
+                }
+                return CommandOutput.error(NOT_FOUND, "Instance with hash " + hash + " was not found\n");
+            }
+            close(instance);
+            saved.remove(hash);
+            log.info("Instance stopped: " + hash);
+            String problem = persist();
+            return new CommandOutput(0, "Shutting down " + hash + "\n", problem == null ? ""
+                    : "Warning: " + problem + "; the network may come back after a restart\n");
+        }
+        if (request.dev().isEmpty()) {
+            return CommandOutput.error(2, "Not enough parameters for stop command\n");
+        }
+        String dev = request.dev();
+        for (Instance i : instances.values()) {
+            if (i.device().name().equals(dev)) {
+                return CommandOutput.error(12, "Removing " + dev + "\nCan't remove interface: In use\n");
+            }
+        }
+        if (!history.remove(dev)) {
+            return CommandOutput.error(1, "Removing " + dev + "\nInterface was not found\n");
+        }
+        return CommandOutput.ok("Removing " + dev + "\nRemoved " + dev + "\n");
+    }
+
+    /**
+     * Starts every network of the save file. A corrupt file is set aside and the daemon goes on
+     * without it; a network that fails to start stays in the file for the next try.
+     */
+    synchronized void restore() {
+        if (save == null) {
+            return;
+        }
+        List<SaveFile.Entry> entries;
+        try {
+            entries = save.read();
+        } catch (SaveFile.Corrupt e) {
+            try {
+                log.error("The save file is corrupt (" + e.getMessage() + "); kept aside as " + save.setAside(clock.instant())
+                        + "; starting without it");
+            } catch (IOException x) {
+                log.error("The save file is corrupt (" + e.getMessage() + ") and cannot be moved aside: " + x.getMessage());
+            }
+            return;
+        } catch (IOException e) {
+            log.error("Cannot read the save file " + save.path() + ": " + e.getMessage() + "; starting without it");
+            return;
+        }
+        int ok = 0;
+        for (SaveFile.Entry e : entries) {
+            String hash = e.request().hash();
+            if (instances.containsKey(hash)) {
+                ok++;
+                continue;
+            }
+            saved.put(hash, e);
+            CommandOutput out = start(e.request());
+            if (out.code() == 0) {
+                ok++;
+            } else {
+                log.error("Cannot restore " + hash + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
+            }
+        }
+        if (!entries.isEmpty()) {
+            log.info("Restored " + ok + " of " + entries.size() + " instances");
+        }
+    }
+
+    /** Closes every interface; the save file keeps them for the next start. */
+    synchronized void closeAll() {
+        for (Instance i : instances.values()) {
+            close(i);
+        }
+        instances.clear();
+    }
+
+    private void close(Instance i) {
+        try {
+            i.device().close();
+        } catch (IOException | RuntimeException e) {
+            log.error("Closing " + i.device().name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes the save file; returns what went wrong, or null. */
+    private String persist() {
+        if (save == null) {
+            return null;
+        }
+        try {
+            save.write(List.copyOf(saved.values()));
+            return null;
+        } catch (IOException e) {
+            String problem = "cannot write the save file " + save.path() + ": " + e.getMessage();
+            log.error(problem);
+            return problem;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.subutai.p2p.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.tap.memory.internal.MemoryTap;
+import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
+
+class NetworksTest {
+
+    @TempDir
+    Path dir;
+
+    private final MemoryTapDriver memory = new MemoryTapDriver();
+    private final List<String> log = new ArrayList<>();
+    private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+
+    private Networks networks(TapDriver driver, Path save) {
+        return new Networks(() -> driver, "memory", 1500, save == null ? null : new SaveFile(save), new Networks.Log() {
+            @Override
+            public void info(String message) {
+                log.add("info: " + message);
+            }
+
+            @Override
+            public void error(String message) {
+                log.add("error: " + message);
+            }
+        }, new Random(7), clock);
+    }
+
+    private static StartRequest start(String hash, String ip) {
+        return StartRequest.of(hash, ip);
+    }
+
+    private static StartRequest with(String hash, String ip, String mac, String dev) {
+        return new StartRequest(ip, hash, mac, dev, "", "", "", 0, "", "", false);
+    }
+
+    @Test
+    void startCreatesAnInterfaceAndPrintsTheOriginalsLines() {
+        Networks n = networks(memory, null);
+        CommandOutput out = n.start(start("alpha", "10.10.10.1"));
+        assertEquals(new CommandOutput(0, "Running new P2P instance for alpha\nLookup finished\nInstance created: alpha\n\n", ""), out);
+        NetworkInfo info = n.list().get(0);
+        assertEquals("vptp1", info.interfaceName());
+        assertEquals("10.10.10.1", info.ip());
+        assertEquals(24, info.prefix(), "a plain address is /24, as the original");
+        assertTrue(info.mac().matches("06(:[0-9a-f]{2}){5}"), info.mac());
+        MemoryTap tap = memory.device("vptp1").orElseThrow();
+        assertEquals("10.10.10.1/24", tap.address().toString());
+        assertEquals(1500, tap.mtu());
+    }
+
+    @Test
+    void macDevAndCidrAreHonouredAndTwoNetworksRunSideBySide() {
+        Networks n = networks(memory, null);
+        assertEquals(0, n.start(with("alpha", "10.20.0.5/16", "06-aa-bb-cc-dd-ee", "mynet")).code());
+        assertEquals(0, n.start(start("beta", "10.30.0.1")).code());
+        assertEquals(List.of(new NetworkInfo("alpha", "06:aa:bb:cc:dd:ee", "10.20.0.5", 16, "mynet"),
+                new NetworkInfo("beta", n.list().get(1).mac(), "10.30.0.1", 24, "vptp1")), n.list());
+        assertEquals(List.of("mynet", "vptp1"), n.history());
+    }
+
+    @Test
+    void everyStartErrorHasTheOriginalsCode() {
+        Networks n = networks(memory, null);
+        assertEquals(0, n.start(with("alpha", "10.10.10.1", "", "mydev")).code());
+        String prefix = "Running new P2P instance for x\nLookup finished\nFailed to configure network: ";
+        Object[][] cases = {
+            {start("", "10.0.0.1"), 12, "Hash cannot be empty. Please start new instances with -hash VALUE argument\n"},
+            {start("a~b", "10.0.0.1"), 17, "Hash cannot contain the ~. Please start new instances with hash value that doesn't contain it\n"},
+            {with("x", "10.0.0.1", "zz", ""), 13, "Invalid MAC address provided\n"},
+            {with("x", "10.0.0.1", "01:00:5e:00:00:01", ""), 13, null},
+            {start("alpha", "10.10.10.2"), 119, "Running new P2P instance for alpha\nHash already in use\n"},
+            {with("x", "10.0.0.1", "", "mydev"), 1, "Device with specified name is already in use\n"},
+            {with("x", "10.0.0.1", "", "thirteen-char"), 91, prefix + "Failed to validate interface name: Interface name is too big\n"},
+            {start("x", "10.0.0"), 91, prefix + "Failed to parse specified IP: 10.0.0\n"},
+            {start("x", "10.0.0.256"), 91, prefix + "Failed to parse specified IP: 10.0.0.256\n"},
+            {start("x", "10.0.0.0/24"), 91, null},
+            {start("x", "10.0.0.255"), 91, null},
+            {start("x", "127.0.0.2"), 91, null},
+            {start("x", "10.0.0.1/31"), 91, null},
+            {start("x", "dhcp"), 91, null},
+            {start("x", ""), 91, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "soon", "", 0, "", "", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "123", "", 0, "", "", false), 1, "-ttl needs -key: it says until when that key is valid\n"},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 70000, "", "", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 0, "9-3", "", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 5000, "6000-7000", "", false), 1, "Give -port or -ports, not both\n"},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 0, "", "host", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "/nonexistent/keys.yaml", 0, "", "", false), 1, null},
+        };
+        for (Object[] c : cases) {
+            CommandOutput out = n.start((StartRequest) c[0]);
+            assertEquals(c[1], out.code(), c[0] + ": " + out);
+            assertEquals("", out.out(), "errors go to stderr: " + c[0]);
+            if (c[2] != null) {
+                assertEquals(c[2], out.err(), c[0].toString());
+            }
+        }
+        assertEquals(1, n.list().size(), "no failed start left anything behind");
+        assertEquals(List.of("mydev"), n.history());
+    }
+
+    @Test
+    void laterFlagsAreValidatedAndKept() throws IOException {
+        Path keyfile = dir.resolve("keys.yaml");
+        Files.writeString(keyfile, "key: s3cret\nttl: 1900000000\n");
+        Networks n = networks(memory, dir.resolve("p2p.save"));
+        StartRequest r = new StartRequest("10.9.0.1", "h", "", "", "k1", "1800000000", keyfile.toString(), 0, "40000-40100",
+                "127.0.0.1:6881,localhost:6882", true);
+        assertEquals(0, n.start(r).code());
+        String saved = Files.readString(dir.resolve("p2p.save"));
+        for (String s : List.of("key: k1", "ttl: 1800000000", "keyfile: " + keyfile, "ports: 40000-40100",
+                "127.0.0.1:6881,localhost:6882", "fwd: true")) {
+            assertTrue(saved.contains(s), s + " in\n" + saved);
+        }
+        Files.writeString(keyfile, "ttl: 5\n");
+        assertEquals(1, n.start(new StartRequest("10.9.1.1", "h2", "", "", "", "", keyfile.toString(), 0, "", "", false)).code());
+    }
+
+    @Test
+    void aMissingOrUnusableDriverIsExplained() {
+        CommandOutput out = networks(null, null).start(start("x", "10.0.0.1"));
+        assertEquals(91, out.code());
+        assertTrue(out.err().endsWith("Failed to configure network: Failed to configure interface: Failed to initialize TAP: "
+                + "the TAP driver 'memory' is not installed\n"), out.err());
+    }
+
+    @Test
+    void stopRemovesTheInterfaceAndTheHistoryAnswersStopDev() {
+        Networks n = networks(memory, null);
+        n.start(start("alpha", "10.10.10.1"));
+        n.start(start("beta", "10.10.11.1"));
+        assertEquals(new CommandOutput(12, "", "Removing vptp1\nCan't remove interface: In use\n"), n.stop(new StopRequest("", "vptp1")));
+        assertEquals(CommandOutput.ok("Shutting down alpha\n"), n.stop(new StopRequest("alpha", "")));
+        assertTrue(memory.device("vptp1").isEmpty(), "the interface is gone");
+        assertEquals(new CommandOutput(1, "", "Instance with hash alpha was not found\n"), n.stop(new StopRequest("alpha", "")));
+        assertEquals(CommandOutput.ok("Removing vptp1\nRemoved vptp1\n"), n.stop(new StopRequest("", "vptp1")));
+        assertEquals(new CommandOutput(1, "", "Removing vptp1\nInterface was not found\n"), n.stop(new StopRequest("", "vptp1")));
+        assertEquals(2, n.stop(new StopRequest("", "")).code());
+        assertEquals(List.of("vptp2"), n.history());
+    }
+
+    @Test
+    void savedNetworksComeBackIdenticalAndStoppedOnesDoNot() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Networks first = networks(memory, save);
+        first.start(with("alpha", "10.10.10.1", "", ""));
+        first.start(with("beta", "10.20.0.1/16", "06:01:02:03:04:05", "betanet"));
+        first.start(start("gamma", "10.30.0.1"));
+        first.stop(new StopRequest("gamma", ""));
+        List<NetworkInfo> before = first.list();
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(save));
+        first.closeAll();
+        assertTrue(memory.device("vptp1").isEmpty());
+
+        Networks second = networks(memory, save);
+        second.restore();
+        assertEquals(before, second.list(), "same hash, IP, prefix, MAC and device");
+        assertTrue(log.contains("info: Restored 2 of 2 instances"), log.toString());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(save), files.toList(), "no temporary file left");
+        }
+    }
+
+    @Test
+    void aNetworkThatCannotBeRestoredStaysInTheFile() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Networks first = networks(memory, save);
+        first.start(with("alpha", "10.10.10.1", "", "taken"));
+        first.closeAll();
+        MemoryTapDriver other = new MemoryTapDriver();
+        other.open(new io.subutai.p2p.spi.TapSpec("taken", io.subutai.p2p.api.MacAddress.parse("06:00:00:00:00:09"), 1500, null));
+        Networks second = networks(other, save);
+        second.restore();
+        assertTrue(second.list().isEmpty());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("error: Cannot restore alpha")), log.toString());
+        assertTrue(Files.readString(save).contains("hash: alpha"), "kept for the next try");
+        assertEquals(CommandOutput.ok("Removed alpha from the save file (it was not running)\n"),
+                second.stop(new StopRequest("alpha", "")));
+        assertFalse(Files.readString(save).contains("alpha"));
+    }
+
+    @Test
+    void aCorruptSaveFileIsSetAsideAndTheDaemonGoesOn() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Files.writeString(save, "- hash: [unclosed\n");
+        Networks n = networks(memory, save);
+        n.restore();
+        assertTrue(n.list().isEmpty());
+        Path aside = dir.resolve("p2p.save.corrupt-20261125-120000");
+        assertTrue(Files.exists(aside), "kept aside");
+        assertEquals("- hash: [unclosed\n", Files.readString(aside));
+        assertFalse(Files.exists(save));
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("error: The save file is corrupt")), log.toString());
+        assertEquals(0, n.start(start("alpha", "10.10.10.1")).code(), "and starts work afterwards");
+        assertTrue(Files.readString(save).contains("hash: alpha"));
+    }
+
+    @Test
+    void theOriginalsTildeFormatIsRestored() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Files.writeString(save, "10.1.1.5~06:aa:aa:aa:aa:01~vptp7~legacy~~~~~0~0|||10.1.2.5~~~second~~~k~123~1~0|||");
+        Networks n = networks(memory, save);
+        n.restore();
+        assertEquals(List.of(new NetworkInfo("legacy", "06:aa:aa:aa:aa:01", "10.1.1.5", 24, "vptp7"),
+                new NetworkInfo("second", n.list().get(1).mac(), "10.1.2.5", 24, "vptp1")), n.list());
+        assertTrue(Files.readString(save).startsWith("- ip:"), "rewritten as YAML");
+    }
+}
