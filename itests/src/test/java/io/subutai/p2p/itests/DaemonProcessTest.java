@@ -37,8 +37,8 @@ class DaemonProcessTest {
     Path state;
 
     private Netns ns;
+    private TestDaemon td;
     private Process daemon;
-    private Path log;
     private int port;
 
     @BeforeAll
@@ -56,32 +56,17 @@ class DaemonProcessTest {
     void namespace() throws Exception {
         ns = Netns.create("proc");
         port = ThreadLocalRandom.current().nextInt(20000, 60000);
-        log = state.resolve("daemon.log");
+        td = new TestDaemon(ns, p2p, state.resolve("p2p"), port);
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (daemon != null && daemon.isAlive()) {
-            daemon.destroyForcibly();
-            daemon.waitFor(5, TimeUnit.SECONDS);
-        }
+        td.close();
         ns.close();
     }
 
     private Map<String, String> env() {
-        return Map.of("P2P_STATE_DIR", state.resolve("p2p").toString());
-    }
-
-    private Process startDaemon(String... flags) throws IOException {
-        return startDaemon(p2p, flags);
-    }
-
-    private Process startDaemon(Path bin, String... flags) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(bin.toString(), "daemon", "-rpc-port", Integer.toString(port)));
-        cmd.addAll(List.of(flags));
-        ProcessBuilder pb = new ProcessBuilder(ns.wrap(cmd)).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env());
-        return pb.start();
+        return td.env();
     }
 
     private Netns.Result p2p(String... args) throws Exception {
@@ -91,32 +76,13 @@ class DaemonProcessTest {
     }
 
     private String log() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
-    }
-
-    private void awaitApi() throws IOException {
-        Await.require(() -> {
-            try {
-                return daemon.isAlive() && p2p("show", "-rpc-port", Integer.toString(port)).code() == 0;
-            } catch (Exception e) {
-                return false;
-            }
-        }, Duration.ofSeconds(30), () -> "the daemon's API never answered; log:\n" + logQuietly());
-    }
-
-    private String logQuietly() {
-        try {
-            return log();
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return td.log();
     }
 
     @Test
     void daemonServesTheCliRefusesTokenlessRequestsAndStopsOnSigterm() throws Exception {
         Map<String, Long> distBefore = listing(P2pOptions.dist());
-        daemon = startDaemon();
-        awaitApi();
+        daemon = td.start().process();
         String rpc = Integer.toString(port);
 
         Netns.Result version = p2p("version");
@@ -165,8 +131,7 @@ class DaemonProcessTest {
 
     @Test
     void busyPortAndSharedStateDirectoryAreRefused() throws Exception {
-        daemon = startDaemon();
-        awaitApi();
+        daemon = td.start().process();
         Netns.Result same = p2p("daemon", "-rpc-port", Integer.toString(port + 1));
         assertEquals(1, same.code());
         assertTrue(same.err().contains("Another p2p daemon uses the state directory"), same.err());
@@ -195,8 +160,8 @@ class DaemonProcessTest {
         Path copy = state.resolve("dist");
         Netns.Result cp = Netns.exec(List.of("cp", "-a", P2pOptions.dist().toString(), copy.toString()));
         assertEquals(0, cp.code(), cp.err());
-        daemon = startDaemon(copy.resolve("bin/p2p"));
-        awaitApi();
+        td = new TestDaemon(ns, copy.resolve("bin/p2p"), state.resolve("p2p"), port);
+        daemon = td.start().process();
         String rpc = Integer.toString(port);
         Path jar = Path.of(System.getProperty("maven.repo.local"),
                 "org/apache/felix/org.apache.felix.eventadmin/1.6.4/org.apache.felix.eventadmin-1.6.4.jar");

@@ -45,6 +45,17 @@ public final class Netns implements AutoCloseable {
         return out;
     }
 
+    /** {@code ip -n <ns> args...}: what it printed; fails when it fails. */
+    public String ip(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
+        cmd.addAll(List.of(args));
+        Result r = exec(cmd);
+        if (r.code != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + r.err);
+        }
+        return r.out;
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         exec(List.of("ip", "netns", "del", name));

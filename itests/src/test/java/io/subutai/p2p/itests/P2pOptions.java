@@ -70,6 +70,8 @@ public final class P2pOptions {
             {"p2p.state.dir", state.toString()},
             {"p2p.rpc.port", Integer.toString(freePort())},
             {"p2p.version", "itest"},
+            {"p2p.tap", "memory"},
+            {"p2p.save", state.resolve("p2p.save").toString()},
             {"p2p.features.repositories", repositoryUri()},
             {"p2p.features.boot", BOOT_FEATURE},
             {"p2p.features.maven", localRepo},

@@ -50,7 +50,7 @@ import io.subutai.p2p.spi.TapSpec;
 @ExamReactorStrategy(PerClass.class)
 public class RuntimeIT {
 
-    static final List<String> COMMANDS = List.of("version", "show", "plugins", "repo-add", "repo-list",
+    static final List<String> COMMANDS = List.of("version", "show", "plugins", "start", "stop", "repo-add", "repo-list",
             "feature-list", "feature-install", "feature-uninstall");
 
     @Inject
@@ -78,7 +78,8 @@ public class RuntimeIT {
             }
         }
         assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.control", "io.subutai.p2p.core",
-                "io.subutai.p2p.provision", "io.subutai.p2p.shell"), p2p);
+                "io.subutai.p2p.provision", "io.subutai.p2p.shell", "io.subutai.p2p.tap.linux",
+                "io.subutai.p2p.tap.memory"), p2p);
         FeatureInfo daemon = feature(P2pOptions.BOOT_FEATURE);
         assertTrue("the boot feature counts as installed", daemon.installed());
         assertTrue("its dependencies too", feature("p2p-core").installed());
@@ -105,6 +106,23 @@ public class RuntimeIT {
         assertTrue(run("p2p:feature-list").contains("[installed]  p2p-daemon"));
         assertEquals("Specified environment was not found", failure("p2p:show -hash nothing"));
         assertEquals("Usage: p2p:feature-install NAME", failure("p2p:feature-install"));
+    }
+
+    @Test
+    public void networksStartAndStopThroughTheCommands() throws Exception {
+        String plugins = run("p2p:plugins");
+        assertTrue(plugins, plugins.contains("tap\tlinux") && plugins.contains("tap\tmemory"));
+        assertEquals("Running new P2P instance for itest-net\nLookup finished\nInstance created: itest-net\n\n",
+                run("p2p:start -ip 10.55.0.1/16 -hash itest-net -mac 06:00:00:00:55:01"));
+        assertEquals("06:00:00:00:55:01\t10.55.0.1\titest-net\n", run("p2p:show"));
+        assertEquals("itest-net|vptp1\n", run("p2p:show -interfaces -bind"));
+        assertEquals("Running new P2P instance for itest-net\nHash already in use", failure("p2p:start -ip 10.55.0.2 -hash itest-net"));
+        Path save = Path.of(context.getProperty("p2p.state.dir"), "p2p.save");
+        assertTrue("saved", Files.readString(save).contains("itest-net"));
+        assertEquals("Shutting down itest-net\n", run("p2p:stop -hash itest-net"));
+        assertEquals("", run("p2p:show"));
+        assertFalse(Files.readString(save).contains("itest-net"));
+        assertEquals("Instance with hash itest-net was not found", failure("p2p:stop -hash itest-net"));
     }
 
     @Test

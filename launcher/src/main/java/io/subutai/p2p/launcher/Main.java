@@ -120,6 +120,13 @@ public final class Main {
             case "daemon" -> new Daemon(home, stateDir(), version, out, err).run(p, isRoot());
             case "show" -> show(p);
             case "start" -> start(p);
+            case "stop" -> {
+                if (p.string("hash").isEmpty() && p.string("dev").isEmpty()) {
+                    err.println("Not enough parameters for stop command: give -hash HASH (or -dev NAME)");
+                    yield EXIT_USAGE;
+                }
+                yield simple(p);
+            }
             case "shell" -> shell(p);
             case "service" -> {
                 err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");

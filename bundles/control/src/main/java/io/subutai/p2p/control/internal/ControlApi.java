@@ -20,6 +20,8 @@ import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.NetworkService;
 import io.subutai.p2p.api.P2pException;
 import io.subutai.p2p.api.ShowRequest;
+import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.api.StopRequest;
 
 /**
  * The control API: {@code POST /rest/v1/<command>} with a JSON object, answered by
@@ -34,6 +36,10 @@ final class ControlApi implements HttpHandler {
 
     private static final Set<String> SHOW_FIELDS = Set.of("hash", "check", "ip", "interfaces", "all", "bind", "mtu");
     private static final Set<String> SHELL_FIELDS = Set.of("command", "session");
+    private static final Set<String> START_FIELDS = Set.of("ip", "hash", "mac", "dev", "key", "ttl", "keyfile", "port",
+            "ports", "dht", "fwd");
+    private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
+    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop");
 
     private final ApiToken token;
     private final NetworkService network;
@@ -59,7 +65,7 @@ final class ControlApi implements HttpHandler {
             }
             String path = exchange.getRequestURI().getPath();
             String command = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
-            if (!command.equals("version") && !command.equals("show") && !command.equals("shell")) {
+            if (!COMMANDS.contains(command)) {
                 reply(exchange, 404, CommandOutput.error(1, "This daemon (version " + network.version()
                         + ") has no command '" + path + "'\n"));
                 return;
@@ -76,6 +82,8 @@ final class ControlApi implements HttpHandler {
                 out = switch (command) {
                     case "version" -> CommandOutput.ok(network.version() + "\n");
                     case "show" -> show(body);
+                    case "start" -> start(body);
+                    case "stop" -> stop(body);
                     default -> shell(body);
                 };
             } catch (BadRequest e) {
@@ -98,6 +106,18 @@ final class ControlApi implements HttpHandler {
         }
         return network.show(new ShowRequest(text(body, "hash"), check, bool(body, "interfaces"), bool(body, "all"),
                 bool(body, "bind"), bool(body, "mtu")));
+    }
+
+    private CommandOutput start(Map<String, Object> body) throws BadRequest {
+        allowOnly(body, START_FIELDS);
+        return network.start(new StartRequest(text(body, "ip"), text(body, "hash"), text(body, "mac"), text(body, "dev"),
+                text(body, "key"), text(body, "ttl"), text(body, "keyfile"), integer(body, "port"), text(body, "ports"),
+                text(body, "dht"), bool(body, "fwd")));
+    }
+
+    private CommandOutput stop(Map<String, Object> body) throws BadRequest {
+        allowOnly(body, STOP_FIELDS);
+        return network.stop(new StopRequest(text(body, "hash"), text(body, "dev")));
     }
 
     private CommandOutput shell(Map<String, Object> body) throws BadRequest {
@@ -169,6 +189,17 @@ final class ControlApi implements HttpHandler {
             throw new BadRequest("Field '" + field + "' must be a string");
         }
         return s;
+    }
+
+    private static int integer(Map<String, Object> body, String field) throws BadRequest {
+        Object v = body.get(field);
+        if (v == null) {
+            return 0;
+        }
+        if (!(v instanceof Integer i)) {
+            throw new BadRequest("Field '" + field + "' must be a whole number");
+        }
+        return i;
     }
 
     private static boolean bool(Map<String, Object> body, String field) throws BadRequest {

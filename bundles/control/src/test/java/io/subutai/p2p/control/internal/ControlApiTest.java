@@ -61,6 +61,18 @@ class ControlApiTest {
         }
 
         @Override
+        public CommandOutput start(io.subutai.p2p.api.StartRequest request) {
+            calls.add("start " + request);
+            return CommandOutput.ok("started\n");
+        }
+
+        @Override
+        public CommandOutput stop(io.subutai.p2p.api.StopRequest request) {
+            calls.add("stop " + request);
+            return CommandOutput.ok("stopped\n");
+        }
+
+        @Override
         public CommandOutput show(ShowRequest request) {
             calls.add("show " + request);
             if (request.hash().equals("boom")) {
@@ -118,6 +130,20 @@ class ControlApiTest {
         assertEquals("{\"code\":0,\"out\":\"ran lb\\n\",\"err\":\"\"}",
                 post("/rest/v1/shell", "{\"command\":\"lb\",\"session\":\"s1\"}", "Bearer secret-token").body());
         assertEquals(List.of("s1:lb"), shellLines);
+    }
+
+    @Test
+    void startAndStopCarryEveryFlag() throws Exception {
+        HttpResponse<String> r = post("/rest/v1/start", "{\"ip\":\"10.0.0.1/16\",\"hash\":\"h\",\"mac\":\"06:00:00:00:00:01\","
+                + "\"dev\":\"d\",\"key\":\"k\",\"ttl\":\"9\",\"keyfile\":\"f\",\"port\":7,\"ports\":\"1-2\","
+                + "\"dht\":\"a:1\",\"fwd\":true}", "Bearer secret-token");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of("start " + new io.subutai.p2p.api.StartRequest("10.0.0.1/16", "h", "06:00:00:00:00:01", "d", "k",
+                "9", "f", 7, "1-2", "a:1", true)), network.calls);
+        assertEquals(200, post("/rest/v1/stop", "{\"hash\":\"h\"}", "Bearer secret-token").statusCode());
+        assertEquals("stop " + new io.subutai.p2p.api.StopRequest("h", ""), network.calls.get(1));
+        assertEquals(400, post("/rest/v1/start", "{\"port\":\"7\"}", "Bearer secret-token").statusCode());
+        assertEquals(400, post("/rest/v1/start", "{\"port\":7.5}", "Bearer secret-token").statusCode());
     }
 
     @Test

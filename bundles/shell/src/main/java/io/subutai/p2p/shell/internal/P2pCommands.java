@@ -23,6 +23,8 @@ import io.subutai.p2p.api.NetworkService;
 import io.subutai.p2p.api.P2pException;
 import io.subutai.p2p.api.PluginInfo;
 import io.subutai.p2p.api.ShowRequest;
+import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.api.StopRequest;
 
 /**
  * The {@code p2p:*} Gogo commands. Thin: parse, call the API, render. Failures come back as a
@@ -35,7 +37,9 @@ import io.subutai.p2p.api.ShowRequest;
     CommandProcessor.COMMAND_SCOPE + "=p2p",
     CommandProcessor.COMMAND_FUNCTION + "=version",
     CommandProcessor.COMMAND_FUNCTION + "=show",
-    CommandProcessor.COMMAND_FUNCTION + "=plugins"
+    CommandProcessor.COMMAND_FUNCTION + "=plugins",
+    CommandProcessor.COMMAND_FUNCTION + "=start",
+    CommandProcessor.COMMAND_FUNCTION + "=stop"
 })
 public final class P2pCommands {
 
@@ -84,6 +88,29 @@ public final class P2pCommands {
             @Descriptor("with -interfaces: print hash|interface") @Parameter(names = {"-bind", "--bind"}, presentValue = "true", absentValue = "false") boolean bind,
             @Descriptor("print the MTU") @Parameter(names = {"-mtu", "--mtu"}, presentValue = "true", absentValue = "false") boolean mtu) {
         return text(network.show(new ShowRequest(hash, check, interfaces, all, bind, mtu)));
+    }
+
+    @Descriptor("join or create a network: a TAP interface with an overlay IP")
+    public String start(
+            @Descriptor("overlay IP: A.B.C.D (prefix /24) or A.B.C.D/NN") @Parameter(names = {"-ip", "--ip"}, absentValue = "") String ip,
+            @Descriptor("the network's name (required)") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
+            @Descriptor("MAC of the interface") @Parameter(names = {"-mac", "--mac"}, absentValue = "") String mac,
+            @Descriptor("name of the interface") @Parameter(names = {"-dev", "--dev"}, absentValue = "") String dev,
+            @Descriptor("network key") @Parameter(names = {"-key", "--key"}, absentValue = "") String key,
+            @Descriptor("Unix time until which -key is valid") @Parameter(names = {"-ttl", "--ttl", "-until", "--until"}, absentValue = "") String ttl,
+            @Descriptor("YAML file with key: and ttl:") @Parameter(names = {"-keyfile", "--keyfile"}, absentValue = "") String keyfile,
+            @Descriptor("UDP port, 0 for any") @Parameter(names = {"-port", "--port"}, absentValue = "0") int port,
+            @Descriptor("UDP port range MIN-MAX") @Parameter(names = {"-ports", "--ports"}, absentValue = "") String ports,
+            @Descriptor("bootstrap servers HOST:PORT[,...]") @Parameter(names = {"-dht", "--dht"}, absentValue = "") String dht,
+            @Descriptor("relays only") @Parameter(names = {"-fwd", "--fwd"}, presentValue = "true", absentValue = "false") boolean fwd) {
+        return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd)));
+    }
+
+    @Descriptor("leave a network, or forget an interface name")
+    public String stop(
+            @Descriptor("the network to stop") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
+            @Descriptor("with no -hash: interface name to forget") @Parameter(names = {"-dev", "--dev"}, absentValue = "") String dev) {
+        return text(network.stop(new StopRequest(hash, dev)));
     }
 
     @Descriptor("list the plugins (TAP drivers, transports, discovery, crypto) the engine knows")
@@ -157,6 +184,6 @@ public final class P2pCommands {
             String msg = out.err().isEmpty() ? out.out() : out.err();
             throw new P2pException(out.code(), msg.endsWith("\n") ? msg.substring(0, msg.length() - 1) : msg);
         }
-        return out.out();
+        return out.out() + out.err(); // a warning that came with success is shown too
     }
 }

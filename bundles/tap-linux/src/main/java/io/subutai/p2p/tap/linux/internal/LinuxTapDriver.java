@@ -86,11 +86,11 @@ public final class LinuxTapDriver implements TapDriver {
             int wake = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
             LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake);
             try {
-                tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()));
+                tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()),
+                        "up");
                 if (spec.address() != null) {
                     tool.run("addr", "add", spec.address().toString(), "dev", name);
                 }
-                tool.run("link", "set", "dev", name, "up");
             } catch (IOException e) {
                 tap.close();
                 throw new IOException("Failed to configure interface " + name + ": " + e.getMessage(), e);

@@ -1,0 +1,108 @@
+package io.subutai.p2p.itests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code bin/p2p daemon} of the built distribution running in a network namespace of the test,
+ * with its own state directory and rpc port, and the real {@code bin/p2p} client to drive it.
+ */
+final class TestDaemon implements AutoCloseable {
+
+    final Netns ns;
+    final Path bin;
+    final Path state;
+    final int port;
+    private final Path log;
+    private Process process;
+
+    TestDaemon(Netns ns, Path bin, Path state, int port) {
+        this.ns = ns;
+        this.bin = bin;
+        this.state = state;
+        this.port = port;
+        this.log = state.resolveSibling(state.getFileName() + ".log");
+    }
+
+    Map<String, String> env() {
+        return Map.of("P2P_STATE_DIR", state.toString());
+    }
+
+    /** Starts the daemon with these extra flags and waits until its API answers. */
+    TestDaemon start(String... flags) throws IOException {
+        launch(flags);
+        awaitApi();
+        return this;
+    }
+
+    /** Starts the daemon and returns at once. */
+    TestDaemon launch(String... flags) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(bin.toString(), "daemon", "-rpc-port", Integer.toString(port)));
+        cmd.addAll(List.of(flags));
+        ProcessBuilder pb = new ProcessBuilder(ns.wrap(cmd)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env());
+        process = pb.start();
+        return this;
+    }
+
+    /**
+     * Waits for the API: first for its token file (a cheap check that does not compete with the
+     * starting daemon for the CPU, as starting clients would), then for a client call to work.
+     */
+    void awaitApi() {
+        Path token = state.resolve("api.token");
+        Await.require(() -> !process.isAlive() || Files.exists(token), Duration.ofSeconds(30),
+                () -> "the daemon wrote no API token; log:\n" + logQuietly());
+        Await.require(() -> {
+            try {
+                return process.isAlive() && p2p("show").code() == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(30), () -> "the daemon's API never answered; log:\n" + logQuietly());
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** Runs the client with the daemon's rpc port; {@code version} and {@code help} take it too. */
+    Netns.Result p2p(String command, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(bin.toString(), command, "-rpc-port", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        return Netns.exec(ns.wrap(cmd), env());
+    }
+
+    String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    String logQuietly() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** SIGKILL, as a crash. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
