@@ -158,6 +158,18 @@ class NetworksProcessTest {
         assertFalse(daemon.log().contains("corrupt"), daemon.log());
     }
 
+    @Test
+    void theConfigurationsIptoolIsTheOneUsed() throws Exception {
+        Path config = tmp.resolve("p2p.yaml");
+        Files.writeString(config, "iptool: /nonexistent/ip\nmtu: 1300\n");
+        daemon.start("-config", config.toString());
+        Netns.Result r = daemon.p2p("start", "-ip", "10.10.10.1", "-hash", "alpha");
+        assertEquals(91, r.code());
+        assertTrue(r.err().contains("the configured iptool /nonexistent/ip is not an executable"), r.err());
+        assertEquals("1300\n", daemon.p2p("show", "-mtu").out());
+        assertFalse(ns.ip("link").contains("vptp"), "nothing half-made");
+    }
+
     private static int saved(Path save) {
         try {
             return (int) Files.readAllLines(save).stream().filter(l -> l.startsWith("  hash: churn")).count();

@@ -110,6 +110,8 @@ public class RuntimeIT {
 
     @Test
     public void networksStartAndStopThroughTheCommands() throws Exception {
+        Await.require(() -> plugin("linux") != null && plugin("memory") != null, Duration.ofSeconds(10),
+                () -> "TAP drivers missing: " + network.plugins());
         String plugins = run("p2p:plugins");
         assertTrue(plugins, plugins.contains("tap\tlinux") && plugins.contains("tap\tmemory"));
         assertEquals("Running new P2P instance for itest-net\nLookup finished\nInstance created: itest-net\n\n",

@@ -104,9 +104,7 @@ public final class Engine implements NetworkService {
         }
         log.info("MTU is set to {}", config.mtu());
         log.info(config.pmtu() ? "PMTU enabled" : "PMTU disabled");
-        if (!config.ipTool().isEmpty()) {
-            configureIpTool(configurationAdmin, config.ipTool());
-        }
+        configureIpTool(configurationAdmin, config.ipTool());
         String save = context.getProperty("p2p.save");
         Networks.Log networksLog = new Networks.Log() {
             @Override
@@ -125,7 +123,10 @@ public final class Engine implements NetworkService {
         control = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-core-1"));
     }
 
-    /** Hands the configuration's {@code iptool} to the Linux TAP driver's configuration. */
+    /**
+     * Hands the configuration's {@code iptool} (empty: find it) to the Linux TAP driver, which
+     * waits for this configuration before it offers itself.
+     */
     private void configureIpTool(ConfigurationAdmin admin, String ipTool) {
         try {
             Configuration c = admin.getConfiguration("io.subutai.p2p.tap.linux", "?");

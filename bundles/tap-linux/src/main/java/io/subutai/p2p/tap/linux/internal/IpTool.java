@@ -19,13 +19,16 @@ final class IpTool {
         this.path = path;
     }
 
-    /** The configured tool if it is executable, else the first {@code ip} found in the usual places and PATH; null if none. */
+    /**
+     * The configured tool, or when none is configured the first {@code ip} found in the usual
+     * places and PATH; null when the configured one is not executable or none is found. A
+     * configured tool is never silently replaced by another.
+     */
     static IpTool find(String configured) {
-        List<String> candidates = new ArrayList<>();
         if (configured != null && !configured.isBlank()) {
-            candidates.add(configured.trim());
+            return Files.isExecutable(Path.of(configured.trim())) ? new IpTool(configured.trim()) : null;
         }
-        candidates.addAll(PLACES);
+        List<String> candidates = new ArrayList<>(PLACES);
         String pathVar = System.getenv("PATH");
         if (pathVar != null) {
             for (String dir : pathVar.split(":")) {

@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -24,9 +25,12 @@ import io.subutai.p2p.spi.TapSpec;
  * TAP interfaces on Linux: {@code /dev/net/tun} with {@code IFF_TAP | IFF_NO_PI} through JNA,
  * and address, MAC, MTU and link state through iproute2's {@code ip} (configuration
  * {@code iptool}, found on its own when empty). Closing a device removes its interface.
+ *
+ * <p>It waits for its configuration, which the engine gives it from the daemon's YAML file at
+ * every start, so that the {@code iptool} the user chose is the one every interface is made with.
  */
 @Component(service = TapDriver.class, property = TapDriver.PROPERTY + "=linux",
-        configurationPid = LinuxTapDriver.PID)
+        configurationPid = LinuxTapDriver.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = LinuxTapDriver.Config.class)
 public final class LinuxTapDriver implements TapDriver {
 
@@ -41,6 +45,7 @@ public final class LinuxTapDriver implements TapDriver {
     }
 
     private volatile IpTool ip;
+    private volatile String configured;
 
     @Activate
     public LinuxTapDriver(Config config) {
@@ -49,7 +54,13 @@ public final class LinuxTapDriver implements TapDriver {
 
     @Modified
     void modified(Config config) {
-        ip = IpTool.find(config.iptool());
+        configured = config.iptool();
+        ip = IpTool.find(configured);
+    }
+
+    private String missingTool() {
+        return configured == null || configured.isBlank() ? "iproute2's ip was not found (install iproute2 or set iptool)"
+                : "the configured iptool " + configured + " is not an executable";
     }
 
     @Override
@@ -61,7 +72,7 @@ public final class LinuxTapDriver implements TapDriver {
             return Availability.no(TUN + " is missing (load the tun kernel module: modprobe tun)");
         }
         if (ip == null) {
-            return Availability.no("iproute2's ip was not found (install iproute2 or set iptool)");
+            return Availability.no(missingTool());
         }
         return Availability.yes();
     }
@@ -70,7 +81,7 @@ public final class LinuxTapDriver implements TapDriver {
     public TapDevice open(TapSpec spec) throws IOException {
         IpTool tool = ip;
         if (tool == null) {
-            throw new IOException("Failed to configure interface: iproute2's ip was not found");
+            throw new IOException("Failed to configure interface: " + missingTool());
         }
         int fd;
         try {
