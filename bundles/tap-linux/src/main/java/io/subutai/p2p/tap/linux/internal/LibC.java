@@ -21,6 +21,9 @@ final class LibC {
     static final int IFNAMSIZ = 16;
 
     static final short POLLIN = 0x1;
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    static final short POLLNVAL = 0x20;
 
     static final int EINTR = 4;
     static final int EAGAIN = 11;
@@ -37,14 +40,17 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;
 
-    static native long read(int fd, Buffer buffer, long count) throws LastErrorException;
+    // The data path: no LastErrorException, whose errno check throws (and allocates) on every
+    // EAGAIN; a -1 is answered by poll(2)'s revents instead.
 
-    static native long write(int fd, Buffer buffer, long count) throws LastErrorException;
+    static native long read(int fd, Buffer buffer, long count);
+
+    static native long write(int fd, Buffer buffer, long count);
 
     static native int close(int fd) throws LastErrorException;
 
-    /** {@code fds} holds {@code struct pollfd} entries: int fd, short events, short revents. */
-    static native int poll(Buffer fds, long count, int timeoutMs) throws LastErrorException;
+    /** {@code fds} holds {@code struct pollfd} entries: int fd, short events, short revents. -1 on EINTR. */
+    static native int poll(Buffer fds, long count, int timeoutMs);
 
     static native int eventfd(int initial, int flags) throws LastErrorException;
 }

@@ -13,8 +13,9 @@ import io.subutai.p2p.spi.TapDevice;
 
 /**
  * An open {@code /dev/net/tun} TAP device. The descriptor is non-blocking: {@link #read} takes
- * every frame that is ready (one system call each, no allocation) and sleeps in {@code poll} only
- * when none is, watching an eventfd as well so that {@link #close} wakes it. One reader and one
+ * every frame that is ready (one system call each, no allocation, no exception on the empty
+ * queue) and sleeps in {@code poll} only when none is, watching an eventfd as well so that
+ * {@link #close} wakes it; poll's events tell a failed device from an empty one. One reader and one
  * writer may work at once; close waits for both to leave before the descriptor is released, so
  * a number the kernel reuses is never touched.
  */
@@ -61,7 +62,7 @@ final class LinuxTap implements TapDevice {
         return mtu;
     }
 
-    /** Frames the kernel did not take (its queue was full). */
+    /** Frames the kernel did not take. */
     long dropped() {
         return dropped;
     }
@@ -76,17 +77,9 @@ final class LinuxTap implements TapDevice {
                 }
                 while (!batch.isFull()) {
                     ByteBuffer b = batch.claim();
-                    long n;
-                    try {
-                        n = LibC.read(fd, b, b.capacity());
-                    } catch (LastErrorException e) {
-                        if (e.getErrorCode() == LibC.EAGAIN) {
-                            break;
-                        }
-                        if (e.getErrorCode() == LibC.EINTR) {
-                            continue;
-                        }
-                        throw failure("read from", e);
+                    long n = LibC.read(fd, b, b.capacity());
+                    if (n < 0) {
+                        break; // EAGAIN, or an error that poll's revents will tell
                     }
                     b.position((int) n);
                     batch.commit();
@@ -99,14 +92,19 @@ final class LinuxTap implements TapDevice {
         }
     }
 
+    /** Sleeps until the device has a frame, fails, or {@link #close} wakes it. */
     private void awaitReadable() throws IOException {
         pollFds.putShort(6, (short) 0).putShort(14, (short) 0);
-        try {
-            LibC.poll(pollFds, 2, -1);
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != LibC.EINTR) {
-                throw failure("wait on", e);
-            }
+        if (LibC.poll(pollFds, 2, -1) < 0) {
+            return; // EINTR: try again
+        }
+        short revents = pollFds.getShort(6);
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+            throw new IOException("TAP " + name + ": the device failed (poll events 0x" + Integer.toHexString(revents)
+                    + "); was the interface removed?");
         }
     }
 
@@ -118,22 +116,11 @@ final class LinuxTap implements TapDevice {
             }
             for (int i = 0; i < batch.count(); i++) {
                 ByteBuffer b = batch.frame(i);
-                try {
-                    LibC.write(fd, b, b.limit());
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == LibC.EAGAIN) {
-                        dropped++;
-                        continue;
-                    }
-                    throw failure("write to", e);
+                if (LibC.write(fd, b, b.limit()) < 0) {
+                    dropped++; // the kernel's queue is full, as a NIC would drop
                 }
             }
         }
-    }
-
-    private IOException failure(String what, LastErrorException e) {
-        return closed ? new ClosedChannelException() : new IOException("TAP " + name + ": cannot " + what + " the device: "
-                + e.getMessage());
     }
 
     @Override
@@ -143,11 +130,7 @@ final class LinuxTap implements TapDevice {
         }
         closed = true;
         ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
-        try {
-            LibC.write(wakeFd, one, 8);
-        } catch (LastErrorException e) {
-            // the reader still notices `closed` on its next wake-up
-        }
+        LibC.write(wakeFd, one, 8); // wakes a reader sleeping in poll
         synchronized (readLock) {
             synchronized (writeLock) {
                 try {

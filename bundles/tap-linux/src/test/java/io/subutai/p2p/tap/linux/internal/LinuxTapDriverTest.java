@@ -147,6 +147,28 @@ class LinuxTapDriverTest {
         assertTrue(reader.get(5, TimeUnit.SECONDS) instanceof ClosedChannelException);
     }
 
+    @Test
+    void aReaderLearnsWhenTheInterfaceIsDeletedUnderIt() throws Exception {
+        TapDevice tap = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, null)));
+        try {
+            FrameBatch batch = new FrameBatch(4, 2048, true);
+            CompletableFuture<Throwable> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (true) {
+                        tap.read(batch);
+                    }
+                } catch (IOException ex) {
+                    return ex;
+                }
+            });
+            ns.ip("link", "del", "vptp1");
+            Throwable t = reader.get(5, TimeUnit.SECONDS);
+            assertTrue(t.getMessage().contains("vptp1"), t.toString());
+        } finally {
+            tap.close();
+        }
+    }
+
     private static byte[] readArpRequest(TapDevice tap, FrameBatch batch) {
         try {
             while (true) {
