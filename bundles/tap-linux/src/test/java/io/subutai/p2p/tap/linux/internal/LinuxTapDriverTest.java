@@ -148,6 +148,29 @@ class LinuxTapDriverTest {
     }
 
     @Test
+    void oneReaderAndOneWriterWorkAtOnce() throws Exception {
+        TapDevice tap = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, Ipv4Cidr.parse("10.81.0.1/24"))));
+        try {
+            FrameBatch in = new FrameBatch(16, 2048, true);
+            // the reader sleeps in read until the kernel sends the ARP request triggered below
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> readArpRequest(tap, in));
+            FrameBatch out = new FrameBatch(8, 2048, true);
+            for (int i = 0; i < 8; i++) {
+                out.claim().put(arpReply(PEER_MAC, new byte[] {10, 81, 0, (byte) (10 + i)}, MAC, new byte[] {10, 81, 0, 1}));
+                out.commit();
+            }
+            for (int round = 0; round < 100; round++) {
+                tap.write(out); // while the reader is blocked: must not wait for it
+            }
+            assertFalse(reader.isDone(), "no request yet");
+            ns.call(() -> InNetns.run("bash", "-c", "echo x > /dev/udp/10.81.0.2/9"));
+            assertEquals("10.81.0.2", ip(reader.get(10, TimeUnit.SECONDS), 38));
+        } finally {
+            tap.close();
+        }
+    }
+
+    @Test
     void aReaderLearnsWhenTheInterfaceIsDeletedUnderIt() throws Exception {
         TapDevice tap = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, null)));
         try {
