@@ -153,6 +153,8 @@ public class RuntimeIT {
         assertNull(context.getBundle(location));
         assertFalse(Files.readString(state).contains("itest-events"));
         assertTrue(failure("p2p:feature-install nothing-like-it").startsWith("No feature named 'nothing-like-it'"));
+        assertTrue(failure("p2p:feature-uninstall p2p-core").contains("cannot be uninstalled from a running daemon"));
+        assertNotNull("the engine is untouched", context.getServiceReference(NetworkService.class));
         assertTrue(failure("p2p:repo-add file:/nonexistent/repo.xml").contains("/nonexistent/repo.xml"));
     }
 
@@ -171,6 +173,8 @@ public class RuntimeIT {
         assertTrue("its failures are counted", b.failures() >= 1);
         assertTrue("the good one still answers", plugin("itest-good").available());
         assertTrue(run("p2p:plugins").contains("itest-good"));
+        assertTrue("the plugin's bundle is named: " + plugin("memory"),
+                plugin("memory").origin().startsWith("io.subutai.p2p.tap.memory "));
 
         good.unregister();
         broken.unregister();

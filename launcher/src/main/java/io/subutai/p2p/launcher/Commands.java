@@ -60,12 +60,12 @@ final class Commands {
                     RPC_PORT),
             0);
 
-    static final Command STATUS = new Command("status", "", "show the state of every peer",
+    static final Command STATUS = new Command("status", "", "show the state of every peer (not in this version yet)",
             "One line hash|ip per network, then peerID|peerIP|State:STATE| per peer.\n"
                     + "With -hash, the peers of that network only, as JSON.",
             List.of(Flag.string("hash", "HASH", "only this network"), RPC_PORT), 0);
 
-    static final Command SET = new Command("set", "", "change the log level, a network's IP or its keys",
+    static final Command SET = new Command("set", "", "change the log level, a network's IP or its keys (not in this version yet)",
             "-log LEVEL changes the daemon's log level. -ip IP -hash H changes a network's address.\n"
                     + "-key K -ttl T -hash H adds a key to the network's key queue.",
             List.of(Flag.string("log", "LEVEL", "trace, debug, info, warning or error"),
@@ -76,7 +76,7 @@ final class Commands {
                     RPC_PORT),
             0);
 
-    static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting",
+    static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting (not in this version yet)",
             "Version, uptime, bootstrap servers, networks, peers, endpoints and paths.", List.of(RPC_PORT), 0);
 
     static final Command VERSION = new Command("version", "", "print the version",

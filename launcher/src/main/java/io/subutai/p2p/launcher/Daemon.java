@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkEvent;
@@ -35,6 +36,7 @@ final class Daemon {
     static final String NOT_ROOT = "P2P cannot run in daemon mode without root privileges";
     static final int EXIT_PORT_IN_USE = 98;
     static final long STOP_TIMEOUT_MS = 2000;
+    static final long API_TIMEOUT_MS = 5000;
 
     private final Path home;
     private final Path stateDir;
@@ -126,16 +128,28 @@ final class Daemon {
             log.error("Cannot start the OSGi framework: " + e.getMessage());
             return 1;
         }
+        AtomicBoolean stopping = new AtomicBoolean();
         Signals.onTermination(name -> {
             log.info("Received signal: " + name);
+            stopping.set(true);
             stop(framework, log);
         });
         try {
             Boot.run(framework.getBundleContext(), ProvisionSettings.from(props::get), log::warn);
         } catch (ProvisionException | RuntimeException e) {
+            if (stopping.get()) {
+                log.info("P2P Daemon stopped while starting");
+                return 0;
+            }
             log.error("Cannot install the boot features: " + e.getMessage());
             stop(framework, log);
             return 1;
+        }
+        int port = Integer.parseInt(props.get("p2p.rpc.port"));
+        if (!stopping.get() && !Await.listening(port, API_TIMEOUT_MS)) {
+            log.error("Failed to start HTTP listener: the control API is not listening on 127.0.0.1:" + port);
+            stop(framework, log);
+            return EXIT_PORT_IN_USE;
         }
         log.info(String.format("P2P Daemon started in %d ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
         try {

@@ -105,6 +105,10 @@ public final class Main {
         Parsed p;
         try {
             p = command.parse(rest);
+            int port = p.integer("rpc-port", Commands.DEFAULT_RPC_PORT);
+            if (port < 1 || port > 65535) {
+                throw new UsageException("invalid value \"" + port + "\" for flag -rpc-port: give 1 to 65535");
+            }
         } catch (UsageException e) {
             err.println("Incorrect Usage: " + e.getMessage());
             err.println();
@@ -179,6 +183,12 @@ public final class Main {
                 err.println("Invalid MAC address provided");
                 return 13;
             }
+        }
+        if (!p.string("keyfile").isEmpty()) {
+            // the daemon does not share the caller's working directory
+            Map<String, String> flags = new java.util.HashMap<>(p.flags());
+            flags.put("keyfile", Path.of(p.string("keyfile")).toAbsolutePath().normalize().toString());
+            p = new Parsed(p.command(), flags, p.args());
         }
         return simple(p);
     }

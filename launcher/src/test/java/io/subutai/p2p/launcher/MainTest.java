@@ -115,6 +115,10 @@ class MainTest {
         err.reset();
         assertEquals(2, run("show", "-x"));
         assertTrue(err().startsWith("Incorrect Usage: flag provided but not defined: -x\n\nNAME:\n   p2p show"), err());
+        err.reset();
+        assertEquals(2, run("show", "-rpc-port", "-1"), "never falls back to another port");
+        assertTrue(err().startsWith("Incorrect Usage: invalid value \"-1\" for flag -rpc-port"), err());
+        assertEquals(2, run("version", "-rpc-port", "70000"));
     }
 
     @Test
@@ -177,6 +181,10 @@ class MainTest {
         assertEquals(0, run("start", "-rpc-port", p, "-hash", "h", "-mac", "06-aa-bb-cc-dd-ee", "-fwd", "-port", "4000"));
         assertEquals(List.of("/rest/v1/start Bearer tok {\"hash\":\"h\",\"mac\":\"06-aa-bb-cc-dd-ee\",\"port\":4000,\"fwd\":true}"),
                 requests);
+        requests.clear();
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", "h", "-keyfile", "keys.yaml"));
+        String absolute = Path.of("keys.yaml").toAbsolutePath().toString();
+        assertTrue(requests.get(0).contains("\"keyfile\":\"" + absolute + "\""), "sent as an absolute path: " + requests);
     }
 
     @Test

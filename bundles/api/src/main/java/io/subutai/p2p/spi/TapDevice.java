@@ -20,7 +20,9 @@ public interface TapDevice extends AutoCloseable {
 
     /**
      * Blocks until at least one frame is there, then fills {@code batch} (after clearing it) with
-     * as many frames as are ready and fit.
+     * as many frames as are ready and fit. A frame that fills its whole buffer may have been cut
+     * short and is dropped, so size the batch's buffers above {@code mtu() + 18} (an Ethernet
+     * header with a VLAN tag).
      *
      * @return the number of frames read
      * @throws IOException when the device fails or was closed

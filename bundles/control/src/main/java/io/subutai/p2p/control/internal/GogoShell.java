@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -32,7 +33,23 @@ final class GogoShell implements ShellRunner, AutoCloseable {
         final CommandSession session;
         final Switch out = new Switch();
         final Switch err = new Switch();
-        long lastUsed;
+        final ReentrantLock lock = new ReentrantLock();
+        long lastUsed; // guarded by the sessions map
+        boolean evicted; // guarded by lock
+
+        /** Closes the session now if no line runs in it, else when that line ends. */
+        void evict() {
+            if (lock.tryLock()) {
+                try {
+                    evicted = true;
+                    session.close();
+                } finally {
+                    lock.unlock();
+                }
+            } else {
+                evicted = true; // read by the running line's owner when it unlocks
+            }
+        }
 
         Box(CommandProcessor processor) {
             session = processor.createSession(new ByteArrayInputStream(new byte[0]),
@@ -69,7 +86,12 @@ final class GogoShell implements ShellRunner, AutoCloseable {
     @Override
     public CommandOutput run(String session, String line) {
         Box box = session.isEmpty() ? new Box(processor) : named(session);
-        synchronized (box) {
+        box.lock.lock();
+        try {
+            if (box.evicted) {
+                return CommandOutput.error(1, "This shell session was closed (idle too long, or too many sessions); "
+                        + "start a new one\n");
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             box.out.target = out;
@@ -94,11 +116,13 @@ final class GogoShell implements ShellRunner, AutoCloseable {
             } finally {
                 box.out.target = OutputStream.nullOutputStream();
                 box.err.target = OutputStream.nullOutputStream();
-                if (session.isEmpty()) {
+                if (session.isEmpty() || box.evicted) {
                     box.session.close();
                 }
             }
             return new CommandOutput(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            box.lock.unlock();
         }
     }
 
@@ -109,14 +133,14 @@ final class GogoShell implements ShellRunner, AutoCloseable {
                 Box b = it.next();
                 if (now - b.lastUsed > IDLE_NANOS) {
                     it.remove();
-                    b.session.close();
+                    b.evict();
                 }
             }
             Box box = sessions.get(name);
             if (box == null) {
                 if (sessions.size() >= MAX_SESSIONS) {
                     Iterator<Box> oldest = sessions.values().iterator();
-                    oldest.next().session.close();
+                    oldest.next().evict();
                     oldest.remove();
                 }
                 box = new Box(processor);
@@ -131,7 +155,7 @@ final class GogoShell implements ShellRunner, AutoCloseable {
     public void close() {
         synchronized (sessions) {
             for (Box b : sessions.values()) {
-                b.session.close();
+                b.evict();
             }
             sessions.clear();
         }

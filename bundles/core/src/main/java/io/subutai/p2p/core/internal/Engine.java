@@ -7,15 +7,17 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -60,8 +62,6 @@ import io.subutai.p2p.spi.Transport;
 @Component(service = NetworkService.class, immediate = true)
 public final class Engine implements NetworkService {
 
-    static final String ORIGIN = "p2p.origin";
-
     // immutable
     private final Logger log;
     private final String version;
@@ -73,7 +73,6 @@ public final class Engine implements NetworkService {
     private final PluginRegistry<CryptoSuite> cryptos;
     private final Networks networks;
     private final ExecutorService control;
-    private final AtomicBoolean restoreStarted = new AtomicBoolean();
 
     @Activate
     public Engine(BundleContext context,
@@ -120,6 +119,7 @@ public final class Engine implements NetworkService {
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC());
+        networks.load();
         control = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-core-1"));
     }
 
@@ -138,10 +138,14 @@ public final class Engine implements NetworkService {
         }
     }
 
-    /** Restores the saved networks once, when the chosen TAP driver is there. */
+    /** Starts the saved networks that do not run, on the engine's thread, when the chosen TAP driver is there. */
     private void restoreWhenReady() {
-        if (taps.named(config.tap()).isPresent() && restoreStarted.compareAndSet(false, true)) {
-            control.execute(networks::restore);
+        if (taps.named(config.tap()).isPresent()) {
+            try {
+                control.execute(networks::restore);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the engine is stopping
+            }
         }
     }
 
@@ -163,22 +167,24 @@ public final class Engine implements NetworkService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindTapDriver(TapDriver driver, Map<String, Object> properties) {
-        added(taps, driver, properties);
+    void bindTapDriver(TapDriver driver, ServiceReference<TapDriver> ref) {
+        added(taps, driver, ref);
         restoreWhenReady();
     }
 
     void unbindTapDriver(TapDriver driver) {
+        boolean inUse = taps.named(config.tap()).map(p -> p.service() == driver).orElse(false);
         removed(taps, driver);
-        if (taps.named(config.tap()).isEmpty() && !networks.list().isEmpty()) {
-            log.warn("The TAP driver '{}' went away; the interfaces it made are gone until it returns", config.tap());
+        if (inUse) {
+            networks.driverGone();
+            restoreWhenReady(); // another driver of that name may be there already
         }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindTransport(Transport transport, Map<String, Object> properties) {
-        added(transports, transport, properties);
+    void bindTransport(Transport transport, ServiceReference<Transport> ref) {
+        added(transports, transport, ref);
     }
 
     void unbindTransport(Transport transport) {
@@ -187,8 +193,8 @@ public final class Engine implements NetworkService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindDiscoveryProvider(DiscoveryProvider provider, Map<String, Object> properties) {
-        added(discoveries, provider, properties);
+    void bindDiscoveryProvider(DiscoveryProvider provider, ServiceReference<DiscoveryProvider> ref) {
+        added(discoveries, provider, ref);
     }
 
     void unbindDiscoveryProvider(DiscoveryProvider provider) {
@@ -197,15 +203,23 @@ public final class Engine implements NetworkService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindCryptoSuite(CryptoSuite suite, Map<String, Object> properties) {
-        added(cryptos, suite, properties);
+    void bindCryptoSuite(CryptoSuite suite, ServiceReference<CryptoSuite> ref) {
+        added(cryptos, suite, ref);
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
         removed(cryptos, suite);
     }
 
-    private <T> void added(PluginRegistry<T> registry, T service, Map<String, Object> properties) {
+    private <T> void added(PluginRegistry<T> registry, T service, ServiceReference<T> ref) {
+        Map<String, Object> properties = new HashMap<>();
+        for (String key : ref.getPropertyKeys()) {
+            properties.put(key, ref.getProperty(key));
+        }
+        Bundle origin = ref.getBundle();
+        if (origin != null) {
+            properties.put(PluginRegistry.ORIGIN, origin.getSymbolicName() + " " + origin.getVersion());
+        }
         PluginRegistry.Plugin<T> p = registry.add(service, properties);
         log.info("Plugin added: {} '{}'", registry.kind(), p.name());
     }

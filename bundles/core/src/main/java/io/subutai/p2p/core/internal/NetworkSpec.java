@@ -149,11 +149,29 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
         }
     }
 
-    /** Reads a key file: YAML with {@code key:} and, optionally, {@code ttl:}. */
+    /** Largest key file read. */
+    static final int MAX_KEYFILE = 64 * 1024;
+
+    /** Reads a key file: YAML with {@code key:} and, optionally, {@code ttl:}. A regular file, given by absolute path. */
     static Key keyFile(Path file) throws Invalid {
         String key = null;
         String ttl = "";
-        try (JsonParser p = new YAMLFactory().createParser(Files.readAllBytes(file))) {
+        if (!file.isAbsolute()) {
+            throw new Invalid(1, "Key file " + file + ": give an absolute path (the daemon does not share your directory)");
+        }
+        byte[] bytes;
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new Invalid(1, "Key file " + file + " is not a regular file");
+            }
+            if (Files.size(file) > MAX_KEYFILE) {
+                throw new Invalid(1, "Key file " + file + " is larger than " + MAX_KEYFILE + " bytes");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new Invalid(1, "Cannot read key file " + file + ": " + e.getMessage());
+        }
+        try (JsonParser p = new YAMLFactory().createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new Invalid(1, "Key file " + file + " must hold key: and ttl:");
             }

@@ -3,6 +3,7 @@ package io.subutai.p2p.core.internal;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,9 +23,11 @@ import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.TapSpec;
 
 /**
- * The network instances of this daemon and the save file that brings them back. Every change
- * runs under this object's lock, so two starts never race for a name, and the save file always
- * lists what runs plus what could not be restored.
+ * The network instances of this daemon and the save file that brings them back. The bookkeeping
+ * runs under this object's lock; the slow part of a start (making the interface) runs outside it,
+ * with the hash and the interface name reserved, so a hung {@code ip} never blocks {@code show}
+ * or {@code stop} of other networks. The save file always lists what runs plus what could not
+ * be restored; it is read once, before anything can rewrite it.
  */
 final class Networks {
 
@@ -60,6 +63,10 @@ final class Networks {
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final Map<String, SaveFile.Entry> saved = new LinkedHashMap<>();
     private final Set<String> history = new LinkedHashSet<>();
+    private final Set<String> startingHashes = new HashSet<>();
+    private final Set<String> startingDevs = new HashSet<>();
+    private boolean saveUnreadable;
+    private boolean closed;
 
     /**
      * @param driver     the chosen TAP driver, or null while it is not there
@@ -90,46 +97,74 @@ final class Networks {
         return List.copyOf(history);
     }
 
-    synchronized CommandOutput start(StartRequest request) {
+    CommandOutput start(StartRequest request) {
         NetworkSpec spec;
         try {
-            spec = NetworkSpec.check(request);
+            spec = NetworkSpec.check(request); // reads a key file: outside the lock
         } catch (NetworkSpec.Invalid e) {
             return CommandOutput.error(e.code, e.getMessage() + "\n");
         }
         String hash = request.hash();
-        if (instances.containsKey(hash)) {
-            return CommandOutput.error(HASH_IN_USE, "Running new P2P instance for " + hash + "\nHash already in use\n");
-        }
-        if (spec.dev() != null) {
-            for (Instance i : instances.values()) {
-                if (i.device().name().equals(spec.dev())) {
-                    return CommandOutput.error(DEV_IN_USE, "Device with specified name is already in use\n");
-                }
+        synchronized (this) {
+            if (closed) {
+                return CommandOutput.error(1, "The daemon is stopping\n");
+            }
+            if (instances.containsKey(hash) || startingHashes.contains(hash)) {
+                return CommandOutput.error(HASH_IN_USE, "Running new P2P instance for " + hash + "\nHash already in use\n");
+            }
+            if (spec.dev() != null && (startingDevs.contains(spec.dev()) || running(spec.dev()))) {
+                return CommandOutput.error(DEV_IN_USE, "Device with specified name is already in use\n");
+            }
+            startingHashes.add(hash);
+            if (spec.dev() != null) {
+                startingDevs.add(spec.dev());
             }
         }
-        Instance instance;
+        TapDevice device = null;
         try {
-            instance = new Instance(spec, open(spec));
+            device = open(spec);
+            return started(spec, device);
         } catch (IOException e) {
             return CommandOutput.error(NetworkSpec.CODE_NETWORK, "Running new P2P instance for " + hash
                     + "\nLookup finished\nFailed to configure network: " + e.getMessage() + "\n");
+        } finally {
+            synchronized (this) {
+                startingHashes.remove(hash);
+                if (spec.dev() != null) {
+                    startingDevs.remove(spec.dev());
+                }
+            }
+        }
+    }
+
+    private boolean running(String dev) {
+        for (Instance i : instances.values()) {
+            if (i.device().name().equals(dev)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device) {
+        StartRequest request = spec.request();
+        String hash = request.hash();
+        Instance instance = new Instance(spec, device);
+        if (closed) {
+            close(instance);
+            return CommandOutput.error(1, "The daemon is stopping\n");
         }
         instances.put(hash, instance);
-        history.add(instance.device().name());
-        log.info("Configured " + instance.device().name() + ". IP: " + spec.address() + ", Mac: " + instance.device().mac());
+        history.add(device.name());
+        log.info("Configured " + device.name() + ". IP: " + spec.address() + ", Mac: " + device.mac());
         log.info("Instance created: " + hash);
-        StringBuilder err = new StringBuilder();
-        StartRequest exact = new StartRequest(request.ip(), hash, instance.device().mac().toString(),
-                instance.device().name(), request.key(), request.ttl(), request.keyfile(), request.port(), request.ports(),
-                request.dht(), request.fwd());
+        StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
+                request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd());
         saved.put(hash, new SaveFile.Entry(exact, clock.instant()));
         String problem = persist();
-        if (problem != null) {
-            err.append("Warning: ").append(problem).append("; this network will not come back after a restart\n");
-        }
+        String err = problem == null ? "" : "Warning: " + problem + "; this network will not come back after a restart\n";
         return new CommandOutput(0, "Running new P2P instance for " + hash + "\nLookup finished\nInstance created: "
-                + hash + "\n\n", err.toString());
+                + hash + "\n\n", err);
     }
 
     private TapDevice open(NetworkSpec spec) throws IOException {
@@ -159,6 +194,9 @@ final class Networks {
     synchronized CommandOutput stop(StopRequest request) {
         if (!request.hash().isEmpty()) {
             String hash = request.hash();
+            if (startingHashes.contains(hash)) {
+                return CommandOutput.error(1, "Instance with hash " + hash + " is still starting; try again\n");
+            }
             Instance instance = instances.remove(hash);
             if (instance == null) {
                 if (saved.remove(hash) != null) {
@@ -179,10 +217,8 @@ final class Networks {
             return CommandOutput.error(2, "Not enough parameters for stop command\n");
         }
         String dev = request.dev();
-        for (Instance i : instances.values()) {
-            if (i.device().name().equals(dev)) {
-                return CommandOutput.error(12, "Removing " + dev + "\nCan't remove interface: In use\n");
-            }
+        if (running(dev) || startingDevs.contains(dev)) {
+            return CommandOutput.error(12, "Removing " + dev + "\nCan't remove interface: In use\n");
         }
         if (!history.remove(dev)) {
             return CommandOutput.error(1, "Removing " + dev + "\nInterface was not found\n");
@@ -191,41 +227,54 @@ final class Networks {
     }
 
     /**
-     * Starts every network of the save file. A corrupt file is set aside and the daemon goes on
-     * without it; a network that fails to start stays in the file for the next try.
+     * Reads the save file, once, before anything may rewrite it. A corrupt file is set aside and
+     * the daemon goes on without it; one that cannot be read at all is left alone and never
+     * overwritten.
      */
-    synchronized void restore() {
+    synchronized void load() {
         if (save == null) {
             return;
         }
-        List<SaveFile.Entry> entries;
         try {
-            entries = save.read();
+            for (SaveFile.Entry e : save.read()) {
+                saved.put(e.request().hash(), e);
+            }
         } catch (SaveFile.Corrupt e) {
             try {
                 log.error("The save file is corrupt (" + e.getMessage() + "); kept aside as " + save.setAside(clock.instant())
                         + "; starting without it");
             } catch (IOException x) {
+                saveUnreadable = true;
                 log.error("The save file is corrupt (" + e.getMessage() + ") and cannot be moved aside: " + x.getMessage());
             }
-            return;
         } catch (IOException e) {
-            log.error("Cannot read the save file " + save.path() + ": " + e.getMessage() + "; starting without it");
-            return;
+            saveUnreadable = true;
+            log.error("Cannot read the save file " + save.path() + ": " + e.getMessage()
+                    + "; starting without it, and leaving it as it is");
+        }
+    }
+
+    /**
+     * Starts every saved network that does not run (all of them after {@link #load}, or those a
+     * departed TAP driver took). One that fails stays in the file for the next try.
+     */
+    void restore() {
+        List<SaveFile.Entry> entries;
+        synchronized (this) {
+            entries = new ArrayList<>();
+            for (SaveFile.Entry e : saved.values()) {
+                if (!instances.containsKey(e.request().hash())) {
+                    entries.add(e);
+                }
+            }
         }
         int ok = 0;
         for (SaveFile.Entry e : entries) {
-            String hash = e.request().hash();
-            if (instances.containsKey(hash)) {
-                ok++;
-                continue;
-            }
-            saved.put(hash, e);
             CommandOutput out = start(e.request());
             if (out.code() == 0) {
                 ok++;
             } else {
-                log.error("Cannot restore " + hash + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
+                log.error("Cannot restore " + e.request().hash() + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
             }
         }
         if (!entries.isEmpty()) {
@@ -233,8 +282,23 @@ final class Networks {
         }
     }
 
-    /** Closes every interface; the save file keeps them for the next start. */
+    /**
+     * The TAP driver went away: its devices are closed (their interfaces go) and the networks wait
+     * in the save file for it, or another, to come back ({@link #restore}).
+     */
+    synchronized void driverGone() {
+        for (Instance i : instances.values()) {
+            close(i);
+        }
+        if (!instances.isEmpty()) {
+            log.info("The TAP driver went away: " + instances.size() + " networks wait for it to return");
+        }
+        instances.clear();
+    }
+
+    /** Closes every interface for good; the save file keeps them for the next start. */
     synchronized void closeAll() {
+        closed = true;
         for (Instance i : instances.values()) {
             close(i);
         }
@@ -253,6 +317,9 @@ final class Networks {
     private String persist() {
         if (save == null) {
             return null;
+        }
+        if (saveUnreadable) {
+            return "the save file " + save.path() + " could not be read at start and is left as it is";
         }
         try {
             save.write(List.copyOf(saved.values()));

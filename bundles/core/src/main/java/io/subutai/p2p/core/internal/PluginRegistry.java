@@ -21,6 +21,9 @@ import java.util.function.Function;
  */
 public final class PluginRegistry<T> {
 
+    /** Property (not a service property: added by the engine) naming the bundle that registered a plugin. */
+    public static final String ORIGIN = "p2p.origin";
+
     /** Told when a plugin call fails. */
     @FunctionalInterface
     public interface FailureReporter {
@@ -114,7 +117,7 @@ public final class PluginRegistry<T> {
         String name = nameValue == null ? service.getClass().getName() : String.valueOf(nameValue);
         int ranking = toInt(properties.get(rankingProperty));
         long id = properties.get("service.id") instanceof Number n ? n.longValue() : Long.MAX_VALUE;
-        Object bundle = properties.get("p2p.origin");
+        Object bundle = properties.get(ORIGIN);
         Plugin<T> plugin = new Plugin<>(service, name, ranking, id, bundle == null ? "" : bundle.toString());
         synchronized (this) {
             List<Plugin<T>> next = new ArrayList<>(plugins);

@@ -111,6 +111,8 @@ class NetworksTest {
             {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 5000, "6000-7000", "", false), 1, "Give -port or -ports, not both\n"},
             {new StartRequest("10.0.0.1", "x", "", "", "", "", "", 0, "", "host", false), 1, null},
             {new StartRequest("10.0.0.1", "x", "", "", "", "", "/nonexistent/keys.yaml", 0, "", "", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "keys.yaml", 0, "", "", false), 1, null},
+            {new StartRequest("10.0.0.1", "x", "", "", "", "", "/dev/zero", 0, "", "", false), 1, "Key file /dev/zero is not a regular file\n"},
         };
         for (Object[] c : cases) {
             CommandOutput out = n.start((StartRequest) c[0]);
@@ -126,7 +128,7 @@ class NetworksTest {
 
     @Test
     void laterFlagsAreValidatedAndKept() throws IOException {
-        Path keyfile = dir.resolve("keys.yaml");
+        Path keyfile = dir.resolve("keys.yaml").toAbsolutePath();
         Files.writeString(keyfile, "key: s3cret\nttl: 1900000000\n");
         Networks n = networks(memory, dir.resolve("p2p.save"));
         StartRequest r = new StartRequest("10.9.0.1", "h", "", "", "k1", "1800000000", keyfile.toString(), 0, "40000-40100",
@@ -178,6 +180,7 @@ class NetworksTest {
         assertTrue(memory.device("vptp1").isEmpty());
 
         Networks second = networks(memory, save);
+        second.load();
         second.restore();
         assertEquals(before, second.list(), "same hash, IP, prefix, MAC and device");
         assertTrue(log.contains("info: Restored 2 of 2 instances"), log.toString());
@@ -195,6 +198,7 @@ class NetworksTest {
         MemoryTapDriver other = new MemoryTapDriver();
         other.open(new io.subutai.p2p.spi.TapSpec("taken", io.subutai.p2p.api.MacAddress.parse("06:00:00:00:00:09"), 1500, null));
         Networks second = networks(other, save);
+        second.load();
         second.restore();
         assertTrue(second.list().isEmpty());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("error: Cannot restore alpha")), log.toString());
@@ -209,6 +213,7 @@ class NetworksTest {
         Path save = dir.resolve("p2p.save");
         Files.writeString(save, "- hash: [unclosed\n");
         Networks n = networks(memory, save);
+        n.load();
         n.restore();
         assertTrue(n.list().isEmpty());
         Path aside = dir.resolve("p2p.save.corrupt-20261125-120000");
@@ -221,10 +226,48 @@ class NetworksTest {
     }
 
     @Test
+    void networksStartedBeforeTheRestoreDoNotEraseTheSavedOnes() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Networks first = networks(memory, save);
+        first.start(start("alpha", "10.10.10.1"));
+        first.closeAll();
+        Networks second = networks(memory, save);
+        second.load();
+        assertEquals(0, second.start(with("beta", "10.20.0.1", "", "betanet")).code(), "a start before the restore ran");
+        assertTrue(Files.readString(save).contains("hash: alpha"), "alpha is still saved");
+        second.restore();
+        assertEquals(List.of("beta", "alpha"), second.list().stream().map(NetworkInfo::hash).toList());
+    }
+
+    @Test
+    void anUnreadableSaveFileIsNeverOverwritten() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Files.createDirectory(save); // exists, cannot be read as a file
+        Networks n = networks(memory, save);
+        n.load();
+        CommandOutput out = n.start(start("alpha", "10.10.10.1"));
+        assertEquals(0, out.code());
+        assertTrue(out.err().contains("could not be read at start and is left as it is"), out.err());
+        assertTrue(Files.isDirectory(save));
+    }
+
+    @Test
+    void whenTheDriverLeavesTheNetworksWaitAndComeBackWithIt() {
+        Networks n = networks(memory, dir.resolve("p2p.save"));
+        n.start(with("alpha", "10.10.10.1", "06:00:00:00:00:01", ""));
+        n.driverGone();
+        assertTrue(n.list().isEmpty());
+        assertTrue(memory.device("vptp1").isEmpty(), "the interface went with its driver");
+        n.restore();
+        assertEquals(List.of(new NetworkInfo("alpha", "06:00:00:00:00:01", "10.10.10.1", 24, "vptp1")), n.list());
+    }
+
+    @Test
     void theOriginalsTildeFormatIsRestored() throws IOException {
         Path save = dir.resolve("p2p.save");
         Files.writeString(save, "10.1.1.5~06:aa:aa:aa:aa:01~vptp7~legacy~~~~~0~0|||10.1.2.5~~~second~~~k~123~1~0|||");
         Networks n = networks(memory, save);
+        n.load();
         n.restore();
         assertEquals(List.of(new NetworkInfo("legacy", "06:aa:aa:aa:aa:01", "10.1.1.5", 24, "vptp7"),
                 new NetworkInfo("second", n.list().get(1).mac(), "10.1.2.5", 24, "vptp1")), n.list());

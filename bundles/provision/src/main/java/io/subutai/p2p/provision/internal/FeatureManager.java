@@ -152,6 +152,10 @@ public final class FeatureManager implements FeatureService {
     @Override
     public synchronized FeatureInfo uninstall(String name) {
         Feature f = feature(name);
+        if (catalog.closure(settings.bootFeatures()).contains(f.name())) {
+            throw new P2pException("Feature '" + f.name() + "' is part of what every start installs (boot in "
+                    + "conf/io.subutai.p2p.provision.cfg); it cannot be uninstalled from a running daemon");
+        }
         if (!installed.contains(f.name())) {
             throw new P2pException("Feature '" + f.name() + "' is not installed"
                     + (catalog.closure(installed).contains(f.name()) ? " by itself: installed features depend on it" : ""));
@@ -170,10 +174,10 @@ public final class FeatureManager implements FeatureService {
                     remove.add(bundle);
                 }
             }
-            installed.remove(f.name());
             List<String> features = new ArrayList<>(state.features());
             features.remove(f.name());
-            save(new ProvisionState(state.repositories(), features));
+            save(new ProvisionState(state.repositories(), features)); // first: a failure changes nothing
+            installed.remove(f.name());
             for (String problem : new Provisioner(context, catalog.resolver()).uninstall(remove)) {
                 log.warn("Uninstalling feature {}: {}", f.name(), problem);
             }

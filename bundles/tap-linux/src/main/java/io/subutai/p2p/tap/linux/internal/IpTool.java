@@ -60,8 +60,8 @@ final class IpTool {
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
         try {
+            // wait first: what ip says on failure is a line or two, which the pipe holds meanwhile
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException(String.join(" ", cmd) + " did not finish within 10 s");
@@ -71,6 +71,7 @@ final class IpTool {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + String.join(" ", cmd), e);
         }
+        byte[] out = p.getInputStream().readAllBytes();
         if (p.exitValue() != 0) {
             String said = new String(out, StandardCharsets.UTF_8).strip();
             throw new IOException(said.isEmpty() ? String.join(" ", cmd) + " failed with exit code " + p.exitValue() : said);

@@ -18,6 +18,7 @@ final class LibC {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_TUN_EXCL = (short) 0x8000;
     static final int IFNAMSIZ = 16;
 
     static final short POLLIN = 0x1;

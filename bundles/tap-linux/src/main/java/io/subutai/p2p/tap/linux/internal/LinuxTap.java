@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.LastErrorException;
 
@@ -35,6 +36,7 @@ final class LinuxTap implements TapDevice {
     // owned by the writer (guarded by writeLock)
     private final Object writeLock = new Object();
 
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
     private volatile long dropped;
 
@@ -62,7 +64,7 @@ final class LinuxTap implements TapDevice {
         return mtu;
     }
 
-    /** Frames the kernel did not take. */
+    /** Frames lost: the kernel did not take them, or they did not fit the reader's buffer. */
     long dropped() {
         return dropped;
     }
@@ -80,6 +82,10 @@ final class LinuxTap implements TapDevice {
                     long n = LibC.read(fd, b, b.capacity());
                     if (n < 0) {
                         break; // EAGAIN, or an error that poll's revents will tell
+                    }
+                    if (n >= b.capacity()) {
+                        dropped++; // filled the buffer: maybe cut short, never passed on as whole
+                        continue;
                     }
                     b.position((int) n);
                     batch.commit();
@@ -125,8 +131,8 @@ final class LinuxTap implements TapDevice {
 
     @Override
     public void close() throws IOException {
-        if (closed) {
-            return;
+        if (!closing.compareAndSet(false, true)) {
+            return; // closed, or being closed, by another thread: the descriptors are released once
         }
         closed = true;
         ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);

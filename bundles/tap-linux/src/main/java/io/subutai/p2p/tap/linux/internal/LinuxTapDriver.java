@@ -118,13 +118,14 @@ public final class LinuxTapDriver implements TapDriver {
         }
     }
 
-    /** Names the device: the given name, or the first free number in a {@code %d} pattern, from 1. */
+    /**
+     * Names the device: the given name, or the first free number in a {@code %d} pattern, from 1.
+     * {@code IFF_TUN_EXCL} makes the kernel refuse any name an interface of this namespace already
+     * has (its answer is the only one that sees the caller's namespace; /sys may show another's).
+     */
     private static String attach(int fd, String requested) throws IOException {
         if (!requested.contains("%d")) {
             check(requested);
-            if (Files.exists(Path.of("/sys/class/net", requested))) {
-                throw new IOException("Interface is already in use");
-            }
             try {
                 setIff(fd, requested);
             } catch (LastErrorException e) {
@@ -138,9 +139,6 @@ public final class LinuxTapDriver implements TapDriver {
         for (int n = 1; n < 10_000; n++) {
             String candidate = requested.replace("%d", Integer.toString(n));
             check(candidate);
-            if (Files.exists(Path.of("/sys/class/net", candidate))) {
-                continue;
-            }
             try {
                 setIff(fd, candidate);
                 return candidate;
@@ -163,7 +161,7 @@ public final class LinuxTapDriver implements TapDriver {
         byte[] ifr = new byte[40];
         byte[] n = name.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(n, 0, ifr, 0, n.length);
-        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI);
+        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL);
         ifr[16] = (byte) flags; // little-endian short, as on x86-64 and arm64
         ifr[17] = (byte) (flags >> 8);
         LibC.ioctl(fd, LibC.TUNSETIFF, ifr);
