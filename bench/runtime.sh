@@ -4,7 +4,7 @@
 #  - resident memory of the idle daemon
 #  - wall time of `p2p version` and `p2p show` against a running daemon (median of M runs)
 # Everything runs inside a network namespace this script creates (p2pt-bench-*) and deletes.
-# Needs root. Usage: itests/bench/runtime.sh [DIST] (default launcher/target/p2p)
+# Needs root. Usage: bench/runtime.sh [DIST] (default launcher/target/p2p)
 set -euo pipefail
 dist=$(readlink -f "${1:-launcher/target/p2p}")
 p2p="$dist/bin/p2p"
@@ -21,7 +21,7 @@ cleanup() {
   rm -rf "$state"
 }
 trap cleanup EXIT
-[ "$(id -u)" = 0 ] || { echo "itests/bench/runtime.sh needs root" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench/runtime.sh needs root" >&2; exit 1; }
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 
