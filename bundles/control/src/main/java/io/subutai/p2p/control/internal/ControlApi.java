@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -129,17 +133,32 @@ final class ControlApi implements HttpHandler {
         return shell.run(text(body, "session"), line);
     }
 
-    /** Reads a flat JSON object whose values are strings, booleans, numbers or null. */
     private Map<String, Object> readBody(InputStream in) throws IOException, BadRequest {
         byte[] bytes = in.readNBytes(MAX_BODY + 1);
         if (bytes.length > MAX_BODY) {
             throw new BadRequest("Request body is larger than " + MAX_BODY + " bytes");
         }
+        return parseBody(json, bytes);
+    }
+
+    /**
+     * Reads a flat JSON object whose values are strings, booleans, numbers or null; anything else
+     * is a {@link BadRequest} (fuzzed: nothing else may come out of it).
+     */
+    static Map<String, Object> parseBody(JsonFactory json, byte[] bytes) throws BadRequest {
         Map<String, Object> body = new HashMap<>();
         if (bytes.length == 0) {
             return body;
         }
-        try (JsonParser p = json.createParser(bytes)) {
+        String text;
+        try {
+            // UTF-8 only (Jackson would guess UTF-16/32 from the bytes and fail in other ways)
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRequest("Failed to read request body: not UTF-8");
+        }
+        try (JsonParser p = json.createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) {
                 return body;
@@ -168,6 +187,8 @@ final class ControlApi implements HttpHandler {
         } catch (JsonProcessingException e) {
             throw new BadRequest("Failed to read request body: malformed JSON at line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        } catch (IOException e) {
+            throw new BadRequest("Failed to read request body: " + e.getMessage());
         }
         return body;
     }
