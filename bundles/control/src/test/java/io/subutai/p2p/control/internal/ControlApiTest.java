@@ -161,7 +161,7 @@ class ControlApiTest {
             {"{\"hash\":5}", "Field 'hash' must be a string"},
             {"{\"mtu\":\"yes\"}", "Field 'mtu' must be true or false"},
             {"{\"colour\":\"blue\"}", "Unknown field 'colour'"},
-            {"\"\u0000\u0000\u0000\"\u0000a{\u0000\u0000}", "malformed JSON"},
+            {"\"\u0000\u0000\u0000\"\u0000a{\u0000\u0000}", "Failed to read request body"},
         };
         for (String[] c : cases) {
             HttpResponse<String> r = post("/rest/v1/show", c[0], "Bearer secret-token");
