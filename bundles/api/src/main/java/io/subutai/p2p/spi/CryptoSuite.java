@@ -16,9 +16,21 @@ public interface CryptoSuite {
         return Availability.yes();
     }
 
-    /** Starts a handshake as the side that sends first. */
-    Handshake initiate(StaticKeys local, byte[] psk);
+    /** A new static key pair for this node (kept by the engine in the state directory). */
+    StaticKeys generateKeys();
 
-    /** Starts a handshake as the side that answers. */
+    /**
+     * The pre-shared key of a network, derived from its secret (the network key, or the hash when
+     * no key was given), so that only members can complete a handshake.
+     */
+    byte[] derivePsk(byte[] networkSecret);
+
+    /**
+     * Starts a handshake as the side that sends first, to the peer whose static public key
+     * discovery reported.
+     */
+    Handshake initiate(StaticKeys local, byte[] remoteStatic, byte[] psk);
+
+    /** Starts a handshake as the side that answers; the initiator's static key arrives in its first message. */
     Handshake respond(StaticKeys local, byte[] psk);
 }
