@@ -9,8 +9,13 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface DiscoveryListener {
 
-    /** A member was seen, or its endpoints changed. */
-    void peerSeen(PeerId peer, List<InetSocketAddress> endpoints);
+    /**
+     * A member was seen, or its endpoints changed.
+     *
+     * @param staticKey the member's static public key (its peer ID derives from it)
+     * @param endpoints where it may be reached, LAN addresses first
+     */
+    void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints);
 
     /** A member left or was forgotten by the provider. */
     void peerGone(PeerId peer);

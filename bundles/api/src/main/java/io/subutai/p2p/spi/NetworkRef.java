@@ -8,13 +8,21 @@ import java.util.List;
  *
  * @param networkId keyed digest of the hash (never the hash)
  * @param self      this node's peer ID
+ * @param staticKey this node's static public key, which providers announce
  * @param endpoints this node's endpoints (the instance socket's local addresses)
  * @param socket    the instance's UDP socket, for providers that must register from it so that
  *                  the reflexive address they learn is the one peers must use
  */
-public record NetworkRef(String networkId, PeerId self, List<InetSocketAddress> endpoints, DatagramPort socket) {
+public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
+        DatagramPort socket) {
 
     public NetworkRef {
+        staticKey = staticKey.clone();
         endpoints = List.copyOf(endpoints);
+    }
+
+    @Override
+    public byte[] staticKey() {
+        return staticKey.clone();
     }
 }

@@ -1,0 +1,588 @@
+package io.subutai.p2p.core.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.spi.CryptoSuite;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.FrameBatch;
+import io.subutai.p2p.spi.Handshake;
+import io.subutai.p2p.spi.PeerId;
+import io.subutai.p2p.spi.Session;
+import io.subutai.p2p.spi.StaticKeys;
+import io.subutai.p2p.spi.TapDevice;
+
+/**
+ * The data plane of one network instance: its TAP device, its switch, its peers with their
+ * sessions, over the instance's one datagram socket (docs/protocol.md).
+ *
+ * <pre>
+ * outbound: TAP read (p2p-tap-NAME) -> switch -> peer session seal -> socket send
+ * inbound:  socket receive -> classify -> session by index -> open + replay check -> switch learns -> TAP write
+ * </pre>
+ *
+ * Threads: the TAP reader; the socket's receive thread (the caller of the registered handlers,
+ * which keeps per-peer order); and one control thread ({@code p2p-mesh-NAME}) whose single tick
+ * drives handshakes, keepalives and timeouts for every peer. All are stopped by {@link #close}.
+ */
+final class Mesh implements AutoCloseable {
+
+    /**
+     * The mesh's clock work, in milliseconds: the control tick, handshake retries, keepalives,
+     * when a silent peer counts as disconnected, and when a departed one is forgotten.
+     */
+    record Timing(long tick, long handshakeRetry, long keepalive, long dead, long forget) {
+        static final Timing DEFAULT = new Timing(200, 2_000, 5_000, 15_000, 60_000);
+    }
+
+    static final int INNER_FRAME = 0;
+    static final int INNER_KEEPALIVE = 1;
+    private static final int MAX_FRAME = 65_535;
+
+    /** Where the mesh reports what changes. */
+    interface Log {
+        void info(String message);
+    }
+
+    /** One member of the network, as this node sees it. */
+    static final class Peer {
+        final PeerId id;
+        final byte[] staticKey;
+        // written by the control thread or the receive thread, read by all
+        volatile List<InetSocketAddress> candidates;
+        volatile InetSocketAddress endpoint;
+        volatile PeerState state = PeerState.INITIALIZING;
+        volatile long lastReceived;
+        volatile long lastSent;
+        volatile long goneSince;
+        volatile long waitingSince;
+        // guarded by this peer: the sessions, and sealing (the TAP thread and the control thread both send).
+        // current seals; previous still opens late packets after a rekey; next (answered, not yet
+        // confirmed by a packet from the peer) opens, and becomes current with its first packet.
+        Slot current;
+        Slot previous;
+        Slot next;
+        final ByteBuffer plain = ByteBuffer.allocateDirect(MAX_FRAME + 1);
+        final ByteBuffer packet = ByteBuffer.allocateDirect(MAX_FRAME + 64);
+        // owned by the control thread and the receive thread under this peer's lock
+        Handshake pending;
+        int pendingIndex;
+        long pendingSince;
+        long lastInitiationTimestamp = -1;
+
+        Peer(PeerId id, byte[] staticKey, List<InetSocketAddress> candidates, long now) {
+            this.waitingSince = now;
+            this.id = id;
+            this.staticKey = staticKey.clone();
+            this.candidates = List.copyOf(candidates);
+        }
+    }
+
+    /** A session of a peer, under the index the peer puts in the packets it seals with it. */
+    record Slot(Peer peer, Session session, int localIndex, int remoteIndex) {
+    }
+
+    // immutable
+    private final String name;
+    private final TapDevice tap;
+    private final DatagramPort socket;
+    private final CryptoSuite suite;
+    private final StaticKeys self;
+    private final PeerId selfId;
+    private final KeyQueue keys;
+    private final Log log;
+    private final LongSupplier nanos;
+    private final LongSupplier unixSeconds;
+    private final long handshakeRetry;
+    private final long keepalive;
+    private final long dead;
+    private final long forget;
+    private final long tickMs;
+    private final EthernetSwitch<Peer> sw = new EthernetSwitch<>();
+    private final SecureRandom random = new SecureRandom();
+    private final Map<PeerId, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<Integer, Slot> byIndex = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService control;
+    private final Thread reader;
+    private final List<AutoCloseable> registrations = new ArrayList<>();
+
+    // owned by the receive thread
+    private final ByteBuffer opened = ByteBuffer.allocateDirect(MAX_FRAME + 1);
+    private final FrameBatch toTap = new FrameBatch(1, MAX_FRAME, true);
+    private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong unknownIndex = new AtomicLong();
+    private volatile boolean closed;
+
+    Mesh(String name, TapDevice tap, DatagramPort socket, CryptoSuite suite, StaticKeys self, KeyQueue keys, Log log,
+            LongSupplier nanos, LongSupplier unixSeconds, Timing timing) {
+        this.name = name;
+        this.tap = tap;
+        this.socket = socket;
+        this.suite = suite;
+        this.self = self;
+        this.selfId = PeerIds.of(self.publicKey());
+        this.keys = keys;
+        this.log = log;
+        this.nanos = nanos;
+        this.unixSeconds = unixSeconds;
+        this.tickMs = timing.tick();
+        this.handshakeRetry = timing.handshakeRetry() * 1_000_000;
+        this.keepalive = timing.keepalive() * 1_000_000;
+        this.dead = timing.dead() * 1_000_000;
+        this.forget = timing.forget() * 1_000_000;
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-mesh-" + name));
+        this.reader = new Thread(this::readTap, "p2p-tap-" + name);
+    }
+
+    PeerId selfId() {
+        return selfId;
+    }
+
+    void start() {
+        registrations.add(socket.register(Wire.HANDSHAKE_INIT, this::onInitiation));
+        registrations.add(socket.register(Wire.HANDSHAKE_RESP, this::onResponse));
+        registrations.add(socket.register(Wire.DATA, this::onData));
+        reader.setDaemon(true);
+        reader.start();
+        control.scheduleWithFixedDelay(this::tick, 0, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Packets refused because they did not authenticate or replayed an earlier one. */
+    long rejected() {
+        return rejected.get();
+    }
+
+    /** DATA packets for a session this node does not have (any more). */
+    long unknownIndex() {
+        return unknownIndex.get();
+    }
+
+    /** Packets dropped because they were not well-formed. */
+    long malformed() {
+        return malformed.get();
+    }
+
+    // ---- discovery ----
+
+    void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
+        PeerId id = PeerIds.of(staticKey);
+        if (id.equals(selfId)) {
+            return;
+        }
+        Peer p = peers.computeIfAbsent(id, k -> {
+            log.info("Running peer " + k);
+            return new Peer(k, staticKey, endpoints, nanos.getAsLong());
+        });
+        p.candidates = List.copyOf(endpoints);
+        p.goneSince = 0;
+    }
+
+    void peerGone(PeerId id) {
+        Peer p = peers.get(id);
+        if (p != null && p.goneSince == 0) {
+            p.goneSince = nanos.getAsLong();
+        }
+    }
+
+    List<Peer> peers() {
+        return List.copyOf(peers.values());
+    }
+
+    Optional<Peer> peer(PeerId id) {
+        return Optional.ofNullable(peers.get(id));
+    }
+
+    // ---- outbound: the TAP reader ----
+
+    private void readTap() {
+        FrameBatch batch = new FrameBatch(32, MAX_FRAME, true);
+        while (!closed) {
+            int n;
+            try {
+                n = tap.read(batch);
+            } catch (IOException e) {
+                if (!closed) {
+                    log.info("TAP " + tap.name() + " failed: " + e.getMessage());
+                }
+                return;
+            }
+            long now = nanos.getAsLong();
+            for (int i = 0; i < n; i++) {
+                ByteBuffer frame = batch.frame(i);
+                if (!EthernetSwitch.isFrame(frame)) {
+                    continue;
+                }
+                Peer to = sw.route(frame, now);
+                if (to != null) {
+                    sendFrame(to, frame, now);
+                } else {
+                    for (Peer p : peers.values()) {
+                        sendFrame(p, frame, now);
+                    }
+                }
+            }
+        }
+    }
+
+    private void sendFrame(Peer p, ByteBuffer frame, long now) {
+        synchronized (p) {
+            if (p.current == null || p.endpoint == null || p.state != PeerState.CONNECTED) {
+                return;
+            }
+            p.plain.clear();
+            p.plain.put((byte) INNER_FRAME).put(frame.duplicate()).flip();
+            sealAndSendLocked(p, now);
+        }
+    }
+
+    private void sealAndSendLocked(Peer p, long now) {
+        p.packet.clear();
+        Wire.header(p.packet, Wire.DATA);
+        p.packet.putInt(p.current.remoteIndex());
+        p.current.session().seal(p.plain, p.packet);
+        p.packet.flip();
+        socket.send(p.endpoint, p.packet);
+        p.lastSent = now;
+    }
+
+    // ---- inbound ----
+
+    private void onData(InetSocketAddress from, ByteBuffer datagram) {
+        if (Wire.classify(datagram) != Wire.DATA) {
+            malformed.incrementAndGet();
+            return;
+        }
+        Slot slot = byIndex.get(Wire.index(datagram, Wire.HEADER));
+        if (slot == null) {
+            unknownIndex.incrementAndGet();
+            rejected.incrementAndGet();
+            return;
+        }
+        ByteBuffer sealed = datagram.duplicate();
+        sealed.position(datagram.position() + Wire.HEADER + Wire.INDEX);
+        opened.clear();
+        // only this thread opens, so no lock: the TAP thread keeps sealing meanwhile
+        if (!slot.session().open(sealed, opened)) {
+            rejected.incrementAndGet();
+            return;
+        }
+        Peer p = slot.peer();
+        long now = nanos.getAsLong();
+        p.lastReceived = now;
+        p.endpoint = from; // the path the peer's packets arrive by works: answer on it
+        if (p.state != PeerState.CONNECTED || p.next == slot) {
+            synchronized (p) {
+                if (p.next == slot) {
+                    promoteLocked(p);
+                }
+                if (p.state != PeerState.CONNECTED) {
+                    p.state = PeerState.CONNECTED;
+                    p.goneSince = 0;
+                    log.info("Peer " + p.id + " connected via " + from);
+                }
+            }
+        }
+        opened.flip();
+        if (opened.get(0) == INNER_FRAME) {
+            opened.position(1);
+            if (sw.learn(opened, p, now)) {
+                toTap.clear();
+                toTap.claim().put(opened);
+                toTap.commit();
+                try {
+                    tap.write(toTap);
+                } catch (IOException e) {
+                    if (!closed) {
+                        log.info("TAP " + tap.name() + " write failed: " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
+        if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
+            malformed.incrementAndGet();
+            return;
+        }
+        int senderIndex = Wire.index(datagram, Wire.HEADER);
+        ByteBuffer msg = datagram.duplicate().position(datagram.position() + Wire.HEADER + Wire.INDEX);
+        long now = unixSeconds.getAsLong();
+        Optional<KeyQueue.Key> current = keys.current(now);
+        if (current.isEmpty()) {
+            rejected.incrementAndGet();
+            return;
+        }
+        try {
+            ByteBuffer payload = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+            Handshake hs = suite.respond(self, suite.derivePsk(current.get().secret()));
+            hs.readMessage(msg.duplicate(), payload);
+            payload.flip();
+            if (payload.remaining() < 12) {
+                throw new GeneralSecurityException("initiation without key id and timestamp");
+            }
+            int keyId = payload.getInt();
+            long timestamp = payload.getLong();
+            if (keyId != current.get().id()) {
+                Optional<KeyQueue.Key> other = keys.accepted(keyId, now);
+                if (other.isEmpty()) {
+                    throw new GeneralSecurityException("initiation with a key this node does not accept");
+                }
+                hs = suite.respond(self, suite.derivePsk(other.get().secret()));
+                hs.readMessage(msg.duplicate(), ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+            }
+            byte[] initiatorKey = hs.remoteStaticKey();
+            PeerId id = PeerIds.of(initiatorKey);
+            Peer p = peers.computeIfAbsent(id, k -> {
+                log.info("Running peer " + k + " (it found this node first)");
+                return new Peer(k, initiatorKey, List.of(from), nanos.getAsLong());
+            });
+            synchronized (p) {
+                if (timestamp <= p.lastInitiationTimestamp) {
+                    throw new GeneralSecurityException("replayed initiation");
+                }
+                p.lastInitiationTimestamp = timestamp;
+                handshakeOut.clear();
+                int localIndex = newIndex(p);
+                Wire.header(handshakeOut, Wire.HANDSHAKE_RESP);
+                handshakeOut.putInt(localIndex).putInt(senderIndex);
+                hs.writeMessage(ByteBuffer.allocate(0), handshakeOut);
+                handshakeOut.flip();
+                Slot answered = new Slot(p, hs.split(), localIndex, senderIndex);
+                if (p.next != null) {
+                    byIndex.remove(p.next.localIndex(), p.next);
+                }
+                p.next = answered; // sealing starts when the initiator's first packet confirms it
+                byIndex.put(localIndex, answered);
+                if (p.state != PeerState.CONNECTED) {
+                    p.state = PeerState.INITIALIZING_CONNECTION;
+                    p.endpoint = from;
+                }
+                socket.send(from, handshakeOut);
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            rejected.incrementAndGet();
+        }
+    }
+
+    private void onResponse(InetSocketAddress from, ByteBuffer datagram) {
+        if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
+            malformed.incrementAndGet();
+            return;
+        }
+        int senderIndex = Wire.index(datagram, Wire.HEADER);
+        int receiverIndex = Wire.index(datagram, Wire.HEADER + Wire.INDEX);
+        for (Peer p : peers.values()) {
+            synchronized (p) {
+                if (p.pending == null || p.pendingIndex != receiverIndex) {
+                    continue;
+                }
+                ByteBuffer msg = datagram.duplicate().position(datagram.position() + Wire.HEADER + 2 * Wire.INDEX);
+                try {
+                    p.pending.readMessage(msg, ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+                } catch (GeneralSecurityException e) {
+                    rejected.incrementAndGet();
+                    return;
+                }
+                install(p, new Slot(p, p.pending.split(), p.pendingIndex, senderIndex));
+                p.endpoint = from;
+                p.state = PeerState.CONNECTED;
+                p.goneSince = 0;
+                p.pending = null;
+                p.lastReceived = nanos.getAsLong();
+                log.info("Peer " + p.id + " connected via " + from);
+                keepaliveLocked(p, nanos.getAsLong()); // confirms the session to the responder
+                return;
+            }
+        }
+        rejected.incrementAndGet();
+    }
+
+    /** Makes {@code slot} the session that seals; the one before it still opens late packets. Caller holds p. */
+    private void install(Peer p, Slot slot) {
+        if (p.previous != null) {
+            byIndex.remove(p.previous.localIndex(), p.previous);
+        }
+        p.previous = p.current;
+        p.current = slot;
+        byIndex.put(slot.localIndex(), slot);
+    }
+
+    /** The answered session was confirmed by a packet: it seals from now on. Caller holds p. */
+    private void promoteLocked(Peer p) {
+        Slot confirmed = p.next;
+        p.next = null;
+        if (p.previous != null) {
+            byIndex.remove(p.previous.localIndex(), p.previous);
+        }
+        p.previous = p.current;
+        p.current = confirmed;
+    }
+
+    private int newIndex(Peer p) {
+        while (true) {
+            int i = random.nextInt();
+            if (i != 0 && !byIndex.containsKey(i)) {
+                return i;
+            }
+        }
+    }
+
+    // ---- the control loop ----
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = nanos.getAsLong();
+        for (Peer p : peers.values()) {
+            try {
+                tick(p, now);
+            } catch (RuntimeException e) {
+                log.info("Peer " + p.id + ": " + e);
+            }
+        }
+    }
+
+    private void tick(Peer p, long now) {
+        synchronized (p) {
+            if (p.goneSince != 0 && now - p.goneSince > forget && p.state != PeerState.CONNECTED) {
+                forget(p);
+                return;
+            }
+            boolean alive = p.current != null && now - p.lastReceived < dead;
+            if (p.state == PeerState.CONNECTED && !alive) {
+                p.state = PeerState.DISCONNECTED;
+                p.waitingSince = now;
+                log.info("Peer " + p.id + " disconnected: nothing for " + dead / 1_000_000_000 + " s");
+                if (p.goneSince == 0) {
+                    p.goneSince = now;
+                }
+            }
+            if (p.state == PeerState.CONNECTED && p.current.session().rekeyDue(now) && weInitiate(p)
+                    && (p.pending == null || now - p.pendingSince > handshakeRetry)) {
+                initiateLocked(p, now);
+            } else if (p.state != PeerState.CONNECTED && p.state != PeerState.INITIALIZING_CONNECTION
+                    && (p.pending == null || now - p.pendingSince > handshakeRetry)
+                    && (weInitiate(p) || now - p.waitingSince > 3 * handshakeRetry)) {
+                // One side starts, so that handshakes do not cross; the other steps in only when
+                // nothing came (its packets may be the only ones that get through).
+                initiateLocked(p, now);
+            }
+            if (p.state == PeerState.CONNECTED && now - p.lastSent > keepalive) {
+                keepaliveLocked(p, now);
+            }
+        }
+    }
+
+    /** The side with the smaller static key starts rekeying, so the two never cross. */
+    private boolean weInitiate(Peer p) {
+        return java.util.Arrays.compare(self.publicKey(), p.staticKey) < 0;
+    }
+
+    private void initiateLocked(Peer p, long now) {
+        Optional<KeyQueue.Key> key = keys.current(unixSeconds.getAsLong());
+        List<InetSocketAddress> targets = p.endpoint != null && p.state == PeerState.CONNECTED ? List.of(p.endpoint)
+                : p.candidates;
+        if (key.isEmpty() || targets.isEmpty()) {
+            return;
+        }
+        try {
+            Handshake hs = suite.initiate(self, p.staticKey, suite.derivePsk(key.get().secret()));
+            int index = newIndex(p);
+            ByteBuffer out = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+            Wire.header(out, Wire.HANDSHAKE_INIT);
+            out.putInt(index);
+            ByteBuffer payload = ByteBuffer.allocate(12).putInt(key.get().id()).putLong(System.currentTimeMillis());
+            hs.writeMessage(payload.flip(), out);
+            out.flip();
+            for (InetSocketAddress to : targets) {
+                socket.send(to, out.duplicate());
+            }
+            p.pending = hs;
+            p.pendingIndex = index;
+            p.pendingSince = now;
+            p.lastSent = now;
+            if (p.state == PeerState.INITIALIZING) {
+                p.state = PeerState.WAITING_CONNECTION;
+            }
+        } catch (GeneralSecurityException e) {
+            log.info("Cannot start a handshake with " + p.id + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts a new handshake with every connected peer now (after a key change, or on request);
+     * with each peer, the side that starts handshakes does.
+     */
+    void rekeyAll() {
+        control.execute(() -> {
+            long now = nanos.getAsLong();
+            for (Peer p : peers.values()) {
+                synchronized (p) {
+                    if (p.state == PeerState.CONNECTED && weInitiate(p)) {
+                        initiateLocked(p, now);
+                    }
+                }
+            }
+        });
+    }
+
+    private void keepaliveLocked(Peer p, long now) {
+        p.plain.clear();
+        p.plain.put((byte) INNER_KEEPALIVE).flip();
+        sealAndSendLocked(p, now);
+    }
+
+    private void forget(Peer p) {
+        peers.remove(p.id, p);
+        for (Slot s : new Slot[] {p.current, p.previous, p.next}) {
+            if (s != null) {
+                byIndex.remove(s.localIndex(), s);
+            }
+        }
+        sw.forget(p);
+        log.info("Peer " + p.id + " removed");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (AutoCloseable r : registrations) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // the socket is going away anyway
+            }
+        }
+        control.shutdownNow();
+        try {
+            tap.close(); // wakes the reader
+        } catch (IOException e) {
+            log.info("Closing " + tap.name() + ": " + e.getMessage());
+        }
+        try {
+            reader.join(2000);
+            control.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
