@@ -342,7 +342,7 @@ class MeshSimulationTest {
         await(() -> connected(a, b2) && connected(b2, a), "back");
     }
 
-    private static NoiseSuite.Config config() {
+    static NoiseSuite.Config config() {
         return new NoiseSuite.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {

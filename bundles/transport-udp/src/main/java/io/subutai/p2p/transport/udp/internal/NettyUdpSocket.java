@@ -1,0 +1,149 @@
+package io.subutai.p2p.transport.udp.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import io.subutai.p2p.spi.DatagramHandler;
+import io.subutai.p2p.spi.UdpSocket;
+
+/**
+ * A network instance's UDP socket on Netty: epoll when the native transport loads, NIO otherwise;
+ * one event-loop thread ({@code p2p-udp-NAME}) receives and hands each datagram, by its type
+ * byte (docs/protocol.md), to the handler registered for it, which keeps the order of every
+ * sender's packets. Sends come from any thread and leave through the event loop.
+ */
+final class NettyUdpSocket implements UdpSocket {
+
+    private static final int TYPE_OFFSET = 1;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final InetSocketAddress local;
+    private final AtomicReferenceArray<DatagramHandler> handlers = new AtomicReferenceArray<>(256);
+    private final AtomicLong unhandled = new AtomicLong();
+
+    private NettyUdpSocket(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+        this.local = (InetSocketAddress) channel.localAddress();
+    }
+
+    static NettyUdpSocket open(String name, int minPort, int maxPort) throws IOException {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("p2p-udp-" + name, true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Holder holder = new Holder();
+        Bootstrap b = new Bootstrap().group(group)
+                .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+                .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                .handler(new Receiver(holder));
+        IOException last = null;
+        int from = minPort == 0 && maxPort == 0 ? 0 : minPort;
+        int to = minPort == 0 && maxPort == 0 ? 0 : maxPort;
+        for (int port = from; port <= to; port++) {
+            try {
+                Channel ch = b.bind(port).sync().channel();
+                holder.socket = new NettyUdpSocket(group, ch);
+                return holder.socket;
+            } catch (Exception e) {
+                last = new IOException("cannot bind UDP port " + (port == 0 ? "(any)" : port) + ": " + e.getMessage(), e);
+            }
+        }
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        throw last != null ? last : new IOException("no UDP port in " + minPort + "-" + maxPort);
+    }
+
+    /** Lets the handler, created before the socket, reach it. */
+    private static final class Holder {
+        volatile NettyUdpSocket socket;
+    }
+
+    /** Hands received datagrams to the socket; shared by the bind attempts of one socket. */
+    @ChannelHandler.Sharable
+    private static final class Receiver extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Holder holder;
+
+        Receiver(Holder holder) {
+            this.holder = holder;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            NettyUdpSocket s = holder.socket;
+            if (s != null) { // null only for a datagram that beat the end of bind()
+                s.dispatch(packet);
+            }
+        }
+    }
+
+    private void dispatch(DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        if (content.readableBytes() <= TYPE_OFFSET) {
+            unhandled.incrementAndGet();
+            return;
+        }
+        DatagramHandler h = handlers.get(content.getByte(content.readerIndex() + TYPE_OFFSET) & 255);
+        if (h == null) {
+            unhandled.incrementAndGet();
+            return;
+        }
+        try {
+            h.received(packet.sender(), content.nioBuffer());
+        } catch (RuntimeException e) {
+            unhandled.incrementAndGet(); // a handler's failure must not stop the socket
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    @Override
+    public void send(InetSocketAddress to, ByteBuffer datagram) {
+        ByteBuf buf = channel.alloc().directBuffer(datagram.remaining());
+        buf.writeBytes(datagram.duplicate());
+        channel.writeAndFlush(new DatagramPacket(buf, to), channel.voidPromise());
+    }
+
+    @Override
+    public AutoCloseable register(int type, DatagramHandler handler) {
+        if (!handlers.compareAndSet(type & 255, null, handler)) {
+            throw new IllegalStateException("a handler for type " + type + " is registered already");
+        }
+        return () -> handlers.compareAndSet(type & 255, handler, null);
+    }
+
+    /** Datagrams no handler took. */
+    long unhandled() {
+        return unhandled.get();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

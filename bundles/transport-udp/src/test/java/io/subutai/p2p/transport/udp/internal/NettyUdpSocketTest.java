@@ -1,0 +1,100 @@
+package io.subutai.p2p.transport.udp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.netty.channel.epoll.Epoll;
+
+/** The socket on the loopback interface. */
+class NettyUdpSocketTest {
+
+    private final UdpSocketProvider provider = new UdpSocketProvider();
+
+    private static InetSocketAddress loopback(NettyUdpSocket s) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.localAddress().getPort());
+    }
+
+    @Test
+    void datagramsReachTheHandlerOfTheirType() throws Exception {
+        assertTrue(Epoll.isAvailable(), "the epoll transport loads here: " + Epoll.unavailabilityCause());
+        try (NettyUdpSocket a = (NettyUdpSocket) provider.open("ta", 0, 0);
+                NettyUdpSocket b = (NettyUdpSocket) provider.open("tb", 0, 0)) {
+            BlockingQueue<byte[]> data = new LinkedBlockingQueue<>();
+            BlockingQueue<InetSocketAddress> senders = new LinkedBlockingQueue<>();
+            b.register(4, (from, d) -> {
+                byte[] x = new byte[d.remaining()];
+                d.get(x);
+                senders.add(from);
+                data.add(x);
+            });
+            for (int i = 0; i < 100; i++) {
+                a.send(loopback(b), ByteBuffer.wrap(new byte[] {1, 4, 0, 0, (byte) i}));
+            }
+            a.send(loopback(b), ByteBuffer.wrap(new byte[] {1, 9, 0, 0})); // no handler for 9
+            a.send(loopback(b), ByteBuffer.wrap(new byte[] {1})); // a runt
+            for (int i = 0; i < 100; i++) {
+                byte[] got = data.poll(5, TimeUnit.SECONDS);
+                assertArrayEquals(new byte[] {1, 4, 0, 0, (byte) i}, got, "in order, intact");
+                assertEquals(a.localAddress().getPort(), senders.poll().getPort());
+            }
+            awaitUnhandled(b, 2);
+            assertThrows(IllegalStateException.class, () -> b.register(4, (f, d) -> { }));
+        }
+    }
+
+    private static void awaitUnhandled(NettyUdpSocket s, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (s.unhandled() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5); // polling: the count has no event
+        }
+        assertEquals(n, s.unhandled());
+    }
+
+    @Test
+    void aPortRangeSkipsBusyPortsAndAnExhaustedRangeSaysSo() throws Exception {
+        try (NettyUdpSocket first = (NettyUdpSocket) provider.open("r1", 0, 0)) {
+            int busy = first.localAddress().getPort();
+            try (NettyUdpSocket second = (NettyUdpSocket) provider.open("r2", busy, busy + 1)) {
+                assertNotEquals(busy, second.localAddress().getPort());
+            }
+            IOException e = assertThrows(IOException.class, () -> provider.open("r3", busy, busy));
+            assertTrue(e.getMessage().contains(Integer.toString(busy)), e.getMessage());
+        }
+        assertThrows(IOException.class, () -> provider.open("r4", 10, 5));
+    }
+
+    @Test
+    void closingStopsTheThread() throws Exception {
+        NettyUdpSocket s = (NettyUdpSocket) provider.open("closing", 0, 0);
+        s.send(loopback(s), ByteBuffer.wrap(new byte[] {1, 4, 0, 0}));
+        s.close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (threadNamed("p2p-udp-closing") != null && System.nanoTime() < deadline) {
+            Thread.sleep(5); // polling: thread ends have no event
+        }
+        assertNull(threadNamed("p2p-udp-closing"));
+    }
+
+    private static Thread threadNamed(String prefix) {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith(prefix)) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
