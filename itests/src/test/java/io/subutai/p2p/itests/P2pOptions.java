@@ -58,8 +58,13 @@ public final class P2pOptions {
     public static Option[] daemon(String name) throws Exception {
         Path state = Files.createTempDirectory("p2p-itest-" + name);
         List<Option> options = new ArrayList<>();
+        ArtifactResolver system = new ArtifactResolver(List.of(dist().resolve("system")));
         for (String location : bootBundles()) {
-            options.add(bundle(location));
+            boolean fragment;
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(system.resolve(location).toFile())) {
+                fragment = jar.getManifest().getMainAttributes().getValue("Fragment-Host") != null;
+            }
+            options.add(fragment ? bundle(location).noStart() : bundle(location));
         }
         options.add(junitBundles());
         options.add(cleanCaches());
@@ -71,6 +76,7 @@ public final class P2pOptions {
             {"p2p.rpc.port", Integer.toString(freePort())},
             {"p2p.version", "itest"},
             {"p2p.tap", "memory"},
+            {"p2p.discovery.lan", "off"}, // this container runs in the host's namespace: no multicast
             {"p2p.save", state.resolve("p2p.save").toString()},
             {"p2p.features.repositories", repositoryUri()},
             {"p2p.features.boot", BOOT_FEATURE},

@@ -17,8 +17,8 @@ public interface DiscoveryListener {
      */
     void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints);
 
-    /** A member left or was forgotten by the provider. */
-    void peerGone(PeerId peer);
+    /** A member left or was forgotten by the provider (named by its static public key). */
+    void peerGone(byte[] staticKey);
 
     /** The provider learned this node's address as seen from outside (reflexive address). */
     default void reflexiveAddress(InetSocketAddress address) {

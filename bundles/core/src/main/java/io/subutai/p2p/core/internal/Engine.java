@@ -1,6 +1,7 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -43,7 +44,14 @@ import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
+import io.subutai.p2p.spi.DiscoveryListener;
+import io.subutai.p2p.spi.Membership;
+import io.subutai.p2p.spi.NetworkRef;
+import io.subutai.p2p.spi.SocketProvider;
+import io.subutai.p2p.spi.StaticKeys;
+import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.spi.UdpSocket;
 import io.subutai.p2p.spi.Transport;
 
 /**
@@ -60,7 +68,10 @@ import io.subutai.p2p.spi.Transport;
  * are restored, on the engine's own thread, as soon as it is there.
  */
 @Component(service = NetworkService.class, immediate = true)
-public final class Engine implements NetworkService {
+public final class Engine implements NetworkService, Networks.Plane {
+
+    static final String SOCKETS = "udp";
+    static final String CRYPTO = "noise-ikpsk2";
 
     // immutable
     private final Logger log;
@@ -71,6 +82,8 @@ public final class Engine implements NetworkService {
     private final PluginRegistry<Transport> transports;
     private final PluginRegistry<DiscoveryProvider> discoveries;
     private final PluginRegistry<CryptoSuite> cryptos;
+    private final PluginRegistry<SocketProvider> sockets;
+    private final Path stateDir;
     private final Networks networks;
     private final ExecutorService control;
 
@@ -95,6 +108,9 @@ public final class Engine implements NetworkService {
         transports = new PluginRegistry<>("transport", Transport.PROPERTY, Transport.PREFERENCE, reporter);
         discoveries = new PluginRegistry<>("discovery", DiscoveryProvider.PROPERTY, Constants.SERVICE_RANKING, reporter);
         cryptos = new PluginRegistry<>("crypto", CryptoSuite.PROPERTY, Constants.SERVICE_RANKING, reporter);
+        sockets = new PluginRegistry<>("socket", SocketProvider.PROPERTY, Constants.SERVICE_RANKING, reporter);
+        String state = context.getProperty("p2p.state.dir");
+        stateDir = Path.of(state == null || state.isEmpty() ? "/var/lib/p2p" : state);
         if (file != null && !file.isEmpty() && Files.isReadable(Path.of(file))) {
             log.info("Loaded configuration from {}", file);
         }
@@ -117,7 +133,7 @@ public final class Engine implements NetworkService {
             }
         };
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
-                config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
+                this, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC());
         networks.load();
         control = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-core-1"));
@@ -138,9 +154,13 @@ public final class Engine implements NetworkService {
         }
     }
 
-    /** Starts the saved networks that do not run, on the engine's thread, when the chosen TAP driver is there. */
+    /**
+     * Starts the saved networks that do not run, on the engine's thread, once every plugin a
+     * network needs is there: the chosen TAP driver, the UDP sockets and the crypto suite.
+     */
     private void restoreWhenReady() {
-        if (taps.named(config.tap()).isPresent()) {
+        if (taps.named(config.tap()).isPresent() && sockets.named(SOCKETS).isPresent()
+                && cryptos.named(CRYPTO).isPresent()) {
             try {
                 control.execute(networks::restore);
             } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -205,10 +225,88 @@ public final class Engine implements NetworkService {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindCryptoSuite(CryptoSuite suite, ServiceReference<CryptoSuite> ref) {
         added(cryptos, suite, ref);
+        restoreWhenReady();
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
         removed(cryptos, suite);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSocketProvider(SocketProvider provider, ServiceReference<SocketProvider> ref) {
+        added(sockets, provider, ref);
+        restoreWhenReady();
+    }
+
+    void unbindSocketProvider(SocketProvider provider) {
+        removed(sockets, provider);
+    }
+
+    // ---- the data plane: a socket, a crypto suite, the mesh, discovery ----
+
+    @Override
+    public Networks.Attached attach(NetworkSpec spec, TapDevice device) throws IOException {
+        SocketProvider sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service)
+                .orElseThrow(() -> new IOException("no UDP socket provider (bundle io.subutai.p2p.transport.udp)"));
+        CryptoSuite cs = cryptos.named(CRYPTO).map(PluginRegistry.Plugin::service)
+                .orElseThrow(() -> new IOException("no crypto suite " + CRYPTO + " (bundle io.subutai.p2p.crypto)"));
+        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), cs);
+        UdpSocket socket = sp.open(device.name(), spec.ports().min(), spec.ports().max());
+        String hash = spec.request().hash();
+        KeyQueue keys = new KeyQueue();
+        if (spec.keys().isEmpty()) {
+            keys.add(hash, Long.MAX_VALUE);
+        }
+        for (NetworkSpec.Key k : spec.keys()) {
+            keys.add(k.key(), k.until());
+        }
+        Mesh mesh = new Mesh(device.name(), device, socket, cs, self, keys, log::info, System::nanoTime,
+                () -> System.currentTimeMillis() / 1000, Mesh.Timing.DEFAULT, spec.address());
+        mesh.start();
+        log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
+        List<Membership> memberships = new ArrayList<>();
+        DiscoveryListener listener = new DiscoveryListener() {
+            @Override
+            public void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
+                mesh.peerSeen(staticKey, endpoints);
+            }
+
+            @Override
+            public void peerGone(byte[] staticKey) {
+                mesh.peerGone(PeerIds.of(staticKey));
+            }
+        };
+        NetworkRef ref = new NetworkRef(NodeKeys.networkId(hash), mesh.selfId(), self.publicKey(),
+                List.of(socket.localAddress()), socket);
+        for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
+            discoveries.call(d, "join", p -> p.join(ref, listener)).ifPresent(memberships::add);
+        }
+        return new Networks.Attached() {
+            @Override
+            public List<Networks.PeerView> peers() {
+                List<Networks.PeerView> out = new ArrayList<>();
+                for (Mesh.Peer p : mesh.peers()) {
+                    InetSocketAddress e = p.endpoint;
+                    out.add(new Networks.PeerView(p.id.value(), p.overlayIp,
+                            e == null ? null : e.getAddress().getHostAddress() + ":" + e.getPort(), p.overlayMac, p.state));
+                }
+                return out;
+            }
+
+            @Override
+            public void close() {
+                for (Membership m : memberships) {
+                    try {
+                        m.close();
+                    } catch (RuntimeException | LinkageError e) {
+                        log.error("Leaving discovery for {}: {}", hash, e.toString());
+                    }
+                }
+                mesh.close();
+                socket.close();
+            }
+        };
     }
 
     private <T> void added(PluginRegistry<T> registry, T service, ServiceReference<T> ref) {
@@ -252,6 +350,7 @@ public final class Engine implements NetworkService {
         describe(transports, Transport::availability, out);
         describe(discoveries, DiscoveryProvider::availability, out);
         describe(cryptos, CryptoSuite::availability, out);
+        describe(sockets, s -> io.subutai.p2p.spi.Availability.yes(), out);
         return out;
     }
 
@@ -267,7 +366,7 @@ public final class Engine implements NetworkService {
 
     @Override
     public CommandOutput show(ShowRequest request) {
-        return ShowCommand.render(request, networks.list(), networks.history(), config.mtu());
+        return ShowCommand.render(request, networks.list(), networks.history(), config.mtu(), networks::peers);
     }
 
     @Override

@@ -91,8 +91,8 @@ final class EthernetSwitch<P> {
     /** Forgets every MAC learned behind {@code peer} (it left). */
     synchronized void forget(P peer) {
         for (int i = 0; i < macs.length; i++) {
-            if (macs[i] != 0 && peers[i] == peer) {
-                remove(i);
+            while (macs[i] != 0 && peers[i] == peer) {
+                remove(i); // re-seating may move another of the peer's entries into slot i
             }
         }
     }

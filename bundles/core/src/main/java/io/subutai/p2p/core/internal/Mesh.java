@@ -49,8 +49,16 @@ final class Mesh implements AutoCloseable {
         static final Timing DEFAULT = new Timing(200, 2_000, 5_000, 15_000, 60_000);
     }
 
+    /** A session is never used longer than this (a rekey is due long before: 120 s). */
+    static final long REJECT_AFTER_NANOS = 180_000_000_000L;
+    /** An answered handshake from an unknown node that no packet confirmed is forgotten after this. */
+    static final long UNCONFIRMED_NANOS = 10_000_000_000L;
+    /** At most this many answered handshakes from unknown nodes wait for confirmation. */
+    static final int MAX_UNCONFIRMED = 256;
+
     static final int INNER_FRAME = 0;
     static final int INNER_KEEPALIVE = 1;
+    static final int INNER_PEER_INFO = 4;
     private static final int MAX_FRAME = 65_535;
 
     /** Where the mesh reports what changes. */
@@ -70,6 +78,8 @@ final class Mesh implements AutoCloseable {
         volatile long lastSent;
         volatile long goneSince;
         volatile long waitingSince;
+        volatile String overlayIp;
+        volatile String overlayMac;
         // guarded by this peer: the sessions, and sealing (the TAP thread and the control thread both send).
         // current seals; previous still opens late packets after a rekey; next (answered, not yet
         // confirmed by a packet from the peer) opens, and becomes current with its first packet.
@@ -82,6 +92,7 @@ final class Mesh implements AutoCloseable {
         Handshake pending;
         int pendingIndex;
         long pendingSince;
+        int pendingKeyId;
         long lastInitiationTimestamp = -1;
 
         Peer(PeerId id, byte[] staticKey, List<InetSocketAddress> candidates, long now) {
@@ -92,11 +103,15 @@ final class Mesh implements AutoCloseable {
         }
     }
 
-    /** A session of a peer, under the index the peer puts in the packets it seals with it. */
-    record Slot(Peer peer, Session session, int localIndex, int remoteIndex) {
+    /**
+     * A session of a peer, under the index the peer puts in the packets it seals with it, made at
+     * {@code created} (the mesh's clock) under the network key with id {@code keyId}.
+     */
+    record Slot(Peer peer, Session session, int localIndex, int remoteIndex, long created, int keyId) {
     }
 
     // immutable
+    private final io.subutai.p2p.api.Ipv4Cidr overlay;
     private final String name;
     private final TapDevice tap;
     private final DatagramPort socket;
@@ -126,12 +141,21 @@ final class Mesh implements AutoCloseable {
     private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
 
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong sendFailures = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong unknownIndex = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger unconfirmed = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     Mesh(String name, TapDevice tap, DatagramPort socket, CryptoSuite suite, StaticKeys self, KeyQueue keys, Log log,
             LongSupplier nanos, LongSupplier unixSeconds, Timing timing) {
+        this(name, tap, socket, suite, self, keys, log, nanos, unixSeconds, timing, null);
+    }
+
+    /** @param overlay this node's overlay address, told to peers (null: not told) */
+    Mesh(String name, TapDevice tap, DatagramPort socket, CryptoSuite suite, StaticKeys self, KeyQueue keys, Log log,
+            LongSupplier nanos, LongSupplier unixSeconds, Timing timing, io.subutai.p2p.api.Ipv4Cidr overlay) {
+        this.overlay = overlay;
         this.name = name;
         this.tap = tap;
         this.socket = socket;
@@ -229,13 +253,17 @@ final class Mesh implements AutoCloseable {
                 if (!EthernetSwitch.isFrame(frame)) {
                     continue;
                 }
-                Peer to = sw.route(frame, now);
-                if (to != null) {
-                    sendFrame(to, frame, now);
-                } else {
-                    for (Peer p : peers.values()) {
-                        sendFrame(p, frame, now);
+                try {
+                    Peer to = sw.route(frame, now);
+                    if (to != null) {
+                        sendFrame(to, frame, now);
+                    } else {
+                        for (Peer p : peers.values()) {
+                            sendFrame(p, frame, now);
+                        }
                     }
+                } catch (RuntimeException e) {
+                    sendFailures.incrementAndGet(); // one frame lost; the reader goes on
                 }
             }
         }
@@ -284,6 +312,12 @@ final class Mesh implements AutoCloseable {
             return;
         }
         Peer p = slot.peer();
+        if (peers.get(p.id) != p) {
+            // the first packet of a handshake this node answered for a node it did not know: the
+            // node holds the network key, so it becomes a peer now, not when it sent its initiation
+            slot = adopt(slot);
+            p = slot.peer();
+        }
         long now = nanos.getAsLong();
         p.lastReceived = now;
         p.endpoint = from; // the path the peer's packets arrive by works: answer on it
@@ -296,10 +330,20 @@ final class Mesh implements AutoCloseable {
                     p.state = PeerState.CONNECTED;
                     p.goneSince = 0;
                     log.info("Peer " + p.id + " connected via " + from);
+                    keepaliveLocked(p, now); // tells the peer this node's overlay address at once
                 }
             }
         }
         opened.flip();
+        if (opened.get(0) == INNER_PEER_INFO && opened.remaining() == 12) {
+            int ip = opened.getInt(1);
+            p.overlayIp = (ip >>> 24) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255);
+            byte[] mac = new byte[6];
+            opened.position(6);
+            opened.get(mac);
+            p.overlayMac = io.subutai.p2p.api.MacAddress.of(mac).toString();
+            return;
+        }
         if (opened.get(0) == INNER_FRAME) {
             opened.position(1);
             if (sw.learn(opened, p, now)) {
@@ -315,6 +359,29 @@ final class Mesh implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Makes the confirmed slot of an unknown node a peer's (an existing one if discovery found it meanwhile). */
+    private Slot adopt(Slot slot) {
+        Peer fresh = slot.peer();
+        unconfirmed.decrementAndGet();
+        Peer existing = peers.putIfAbsent(fresh.id, fresh);
+        if (existing == null) {
+            log.info("Running peer " + fresh.id + " (it found this node first)");
+            return slot;
+        }
+        Slot moved = new Slot(existing, slot.session(), slot.localIndex(), slot.remoteIndex(), slot.created(), slot.keyId());
+        synchronized (existing) {
+            if (existing.next != null) {
+                byIndex.remove(existing.next.localIndex(), existing.next);
+            }
+            existing.next = moved;
+            if (existing.state != PeerState.CONNECTED) {
+                existing.endpoint = fresh.endpoint;
+            }
+        }
+        byIndex.replace(slot.localIndex(), slot, moved);
+        return moved;
     }
 
     private void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
@@ -340,6 +407,7 @@ final class Mesh implements AutoCloseable {
             }
             int keyId = payload.getInt();
             long timestamp = payload.getLong();
+            int usedKey = current.get().id();
             if (keyId != current.get().id()) {
                 Optional<KeyQueue.Key> other = keys.accepted(keyId, now);
                 if (other.isEmpty()) {
@@ -347,13 +415,20 @@ final class Mesh implements AutoCloseable {
                 }
                 hs = suite.respond(self, suite.derivePsk(other.get().secret()));
                 hs.readMessage(msg.duplicate(), ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+                usedKey = keyId;
             }
             byte[] initiatorKey = hs.remoteStaticKey();
             PeerId id = PeerIds.of(initiatorKey);
-            Peer p = peers.computeIfAbsent(id, k -> {
-                log.info("Running peer " + k + " (it found this node first)");
-                return new Peer(k, initiatorKey, List.of(from), nanos.getAsLong());
-            });
+            Peer p = peers.get(id);
+            if (p == null) {
+                // not a peer until a packet proves it holds the key (IKpsk2's responder cannot tell yet)
+                if (unconfirmed.incrementAndGet() > MAX_UNCONFIRMED) {
+                    unconfirmed.decrementAndGet();
+                    throw new GeneralSecurityException("too many unconfirmed handshakes");
+                }
+                p = new Peer(id, initiatorKey, List.of(from), nanos.getAsLong());
+                p.endpoint = from;
+            }
             synchronized (p) {
                 if (timestamp <= p.lastInitiationTimestamp) {
                     throw new GeneralSecurityException("replayed initiation");
@@ -365,7 +440,7 @@ final class Mesh implements AutoCloseable {
                 handshakeOut.putInt(localIndex).putInt(senderIndex);
                 hs.writeMessage(ByteBuffer.allocate(0), handshakeOut);
                 handshakeOut.flip();
-                Slot answered = new Slot(p, hs.split(), localIndex, senderIndex);
+                Slot answered = new Slot(p, hs.split(), localIndex, senderIndex, nanos.getAsLong(), usedKey);
                 if (p.next != null) {
                     byIndex.remove(p.next.localIndex(), p.next);
                 }
@@ -401,7 +476,7 @@ final class Mesh implements AutoCloseable {
                     rejected.incrementAndGet();
                     return;
                 }
-                install(p, new Slot(p, p.pending.split(), p.pendingIndex, senderIndex));
+                install(p, new Slot(p, p.pending.split(), p.pendingIndex, senderIndex, nanos.getAsLong(), p.pendingKeyId));
                 p.endpoint = from;
                 p.state = PeerState.CONNECTED;
                 p.goneSince = 0;
@@ -452,6 +527,17 @@ final class Mesh implements AutoCloseable {
             return;
         }
         long now = nanos.getAsLong();
+        long unixNow = unixSeconds.getAsLong();
+        for (Slot slot : byIndex.values()) {
+            Peer p = slot.peer();
+            if (peers.get(p.id) != p) {
+                if (now - slot.created() > UNCONFIRMED_NANOS && byIndex.remove(slot.localIndex(), slot)) {
+                    unconfirmed.decrementAndGet();
+                }
+            } else if (now - slot.created() > REJECT_AFTER_NANOS || keys.accepted(slot.keyId(), unixNow).isEmpty()) {
+                retire(p, slot);
+            }
+        }
         for (Peer p : peers.values()) {
             try {
                 tick(p, now);
@@ -461,8 +547,33 @@ final class Mesh implements AutoCloseable {
         }
     }
 
+    /** A session too old, or under a key no longer valid, is used no more. */
+    private void retire(Peer p, Slot slot) {
+        synchronized (p) {
+            byIndex.remove(slot.localIndex(), slot);
+            if (p.previous == slot) {
+                p.previous = null;
+            }
+            if (p.next == slot) {
+                p.next = null;
+            }
+            if (p.current == slot) {
+                p.current = null;
+                if (p.state == PeerState.CONNECTED) {
+                    p.state = PeerState.DISCONNECTED;
+                    p.waitingSince = nanos.getAsLong();
+                    log.info("Peer " + p.id + ": session ended (too old, or its key expired)");
+                }
+            }
+        }
+    }
+
     private void tick(Peer p, long now) {
         synchronized (p) {
+            if (p.state == PeerState.INITIALIZING_CONNECTION && (p.next == null || now - p.next.created() > 3 * handshakeRetry)) {
+                p.state = PeerState.INITIALIZING; // the initiator never confirmed: start over
+                p.waitingSince = now;
+            }
             if (p.goneSince != 0 && now - p.goneSince > forget && p.state != PeerState.CONNECTED) {
                 forget(p);
                 return;
@@ -518,6 +629,7 @@ final class Mesh implements AutoCloseable {
             }
             p.pending = hs;
             p.pendingIndex = index;
+            p.pendingKeyId = key.get().id();
             p.pendingSince = now;
             p.lastSent = now;
             if (p.state == PeerState.INITIALIZING) {
@@ -545,9 +657,15 @@ final class Mesh implements AutoCloseable {
         });
     }
 
+    /** A keepalive; it carries this node's overlay address and MAC when it has them (peer info). */
     private void keepaliveLocked(Peer p, long now) {
         p.plain.clear();
-        p.plain.put((byte) INNER_KEEPALIVE).flip();
+        if (overlay != null) {
+            p.plain.put((byte) INNER_PEER_INFO).putInt(overlay.address()).put((byte) overlay.prefix())
+                    .put(tap.mac().toBytes()).flip();
+        } else {
+            p.plain.put((byte) INNER_KEEPALIVE).flip();
+        }
         sealAndSendLocked(p, now);
     }
 

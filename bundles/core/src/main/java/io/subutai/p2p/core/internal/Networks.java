@@ -38,8 +38,29 @@ final class Networks {
         void error(String message);
     }
 
+    /** Joins a network's interface to its peers: the data plane (the engine gives it). */
+    interface Plane {
+        /**
+         * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
+         *                     message says why
+         */
+        Attached attach(NetworkSpec spec, TapDevice device) throws IOException;
+    }
+
+    /** A network joined to its peers; closing leaves it (and closes its interface). */
+    interface Attached extends AutoCloseable {
+        List<PeerView> peers();
+
+        @Override
+        void close();
+    }
+
+    /** A peer as {@code show -hash} and {@code status} print it; null fields are unknown. */
+    record PeerView(String id, String ip, String endpoint, String mac, io.subutai.p2p.api.PeerState state) {
+    }
+
     /** A running network. */
-    record Instance(NetworkSpec spec, TapDevice device) {
+    record Instance(NetworkSpec spec, TapDevice device, Attached attached) {
         NetworkInfo info() {
             return new NetworkInfo(spec.request().hash(), device.mac().toString(), spec.address().addressText(),
                     spec.address().prefix(), device.name());
@@ -52,6 +73,7 @@ final class Networks {
 
     // immutable
     private final Supplier<TapDriver> driver;
+    private final Plane plane;
     private final String driverName;
     private final int mtu;
     private final SaveFile save;
@@ -75,7 +97,14 @@ final class Networks {
      */
     Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, Log log, RandomGenerator random,
             Clock clock) {
+        this(driver, null, driverName, mtu, save, log, random, clock);
+    }
+
+    /** @param plane joins each network to its peers; null keeps networks to their interfaces */
+    Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, Log log,
+            RandomGenerator random, Clock clock) {
         this.driver = driver;
+        this.plane = plane;
         this.driverName = driverName;
         this.mtu = mtu;
         this.save = save;
@@ -123,7 +152,16 @@ final class Networks {
         TapDevice device = null;
         try {
             device = open(spec);
-            return started(spec, device);
+            Attached attached = null;
+            if (plane != null) {
+                try {
+                    attached = plane.attach(spec, device);
+                } catch (IOException | RuntimeException e) {
+                    device.close();
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+            return started(spec, device, attached);
         } catch (IOException e) {
             return CommandOutput.error(NetworkSpec.CODE_NETWORK, "Running new P2P instance for " + hash
                     + "\nLookup finished\nFailed to configure network: " + e.getMessage() + "\n");
@@ -146,10 +184,10 @@ final class Networks {
         return false;
     }
 
-    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device) {
+    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Attached attached) {
         StartRequest request = spec.request();
         String hash = request.hash();
-        Instance instance = new Instance(spec, device);
+        Instance instance = new Instance(spec, device, attached);
         if (closed) {
             close(instance);
             return CommandOutput.error(1, "The daemon is stopping\n");
@@ -305,7 +343,23 @@ final class Networks {
         instances.clear();
     }
 
+    /** The peers of a network, or null when it does not run. */
+    synchronized List<PeerView> peers(String hash) {
+        Instance i = instances.get(hash);
+        if (i == null) {
+            return null;
+        }
+        return i.attached() == null ? List.of() : i.attached().peers();
+    }
+
     private void close(Instance i) {
+        if (i.attached() != null) {
+            try {
+                i.attached().close();
+            } catch (RuntimeException e) {
+                log.error("Leaving " + i.spec().request().hash() + ": " + e);
+            }
+        }
         try {
             i.device().close();
         } catch (IOException | RuntimeException e) {

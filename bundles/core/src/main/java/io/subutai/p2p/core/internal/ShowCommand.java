@@ -16,6 +16,12 @@ final class ShowCommand {
     }
 
     static CommandOutput render(ShowRequest request, List<NetworkInfo> networks, List<String> history, int mtu) {
+        return render(request, networks, history, mtu, hash -> List.of());
+    }
+
+    /** @param peers the peers of a running network, by hash */
+    static CommandOutput render(ShowRequest request, List<NetworkInfo> networks, List<String> history, int mtu,
+            java.util.function.Function<String, List<Networks.PeerView>> peers) {
         if (!request.hash().isEmpty()) {
             NetworkInfo network = null;
             for (NetworkInfo n : networks) {
@@ -26,11 +32,25 @@ final class ShowCommand {
             if (network == null) {
                 return CommandOutput.error(UNKNOWN_HASH, "Specified environment was not found\n");
             }
+            List<Networks.PeerView> list = peers.apply(network.hash());
+            if (list == null) {
+                list = List.of();
+            }
             if (!request.check().isEmpty()) {
-                // no peer is connected until peers exist (roadmap item 3)
+                for (Networks.PeerView p : list) {
+                    if (request.check().equals(p.ip()) && p.state() == io.subutai.p2p.api.PeerState.CONNECTED) {
+                        return CommandOutput.ok("Integrated with " + request.check() + "\n");
+                    }
+                }
                 return CommandOutput.error(NOT_INTEGRATED, "Not yet integrated with " + request.check() + "\n");
             }
-            return CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n");
+            StringBuilder b = new StringBuilder("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n");
+            for (Networks.PeerView p : list) {
+                b.append(p.id()).append('\t').append(p.ip() == null ? "<nil>" : p.ip()).append('\t')
+                        .append(p.endpoint() == null ? "<nil>" : p.endpoint()).append('\t')
+                        .append(p.mac() == null ? "" : p.mac()).append('\n');
+            }
+            return CommandOutput.ok(b.toString());
         }
         StringBuilder b = new StringBuilder();
         if (request.interfaces() && request.all()) {

@@ -57,6 +57,19 @@ class EthernetSwitchTest {
     }
 
     @Test
+    void forgettingAPeerForgetsAllItsMacsEvenWhenEntriesMove() {
+        for (int i = 1; i <= 2000; i++) {
+            sw.learn(frame(B, 0x0600_0000_0000L + i), i % 2 == 0 ? "p" : "q", i);
+        }
+        sw.forget("p");
+        assertEquals(1000, sw.size());
+        for (int i = 1; i <= 2000; i++) {
+            Object to = sw.route(frame(0x0600_0000_0000L + i, B), 2001);
+            assertEquals(i % 2 == 0 ? null : "q", to, "mac " + i);
+        }
+    }
+
+    @Test
     void aFullTableEvictsTheStalestEntry() {
         for (int i = 1; i <= EthernetSwitch.CAPACITY; i++) {
             assertTrue(sw.learn(frame(B, 0x0600_0000_0000L + i), "peer-" + i, i));

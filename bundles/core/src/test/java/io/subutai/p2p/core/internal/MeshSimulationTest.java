@@ -203,6 +203,32 @@ class MeshSimulationTest {
     }
 
     @Test
+    void initiationsThatNeverProveTheKeyCreateNoPeer() throws Exception {
+        Node a = node(1, key("right"));
+        Node c = node(3, key("wrong"));
+        c.mesh().peerSeen(a.keys().publicKey(), List.of(a.socket().localAddress())); // c knows a; a does not know c
+        await(() -> a.mesh().rejected() > 0 || c.mesh().rejected() > 0, "c tried");
+        Thread.sleep(500); // several more tries
+        assertTrue(a.mesh().peers().isEmpty(), "a node that never proved the key is no peer: " + a.mesh().peers().size());
+    }
+
+    @Test
+    void sessionsEndWhenTheirKeyExpires() throws Exception {
+        KeyQueue qa = new KeyQueue();
+        qa.add("short", 1_800_000_050L);
+        KeyQueue qb = new KeyQueue();
+        qb.add("short", 1_800_000_050L);
+        Node a = node(1, qa);
+        Node b = node(2, qb);
+        introduce();
+        awaitAllConnected();
+        unixSeconds.set(1_800_000_050L + KeyQueue.GRACE_SECONDS);
+        await(() -> !connected(a, b) && !connected(b, a), "disconnected when the key ran out");
+        a.tap().inject(frame(BROADCAST, a.mac(), 9, 60));
+        assertNull(b.tap().takeWritten(300, TimeUnit.MILLISECONDS), "nothing passes without a valid key");
+    }
+
+    @Test
     void forgedModifiedAndReplayedPacketsAreRejectedAndCounted() throws Exception {
         Node a = node(1, key("k"));
         Node b = node(2, key("k"));

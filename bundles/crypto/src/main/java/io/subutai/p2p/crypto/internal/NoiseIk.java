@@ -96,6 +96,7 @@ final class NoiseIk implements Handshake {
     private byte[] remoteEphemeral;
     private Aead chosen;
     private int messages;
+    private boolean split;
 
     /**
      * @param remoteStatic    the responder's static public key (initiator), or null (responder)
@@ -192,6 +193,7 @@ final class NoiseIk implements Handshake {
                 throw new GeneralSecurityException("no cipher in common");
             }
             app = Arrays.copyOfRange(p, 1 + n, p.length);
+            checkFits(payloadOut, app);
             remoteStatic = rs;
             chosen = pick;
         } else if (role == Role.INITIATOR && messages == 1) {
@@ -204,17 +206,21 @@ final class NoiseIk implements Handshake {
                 throw new GeneralSecurityException("the responder chose a cipher that was not offered");
             }
             app = Arrays.copyOfRange(p, 1, p.length);
+            checkFits(payloadOut, app);
             chosen = pick;
         } else {
             throw new IllegalStateException("not this side's turn to read (message " + messages + ")");
-        }
-        if (payloadOut.remaining() < app.length) {
-            throw new GeneralSecurityException("payload does not fit");
         }
         payloadOut.put(app);
         remoteEphemeral = re;
         state = s;
         messages++;
+    }
+
+    private static void checkFits(ByteBuffer out, byte[] app) throws GeneralSecurityException {
+        if (out.remaining() < app.length) {
+            throw new GeneralSecurityException("payload does not fit");
+        }
     }
 
     private byte[] offer(byte[] app) {
@@ -260,6 +266,10 @@ final class NoiseIk implements Handshake {
         if (!isComplete()) {
             throw new IllegalStateException("handshake not complete");
         }
+        if (split) {
+            throw new IllegalStateException("split twice: the second session would reuse the first one's nonces");
+        }
+        split = true;
         byte[][] keys = Blake2s.hkdf(state.ck, new byte[0], 2);
         try {
             return role == Role.INITIATOR ? new AeadSession(chosen, keys[0], keys[1], System.nanoTime())
