@@ -35,7 +35,7 @@ api_up() {
 }
 
 start_daemon() {
-  P2P_STATE_DIR="$state" ip netns exec "$ns" "$p2p" daemon -rpc-port "$port" > "$state.log" 2>&1 &
+  P2P_JAVA_OPTS="${P2P_JAVA_OPTS:-}" P2P_STATE_DIR="$state" ip netns exec "$ns" "$p2p" daemon -rpc-port "$port" > "$state.log" 2>&1 &
   pid=$!
 }
 

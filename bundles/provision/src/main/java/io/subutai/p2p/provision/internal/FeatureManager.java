@@ -68,7 +68,7 @@ public final class FeatureManager implements FeatureService {
     private boolean allInstalled(String feature) {
         try {
             for (Feature.BundleRef b : catalog.bundles(List.of(feature))) {
-                if (context.getBundle(b.location()) == null) {
+                if (Provisioner.find(context, catalog.resolver(), b.location()) == null) {
                     return false;
                 }
             }
@@ -169,7 +169,7 @@ public final class FeatureManager implements FeatureService {
             }
             List<Bundle> remove = new ArrayList<>();
             for (Feature.BundleRef b : catalog.bundles(List.of(f.name()))) {
-                Bundle bundle = context.getBundle(b.location());
+                Bundle bundle = Provisioner.find(context, catalog.resolver(), b.location());
                 if (!keep.contains(b.location()) && bundle != null && bundle.getBundleId() != context.getBundle().getBundleId()) {
                     remove.add(bundle);
                 }

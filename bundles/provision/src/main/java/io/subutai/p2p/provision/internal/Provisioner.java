@@ -1,8 +1,5 @@
 package io.subutai.p2p.provision.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,12 +37,11 @@ public final class Provisioner {
         List<Bundle> toStart = new ArrayList<>();
         try {
             for (Feature.BundleRef ref : refs) {
-                Bundle b = context.getBundle(ref.location());
+                Bundle b = find(context, resolver, ref.location());
                 if (b == null) {
-                    try (InputStream in = Files.newInputStream(resolver.resolve(ref.location()))) {
-                        b = context.installBundle(ref.location(), in);
-                    } catch (IOException e) {
-                        throw new ProvisionException("Cannot read bundle " + ref.location() + ": " + e.getMessage(), e);
+                    try {
+                        // by reference: the framework reads the jar where it is, no copy into its cache
+                        b = context.installBundle(referenceLocation(resolver, ref.location()));
                     } catch (BundleException e) {
                         throw new ProvisionException("Cannot install bundle " + ref.location() + ": " + e.getMessage(), e);
                     }
@@ -72,6 +68,26 @@ public final class Provisioner {
             uninstall(installed);
             throw e;
         }
+    }
+
+    /**
+     * The bundle installed for a feature's location: at the location itself, or by reference to
+     * the file it resolves to (as {@link #install} does); null when none is.
+     */
+    public static Bundle find(BundleContext context, ArtifactResolver resolver, String location) {
+        Bundle b = context.getBundle(location);
+        if (b != null) {
+            return b;
+        }
+        try {
+            return context.getBundle(referenceLocation(resolver, location));
+        } catch (ProvisionException e) {
+            return null;
+        }
+    }
+
+    static String referenceLocation(ArtifactResolver resolver, String location) throws ProvisionException {
+        return "reference:" + resolver.resolve(location).toUri();
     }
 
     /**
