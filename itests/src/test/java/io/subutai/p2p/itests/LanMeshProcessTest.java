@@ -1,0 +1,151 @@
+package io.subutai.p2p.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The encrypted L2 mesh on a LAN, end to end: namespaces on one bridge (the LAN), each running
+ * the distribution's daemon, which find each other by LAN beacons with no server and connect.
+ * Needs root, ping, iperf3 and tcpdump (.ci/setup installs them).
+ */
+class LanMeshProcessTest {
+
+    /** What every ping carries, to look for on the LAN: it must never be seen there. */
+    private static final String PATTERN = "7032705f706c61696e";
+
+    @TempDir
+    Path tmp;
+
+    private final List<Netns> namespaces = new ArrayList<>();
+    private final List<TestDaemon> daemons = new ArrayList<>();
+    private String bridge;
+
+    @BeforeAll
+    static void needs() {
+        boolean ok = Netns.isRoot() && Files.isExecutable(Path.of("/usr/bin/ping"))
+                && Files.isExecutable(Path.of("/usr/bin/iperf3")) && Files.isExecutable(Path.of("/usr/bin/tcpdump"));
+        if (!ok) {
+            System.err.println("\n*** SKIPPED: LanMeshProcessTest needs root, ping, iperf3 and tcpdump (.ci/setup). ***\n");
+        }
+        assumeTrue(ok, "LanMeshProcessTest needs root, ping, iperf3 and tcpdump");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (TestDaemon d : daemons) {
+            d.close();
+        }
+        for (Netns ns : namespaces) {
+            ns.close();
+        }
+        if (bridge != null) {
+            Netns.exec(List.of("ip", "link", "del", bridge));
+        }
+    }
+
+    /** n namespaces with eth0 on one bridge, 192.168.77.i/24, each with a daemon. */
+    private void lan(int n) throws Exception {
+        bridge = "p2pt-br" + Integer.toHexString((int) (System.nanoTime() & 0xfff));
+        run("ip", "link", "add", bridge, "type", "bridge");
+        run("ip", "link", "set", bridge, "up");
+        for (int i = 1; i <= n; i++) {
+            Netns ns = Netns.create("lan" + i);
+            namespaces.add(ns);
+            String veth = bridge + "v" + i;
+            run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
+            run("ip", "link", "set", veth, "master", bridge, "up");
+            ns.ip("addr", "add", "192.168.77." + i + "/24", "dev", "eth0");
+            ns.ip("link", "set", "eth0", "up");
+            TestDaemon d = new TestDaemon(ns, P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + i), 52523);
+            daemons.add(d);
+            d.start();
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Netns.Result r = Netns.exec(List.of(cmd));
+        assertEquals(0, r.code(), String.join(" ", cmd) + ": " + r.err());
+    }
+
+    private boolean ping(int from, String ip) throws Exception {
+        return Netns.exec(namespaces.get(from).wrap(List.of("ping", "-c", "1", "-W", "1", "-p", PATTERN, ip))).code() == 0;
+    }
+
+    @Test
+    void membersOfOneNetworkFindEachOtherAndTalkEncryptedOthersNever() throws Exception {
+        lan(3);
+        Path pcap = tmp.resolve("lan.pcap");
+        Process capture = new ProcessBuilder("tcpdump", "-i", bridge, "-w", pcap.toString(), "-U", "udp")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            for (int i = 0; i < 3; i++) {
+                String key = i < 2 ? "the-key" : "another-key";
+                Netns.Result r = daemons.get(i).p2p("start", "-ip", "10.60.0." + (i + 1), "-hash", "lan-mesh", "-key", key);
+                assertEquals(0, r.code(), r.err());
+            }
+            long t0 = System.nanoTime();
+            Await.require(() -> {
+                try {
+                    return ping(1, "10.60.0.1");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(20), () -> "no ping from member 2 to member 1:\n" + daemons.get(0).logQuietly());
+            System.out.println("start -> first ping over the overlay: " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
+                    + " ms");
+            assertTrue(ping(0, "10.60.0.2"));
+            assertEquals("Integrated with 10.60.0.2\n", daemons.get(0).p2p("show", "-hash", "lan-mesh", "-check", "10.60.0.2").out());
+            assertEquals(12, daemons.get(0).p2p("show", "-hash", "lan-mesh", "-check", "10.60.0.3").code(),
+                    "the member with another key is not integrated");
+            assertFalse(ping(0, "10.60.0.3"), "another key: no connection");
+            assertFalse(ping(2, "10.60.0.1"));
+            String peers = daemons.get(0).p2p("show", "-hash", "lan-mesh").out();
+            assertTrue(peers.contains("\t10.60.0.2\t192.168.77.2:"), peers);
+            assertFalse(peers.contains("10.60.0.3"), "no peer learned the overlay address of the outsider: " + peers);
+
+            // iperf3 across the overlay
+            Process server = new ProcessBuilder(namespaces.get(0).wrap(List.of("iperf3", "-s", "-B", "10.60.0.1")))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Netns.Result iperf;
+            try {
+                Await.require(() -> {
+                    try {
+                        return Netns.exec(namespaces.get(1).wrap(List.of("bash", "-c",
+                                "exec 3<>/dev/tcp/10.60.0.1/5201 && exec 3>&-"))).code() == 0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
+                iperf = Netns.exec(namespaces.get(1).wrap(List.of("iperf3", "-c", "10.60.0.1", "-t", "2", "-J")));
+            } finally {
+                server.destroy();
+                server.waitFor(5, TimeUnit.SECONDS);
+            }
+            assertEquals(0, iperf.code(), iperf.err() + iperf.out());
+            assertFalse(iperf.out().contains("\"error\""), iperf.out());
+            String bps = iperf.out().replaceAll("(?s).*\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+).*", "$1");
+            System.out.println("iperf3 over the overlay: " + Math.round(Double.parseDouble(bps) / 1e6) + " Mbit/s");
+        } finally {
+            capture.destroy();
+            capture.waitFor(5, TimeUnit.SECONDS);
+        }
+        String lanBytes = HexFormat.of().formatHex(Files.readAllBytes(pcap));
+        assertTrue(lanBytes.length() > 10_000, "the capture saw the traffic");
+        assertFalse(lanBytes.contains(PATTERN + PATTERN), "a ping's plaintext crossed the LAN");
+    }
+}
