@@ -83,7 +83,11 @@ class LanMeshProcessTest {
     }
 
     private boolean ping(int from, String ip) throws Exception {
-        return Netns.exec(namespaces.get(from).wrap(List.of("ping", "-c", "1", "-W", "1", "-p", PATTERN, ip))).code() == 0;
+        return ping(from, ip, "1");
+    }
+
+    private boolean ping(int from, String ip, String wait) throws Exception {
+        return Netns.exec(namespaces.get(from).wrap(List.of("ping", "-c", "1", "-W", wait, "-p", PATTERN, ip))).code() == 0;
     }
 
     @Test
@@ -101,7 +105,7 @@ class LanMeshProcessTest {
             long t0 = System.nanoTime();
             Await.require(() -> {
                 try {
-                    return ping(1, "10.60.0.1");
+                    return ping(1, "10.60.0.1", "0.1");
                 } catch (Exception e) {
                     return false;
                 }

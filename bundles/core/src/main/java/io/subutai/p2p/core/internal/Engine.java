@@ -155,18 +155,33 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     /**
-     * Starts the saved networks that do not run, on the engine's thread, once every plugin a
-     * network needs is there: the chosen TAP driver, the UDP sockets and the crypto suite.
+     * Starts the saved networks that do not run, on the engine's thread, as soon as the chosen TAP
+     * driver is there, so interfaces come back first; networks join their peers when the UDP
+     * sockets and the crypto suite are there too ({@link #attachWhenReady}).
      */
     private void restoreWhenReady() {
-        if (taps.named(config.tap()).isPresent() && sockets.named(SOCKETS).isPresent()
-                && cryptos.named(CRYPTO).isPresent()) {
-            try {
-                control.execute(networks::restore);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // the engine is stopping
-            }
+        if (taps.named(config.tap()).isPresent()) {
+            runOnEngine(networks::restore);
         }
+    }
+
+    private void attachWhenReady() {
+        if (ready()) {
+            runOnEngine(networks::attachPending);
+        }
+    }
+
+    private void runOnEngine(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the engine is stopping
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return sockets.named(SOCKETS).isPresent() && cryptos.named(CRYPTO).isPresent();
     }
 
     @Deactivate
@@ -196,7 +211,7 @@ public final class Engine implements NetworkService, Networks.Plane {
         boolean inUse = taps.named(config.tap()).map(p -> p.service() == driver).orElse(false);
         removed(taps, driver);
         if (inUse) {
-            networks.driverGone();
+            networks.pluginGone();
             restoreWhenReady(); // another driver of that name may be there already
         }
     }
@@ -225,22 +240,32 @@ public final class Engine implements NetworkService, Networks.Plane {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindCryptoSuite(CryptoSuite suite, ServiceReference<CryptoSuite> ref) {
         added(cryptos, suite, ref);
-        restoreWhenReady();
+        attachWhenReady();
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
+        boolean inUse = cryptos.named(CRYPTO).map(p -> p.service() == suite).orElse(false);
         removed(cryptos, suite);
+        if (inUse) {
+            networks.pluginGone();
+            restoreWhenReady();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindSocketProvider(SocketProvider provider, ServiceReference<SocketProvider> ref) {
         added(sockets, provider, ref);
-        restoreWhenReady();
+        attachWhenReady();
     }
 
     void unbindSocketProvider(SocketProvider provider) {
+        boolean inUse = sockets.named(SOCKETS).map(p -> p.service() == provider).orElse(false);
         removed(sockets, provider);
+        if (inUse) {
+            networks.pluginGone();
+            restoreWhenReady();
+        }
     }
 
     // ---- the data plane: a socket, a crypto suite, the mesh, discovery ----

@@ -40,6 +40,9 @@ final class Networks {
 
     /** Joins a network's interface to its peers: the data plane (the engine gives it). */
     interface Plane {
+        /** Whether the plugins a network needs to reach its peers are there now. */
+        boolean ready();
+
         /**
          * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
          *                     message says why
@@ -127,6 +130,11 @@ final class Networks {
     }
 
     CommandOutput start(StartRequest request) {
+        return start(request, true);
+    }
+
+    /** @param join whether to join the network to its peers now (else {@link #attachPending} does) */
+    private CommandOutput start(StartRequest request, boolean join) {
         NetworkSpec spec;
         try {
             spec = NetworkSpec.check(request); // reads a key file: outside the lock
@@ -153,7 +161,7 @@ final class Networks {
         try {
             device = open(spec);
             Attached attached = null;
-            if (plane != null) {
+            if (join && plane != null && plane.ready()) {
                 try {
                     attached = plane.attach(spec, device);
                 } catch (IOException | RuntimeException e) {
@@ -308,7 +316,7 @@ final class Networks {
         }
         int ok = 0;
         for (SaveFile.Entry e : entries) {
-            CommandOutput out = start(e.request());
+            CommandOutput out = start(e.request(), false); // interfaces first, all of them
             if (out.code() == 0) {
                 ok++;
             } else {
@@ -318,18 +326,20 @@ final class Networks {
         if (!entries.isEmpty()) {
             log.info("Restored " + ok + " of " + entries.size() + " instances");
         }
+        attachPending(); // then their peers
     }
 
     /**
-     * The TAP driver went away: its devices are closed (their interfaces go) and the networks wait
-     * in the save file for it, or another, to come back ({@link #restore}).
+     * A plugin the networks use went away (the TAP driver, the UDP sockets, the crypto suite):
+     * the networks are closed (their interfaces go) and wait in the save file for it, or another,
+     * to come back ({@link #restore}).
      */
-    synchronized void driverGone() {
+    synchronized void pluginGone() {
         for (Instance i : instances.values()) {
             close(i);
         }
         if (!instances.isEmpty()) {
-            log.info("The TAP driver went away: " + instances.size() + " networks wait for it to return");
+            log.info("A plugin the networks use went away: " + instances.size() + " networks wait for it to return");
         }
         instances.clear();
     }
@@ -341,6 +351,41 @@ final class Networks {
             close(i);
         }
         instances.clear();
+    }
+
+    /**
+     * Joins to their peers the networks that run without (started before the crypto suite and
+     * the UDP sockets were there, or left when they went away). One that fails stays as it is.
+     */
+    void attachPending() {
+        if (plane == null || !plane.ready()) {
+            return;
+        }
+        List<Instance> waiting = new ArrayList<>();
+        synchronized (this) {
+            for (Instance i : instances.values()) {
+                if (i.attached() == null) {
+                    waiting.add(i);
+                }
+            }
+        }
+        for (Instance i : waiting) {
+            Attached a;
+            try {
+                a = plane.attach(i.spec(), i.device());
+            } catch (IOException | RuntimeException e) {
+                log.error("Cannot join " + i.spec().request().hash() + " to its peers: " + e.getMessage());
+                continue;
+            }
+            synchronized (this) {
+                String hash = i.spec().request().hash();
+                if (instances.get(hash) == i && !closed) {
+                    instances.put(hash, new Instance(i.spec(), i.device(), a));
+                    continue;
+                }
+            }
+            a.close(); // stopped meanwhile
+        }
     }
 
     /** The peers of a network, or null when it does not run. */

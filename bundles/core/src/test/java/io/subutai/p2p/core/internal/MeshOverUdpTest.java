@@ -58,13 +58,8 @@ class MeshOverUdpTest {
         InetAddress lo = InetAddress.getLoopbackAddress();
         a.peerSeen(kb.publicKey(), List.of(new InetSocketAddress(lo, sb.localAddress().getPort())));
         b.peerSeen(ka.publicKey(), List.of(new InetSocketAddress(lo, sa.localAddress().getPort())));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(a.peers().get(0).state == PeerState.CONNECTED && b.peers().get(0).state == PeerState.CONNECTED)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not connected");
-            }
-            Thread.sleep(5); // polling: states have no event yet
-        }
+        MeshSimulationTest.await(() -> a.peers().get(0).state == PeerState.CONNECTED
+                && b.peers().get(0).state == PeerState.CONNECTED, "connected over loopback");
         byte[] arp = new byte[60];
         System.arraycopy(new byte[] {-1, -1, -1, -1, -1, -1, 6, 0, 0, 0, 0, 10, 8, 6}, 0, arp, 0, 14);
         ta.inject(arp);

@@ -255,11 +255,60 @@ class NetworksTest {
     void whenTheDriverLeavesTheNetworksWaitAndComeBackWithIt() {
         Networks n = networks(memory, dir.resolve("p2p.save"));
         n.start(with("alpha", "10.10.10.1", "06:00:00:00:00:01", ""));
-        n.driverGone();
+        n.pluginGone();
         assertTrue(n.list().isEmpty());
         assertTrue(memory.device("vptp1").isEmpty(), "the interface went with its driver");
         n.restore();
         assertEquals(List.of(new NetworkInfo("alpha", "06:00:00:00:00:01", "10.10.10.1", 24, "vptp1")), n.list());
+    }
+
+    @Test
+    void networksComeUpBeforeTheirPeersAndJoinThemWhenThePlaneIsReady() throws IOException {
+        boolean[] ready = {false};
+        List<String> attached = new ArrayList<>();
+        Networks.Plane plane = new Networks.Plane() {
+            @Override
+            public boolean ready() {
+                return ready[0];
+            }
+
+            @Override
+            public Networks.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+                attached.add(spec.request().hash() + "@" + device.name());
+                return new Networks.Attached() {
+                    @Override
+                    public List<Networks.PeerView> peers() {
+                        return List.of(new Networks.PeerView("id", "10.10.10.2", "1.2.3.4:5", "06:00:00:00:00:02",
+                                io.subutai.p2p.api.PeerState.CONNECTED));
+                    }
+
+                    @Override
+                    public void close() {
+                        attached.add("closed " + spec.request().hash());
+                    }
+                };
+            }
+        };
+        Networks n = new Networks(() -> memory, plane, "memory", 1500, null, new Networks.Log() {
+            @Override
+            public void info(String message) {
+            }
+
+            @Override
+            public void error(String message) {
+                log.add(message);
+            }
+        }, new Random(1), clock);
+        assertEquals(0, n.start(start("alpha", "10.10.10.1")).code(), "the interface comes up at once");
+        assertEquals(List.of(), n.peers("alpha"));
+        ready[0] = true;
+        n.attachPending();
+        assertEquals(List.of("alpha@vptp1"), attached);
+        assertEquals("10.10.10.2", n.peers("alpha").get(0).ip());
+        n.attachPending();
+        assertEquals(1, attached.size(), "attached once");
+        n.stop(new StopRequest("alpha", ""));
+        assertEquals(List.of("alpha@vptp1", "closed alpha"), attached);
     }
 
     @Test
