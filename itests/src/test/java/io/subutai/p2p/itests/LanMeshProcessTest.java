@@ -118,6 +118,11 @@ class LanMeshProcessTest {
                     "the member with another key is not integrated");
             assertFalse(ping(0, "10.60.0.3"), "another key: no connection");
             assertFalse(ping(2, "10.60.0.1"));
+            String status = daemons.get(0).p2p("status").out();
+            assertTrue(status.startsWith("lan-mesh|10.60.0.1\n"), status);
+            assertTrue(status.contains("|10.60.0.2|State:CONNECTED|\n"), status);
+            String json = daemons.get(0).p2p("status", "-hash", "lan-mesh").out();
+            assertTrue(json.contains("\t\t\"ip\": \"10.60.0.2\",\n\t\t\"state\": \"CONNECTED\""), json);
             String peers = daemons.get(0).p2p("show", "-hash", "lan-mesh").out();
             assertTrue(peers.contains("\t10.60.0.2\t192.168.77.2:"), peers);
             assertFalse(peers.contains("10.60.0.3"), "no peer learned the overlay address of the outsider: " + peers);

@@ -60,7 +60,7 @@ final class Commands {
                     RPC_PORT),
             0);
 
-    static final Command STATUS = new Command("status", "", "show the state of every peer (not in this version yet)",
+    static final Command STATUS = new Command("status", "", "show the state of every peer",
             "One line hash|ip per network, then peerID|peerIP|State:STATE| per peer.\n"
                     + "With -hash, the peers of that network only, as JSON.",
             List.of(Flag.string("hash", "HASH", "only this network"), RPC_PORT), 0);

@@ -35,4 +35,10 @@ public interface NetworkService {
 
     /** The {@code stop} command: removes an instance, its interface and its save-file entry. */
     CommandOutput stop(StopRequest request);
+
+    /**
+     * The {@code status} command: every network and the state of each peer, or with {@code hash}
+     * the peers of that network as JSON (reference §1.7).
+     */
+    CommandOutput status(String hash);
 }

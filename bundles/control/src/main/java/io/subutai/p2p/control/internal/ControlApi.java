@@ -43,7 +43,8 @@ final class ControlApi implements HttpHandler {
     private static final Set<String> START_FIELDS = Set.of("ip", "hash", "mac", "dev", "key", "ttl", "keyfile", "port",
             "ports", "dht", "fwd");
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
-    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop");
+    private static final Set<String> STATUS_FIELDS = Set.of("hash");
+    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status");
 
     private final ApiToken token;
     private final NetworkService network;
@@ -88,6 +89,10 @@ final class ControlApi implements HttpHandler {
                     case "show" -> show(body);
                     case "start" -> start(body);
                     case "stop" -> stop(body);
+                    case "status" -> {
+                        allowOnly(body, STATUS_FIELDS);
+                        yield network.status(text(body, "hash"));
+                    }
                     default -> shell(body);
                 };
             } catch (BadRequest e) {

@@ -73,6 +73,12 @@ class ControlApiTest {
         }
 
         @Override
+        public CommandOutput status(String hash) {
+            calls.add("status " + hash);
+            return CommandOutput.ok("[]\n");
+        }
+
+        @Override
         public CommandOutput show(ShowRequest request) {
             calls.add("show " + request);
             if (request.hash().equals("boom")) {

@@ -404,6 +404,11 @@ public final class Engine implements NetworkService, Networks.Plane {
         return networks.stop(request);
     }
 
+    @Override
+    public CommandOutput status(String hash) {
+        return ShowCommand.status(hash, networks.list(), networks::peers);
+    }
+
     private static int intProperty(BundleContext context, String name) {
         String v = context.getProperty(name);
         if (v == null || v.isBlank()) {

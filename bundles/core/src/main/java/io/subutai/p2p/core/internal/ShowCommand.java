@@ -76,4 +76,32 @@ final class ShowCommand {
         }
         return CommandOutput.ok(b.toString());
     }
+
+    /** {@code p2p status}, in the original's formats (reference §1.7). */
+    static CommandOutput status(String hash, List<NetworkInfo> networks,
+            java.util.function.Function<String, List<Networks.PeerView>> peers) {
+        StringBuilder b = new StringBuilder();
+        if (hash != null && !hash.isEmpty()) {
+            List<Networks.PeerView> list = peers.apply(hash);
+            if (list == null || list.isEmpty()) {
+                return CommandOutput.ok("[]\n");
+            }
+            b.append("[\n");
+            for (int i = 0; i < list.size(); i++) {
+                Networks.PeerView p = list.get(i);
+                b.append("\t{\n\t\t\"ip\": \"").append(p.ip() == null ? "" : p.ip()).append("\",\n\t\t\"state\": \"")
+                        .append(p.state()).append("\"\n\t}").append(i < list.size() - 1 ? ",\n" : "\n");
+            }
+            return CommandOutput.ok(b.append("]\n").toString());
+        }
+        for (NetworkInfo n : networks) {
+            b.append(n.hash()).append('|').append(n.ip()).append('\n');
+            List<Networks.PeerView> list = peers.apply(n.hash());
+            for (Networks.PeerView p : list == null ? List.<Networks.PeerView>of() : list) {
+                b.append(p.id()).append('|').append(p.ip() == null ? "" : p.ip()).append("|State:").append(p.state())
+                        .append("|\n");
+            }
+        }
+        return CommandOutput.ok(b.toString());
+    }
 }

@@ -53,4 +53,20 @@ class ShowCommandTest {
         assertEquals(CommandOutput.ok("1400\n"),
                 ShowCommand.render(new ShowRequest("", "", false, false, false, true), TWO, HISTORY, 1400));
     }
+
+    @Test
+    void statusListsNetworksAndPeerStatesAndJsonForOneNetwork() {
+        java.util.function.Function<String, List<Networks.PeerView>> peers = hash -> hash.equals("alpha")
+                ? List.of(new Networks.PeerView("9265262a-e8c8-11f1-ba00-221feea0ee6d", "10.10.10.2", "10.200.0.3:49501",
+                        "06:5b:96:10:ce:78", io.subutai.p2p.api.PeerState.CONNECTED),
+                        new Networks.PeerView("p2", null, null, null, io.subutai.p2p.api.PeerState.WAITING_CONNECTION))
+                : List.of();
+        assertEquals(CommandOutput.ok("alpha|10.10.10.1\n9265262a-e8c8-11f1-ba00-221feea0ee6d|10.10.10.2|State:CONNECTED|\n"
+                + "p2|State:WAITING_CONNECTION|\nbeta|10.20.0.1\n").out().replace("p2|State", "p2||State"),
+                ShowCommand.status("", TWO, peers).out());
+        assertEquals("[\n\t{\n\t\t\"ip\": \"10.10.10.2\",\n\t\t\"state\": \"CONNECTED\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"\",\n\t\t\"state\": \"WAITING_CONNECTION\"\n\t}\n]\n",
+                ShowCommand.status("alpha", TWO, peers).out());
+        assertEquals(CommandOutput.ok("[]\n"), ShowCommand.status("nope", TWO, peers));
+    }
 }

@@ -39,7 +39,8 @@ import io.subutai.p2p.api.StopRequest;
     CommandProcessor.COMMAND_FUNCTION + "=show",
     CommandProcessor.COMMAND_FUNCTION + "=plugins",
     CommandProcessor.COMMAND_FUNCTION + "=start",
-    CommandProcessor.COMMAND_FUNCTION + "=stop"
+    CommandProcessor.COMMAND_FUNCTION + "=stop",
+    CommandProcessor.COMMAND_FUNCTION + "=status"
 })
 public final class P2pCommands {
 
@@ -111,6 +112,12 @@ public final class P2pCommands {
             @Descriptor("the network to stop") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
             @Descriptor("with no -hash: interface name to forget") @Parameter(names = {"-dev", "--dev"}, absentValue = "") String dev) {
         return text(network.stop(new StopRequest(hash, dev)));
+    }
+
+    @Descriptor("show every network and the state of each peer; with -hash, that network's peers as JSON")
+    public String status(
+            @Descriptor("only this network") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash) {
+        return text(network.status(hash));
     }
 
     @Descriptor("list the plugins (TAP drivers, transports, discovery, crypto) the engine knows")
