@@ -86,6 +86,8 @@ final class Mesh implements AutoCloseable {
         Slot current;
         Slot previous;
         Slot next;
+        /** Frames sent while the handshake runs, sent when it completes (as the kernel's first ARP). */
+        final java.util.ArrayDeque<byte[]> waiting = new java.util.ArrayDeque<>();
         final ByteBuffer plain = ByteBuffer.allocateDirect(MAX_FRAME + 1);
         final ByteBuffer packet = ByteBuffer.allocateDirect(MAX_FRAME + 64);
         // owned by the control thread and the receive thread under this peer's lock
@@ -269,9 +271,21 @@ final class Mesh implements AutoCloseable {
         }
     }
 
+    /** Frames kept per peer while its handshake runs. */
+    static final int WAITING_FRAMES = 32;
+
     private void sendFrame(Peer p, ByteBuffer frame, long now) {
         synchronized (p) {
             if (p.current == null || p.endpoint == null || p.state != PeerState.CONNECTED) {
+                if (p.state == PeerState.WAITING_CONNECTION || p.state == PeerState.INITIALIZING_CONNECTION
+                        || p.state == PeerState.INITIALIZING) {
+                    if (p.waiting.size() >= WAITING_FRAMES) {
+                        p.waiting.poll();
+                    }
+                    byte[] copy = new byte[frame.remaining()];
+                    frame.duplicate().get(copy);
+                    p.waiting.add(copy);
+                }
                 return;
             }
             p.plain.clear();
@@ -331,6 +345,7 @@ final class Mesh implements AutoCloseable {
                     p.goneSince = 0;
                     log.info("Peer " + p.id + " connected via " + from);
                     keepaliveLocked(p, now); // tells the peer this node's overlay address at once
+                    flushWaitingLocked(p, now);
                 }
             }
         }
@@ -484,6 +499,7 @@ final class Mesh implements AutoCloseable {
                 p.lastReceived = nanos.getAsLong();
                 log.info("Peer " + p.id + " connected via " + from);
                 keepaliveLocked(p, nanos.getAsLong()); // confirms the session to the responder
+                flushWaitingLocked(p, nanos.getAsLong());
                 return;
             }
         }
@@ -658,6 +674,15 @@ final class Mesh implements AutoCloseable {
     }
 
     /** A keepalive; it carries this node's overlay address and MAC when it has them (peer info). */
+    /** Sends the frames that waited for the handshake. Caller holds p, which is connected. */
+    private void flushWaitingLocked(Peer p, long now) {
+        for (byte[] f = p.waiting.poll(); f != null; f = p.waiting.poll()) {
+            p.plain.clear();
+            p.plain.put((byte) INNER_FRAME).put(f).flip();
+            sealAndSendLocked(p, now);
+        }
+    }
+
     private void keepaliveLocked(Peer p, long now) {
         p.plain.clear();
         if (overlay != null) {

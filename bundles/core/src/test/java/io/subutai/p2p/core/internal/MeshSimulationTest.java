@@ -166,6 +166,17 @@ class MeshSimulationTest {
     }
 
     @Test
+    void framesSentDuringTheHandshakeArriveWhenItCompletes() throws Exception {
+        net.impair(new SimNetwork.Impairment(0, 0, 0, 20_000)); // 20 ms each way: the frame beats the handshake
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        introduce();
+        a.tap().inject(frame(BROADCAST, a.mac(), 77, 60)); // like the kernel's first ARP request
+        byte[] got = b.tap().takeWritten(5, TimeUnit.SECONDS);
+        assertEquals(77, seq(got), "the frame waited for the session instead of being lost");
+    }
+
+    @Test
     void eightNodesAllConnectAndBroadcastReachesEveryone() throws Exception {
         for (int i = 1; i <= 8; i++) {
             node(i, key("eight"));

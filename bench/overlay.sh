@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Throughput benchmark of the overlay against the bare link, in the same run (not a test).
+# Two network namespaces (p2pt-bench-a/b) joined by a veth pair; a p2p daemon in each starts
+# the same network; then, three times each: iperf3 TCP for $SECONDS_PER_RUN s over the bare veth and
+# over the overlay. Reports both, their ratio, ping RTT, start -> first ping, the daemons' CPU
+# seconds per GB moved and their RSS. Needs root, iperf3 and ping. Usage: bench/overlay.sh [DIST]
+set -euo pipefail
+dist=$(readlink -f "${1:-launcher/target/p2p}")
+p2p="$dist/bin/p2p"
+secs=${SECONDS_PER_RUN:-10}
+runs=${RUNS:-3}
+a=p2pt-bench-a; b=p2pt-bench-b
+work=$(mktemp -d)
+cleanup() {
+  pkill -f "iperf3 -s -B 10.77" 2>/dev/null || true
+  for ns in $a $b; do
+    [ -f "$work/$ns.pid" ] && kill "$(cat "$work/$ns.pid")" 2>/dev/null || true
+  done
+  sleep 0.5
+  ip netns del $a 2>/dev/null || true; ip netns del $b 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || { echo "bench/overlay.sh needs root" >&2; exit 1; }
+ip netns add $a; ip netns add $b
+ip link add p2pt-bva netns $a type veth peer name p2pt-bvb netns $b
+ip -n $a addr add 192.168.177.1/24 dev p2pt-bva; ip -n $b addr add 192.168.177.2/24 dev p2pt-bvb
+for ns in $a $b; do ip -n $ns link set lo up; done
+ip -n $a link set p2pt-bva up; ip -n $b link set p2pt-bvb up
+
+mbit() { python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e6))'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+cpu_s() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
+
+i=1
+for ns in $a $b; do
+  mkdir -p "$work/$ns"
+  P2P_STATE_DIR="$work/$ns" ip netns exec $ns "$p2p" daemon > "$work/$ns.log" 2>&1 &
+  echo $! > "$work/$ns.pid"
+  until [ -s "$work/$ns/api.token" ]; do sleep 0.05; done
+done
+sleep 0.5
+P2P_STATE_DIR="$work/$a" ip netns exec $a "$p2p" start -ip 10.77.0.1 -hash bench -key bench-key > /dev/null
+t0=$(now_ms)
+P2P_STATE_DIR="$work/$b" ip netns exec $b "$p2p" start -ip 10.77.0.2 -hash bench -key bench-key > /dev/null
+until ip netns exec $b ping -c1 -W0.05 10.77.0.1 > /dev/null 2>&1; do :; done
+first=$(( $(now_ms) - t0 ))
+ip netns exec $a iperf3 -s -B 10.77.0.1 -D > /dev/null
+ip netns exec $a iperf3 -s -B 192.168.177.1 -p 5202 -D > /dev/null
+sleep 0.5
+ip netns exec $b iperf3 -c 10.77.0.1 -t 3 > /dev/null   # warm-up of the JIT
+pa=$(pgrep -f "p2p.launcher.Main daemon" | head -1); pb=$(pgrep -f "p2p.launcher.Main daemon" | tail -1)
+echo "distribution: $dist   iperf3 TCP, ${secs} s per run"
+printf '%-4s %16s %16s %8s\n' run "bare veth Mbit/s" "overlay Mbit/s" ratio
+bytes=0; cpu0=$(echo "$(cpu_s $pa) + $(cpu_s $pb)" | bc)
+for r in $(seq "$runs"); do
+  bare=$(ip netns exec $b iperf3 -c 192.168.177.1 -p 5202 -t "$secs" -J | mbit)
+  over=$(ip netns exec $b iperf3 -c 10.77.0.1 -t "$secs" -J | mbit)
+  bytes=$(( bytes + over * 1000000 / 8 * secs ))
+  printf '%-4s %16s %16s %8s\n' "$r" "$bare" "$over" "$(echo "scale=3; $over / $bare" | bc)"
+done
+cpu1=$(echo "$(cpu_s $pa) + $(cpu_s $pb)" | bc)
+echo "daemons' CPU per GB over the overlay: $(echo "scale=1; ($cpu1 - $cpu0) / ($bytes / 1000000000)" | bc) s"
+echo "start of the second member -> first ping: ${first} ms"
+echo "overlay ping: $(ip netns exec $b ping -c 50 -i 0.02 -q 10.77.0.1 | tail -1)"
+echo "bare ping:    $(ip netns exec $b ping -c 50 -i 0.02 -q 192.168.177.1 | tail -1)"
+echo "daemon RSS: $(( $(awk '/VmRSS/ {print $2}' /proc/$pa/status) / 1024 )) MB and $(( $(awk '/VmRSS/ {print $2}' /proc/$pb/status) / 1024 )) MB"
