@@ -118,6 +118,10 @@ class LanMeshProcessTest {
                     "the member with another key is not integrated");
             assertFalse(ping(0, "10.60.0.3"), "another key: no connection");
             assertFalse(ping(2, "10.60.0.1"));
+            assertEquals("Logging level has switched to debug level\n", daemons.get(0).p2p("set", "-log", "DEBUG").out());
+            assertEquals(1, daemons.get(0).p2p("set", "-log", "loud").code());
+            assertEquals(0, daemons.get(0).p2p("set", "-key", "next-key", "-ttl", "4000000000", "-hash", "lan-mesh").code());
+            assertEquals(4, daemons.get(0).p2p("set", "-key", "k", "-hash", "nope").code());
             String status = daemons.get(0).p2p("status").out();
             assertTrue(status.startsWith("lan-mesh|10.60.0.1\n"), status);
             assertTrue(status.contains("|10.60.0.2|State:CONNECTED|\n"), status);

@@ -65,9 +65,9 @@ final class Commands {
                     + "With -hash, the peers of that network only, as JSON.",
             List.of(Flag.string("hash", "HASH", "only this network"), RPC_PORT), 0);
 
-    static final Command SET = new Command("set", "", "change the log level, a network's IP or its keys (not in this version yet)",
-            "-log LEVEL changes the daemon's log level. -ip IP -hash H changes a network's address.\n"
-                    + "-key K -ttl T -hash H adds a key to the network's key queue.",
+    static final Command SET = new Command("set", "", "change the log level, or add a key to a network's key queue",
+            "-log LEVEL changes the daemon's log level. -key K -ttl T -hash H adds a key to the network's\n"
+                    + "key queue: new handshakes use it when the current key ends (-ip IP -hash H: not yet).",
             List.of(Flag.string("log", "LEVEL", "trace, debug, info, warning or error"),
                     Flag.string("ip", "IP", "new overlay IP (with -hash)"),
                     Flag.string("hash", "HASH", "the network to change"),

@@ -41,4 +41,7 @@ public interface NetworkService {
      * the peers of that network as JSON (reference §1.7).
      */
     CommandOutput status(String hash);
+
+    /** The {@code set} command: the log level, or a key added to a network's key queue (reference §1.8). */
+    CommandOutput set(SetRequest request);
 }

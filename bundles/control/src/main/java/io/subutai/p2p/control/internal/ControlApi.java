@@ -44,7 +44,8 @@ final class ControlApi implements HttpHandler {
             "ports", "dht", "fwd");
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
     private static final Set<String> STATUS_FIELDS = Set.of("hash");
-    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status");
+    private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl");
+    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set");
 
     private final ApiToken token;
     private final NetworkService network;
@@ -89,6 +90,11 @@ final class ControlApi implements HttpHandler {
                     case "show" -> show(body);
                     case "start" -> start(body);
                     case "stop" -> stop(body);
+                    case "set" -> {
+                        allowOnly(body, SET_FIELDS);
+                        yield network.set(new io.subutai.p2p.api.SetRequest(text(body, "log"), text(body, "ip"),
+                                text(body, "hash"), text(body, "key"), text(body, "ttl")));
+                    }
                     case "status" -> {
                         allowOnly(body, STATUS_FIELDS);
                         yield network.status(text(body, "hash"));

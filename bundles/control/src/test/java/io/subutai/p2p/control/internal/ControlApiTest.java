@@ -73,6 +73,12 @@ class ControlApiTest {
         }
 
         @Override
+        public CommandOutput set(io.subutai.p2p.api.SetRequest request) {
+            calls.add("set " + request);
+            return CommandOutput.ok("");
+        }
+
+        @Override
         public CommandOutput status(String hash) {
             calls.add("status " + hash);
             return CommandOutput.ok("[]\n");

@@ -38,6 +38,7 @@ import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkService;
 import io.subutai.p2p.api.PluginInfo;
+import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
@@ -320,6 +321,12 @@ public final class Engine implements NetworkService, Networks.Plane {
             }
 
             @Override
+            public void addKey(String key, long until) {
+                keys.add(key, until);
+                log.info("Key added to the queue of {} (valid until {})", hash, until == Long.MAX_VALUE ? "no limit" : until);
+            }
+
+            @Override
             public void close() {
                 for (Membership m : memberships) {
                     try {
@@ -402,6 +409,42 @@ public final class Engine implements NetworkService, Networks.Plane {
     @Override
     public CommandOutput stop(StopRequest request) {
         return networks.stop(request);
+    }
+
+    @Override
+    public CommandOutput set(SetRequest request) {
+        if (!request.log().isEmpty()) {
+            LogLevelName level = LogLevelName.parse(request.log());
+            if (level == null) {
+                return CommandOutput.error(1, "Unknown log level was specified. Supported log levels is:\n"
+                        + "TRACE\nDEBUG\nINFO\nWARNING\nERROR\n");
+            }
+            console.setLevel(level);
+            return CommandOutput.ok("Logging level has switched to " + level.name().toLowerCase(java.util.Locale.ROOT)
+                    + " level\n");
+        }
+        if (!request.key().isEmpty()) {
+            if (request.hash().isEmpty()) {
+                return CommandOutput.error(2, "set -key needs -hash: the network whose key queue to add to\n");
+            }
+            long until = Long.MAX_VALUE;
+            if (!request.ttl().isEmpty()) {
+                try {
+                    until = Long.parseLong(request.ttl());
+                } catch (NumberFormatException e) {
+                    return CommandOutput.error(2, "Invalid -ttl '" + request.ttl() + "': give a Unix time in seconds\n");
+                }
+            }
+            if (!networks.addKey(request.hash(), request.key(), until)) {
+                return CommandOutput.error(4, "Instance " + request.hash() + " wasn't found\n");
+            }
+            return CommandOutput.ok("Key added to the key queue of " + request.hash() + "\n");
+        }
+        if (!request.ip().isEmpty() && !request.hash().isEmpty()) {
+            return CommandOutput.error(2, "Failed to reconfigure network: changing the address of a running network is "
+                    + "not supported yet; stop it and start it with the new -ip\n");
+        }
+        return CommandOutput.error(2, "Nothing to set: give -log LEVEL, or -key KEY [-ttl T] -hash H\n");
     }
 
     @Override

@@ -4,14 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A network's keys, each valid until its time (the original's {@code -key K -ttl T}, which it
- * never enforced). The current key is the earliest-ending one still valid; when it expires the
- * next takes over. New handshakes use the current key; around a switch, within {@link #GRACE_SECONDS},
+ * never enforced), in the order they were added: the current key is the first one still valid;
+ * when it expires the next takes over (a key without a time never expires, so keys added after it
+ * wait). New handshakes use the current key; around a switch, within {@link #GRACE_SECONDS},
  * the keys on either side of it are accepted too, so peers whose clocks differ a little lose no
  * traffic. A network started without a key uses its hash as the key, forever. Thread-safe.
  */
@@ -28,7 +28,7 @@ final class KeyQueue {
         }
     }
 
-    // guarded by this; sorted by until, then by addition
+    // guarded by this; in the order added
     private final List<Key> keys = new ArrayList<>();
 
     /** Adds a key; an identical key with the same time is not added twice. */
@@ -41,10 +41,9 @@ final class KeyQueue {
             }
         }
         keys.add(k);
-        keys.sort(Comparator.comparingLong(Key::until));
     }
 
-    /** The key new handshakes use at {@code now} (Unix seconds): the earliest-ending valid one. */
+    /** The key new handshakes use at {@code now} (Unix seconds): the first still valid. */
     synchronized Optional<Key> current(long now) {
         for (Key k : keys) {
             if (k.until > now) {

@@ -54,6 +54,9 @@ final class Networks {
     interface Attached extends AutoCloseable {
         List<PeerView> peers();
 
+        /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
+        void addKey(String key, long until);
+
         @Override
         void close();
     }
@@ -386,6 +389,16 @@ final class Networks {
             }
             a.close(); // stopped meanwhile
         }
+    }
+
+    /** Adds a key to a running network's queue; false when no such network runs joined to its peers. */
+    synchronized boolean addKey(String hash, String key, long until) {
+        Instance i = instances.get(hash);
+        if (i == null || i.attached() == null) {
+            return false;
+        }
+        i.attached().addKey(key, until);
+        return true;
     }
 
     /** The peers of a network, or null when it does not run. */

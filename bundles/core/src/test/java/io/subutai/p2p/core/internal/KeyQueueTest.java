@@ -16,8 +16,8 @@ class KeyQueueTest {
     @Test
     void theNextKeyTakesOverAtTheTtl() {
         KeyQueue q = new KeyQueue();
-        q.add("second", 2000);
         q.add("first", 1000);
+        q.add("second", 2000);
         assertEquals("first", current(q, 0));
         assertEquals("first", current(q, 999));
         assertEquals("second", current(q, 1000), "at its TTL a key is over");
@@ -52,6 +52,15 @@ class KeyQueueTest {
         q.prune(1000 + KeyQueue.GRACE_SECONDS);
         assertEquals(1, q.size());
         assertEquals("k", current(q, 2000));
+    }
+
+    @Test
+    void aKeyAddedAfterOneWithoutTimeWaitsForever() {
+        KeyQueue q = new KeyQueue();
+        q.add("forever", Long.MAX_VALUE);
+        q.add("later", 3000);
+        assertEquals("forever", current(q, 0), "a queue: the first valid key, not the earliest-ending");
+        assertTrue(q.accepted(KeyQueue.id("forever".getBytes(StandardCharsets.UTF_8)), 2990).isPresent());
     }
 
     @Test

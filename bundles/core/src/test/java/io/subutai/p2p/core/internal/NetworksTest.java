@@ -283,6 +283,11 @@ class NetworksTest {
                     }
 
                     @Override
+                    public void addKey(String key, long until) {
+                        attached.add("key " + key);
+                    }
+
+                    @Override
                     public void close() {
                         attached.add("closed " + spec.request().hash());
                     }
@@ -307,6 +312,10 @@ class NetworksTest {
         assertEquals("10.10.10.2", n.peers("alpha").get(0).ip());
         n.attachPending();
         assertEquals(1, attached.size(), "attached once");
+        assertTrue(n.addKey("alpha", "k2", 2_000_000_000L));
+        assertEquals("key k2", attached.get(1));
+        assertFalse(n.addKey("nope", "k", 1));
+        attached.remove(1);
         n.stop(new StopRequest("alpha", ""));
         assertEquals(List.of("alpha@vptp1", "closed alpha"), attached);
     }
