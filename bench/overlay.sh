@@ -3,7 +3,9 @@
 # Two network namespaces (p2pt-bench-a/b) joined by a veth pair; a p2p daemon in each starts
 # the same network; then, three times each: iperf3 TCP for $SECONDS_PER_RUN s over the bare veth and
 # over the overlay. Reports both, their ratio, ping RTT, start -> first ping, the daemons' CPU
-# seconds per GB moved and their RSS. Needs root, iperf3 and ping. Usage: bench/overlay.sh [DIST]
+# seconds per GB moved and their RSS. When tinc is installed (Debian package tinc, 1.0), the same
+# is measured for tinc in switch mode (an L2 mesh VPN) between the same namespaces, as the anchor.
+# Needs root, iperf3, ping, bc. Usage: bench/overlay.sh [DIST]
 set -euo pipefail
 dist=$(readlink -f "${1:-launcher/target/p2p}")
 p2p="$dist/bin/p2p"
@@ -13,6 +15,9 @@ a=p2pt-bench-a; b=p2pt-bench-b
 work=$(mktemp -d)
 cleanup() {
   pkill -f "iperf3 -s -B 10.77" 2>/dev/null || true
+  pkill -f "iperf3 -s -B 10.88" 2>/dev/null || true
+  pkill -f "iperf3 -s -B 192.168.177" 2>/dev/null || true
+  pkill -f "tincd -c $work" 2>/dev/null || true
   for ns in $a $b; do
     [ -f "$work/$ns.pid" ] && kill "$(cat "$work/$ns.pid")" 2>/dev/null || true
   done
@@ -65,3 +70,33 @@ echo "start of the second member -> first ping: ${first} ms"
 echo "overlay ping: $(ip netns exec $b ping -c 50 -i 0.02 -q 10.77.0.1 | tail -1)"
 echo "bare ping:    $(ip netns exec $b ping -c 50 -i 0.02 -q 192.168.177.1 | tail -1)"
 echo "daemon RSS: $(( $(awk '/VmRSS/ {print $2}' /proc/$pa/status) / 1024 )) MB and $(( $(awk '/VmRSS/ {print $2}' /proc/$pb/status) / 1024 )) MB"
+
+# ---- the anchor: tinc 1.0 in switch mode, same namespaces, same link ----
+if command -v tincd > /dev/null; then
+  for n in a b; do
+    d="$work/tinc-$n"; mkdir -p "$d/hosts"
+    other=$([ $n = a ] && echo b || echo a)
+    ip4=$([ $n = a ] && echo 1 || echo 2)
+    printf 'Name = %s\nMode = switch\nInterface = p2pt-tinc%s\nAddressFamily = ipv4\nConnectTo = %s\n' $n $n $other > "$d/tinc.conf"
+    printf 'Address = 192.168.177.%s\nPort = 655\n' $ip4 > "$d/hosts/$n"
+    printf '#!/bin/sh\nip link set $INTERFACE up\nip addr add 10.88.0.%s/24 dev $INTERFACE\n' $ip4 > "$d/tinc-up"
+    chmod +x "$d/tinc-up"
+    tincd -c "$d" -K2048 < /dev/null > /dev/null 2>&1
+  done
+  cp "$work/tinc-a/hosts/a" "$work/tinc-b/hosts/a"; cp "$work/tinc-b/hosts/b" "$work/tinc-a/hosts/b"
+  ip netns exec $a tincd -c "$work/tinc-a" --pidfile="$work/tinc-a.pid" > /dev/null 2>&1
+  ip netns exec $b tincd -c "$work/tinc-b" --pidfile="$work/tinc-b.pid" > /dev/null 2>&1
+  until ip netns exec $b ping -c1 -W0.2 10.88.0.1 > /dev/null 2>&1; do :; done
+  ip netns exec $a iperf3 -s -B 10.88.0.1 -p 5203 -D > /dev/null
+  sleep 0.5
+  printf '%-4s %16s %16s %8s\n' run "tinc Mbit/s" "p2p Mbit/s" "p2p/tinc"
+  for r in $(seq "$runs"); do
+    tinc=$(ip netns exec $b iperf3 -c 10.88.0.1 -p 5203 -t "$secs" -J | mbit)
+    over=$(ip netns exec $b iperf3 -c 10.77.0.1 -t "$secs" -J | mbit)
+    printf '%-4s %16s %16s %8s\n' "$r" "$tinc" "$over" "$(echo "scale=2; $over / $tinc" | bc)"
+  done
+  echo "tinc ping:    $(ip netns exec $b ping -c 50 -i 0.02 -q 10.88.0.1 | tail -1)"
+  kill "$(cat "$work/tinc-a.pid")" "$(cat "$work/tinc-b.pid")" 2>/dev/null || true
+else
+  echo "tinc is not installed (apt-get install tinc): no anchor measured"
+fi
