@@ -209,12 +209,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     void unbindTapDriver(TapDriver driver) {
-        boolean inUse = taps.named(config.tap()).map(p -> p.service() == driver).orElse(false);
-        removed(taps, driver);
-        if (inUse) {
-            networks.pluginGone();
-            restoreWhenReady(); // another driver of that name may be there already
-        }
+        removedMaybeInUse(taps, config.tap(), driver);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -245,12 +240,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
-        boolean inUse = cryptos.named(CRYPTO).map(p -> p.service() == suite).orElse(false);
-        removed(cryptos, suite);
-        if (inUse) {
-            networks.pluginGone();
-            restoreWhenReady();
-        }
+        removedMaybeInUse(cryptos, CRYPTO, suite);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -261,12 +251,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     void unbindSocketProvider(SocketProvider provider) {
-        boolean inUse = sockets.named(SOCKETS).map(p -> p.service() == provider).orElse(false);
-        removed(sockets, provider);
-        if (inUse) {
-            networks.pluginGone();
-            restoreWhenReady();
-        }
+        removedMaybeInUse(sockets, SOCKETS, provider);
     }
 
     // ---- the data plane: a socket, a crypto suite, the mesh, discovery ----
@@ -352,6 +337,19 @@ public final class Engine implements NetworkService, Networks.Plane {
         }
         PluginRegistry.Plugin<T> p = registry.add(service, properties);
         log.info("Plugin added: {} '{}'", registry.kind(), p.name());
+    }
+
+    /**
+     * Forgets a plugin; when it was the one the networks use (named {@code inUse}), they close and
+     * wait to be restored with its successor, which may be there already.
+     */
+    private <T> void removedMaybeInUse(PluginRegistry<T> registry, String inUse, T service) {
+        boolean used = registry.named(inUse).map(p -> p.service() == service).orElse(false);
+        removed(registry, service);
+        if (used) {
+            networks.pluginGone();
+            restoreWhenReady();
+        }
     }
 
     private <T> void removed(PluginRegistry<T> registry, T service) {

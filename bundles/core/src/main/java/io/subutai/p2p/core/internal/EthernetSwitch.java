@@ -1,7 +1,6 @@
 package io.subutai.p2p.core.internal;
 
 import java.nio.ByteBuffer;
-import java.util.function.Consumer;
 
 /**
  * The L2 switch of a network instance, between its TAP interface and its peers. A full mesh
@@ -93,16 +92,6 @@ final class EthernetSwitch<P> {
         for (int i = 0; i < macs.length; i++) {
             while (macs[i] != 0 && peers[i] == peer) {
                 remove(i); // re-seating may move another of the peer's entries into slot i
-            }
-        }
-    }
-
-    /** Calls {@code action} with every (MAC, peer) pair, for show and debug. */
-    @SuppressWarnings("unchecked")
-    synchronized void forEach(Consumer<Object[]> action) {
-        for (int i = 0; i < macs.length; i++) {
-            if (macs[i] != 0) {
-                action.accept(new Object[] {macs[i], peers[i]});
             }
         }
     }

@@ -86,14 +86,9 @@ class MeshSimulationTest {
         net.close();
     }
 
-    static void await(BooleanSupplier c, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.sleep(5); // polling: nothing signals the condition
-        }
+    static void await(BooleanSupplier c, String what) {
+        org.awaitility.Awaitility.await(what).atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(5)).until(c::getAsBoolean);
     }
 
     private static boolean connected(Node a, Node b) {
@@ -295,7 +290,7 @@ class MeshSimulationTest {
         for (int i = 1; i <= sent; i++) {
             a.tap().inject(frame(b.mac(), a.mac(), i, 100 + i % 1000));
             if (i % 100 == 0) {
-                Thread.sleep(5); // paces the sender: the TAP queue holds 1024 frames
+                await(() -> a.tap().pending() < 512, "the engine keeps up"); // the TAP queue holds 1024 frames
             }
         }
         List<byte[]> got = collector.get(60, TimeUnit.SECONDS);
@@ -332,7 +327,7 @@ class MeshSimulationTest {
         for (; n < 600; n++) {
             a.tap().inject(frame(b.mac(), a.mac(), n + 1, 200));
             if (n % 50 == 0) {
-                Thread.sleep(2);
+                await(() -> a.tap().pending() < 512, "the engine keeps up");
             }
         }
         List<byte[]> got = drain(b, 600);

@@ -77,6 +77,16 @@ public final class MemoryTap implements TapDevice {
         }
     }
 
+    /** Frames handed to the engine that it has not read yet. */
+    public int pending() {
+        lock.lock();
+        try {
+            return toEngine.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Hands a frame to the engine, as the kernel would; false when the device is closed. */
     public boolean inject(byte[] frame) {
         lock.lock();

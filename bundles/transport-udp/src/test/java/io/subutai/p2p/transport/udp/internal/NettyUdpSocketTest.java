@@ -56,12 +56,8 @@ class NettyUdpSocketTest {
         }
     }
 
-    private static void awaitUnhandled(NettyUdpSocket s, long n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (s.unhandled() < n && System.nanoTime() < deadline) {
-            Thread.sleep(5); // polling: the count has no event
-        }
-        assertEquals(n, s.unhandled());
+    private static void awaitUnhandled(NettyUdpSocket s, long n) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> s.unhandled() == n);
     }
 
     @Test
@@ -82,10 +78,8 @@ class NettyUdpSocketTest {
         NettyUdpSocket s = (NettyUdpSocket) provider.open("closing", 0, 0);
         s.send(loopback(s), ByteBuffer.wrap(new byte[] {1, 4, 0, 0}));
         s.close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (threadNamed("p2p-udp-closing") != null && System.nanoTime() < deadline) {
-            Thread.sleep(5); // polling: thread ends have no event
-        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> threadNamed("p2p-udp-closing") == null);
         assertNull(threadNamed("p2p-udp-closing"));
     }
 
