@@ -15,6 +15,25 @@ public interface DatagramPort {
     void send(InetSocketAddress to, ByteBuffer datagram);
 
     /**
+     * Sends the bytes between position and limit of {@code datagrams} as consecutive datagrams of
+     * {@code segmentSize} bytes each (the last may be shorter), all to {@code to}, in as few system
+     * calls as the platform allows (UDP GSO). Meant for the one thread that moves a network's data;
+     * it may wait briefly while the socket's buffer is full, which is the back-pressure a sender
+     * should feel.
+     */
+    default void sendSegments(InetSocketAddress to, ByteBuffer datagrams, int segmentSize) {
+        if (segmentSize < 1) {
+            throw new IllegalArgumentException("segment size " + segmentSize);
+        }
+        ByteBuffer d = datagrams.duplicate();
+        while (d.hasRemaining()) {
+            int len = Math.min(segmentSize, d.remaining());
+            send(to, d.slice(d.position(), len));
+            d.position(d.position() + len);
+        }
+    }
+
+    /**
      * Delivers received datagrams of message type {@code type} (see docs/protocol.md) to
      * {@code handler} until the returned registration is closed.
      */

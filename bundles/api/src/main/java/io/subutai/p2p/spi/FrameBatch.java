@@ -44,7 +44,7 @@ public final class FrameBatch {
         return count == 0;
     }
 
-    /** The {@code i}-th frame: its bytes lie between position 0 and the limit. */
+    /** The {@code i}-th frame: its bytes lie between the position (0 unless committed otherwise) and the limit. */
     public ByteBuffer frame(int i) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("frame " + i + " of " + count);
@@ -63,6 +63,15 @@ public final class FrameBatch {
     /** Counts the claimed buffer as a frame of the bytes written into it. */
     public void commit() {
         frames[count].flip();
+        count++;
+    }
+
+    /**
+     * Counts the bytes from {@code from} to {@code to} of the claimed buffer as a frame, for a
+     * producer that left room in front of the frame (for a header it may or may not add).
+     */
+    public void commit(int from, int to) {
+        frames[count].limit(to).position(from);
         count++;
     }
 

@@ -18,6 +18,24 @@ public interface TapDevice extends AutoCloseable {
 
     int mtu();
 
+    /** Bytes of the offload header that starts every frame of a device whose {@link #offload()} is true. */
+    int OFFLOAD_HEADER = 10;
+
+    /** Room for the largest frame a device may hand over: a 64 KiB super-frame with its headers. */
+    int MAX_FRAME = 65_600;
+
+    /**
+     * Whether frames, read and written, start with Linux's {@code struct virtio_net_hdr} ({@value
+     * #OFFLOAD_HEADER} bytes, little-endian: flags, GSO type, header length, GSO size, checksum
+     * start, checksum offset) in front of the Ethernet frame. Such a device may hand over TCP
+     * super-frames of up to 64 KiB ({@code gso_type} TCPv4/TCPv6, cut into {@code gso_size}
+     * segments by whoever receives them last) and frames whose checksum is still to be finished
+     * ({@code NEEDS_CSUM}); it takes the same back. A header of zeros means a plain frame.
+     */
+    default boolean offload() {
+        return false;
+    }
+
     /**
      * Blocks until at least one frame is there, then fills {@code batch} (after clearing it) with
      * as many frames as are ready and fit. A frame that fills its whole buffer may have been cut

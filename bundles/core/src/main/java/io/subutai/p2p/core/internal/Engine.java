@@ -120,7 +120,7 @@ public final class Engine implements NetworkService, Networks.Plane {
         }
         log.info("MTU is set to {}", config.mtu());
         log.info(config.pmtu() ? "PMTU enabled" : "PMTU disabled");
-        configureIpTool(configurationAdmin, config.ipTool());
+        configureIpTool(configurationAdmin, config.ipTool(), !"false".equals(context.getProperty("p2p.tap.offload")));
         String save = context.getProperty("p2p.save");
         Networks.Log networksLog = new Networks.Log() {
             @Override
@@ -142,13 +142,15 @@ public final class Engine implements NetworkService, Networks.Plane {
 
     /**
      * Hands the configuration's {@code iptool} (empty: find it) to the Linux TAP driver, which
-     * waits for this configuration before it offers itself.
+     * waits for this configuration before it offers itself, with whether it may use the kernel's
+     * offloads (framework property {@code p2p.tap.offload}, default true; false is for comparisons).
      */
-    private void configureIpTool(ConfigurationAdmin admin, String ipTool) {
+    private void configureIpTool(ConfigurationAdmin admin, String ipTool, boolean offload) {
         try {
             Configuration c = admin.getConfiguration("io.subutai.p2p.tap.linux", "?");
             Dictionary<String, Object> props = new Hashtable<>();
             props.put("iptool", ipTool);
+            props.put("offload", offload);
             c.updateIfDifferent(props);
         } catch (IOException | RuntimeException e) {
             log.error("Cannot hand iptool {} to the TAP driver: {}", ipTool, e.getMessage());

@@ -58,8 +58,17 @@ final class Mesh implements AutoCloseable {
 
     static final int INNER_FRAME = 0;
     static final int INNER_KEEPALIVE = 1;
+    static final int INNER_FRAGMENT = 2;
     static final int INNER_PEER_INFO = 4;
-    private static final int MAX_FRAME = 65_535;
+    /** The largest datagram this node sends: fits a 1500-byte path under IPv6 and UDP headers. */
+    static final int MAX_DATAGRAM = 1452;
+    /** A fragment's inner header: inner type, flags, frame id (2), offset (3), total length (3). */
+    static final int FRAGMENT_HEADER = 10;
+    /** Fragment flag: the frame starts with the sender TAP's offload header. */
+    static final int FLAG_OFFLOAD = 1;
+    /** Where received plaintext starts in its buffer, leaving room to put an offload header in front. */
+    private static final int OPEN_AT = 16;
+    private static final int MAX_FRAME = TapDevice.MAX_FRAME;
 
     /** Where the mesh reports what changes. */
     interface Log {
@@ -88,8 +97,14 @@ final class Mesh implements AutoCloseable {
         Slot next;
         /** Frames sent while the handshake runs, sent when it completes (as the kernel's first ARP). */
         final java.util.ArrayDeque<byte[]> waiting = new java.util.ArrayDeque<>();
-        final ByteBuffer plain = ByteBuffer.allocateDirect(MAX_FRAME + 1);
-        final ByteBuffer packet = ByteBuffer.allocateDirect(MAX_FRAME + 64);
+        final ByteBuffer plain = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+        final ByteBuffer packet = ByteBuffer.allocateDirect(MAX_DATAGRAM + 64);
+        /** The datagrams of one fragmented frame, back to back, made when the first one is. */
+        ByteBuffer fragments;
+        int nextFrameId;
+        // owned by the receive thread: frames being put together from fragments
+        final Reassembly[] reassembly = new Reassembly[2];
+        int reassemblyVictim;
         // owned by the control thread and the receive thread under this peer's lock
         Handshake pending;
         int pendingIndex;
@@ -103,6 +118,15 @@ final class Mesh implements AutoCloseable {
             this.staticKey = staticKey.clone();
             this.candidates = List.copyOf(candidates);
         }
+    }
+
+    /** A frame being put together from its fragments; its bytes start after room for an offload header. */
+    static final class Reassembly {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(Offload.HEADER + MAX_FRAME);
+        int id = -1;
+        int total;
+        int received;
+        boolean offload;
     }
 
     /**
@@ -137,15 +161,16 @@ final class Mesh implements AutoCloseable {
     private final Thread reader;
     private final List<AutoCloseable> registrations = new ArrayList<>();
 
-    // owned by the receive thread
-    private final ByteBuffer opened = ByteBuffer.allocateDirect(MAX_FRAME + 1);
-    private final FrameBatch toTap = new FrameBatch(1, MAX_FRAME, true);
+    // owned by the receive thread: plaintext is opened straight into the buffer written to the TAP
+    private final FrameBatch toTap = new FrameBatch(1, OPEN_AT + Math.max(Wire.MAX, MAX_FRAME), true);
+    private FrameBatch segments;
     private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
 
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong sendFailures = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong unknownIndex = new AtomicLong();
+    private final AtomicLong incomplete = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger unconfirmed = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
@@ -200,6 +225,11 @@ final class Mesh implements AutoCloseable {
         return unknownIndex.get();
     }
 
+    /** Fragmented frames given up on because a later frame's fragments needed the room. */
+    long incomplete() {
+        return incomplete.get();
+    }
+
     /** Packets dropped because they were not well-formed. */
     long malformed() {
         return malformed.get();
@@ -238,7 +268,10 @@ final class Mesh implements AutoCloseable {
     // ---- outbound: the TAP reader ----
 
     private void readTap() {
-        FrameBatch batch = new FrameBatch(32, MAX_FRAME, true);
+        boolean offload = tap.offload();
+        FrameBatch batch = offload ? new FrameBatch(8, MAX_FRAME, true)
+                : new FrameBatch(32, Math.min(MAX_FRAME, Math.max(tap.mtu(), MAX_DATAGRAM) + 64), true);
+        int eth = offload ? Offload.HEADER : 0;
         while (!closed) {
             int n;
             try {
@@ -252,11 +285,13 @@ final class Mesh implements AutoCloseable {
             long now = nanos.getAsLong();
             for (int i = 0; i < n; i++) {
                 ByteBuffer frame = batch.frame(i);
+                frame.position(eth); // the switch looks at the Ethernet header
                 if (!EthernetSwitch.isFrame(frame)) {
                     continue;
                 }
                 try {
                     Peer to = sw.route(frame, now);
+                    frame.position(0);
                     if (to != null) {
                         sendFrame(to, frame, now);
                     } else {
@@ -288,10 +323,62 @@ final class Mesh implements AutoCloseable {
                 }
                 return;
             }
-            p.plain.clear();
-            p.plain.put((byte) INNER_FRAME).put(frame.duplicate()).flip();
-            sealAndSendLocked(p, now);
+            sendLocked(p, frame, now);
         }
+    }
+
+    /**
+     * Sends a frame as the TAP gave it (with its offload header when the TAP has offloads): whole
+     * in one datagram when it fits, else in fragments that leave in one burst. Caller holds p.
+     */
+    private void sendLocked(Peer p, ByteBuffer frame, long now) {
+        int from = frame.position();
+        int to = frame.limit();
+        boolean offload = tap.offload();
+        if (offload && Offload.plain(frame, from)) {
+            from += Offload.HEADER; // nothing for the receiver to do: a plain frame
+            offload = false;
+        }
+        int overhead = Wire.HEADER + Wire.INDEX + p.current.session().overhead();
+        int total = to - from;
+        if (!offload && 1 + total + overhead <= MAX_DATAGRAM) {
+            p.plain.clear();
+            p.plain.put((byte) INNER_FRAME).put(p.plain.position(), frame, from, total).position(1 + total).flip();
+            sealAndSendLocked(p, now);
+            return;
+        }
+        if (total > MAX_FRAME) {
+            sendFailures.incrementAndGet();
+            return;
+        }
+        int room = MAX_DATAGRAM - overhead - FRAGMENT_HEADER;
+        if (p.fragments == null) {
+            p.fragments = ByteBuffer.allocateDirect((MAX_FRAME / room + 1) * MAX_DATAGRAM);
+        }
+        ByteBuffer out = p.fragments.clear();
+        int id = p.nextFrameId++ & 0xffff;
+        for (int off = 0; off < total; off += room) {
+            int n = Math.min(room, total - off);
+            p.plain.clear();
+            p.plain.put((byte) INNER_FRAGMENT).put((byte) (offload ? FLAG_OFFLOAD : 0)).putShort((short) id);
+            putU24(p.plain, off);
+            putU24(p.plain, total);
+            p.plain.put(p.plain.position(), frame, from + off, n).position(FRAGMENT_HEADER + n).flip();
+            Wire.header(out, Wire.DATA);
+            out.putInt(p.current.remoteIndex());
+            p.current.session().seal(p.plain, out); // every datagram but the last is exactly MAX_DATAGRAM
+        }
+        out.flip();
+        socket.sendSegments(p.endpoint, out, MAX_DATAGRAM);
+        p.lastSent = now;
+    }
+
+    private static void putU24(ByteBuffer b, int v) {
+        b.put((byte) (v >>> 16)).put((byte) (v >>> 8)).put((byte) v);
+    }
+
+    private static int u24(ByteBuffer b, int at) {
+        return (b.get(at) & 255) << 16 | (b.get(at + 1) & 255) << 8 | (b.get(at + 2) & 255);
     }
 
     private void sealAndSendLocked(Peer p, long now) {
@@ -319,7 +406,9 @@ final class Mesh implements AutoCloseable {
         }
         ByteBuffer sealed = datagram.duplicate();
         sealed.position(datagram.position() + Wire.HEADER + Wire.INDEX);
-        opened.clear();
+        toTap.clear();
+        ByteBuffer opened = toTap.claim();
+        opened.position(OPEN_AT);
         // only this thread opens, so no lock: the TAP thread keeps sealing meanwhile
         if (!slot.session().open(sealed, opened)) {
             rejected.incrementAndGet();
@@ -349,30 +438,136 @@ final class Mesh implements AutoCloseable {
                 }
             }
         }
-        opened.flip();
-        if (opened.get(0) == INNER_PEER_INFO && opened.remaining() == 12) {
-            int ip = opened.getInt(1);
+        int end = opened.position();
+        int inner = opened.get(OPEN_AT);
+        if (inner == INNER_PEER_INFO && end - OPEN_AT == 12) {
+            int ip = opened.getInt(OPEN_AT + 1);
             p.overlayIp = (ip >>> 24) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255);
             byte[] mac = new byte[6];
-            opened.position(6);
-            opened.get(mac);
+            opened.get(OPEN_AT + 6, mac);
             p.overlayMac = io.subutai.p2p.api.MacAddress.of(mac).toString();
+        } else if (inner == INNER_FRAME) {
+            deliver(p, opened, OPEN_AT + 1, end, false, now);
+        } else if (inner == INNER_FRAGMENT) {
+            onFragment(p, opened, end, now);
+        }
+    }
+
+    /** A fragment (opened at OPEN_AT, up to {@code end}): a whole frame at once, or a part to keep. */
+    private void onFragment(Peer p, ByteBuffer opened, int end, long now) {
+        int from = OPEN_AT + FRAGMENT_HEADER;
+        if (end <= from) {
+            malformed.incrementAndGet();
             return;
         }
-        if (opened.get(0) == INNER_FRAME) {
-            opened.position(1);
-            if (sw.learn(opened, p, now)) {
-                toTap.clear();
-                toTap.claim().put(opened);
-                toTap.commit();
-                try {
-                    tap.write(toTap);
-                } catch (IOException e) {
-                    if (!closed) {
-                        log.info("TAP " + tap.name() + " write failed: " + e.getMessage());
-                    }
+        int flags = opened.get(OPEN_AT + 1) & 255;
+        int id = opened.getShort(OPEN_AT + 2) & 0xffff;
+        int off = u24(opened, OPEN_AT + 4);
+        int total = u24(opened, OPEN_AT + 7);
+        int n = end - from;
+        boolean offload = (flags & FLAG_OFFLOAD) != 0;
+        if ((flags & ~FLAG_OFFLOAD) != 0 || total > MAX_FRAME || off + n > total) {
+            malformed.incrementAndGet();
+            return;
+        }
+        if (off == 0 && n == total) {
+            deliver(p, opened, from, end, offload, now);
+            return;
+        }
+        Reassembly r = reassembly(p, id, total, offload);
+        r.buffer.put(Offload.HEADER + off, opened, from, n);
+        r.received += n; // a fragment never comes twice: the replay window saw to that
+        if (r.received >= total) {
+            r.id = -1;
+            opened.put(OPEN_AT, r.buffer, Offload.HEADER, total);
+            deliver(p, opened, OPEN_AT, OPEN_AT + total, r.offload, now);
+        }
+    }
+
+    /** The frame {@code id} being put together, or room for it (giving up the older of two unfinished ones). */
+    private Reassembly reassembly(Peer p, int id, int total, boolean offload) {
+        Reassembly[] rs = p.reassembly;
+        for (Reassembly r : rs) {
+            if (r != null && r.id == id && r.total == total && r.offload == offload) {
+                return r;
+            }
+        }
+        int i = -1;
+        for (int k = 0; k < rs.length && i < 0; k++) {
+            if (rs[k] == null || rs[k].id < 0) {
+                i = k;
+            }
+        }
+        if (i < 0) {
+            i = p.reassemblyVictim;
+            p.reassemblyVictim = (i + 1) % rs.length;
+            incomplete.incrementAndGet();
+        }
+        if (rs[i] == null) {
+            rs[i] = new Reassembly();
+        }
+        Reassembly r = rs[i];
+        r.id = id;
+        r.total = total;
+        r.received = 0;
+        r.offload = offload;
+        return r;
+    }
+
+    /**
+     * Writes a received frame to the TAP: {@code b} from {@code from} to {@code to}, the claimed
+     * buffer of {@link #toTap} with room in front; {@code offload} when it starts with the sender's
+     * offload header. A TAP with offloads takes it as it is (a plain frame gets a header of zeros);
+     * a TAP without gets it segmented and checksummed here.
+     */
+    private void deliver(Peer p, ByteBuffer b, int from, int to, boolean offload, long now) {
+        int eth = offload ? from + Offload.HEADER : from;
+        if (offload && !Offload.valid(b, from, to)) {
+            malformed.incrementAndGet();
+            return;
+        }
+        b.limit(to).position(eth);
+        if (!sw.learn(b, p, now)) {
+            return;
+        }
+        try {
+            if (tap.offload()) {
+                if (!offload) {
+                    from -= Offload.HEADER;
+                    b.putLong(from, 0).putShort(from + 8, (short) 0);
+                }
+                toTap.commit(from, to);
+                tap.write(toTap);
+            } else if (!offload || Offload.plain(b, from)) {
+                toTap.commit(eth, to);
+                tap.write(toTap);
+            } else {
+                if (segments == null) {
+                    segments = new FrameBatch(1, MAX_FRAME, true);
+                }
+                segments.clear();
+                if (Offload.toPlain(b, from, to, segments.claim(), this::writeSegment) == 0) {
+                    malformed.incrementAndGet();
                 }
             }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (!closed) {
+                log.info("TAP " + tap.name() + " write failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Writes one segment that {@link Offload#toPlain} made in the buffer of {@link #segments}. */
+    private void writeSegment(ByteBuffer segment) {
+        int from = segment.position();
+        int to = segment.limit();
+        segments.clear();
+        segments.claim();
+        segments.commit(from, to);
+        try {
+            tap.write(segments);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -677,9 +872,7 @@ final class Mesh implements AutoCloseable {
     /** Sends the frames that waited for the handshake. Caller holds p, which is connected. */
     private void flushWaitingLocked(Peer p, long now) {
         for (byte[] f = p.waiting.poll(); f != null; f = p.waiting.poll()) {
-            p.plain.clear();
-            p.plain.put((byte) INNER_FRAME).put(f).flip();
-            sealAndSendLocked(p, now);
+            sendLocked(p, ByteBuffer.wrap(f), now);
         }
     }
 

@@ -19,6 +19,13 @@ final class LibC {
     static final short IFF_TAP = 0x0002;
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_TUN_EXCL = (short) 0x8000;
+    static final short IFF_VNET_HDR = 0x4000;
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    static final int TUN_F_TSO_ECN = 0x08;
     static final int IFNAMSIZ = 16;
 
     static final short POLLIN = 0x1;
@@ -40,6 +47,9 @@ final class LibC {
     static native int open(String path, int flags) throws LastErrorException;
 
     static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;
+
+    /** For requests that take their argument by value (TUNSETOFFLOAD). */
+    static native int ioctl(int fd, long request, long argument) throws LastErrorException;
 
     // The data path: no LastErrorException, whose errno check throws (and allocates) on every
     // EAGAIN; a -1 is answered by poll(2)'s revents instead.

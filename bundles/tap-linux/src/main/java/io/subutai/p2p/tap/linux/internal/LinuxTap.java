@@ -28,6 +28,10 @@ final class LinuxTap implements TapDevice {
     private final int mtu;
     private final int fd;
     private final int wakeFd;
+    private final boolean vnet;
+
+    /** The virtio-net header's size, as the driver sets it. */
+    static final byte VNET_HEADER = (byte) OFFLOAD_HEADER;
 
     // owned by the reader (guarded by readLock)
     private final Object readLock = new Object();
@@ -40,7 +44,8 @@ final class LinuxTap implements TapDevice {
     private volatile boolean closed;
     private volatile long dropped;
 
-    LinuxTap(String name, MacAddress mac, int mtu, int fd, int wakeFd) {
+    LinuxTap(String name, MacAddress mac, int mtu, int fd, int wakeFd, boolean vnet) {
+        this.vnet = vnet;
         this.name = name;
         this.mac = mac;
         this.mtu = mtu;
@@ -62,6 +67,11 @@ final class LinuxTap implements TapDevice {
     @Override
     public int mtu() {
         return mtu;
+    }
+
+    @Override
+    public boolean offload() {
+        return vnet;
     }
 
     /** Frames lost: the kernel did not take them, or they did not fit the reader's buffer. */
@@ -122,6 +132,9 @@ final class LinuxTap implements TapDevice {
             }
             for (int i = 0; i < batch.count(); i++) {
                 ByteBuffer b = batch.frame(i);
+                if (b.position() != 0) {
+                    b = b.slice(); // native calls take a buffer from its start
+                }
                 if (LibC.write(fd, b, b.limit()) < 0) {
                     dropped++; // the kernel's queue is full, as a NIC would drop
                 }

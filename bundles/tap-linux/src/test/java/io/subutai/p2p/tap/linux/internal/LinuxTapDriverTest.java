@@ -97,6 +97,53 @@ class LinuxTapDriverTest {
     }
 
     @Test
+    void withOffloadsFramesCarryTheHeaderBothWays() throws Exception {
+        LinuxTapDriver offloading = new LinuxTapDriver(config("", true));
+        TapDevice tap = ns.call(() -> offloading.open(new TapSpec("vptp%d", MAC, 1500, Ipv4Cidr.parse("10.82.0.1/24"))));
+        try {
+            assertTrue(tap.offload());
+            // the kernel asks for the neighbour, then leaves the UDP checksum of the datagram that waited
+            // for the answer to finish, and says so in the header in front of the frame
+            FrameBatch in = new FrameBatch(8, TapDevice.MAX_FRAME, true);
+            CompletableFuture<ByteBuffer> udp = CompletableFuture.supplyAsync(() -> {
+                try {
+                    while (true) {
+                        for (int i = 0, n = tap.read(in); i < n; i++) {
+                            ByteBuffer f = in.frame(i);
+                            int eth = TapDevice.OFFLOAD_HEADER;
+                            if (f.remaining() > eth + 34 && f.getShort(eth + 12) == 0x0806) {
+                                // answered with a header of zeros (a plain frame), which the kernel takes
+                                FrameBatch out = new FrameBatch(1, 2048, true);
+                                out.claim().put(new byte[TapDevice.OFFLOAD_HEADER])
+                                        .put(arpReply(PEER_MAC, new byte[] {10, 82, 0, 2}, MAC, new byte[] {10, 82, 0, 1}));
+                                out.commit();
+                                tap.write(out);
+                            }
+                            if (f.remaining() > eth + 34 && f.getShort(eth + 12) == 0x0800 && f.get(eth + 23) == 17) {
+                                ByteBuffer copy = ByteBuffer.allocate(f.remaining());
+                                copy.put(f.duplicate()).flip();
+                                return copy;
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ns.call(() -> InNetns.run("bash", "-c", "echo hello > /dev/udp/10.82.0.2/9"));
+            ByteBuffer f = udp.get(10, TimeUnit.SECONDS);
+            assertEquals(1, f.get(0) & 1, "NEEDS_CSUM");
+            assertEquals(0, f.get(1), "no GSO for one small datagram");
+            assertEquals(34, (f.get(6) & 255) | (f.get(7) & 255) << 8, "checksum starts at the UDP header");
+            assertEquals(6, (f.get(8) & 255) | (f.get(9) & 255) << 8, "at UDP's checksum field");
+            assertEquals(PEER_MAC, MacAddress.of(java.util.Arrays.copyOfRange(f.array(), 10, 16)),
+                    "then the Ethernet frame, to the neighbour the ARP reply named");
+        } finally {
+            tap.close();
+        }
+    }
+
+    @Test
     void twoDevicesSideBySideAndNameClashes() throws Exception {
         TapDevice a = ns.call(() -> driver.open(new TapSpec("vptp%d", MAC, 1500, Ipv4Cidr.parse("10.78.0.1/24"))));
         TapDevice b = ns.call(() -> driver.open(new TapSpec("vptp%d", PEER_MAC, 1500, Ipv4Cidr.parse("10.79.0.1/16"))));
@@ -224,7 +271,16 @@ class LinuxTapDriverTest {
     }
 
     private static LinuxTapDriver.Config config(String iptool) {
+        return config(iptool, false);
+    }
+
+    private static LinuxTapDriver.Config config(String iptool, boolean offload) {
         return new LinuxTapDriver.Config() {
+            @Override
+            public boolean offload() {
+                return offload;
+            }
+
             @Override
             public Class<? extends Annotation> annotationType() {
                 return LinuxTapDriver.Config.class;

@@ -28,6 +28,7 @@ public final class MemoryTap implements TapDevice {
     private final Ipv4Cidr address;
     private final int capacity;
     private final Consumer<String> onClose;
+    private final boolean offload;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition toEngineReady = lock.newCondition();
@@ -38,7 +39,8 @@ public final class MemoryTap implements TapDevice {
     private boolean closed;
     private long dropped;
 
-    MemoryTap(TapSpec spec, String name, int capacity, Consumer<String> onClose) {
+    MemoryTap(TapSpec spec, String name, int capacity, Consumer<String> onClose, boolean offload) {
+        this.offload = offload;
         this.name = name;
         this.mac = spec.mac();
         this.mtu = spec.mtu();
@@ -55,6 +57,11 @@ public final class MemoryTap implements TapDevice {
     @Override
     public MacAddress mac() {
         return mac;
+    }
+
+    @Override
+    public boolean offload() {
+        return offload;
     }
 
     @Override

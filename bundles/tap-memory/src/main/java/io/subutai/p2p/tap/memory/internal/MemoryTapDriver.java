@@ -32,8 +32,16 @@ public final class MemoryTapDriver implements TapDriver {
 
     @Override
     public TapDevice open(TapSpec spec) throws IOException {
+        return open(spec, false);
+    }
+
+    /**
+     * Opens a device that, when {@code offload} is true, behaves as a TAP with offloads: every
+     * frame injected and written starts with the offload header ({@link TapDevice#offload()}).
+     */
+    public TapDevice open(TapSpec spec, boolean offload) throws IOException {
         if (!spec.name().contains("%d")) {
-            MemoryTap tap = new MemoryTap(spec, spec.name(), QUEUE, devices::remove);
+            MemoryTap tap = new MemoryTap(spec, spec.name(), QUEUE, devices::remove, offload);
             if (devices.putIfAbsent(spec.name(), tap) != null) {
                 throw new IOException("Interface is already in use");
             }
@@ -41,7 +49,7 @@ public final class MemoryTapDriver implements TapDriver {
         }
         for (int n = 1; ; n++) {
             String name = spec.name().replace("%d", Integer.toString(n));
-            MemoryTap tap = new MemoryTap(spec, name, QUEUE, devices::remove);
+            MemoryTap tap = new MemoryTap(spec, name, QUEUE, devices::remove, offload);
             if (devices.putIfAbsent(name, tap) == null) {
                 return tap;
             }

@@ -14,9 +14,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -31,7 +33,10 @@ import io.subutai.p2p.spi.UdpSocket;
  * A network instance's UDP socket on Netty: epoll when the native transport loads, NIO otherwise;
  * one event-loop thread ({@code p2p-udp-NAME}) receives and hands each datagram, by its type
  * byte (docs/protocol.md), to the handler registered for it, which keeps the order of every
- * sender's packets. Sends come from any thread and leave through the event loop.
+ * sender's packets. With epoll the kernel coalesces runs of datagrams from one sender (UDP GRO)
+ * and hands them over in one read. Sends come from any thread: with epoll straight from the
+ * caller's thread on the descriptor ({@link NativeSend}, GSO for runs of datagrams), otherwise
+ * through the event loop.
  */
 final class NettyUdpSocket implements UdpSocket {
 
@@ -42,11 +47,13 @@ final class NettyUdpSocket implements UdpSocket {
     private final InetSocketAddress local;
     private final AtomicReferenceArray<DatagramHandler> handlers = new AtomicReferenceArray<>(256);
     private final AtomicLong unhandled = new AtomicLong();
+    private final NativeSend direct;
 
     private NettyUdpSocket(EventLoopGroup group, Channel channel) {
         this.group = group;
         this.channel = channel;
         this.local = (InetSocketAddress) channel.localAddress();
+        this.direct = channel instanceof EpollDatagramChannel e ? NativeSend.on(e.fd().intValue()) : null;
     }
 
     static NettyUdpSocket open(String name, int minPort, int maxPort) throws IOException {
@@ -58,7 +65,11 @@ final class NettyUdpSocket implements UdpSocket {
                 .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)
                 .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(epoll ? 65_536 : 2_048))
                 .handler(new Receiver(holder));
+        if (epoll) {
+            b.option(EpollChannelOption.UDP_GRO, true);
+        }
         IOException last = null;
         int from = minPort == 0 && maxPort == 0 ? 0 : minPort;
         int to = minPort == 0 && maxPort == 0 ? 0 : maxPort;
@@ -123,9 +134,27 @@ final class NettyUdpSocket implements UdpSocket {
 
     @Override
     public void send(InetSocketAddress to, ByteBuffer datagram) {
+        if (direct != null) {
+            direct.send(to, datagram);
+            return;
+        }
         ByteBuf buf = channel.alloc().directBuffer(datagram.remaining());
         buf.writeBytes(datagram.duplicate());
         channel.writeAndFlush(new DatagramPacket(buf, to), channel.voidPromise());
+    }
+
+    @Override
+    public void sendSegments(InetSocketAddress to, ByteBuffer datagrams, int segmentSize) {
+        if (direct != null) {
+            direct.sendSegments(to, datagrams, segmentSize);
+            return;
+        }
+        UdpSocket.super.sendSegments(to, datagrams, segmentSize);
+    }
+
+    /** Whether sends leave from the caller's thread, and whether runs of datagrams use UDP GSO. */
+    String sendPath() {
+        return direct == null ? "event loop" : direct.gso() ? "direct, GSO" : "direct";
     }
 
     @Override
@@ -134,6 +163,11 @@ final class NettyUdpSocket implements UdpSocket {
             throw new IllegalStateException("a handler for type " + type + " is registered already");
         }
         return () -> handlers.compareAndSet(type & 255, handler, null);
+    }
+
+    /** Datagrams the kernel did not take from {@link #send} and {@link #sendSegments}. */
+    long dropped() {
+        return direct == null ? 0 : direct.dropped();
     }
 
     /** Datagrams no handler took. */

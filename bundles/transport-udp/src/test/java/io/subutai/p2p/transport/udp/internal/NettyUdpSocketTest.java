@@ -56,6 +56,41 @@ class NettyUdpSocketTest {
         }
     }
 
+    @Test
+    void aRunOfDatagramsLeavesInOneBurstAndArrivesAsSeparateDatagrams() throws Exception {
+        try (NettyUdpSocket a = (NettyUdpSocket) provider.open("ga", 0, 0);
+                NettyUdpSocket b = (NettyUdpSocket) provider.open("gb", 0, 0)) {
+            assertEquals("direct, GSO", a.sendPath(), "sends leave from the caller's thread, runs with UDP GSO");
+            BlockingQueue<byte[]> data = new LinkedBlockingQueue<>();
+            b.register(4, (from, d) -> {
+                byte[] x = new byte[d.remaining()];
+                d.get(x);
+                data.add(x);
+            });
+            int segment = 1452;
+            int count = 100; // more than one system call carries
+            ByteBuffer run = ByteBuffer.allocateDirect(segment * count);
+            for (int i = 0; i < count; i++) {
+                int len = i == count - 1 ? 300 : segment;
+                run.put(new byte[] {1, 4, 0, 0}).putInt(i);
+                for (int k = 8; k < len; k++) {
+                    run.put((byte) (i + k));
+                }
+            }
+            run.flip();
+            a.sendSegments(loopback(b), run, segment);
+            for (int i = 0; i < count; i++) {
+                byte[] got = data.poll(5, TimeUnit.SECONDS);
+                assertEquals(i == count - 1 ? 300 : segment, got.length, "datagram " + i);
+                assertEquals(i, ByteBuffer.wrap(got).getInt(4), "in order");
+                assertEquals((byte) (i + 100), got[100]);
+            }
+            a.send(loopback(b), ByteBuffer.wrap(new byte[] {1, 4, 0, 0, 0, 0, 0, 7})); // a heap buffer, one datagram
+            assertEquals(7, ByteBuffer.wrap(data.poll(5, TimeUnit.SECONDS)).getInt(4));
+            assertEquals(0, a.dropped());
+        }
+    }
+
     private static void awaitUnhandled(NettyUdpSocket s, long n) {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> s.unhandled() == n);
     }
