@@ -25,6 +25,8 @@ final class Offload {
     static final int GSO_TCPV4 = 1;
     static final int GSO_TCPV6 = 4;
     static final int GSO_ECN = 0x80;
+    /** The smallest segment size a super-frame may ask for. */
+    static final int MIN_SEGMENT = 64;
 
     private static final int ETH = 14;
     private static final int TCP_FIN = 0x01;
@@ -72,7 +74,8 @@ final class Offload {
             return gso == GSO_NONE;
         }
         int gsoSize = u16le(b, from + 4);
-        return (flags & NEEDS_CSUM) != 0 && gsoSize > 0 && u16le(b, from + 2) <= frame;
+        // segments smaller than MIN_SEGMENT would only multiply the work a peer can cause
+        return (flags & NEEDS_CSUM) != 0 && gsoSize >= MIN_SEGMENT && u16le(b, from + 2) <= frame;
     }
 
     /**
@@ -100,6 +103,9 @@ final class Offload {
         int l3 = ETH;
         int etherType = u16(b, eth + 12);
         if (etherType == 0x8100) {
+            if (eth + 18 > to) {
+                return 0;
+            }
             l3 += 4;
             etherType = u16(b, eth + 16);
         }

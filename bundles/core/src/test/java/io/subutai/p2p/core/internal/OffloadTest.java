@@ -146,6 +146,7 @@ class OffloadTest {
         assertFalse(valid(withHeader(1, 3, h, 1448, 34, 6, frame)), "UFO is not passed on");
         assertFalse(valid(withHeader(0, Offload.GSO_TCPV4, h, 1448, 34, 16, frame)), "a super-frame needs NEEDS_CSUM");
         assertFalse(valid(withHeader(1, Offload.GSO_TCPV4, h, 0, 34, 16, frame)), "segment size 0");
+        assertFalse(valid(withHeader(1, Offload.GSO_TCPV4, h, 8, 34, 16, frame)), "tiny segments");
         assertFalse(valid(withHeader(1, 0, 0, 0, frame.length - 1, 0, frame)), "checksum beyond the frame");
         assertFalse(valid(withHeader(1, 0, 0, 0, 4, 0, frame)), "checksum inside the Ethernet header");
         assertFalse(valid(withHeader(0, 0x80, 0, 0, 0, 0, frame)), "ECN without GSO");
