@@ -212,7 +212,45 @@ final class Mesh implements AutoCloseable {
         registrations.add(socket.register(Wire.DATA, this::onData));
         reader.setDaemon(true);
         reader.start();
+        control.execute(() -> warmUp(suite, socket, log));
         control.scheduleWithFixedDelay(this::tick, 0, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One handshake and a few sealed packets between two throwaway keys, on the control thread
+     * as the network starts: the first real handshake then finds the crypto code loaded and warm
+     * (cold, it took ~0.5 s in a fresh daemon, most of the time to the first ping).
+     */
+    static void warmUp(CryptoSuite suite, DatagramPort socket, Log log) {
+        try {
+            StaticKeys x = suite.generateKeys();
+            StaticKeys y = suite.generateKeys();
+            byte[] psk = suite.derivePsk(new byte[] {0});
+            Handshake i = suite.initiate(x, y.publicKey(), psk);
+            Handshake r = suite.respond(y, psk);
+            ByteBuffer m = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+            i.writeMessage(ByteBuffer.allocate(12), m);
+            r.readMessage(m.flip(), ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+            r.writeMessage(ByteBuffer.allocate(0), m.clear());
+            i.readMessage(m.flip(), ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+            Session a = i.split();
+            Session b = r.split();
+            ByteBuffer plain = ByteBuffer.allocateDirect(MAX_DATAGRAM);
+            ByteBuffer sealed = ByteBuffer.allocateDirect(MAX_DATAGRAM + 64);
+            for (int k = 0; k < 64; k++) {
+                a.seal(plain.clear().limit(k % 2 == 0 ? 64 : 1400), sealed.clear());
+                b.open(sealed.flip(), plain.clear());
+            }
+            // and the socket's send and receive paths: a packet of a reserved type to itself, which no handler takes
+            int port = socket.localAddress().getPort();
+            if (port > 0) {
+                ByteBuffer runt = ByteBuffer.allocateDirect(Wire.HEADER);
+                Wire.header(runt, 15);
+                socket.send(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), runt.flip());
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            log.info("Crypto warm-up failed: " + e); // the real handshake will say more
+        }
     }
 
     /** Packets refused because they did not authenticate or replayed an earlier one. */
@@ -242,12 +280,54 @@ final class Mesh implements AutoCloseable {
         if (id.equals(selfId)) {
             return;
         }
+        boolean[] fresh = new boolean[1];
         Peer p = peers.computeIfAbsent(id, k -> {
             log.info("Running peer " + k);
-            return new Peer(k, staticKey, endpoints, nanos.getAsLong());
+            fresh[0] = true;
+            Peer created = new Peer(k, staticKey, endpoints, nanos.getAsLong());
+            replayFloods(created);
+            return created;
         });
         p.candidates = List.copyOf(endpoints);
         p.goneSince = 0;
+        if (fresh[0] && !closed) {
+            control.execute(() -> {
+                try {
+                    tick(p, nanos.getAsLong()); // handshake now, not at the next tick
+                } catch (RuntimeException e) {
+                    log.info("Peer " + p.id + ": " + e);
+                }
+            });
+        }
+    }
+
+    /** How long a flooded frame waits for peers not known yet: the kernel's first ARP request beats discovery. */
+    static final long FLOOD_REPLAY_NANOS = 2_000_000_000L;
+    private static final int FLOOD_REPLAY_FRAMES = 16;
+    /** Recent flooded frames (broadcast, multicast, unknown destination) with when they were read; guarded by itself. */
+    private final java.util.ArrayDeque<Object[]> recentFloods = new java.util.ArrayDeque<>();
+
+    private void rememberFlood(ByteBuffer frame, long now) {
+        byte[] copy = new byte[frame.remaining()];
+        frame.duplicate().get(copy);
+        synchronized (recentFloods) {
+            if (recentFloods.size() >= FLOOD_REPLAY_FRAMES) {
+                recentFloods.poll();
+            }
+            recentFloods.add(new Object[] {now, copy});
+        }
+    }
+
+    /** A peer just found gets the floods of the last moments, as if it had been there. */
+    private void replayFloods(Peer p) {
+        long now = nanos.getAsLong();
+        synchronized (recentFloods) {
+            for (Object[] f : recentFloods) {
+                if (now - (Long) f[0] < FLOOD_REPLAY_NANOS) {
+                    p.waiting.add((byte[]) f[1]);
+                }
+            }
+        }
     }
 
     void peerGone(PeerId id) {
@@ -297,6 +377,9 @@ final class Mesh implements AutoCloseable {
                     } else {
                         for (Peer p : peers.values()) {
                             sendFrame(p, frame, now);
+                        }
+                        if ((frame.get(eth) & 1) != 0 && frame.remaining() <= 2 * MAX_DATAGRAM) {
+                            rememberFlood(frame, now); // broadcast or multicast: ARP, ND, DHCP
                         }
                     }
                 } catch (RuntimeException e) {

@@ -176,6 +176,18 @@ class MeshSimulationTest {
     }
 
     @Test
+    void aBroadcastSentBeforeDiscoveryFoundThePeerReachesItOnceItConnects() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        a.tap().inject(frame(BROADCAST, a.mac(), 41, 60)); // the kernel's first ARP request, before any peer is known
+        await(() -> a.tap().pending() == 0, "read");
+        introduce();
+        byte[] got = b.tap().takeWritten(5, TimeUnit.SECONDS);
+        assertEquals(41, seq(got), "replayed to the peer found just after it");
+        assertNull(b.tap().takeWritten(200, TimeUnit.MILLISECONDS), "once");
+    }
+
+    @Test
     void eightNodesAllConnectAndBroadcastReachesEveryone() throws Exception {
         for (int i = 1; i <= 8; i++) {
             node(i, key("eight"));

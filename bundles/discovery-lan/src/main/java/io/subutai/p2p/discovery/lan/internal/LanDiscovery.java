@@ -129,6 +129,8 @@ public final class LanDiscovery implements DiscoveryProvider {
             } catch (IOException e) {
                 log.error("LAN discovery cannot listen on {}:{}: {}", group.getHostAddress(), port, e.getMessage());
             }
+        } else {
+            answer(); // announce the new member now, not at the next interval
         }
         return j;
     }
