@@ -171,6 +171,8 @@ final class Mesh implements AutoCloseable {
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong unknownIndex = new AtomicLong();
     private final AtomicLong incomplete = new AtomicLong();
+    private final AtomicLong rateLimited = new AtomicLong();
+    private HandshakeLimiter limiter; // owned by the receive thread, made at its first initiation
     private final java.util.concurrent.atomic.AtomicInteger unconfirmed = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
@@ -261,6 +263,11 @@ final class Mesh implements AutoCloseable {
     /** DATA packets for a session this node does not have (any more). */
     long unknownIndex() {
         return unknownIndex.get();
+    }
+
+    /** Handshake initiations dropped unread because their source, or all sources, sent too many. */
+    long rateLimited() {
+        return rateLimited.get();
     }
 
     /** Fragmented frames given up on because a later frame's fragments needed the room. */
@@ -680,6 +687,14 @@ final class Mesh implements AutoCloseable {
     private void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
         if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
             malformed.incrementAndGet();
+            return;
+        }
+        long t = nanos.getAsLong();
+        if (limiter == null) {
+            limiter = HandshakeLimiter.standard(t);
+        }
+        if (!limiter.allow(from.getAddress(), t)) {
+            rateLimited.incrementAndGet(); // before any Diffie-Hellman work
             return;
         }
         int senderIndex = Wire.index(datagram, Wire.HEADER);

@@ -250,6 +250,28 @@ class MeshSimulationTest {
     }
 
     @Test
+    void aFloodOfInitiationsFromOneSourceIsDroppedUnreadAndOthersStillConnect() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        java.net.InetSocketAddress attacker = new java.net.InetSocketAddress("192.0.2.66", 4444);
+        java.util.Random r = new java.util.Random(1);
+        int flood = 3000;
+        for (int i = 0; i < flood; i++) {
+            byte[] init = new byte[Wire.INIT_MIN + 12];
+            r.nextBytes(init);
+            init[0] = Wire.VERSION;
+            init[1] = Wire.HANDSHAKE_INIT;
+            init[2] = 0;
+            init[3] = 0;
+            net.inject(attacker, b.socket().localAddress(), init);
+        }
+        introduce();
+        awaitAllConnected();
+        await(() -> b.mesh().rateLimited() + b.mesh().rejected() >= flood, "every initiation of the flood counted");
+        assertTrue(b.mesh().rateLimited() >= flood - 1000, "at most the bursts were read: " + b.mesh().rateLimited());
+    }
+
+    @Test
     void forgedModifiedAndReplayedPacketsAreRejectedAndCounted() throws Exception {
         Node a = node(1, key("k"));
         Node b = node(2, key("k"));
