@@ -60,6 +60,8 @@ final class Mesh implements AutoCloseable {
     static final int INNER_KEEPALIVE = 1;
     static final int INNER_FRAGMENT = 2;
     static final int INNER_PEER_INFO = 4;
+    static final int INNER_PROBE = 5;
+    static final int INNER_PROBE_REPLY = 6;
     /** The largest datagram this node sends: fits a 1500-byte path under IPv6 and UDP headers. */
     static final int MAX_DATAGRAM = 1452;
     /** A fragment's inner header: inner type, flags, frame id (2), offset (3), total length (3). */
@@ -105,6 +107,9 @@ final class Mesh implements AutoCloseable {
         // owned by the receive thread: frames being put together from fragments
         final Reassembly[] reassembly = new Reassembly[2];
         int reassemblyVictim;
+        /** Every address the peer was reached at or heard from, with what probing found. */
+        final Map<InetSocketAddress, PathStat> paths = new ConcurrentHashMap<>();
+        long lastProbeRound; // the control thread's
         // owned by the control thread and the receive thread under this peer's lock
         Handshake pending;
         int pendingIndex;
@@ -118,6 +123,16 @@ final class Mesh implements AutoCloseable {
             this.staticKey = staticKey.clone();
             this.candidates = List.copyOf(candidates);
         }
+    }
+
+    /** One way to a peer: an address of it, and what probes found (the control and receive threads). */
+    static final class PathStat {
+        /** Smoothed round-trip time of probes, in nanoseconds; -1 until one was answered. */
+        volatile long rtt = -1;
+        /** When a probe by this path was last answered (or the path was first heard from). */
+        volatile long lastHeard;
+        volatile int probeId;
+        volatile long probeSent;
     }
 
     /** A frame being put together from its fragments; its bytes start after room for an offload header. */
@@ -472,13 +487,84 @@ final class Mesh implements AutoCloseable {
     }
 
     private void sealAndSendLocked(Peer p, long now) {
+        sealAndSendLocked(p, p.endpoint, now);
+        p.lastSent = now;
+    }
+
+    private void sealAndSendLocked(Peer p, InetSocketAddress to, long now) {
         p.packet.clear();
         Wire.header(p.packet, Wire.DATA);
         p.packet.putInt(p.current.remoteIndex());
         p.current.session().seal(p.plain, p.packet);
         p.packet.flip();
-        socket.send(p.endpoint, p.packet);
-        p.lastSent = now;
+        socket.send(to, p.packet);
+    }
+
+    // ---- paths: the direct strategy ----
+
+    /**
+     * Probes every address the peer is known by (its LAN addresses first), each round of
+     * keepalives and at once when it connects; answered probes give each path its round-trip
+     * time. Caller holds p, which is connected.
+     */
+    private void probeLocked(Peer p, long now) {
+        p.lastProbeRound = now;
+        List<InetSocketAddress> order = new ArrayList<>(p.candidates);
+        for (InetSocketAddress a : p.paths.keySet()) {
+            if (!order.contains(a)) {
+                order.add(a);
+            }
+        }
+        order.sort(java.util.Comparator.comparing(a -> lan(a) ? 0 : 1));
+        for (InetSocketAddress to : order) {
+            PathStat path = p.paths.computeIfAbsent(to, k -> new PathStat());
+            int id = random.nextInt();
+            path.probeId = id;
+            path.probeSent = now;
+            p.plain.clear();
+            p.plain.put((byte) INNER_PROBE).putInt(id).flip();
+            sealAndSendLocked(p, to, now);
+        }
+    }
+
+    private static boolean lan(InetSocketAddress a) {
+        java.net.InetAddress ip = a.getAddress();
+        return ip != null && (ip.isSiteLocalAddress() || ip.isLinkLocalAddress() || ip.isLoopbackAddress()
+                || ip instanceof java.net.Inet6Address && (ip.getAddress()[0] & 0xfe) == 0xfc);
+    }
+
+    /**
+     * Sends by the best live path: the lowest round-trip time among paths heard from within the
+     * dead interval, switching only for one at least 20% faster, or when the one in use went silent.
+     */
+    private void choosePath(Peer p, long now) {
+        InetSocketAddress best = null;
+        long bestRtt = Long.MAX_VALUE;
+        for (Map.Entry<InetSocketAddress, PathStat> e : p.paths.entrySet()) {
+            PathStat s = e.getValue();
+            if (s.rtt >= 0 && now - s.lastHeard < dead && s.rtt < bestRtt) {
+                best = e.getKey();
+                bestRtt = s.rtt;
+            }
+        }
+        InetSocketAddress current = p.endpoint;
+        if (best == null || best.equals(current)) {
+            return;
+        }
+        PathStat cur = current == null ? null : p.paths.get(current);
+        boolean currentLive = cur != null && now - cur.lastHeard < dead;
+        if (!currentLive || cur.rtt < 0 || bestRtt * 5 < cur.rtt * 4) {
+            p.endpoint = best;
+            log.info("Peer " + p.id + ": path " + best + " (" + bestRtt / 1000 + " us)"
+                    + (current == null ? "" : currentLive ? " is faster than " + current : " replaces silent " + current));
+        }
+    }
+
+    /** Path statistics of a peer, for show and the tests: address to round-trip time in microseconds (-1 unknown). */
+    Map<InetSocketAddress, Long> paths(Peer p) {
+        Map<InetSocketAddress, Long> m = new java.util.LinkedHashMap<>();
+        p.paths.forEach((a, s) -> m.put(a, s.rtt < 0 ? -1 : s.rtt / 1000));
+        return m;
     }
 
     // ---- inbound ----
@@ -513,7 +599,16 @@ final class Mesh implements AutoCloseable {
         }
         long now = nanos.getAsLong();
         p.lastReceived = now;
-        p.endpoint = from; // the path the peer's packets arrive by works: answer on it
+        PathStat heard = p.paths.get(from);
+        if (heard == null) {
+            // a new address (the first, or the peer's NAT mapped it anew): it works, so answer on it
+            heard = new PathStat();
+            heard.lastHeard = now;
+            p.paths.put(from, heard);
+            p.endpoint = from;
+        }
+        // a known path counts as live only by answered probes: packets from an address do not
+        // prove that packets to it arrive
         if (p.state != PeerState.CONNECTED || p.next == slot) {
             synchronized (p) {
                 if (p.next == slot) {
@@ -540,6 +635,25 @@ final class Mesh implements AutoCloseable {
             deliver(p, opened, OPEN_AT + 1, end, false, now);
         } else if (inner == INNER_FRAGMENT) {
             onFragment(p, opened, end, now);
+        } else if (inner == INNER_PROBE && end - OPEN_AT == 5) {
+            int id = opened.getInt(OPEN_AT + 1);
+            synchronized (p) {
+                if (p.current != null) {
+                    p.plain.clear();
+                    p.plain.put((byte) INNER_PROBE_REPLY).putInt(id).flip();
+                    sealAndSendLocked(p, from, now); // back the way it came
+                }
+            }
+        } else if (inner == INNER_PROBE_REPLY && end - OPEN_AT == 5) {
+            int id = opened.getInt(OPEN_AT + 1);
+            for (PathStat path : p.paths.values()) {
+                if (path.probeId == id && path.probeSent != 0) {
+                    long sample = now - path.probeSent;
+                    path.rtt = path.rtt < 0 ? sample : (7 * path.rtt + sample) / 8;
+                    path.probeSent = 0; // one answer per probe
+                    path.lastHeard = now;
+                }
+            }
         }
     }
 
@@ -908,6 +1022,16 @@ final class Mesh implements AutoCloseable {
             }
             if (p.state == PeerState.CONNECTED && now - p.lastSent > keepalive) {
                 keepaliveLocked(p, now);
+            }
+            p.paths.entrySet().removeIf(e -> now - e.getValue().lastHeard > forget && !p.candidates.contains(e.getKey())
+                    && !e.getKey().equals(p.endpoint)); // addresses the peer left long ago
+            if (p.state == PeerState.CONNECTED && p.current != null) {
+                choosePath(p, now);
+                if (p.lastProbeRound == 0 || now - p.lastProbeRound > keepalive) {
+                    probeLocked(p, now);
+                }
+            } else {
+                p.lastProbeRound = 0; // probe again as soon as it connects
             }
         }
     }

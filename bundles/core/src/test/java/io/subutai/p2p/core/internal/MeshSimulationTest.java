@@ -272,6 +272,33 @@ class MeshSimulationTest {
     }
 
     @Test
+    void theFastestLivePathIsUsedAndASilentOneIsLeftWithinTheDeadInterval() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        java.net.InetSocketAddress fast = b.socket().localAddress();
+        java.net.InetSocketAddress slow = new java.net.InetSocketAddress("192.0.2.2", 7002); // b's other address
+        net.alias(b.socket(), slow, 20_000);
+        a.mesh().peerSeen(b.keys().publicKey(), List.of(slow, fast));
+        b.mesh().peerSeen(a.keys().publicKey(), List.of(a.socket().localAddress()));
+        awaitAllConnected();
+        Mesh.Peer bAtA = a.mesh().peer(PeerIds.of(b.keys().publicKey())).orElseThrow();
+        await(() -> fast.equals(bAtA.endpoint) && a.mesh().paths(bAtA).getOrDefault(slow, -1L) > 0,
+                "both paths probed, the fast one chosen");
+        assertTrue(a.mesh().paths(bAtA).get(slow) > a.mesh().paths(bAtA).get(fast), a.mesh().paths(bAtA).toString());
+
+        net.block(fast, true); // the fast path dies
+        long died = System.nanoTime();
+        await(() -> slow.equals(bAtA.endpoint), "moved to the live path");
+        assertTrue(System.nanoTime() - died < 2 * FAST.dead() * 1_000_000, "within the dead interval (and a tick)");
+        a.tap().inject(frame(BROADCAST, a.mac(), 5, 100));
+        assertEquals(5, seq(b.tap().takeWritten(5, TimeUnit.SECONDS)), "frames flow on the slow path");
+        assertTrue(connected(a, b), "the peer never went away");
+
+        net.block(fast, false); // and comes back
+        await(() -> fast.equals(bAtA.endpoint), "back on the fast path");
+    }
+
+    @Test
     void forgedModifiedAndReplayedPacketsAreRejectedAndCounted() throws Exception {
         Node a = node(1, key("k"));
         Node b = node(2, key("k"));

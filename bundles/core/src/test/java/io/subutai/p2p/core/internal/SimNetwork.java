@@ -132,12 +132,38 @@ final class SimNetwork implements AutoCloseable {
         queue.add(new Flight(from, to, bytes.clone(), System.nanoTime(), seq.incrementAndGet()));
     }
 
+    /** Another address of a socket, reached with extra delay (another path to the same host). */
+    record Alias(Socket target, long delayMicros) {
+    }
+
+    private final Map<InetSocketAddress, Alias> aliases = new ConcurrentHashMap<>();
+    private final java.util.Set<InetSocketAddress> blocked = ConcurrentHashMap.newKeySet();
+
+    /** Makes {@code alias} a second address of {@code s}, {@code delayMicros} slower than its own. */
+    void alias(Socket s, InetSocketAddress alias, long delayMicros) {
+        aliases.put(alias, new Alias(s, delayMicros));
+    }
+
+    /** Drops everything sent to {@code to} (a path that died), or lets it through again. */
+    void block(InetSocketAddress to, boolean block) {
+        if (block) {
+            blocked.add(to);
+        } else {
+            blocked.remove(to);
+        }
+    }
+
     private void submit(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {
         for (Predicate<byte[]> t : taps) {
             if (!t.test(bytes)) {
                 return;
             }
         }
+        if (blocked.contains(to)) {
+            lost.incrementAndGet();
+            return;
+        }
+        Alias alias = aliases.get(to);
         Impairment i = impairment;
         synchronized (random) {
             if (random.nextDouble() < i.loss()) {
@@ -146,7 +172,7 @@ final class SimNetwork implements AutoCloseable {
             }
             int copies = random.nextDouble() < i.duplicate() ? 2 : 1;
             for (int c = 0; c < copies; c++) {
-                long delay = i.delayMicros() * 1000;
+                long delay = (i.delayMicros() + (alias == null ? 0 : alias.delayMicros())) * 1000;
                 if (random.nextDouble() < i.reorder()) {
                     delay += 200_000 + random.nextInt(2_000_000); // held back 0.2 to 2.2 ms
                 }
@@ -166,7 +192,8 @@ final class SimNetwork implements AutoCloseable {
             if (f == null) {
                 continue;
             }
-            Socket s = sockets.get(f.to);
+            Alias alias = aliases.get(f.to);
+            Socket s = alias != null ? alias.target() : sockets.get(f.to);
             if (s == null || f.bytes.length < 2) {
                 continue;
             }
