@@ -47,6 +47,29 @@ public interface TapDevice extends AutoCloseable {
      */
     int read(FrameBatch batch) throws IOException;
 
+    /**
+     * Fills {@code batch} (after clearing it) with the frames that are ready now, without waiting:
+     * 0 when there are none. Any thread may call it; calls are serialised with each other and
+     * with {@link #read}. The default reads nothing, for a device that cannot.
+     *
+     * @throws IOException when the device fails or was closed
+     */
+    default int readNow(FrameBatch batch) throws IOException {
+        batch.clear();
+        return 0;
+    }
+
+    /**
+     * Blocks until a frame is ready to be {@link #readNow read now}, without reading it, so that
+     * the reading itself may happen under the caller's lock. One thread at a time.
+     *
+     * @return false when the device cannot wait this way (then use {@link #read})
+     * @throws IOException when the device fails or was closed
+     */
+    default boolean awaitFrames() throws IOException {
+        return false;
+    }
+
     /** Writes every frame of {@code batch} to the kernel side. */
     void write(FrameBatch batch) throws IOException;
 

@@ -176,6 +176,12 @@ final class Mesh implements AutoCloseable {
     private final Thread reader;
     private final List<AutoCloseable> registrations = new ArrayList<>();
 
+    /** Held while frames are read from the TAP and sent, by the TAP thread or the receive thread. */
+    private final java.util.concurrent.locks.ReentrantLock txLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Whether the TAP can wait for frames without reading them (so the receive thread may read). */
+    private volatile boolean tapWaits;
+    private FrameBatch replies; // the receive thread's, under txLock
+
     // owned by the receive thread: plaintext is opened straight into the buffer written to the TAP
     private final FrameBatch toTap = new FrameBatch(1, OPEN_AT + Math.max(Wire.MAX, MAX_FRAME), true);
     private FrameBatch segments;
@@ -369,44 +375,91 @@ final class Mesh implements AutoCloseable {
 
     // ---- outbound: the TAP reader ----
 
-    private void readTap() {
-        boolean offload = tap.offload();
-        FrameBatch batch = offload ? new FrameBatch(8, MAX_FRAME, true)
+    private FrameBatch tapBatch() {
+        return tap.offload() ? new FrameBatch(8, MAX_FRAME, true)
                 : new FrameBatch(32, Math.min(MAX_FRAME, Math.max(tap.mtu(), MAX_DATAGRAM) + 64), true);
-        int eth = offload ? Offload.HEADER : 0;
-        while (!closed) {
-            int n;
-            try {
-                n = tap.read(batch);
-            } catch (IOException e) {
-                if (!closed) {
-                    log.info("TAP " + tap.name() + " failed: " + e.getMessage());
-                }
-                return;
-            }
-            long now = nanos.getAsLong();
-            for (int i = 0; i < n; i++) {
-                ByteBuffer frame = batch.frame(i);
-                frame.position(eth); // the switch looks at the Ethernet header
-                if (!EthernetSwitch.isFrame(frame)) {
+    }
+
+    /**
+     * The TAP thread: sleeps until the TAP has frames, then reads and sends them under {@link
+     * #txLock}, which the receive thread also takes to send what the kernel answered at once
+     * (see {@link #readTapNow}); one lock around reading and sending keeps the frames' order.
+     */
+    private void readTap() {
+        FrameBatch batch = tapBatch();
+        try {
+            boolean waits = tap.awaitFrames();
+            tapWaits = waits;
+            while (!closed) {
+                if (!waits) {
+                    route(batch, tap.read(batch));
                     continue;
                 }
+                int n;
+                txLock.lock();
                 try {
-                    Peer to = sw.route(frame, now);
-                    frame.position(0);
-                    if (to != null) {
-                        sendFrame(to, frame, now);
-                    } else {
-                        for (Peer p : peers.values()) {
-                            sendFrame(p, frame, now);
-                        }
-                        if ((frame.get(eth) & 1) != 0 && frame.remaining() <= 2 * MAX_DATAGRAM) {
-                            rememberFlood(frame, now); // broadcast or multicast: ARP, ND, DHCP
-                        }
-                    }
-                } catch (RuntimeException e) {
-                    sendFailures.incrementAndGet(); // one frame lost; the reader goes on
+                    n = tap.readNow(batch);
+                    route(batch, n);
+                } finally {
+                    txLock.unlock();
                 }
+                if (n == 0) {
+                    tap.awaitFrames();
+                }
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                log.info("TAP " + tap.name() + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * After a frame was written to the TAP, on the receive thread: what the kernel answered at
+     * once (an echo reply, a TCP acknowledgement) is sent from here, without waking the TAP thread,
+     * which is one thread wake-up less on each round trip. Skipped when the TAP thread is at work.
+     */
+    private void readTapNow() {
+        if (!tapWaits || !txLock.tryLock()) {
+            return;
+        }
+        try {
+            if (replies == null) {
+                replies = tapBatch();
+            }
+            route(replies, tap.readNow(replies));
+        } catch (IOException e) {
+            // the TAP thread reports a failed device
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /** Sends the frames read from the TAP, each to the peer its destination is behind, or to all. Caller holds txLock. */
+    private void route(FrameBatch batch, int n) {
+        int eth = tap.offload() ? Offload.HEADER : 0;
+        long now = nanos.getAsLong();
+        for (int i = 0; i < n; i++) {
+            ByteBuffer frame = batch.frame(i);
+            frame.position(eth); // the switch looks at the Ethernet header
+            if (!EthernetSwitch.isFrame(frame)) {
+                continue;
+            }
+            try {
+                Peer to = sw.route(frame, now);
+                frame.position(0);
+                if (to != null) {
+                    sendFrame(to, frame, now);
+                } else {
+                    for (Peer p : peers.values()) {
+                        sendFrame(p, frame, now);
+                    }
+                    if ((frame.get(eth) & 1) != 0 && frame.remaining() <= 2 * MAX_DATAGRAM) {
+                        rememberFlood(frame, now); // broadcast or multicast: ARP, ND, DHCP
+                    }
+                }
+            } catch (RuntimeException e) {
+                sendFailures.incrementAndGet(); // one frame lost; the reader goes on
             }
         }
     }
@@ -742,9 +795,11 @@ final class Mesh implements AutoCloseable {
                 }
                 toTap.commit(from, to);
                 tap.write(toTap);
+                readTapNow();
             } else if (!offload || Offload.plain(b, from)) {
                 toTap.commit(eth, to);
                 tap.write(toTap);
+                readTapNow();
             } else {
                 if (segments == null) {
                     segments = new FrameBatch(1, MAX_FRAME, true);

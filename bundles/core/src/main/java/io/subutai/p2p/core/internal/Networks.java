@@ -172,7 +172,7 @@ final class Networks {
                     throw new IOException(e.getMessage(), e);
                 }
             }
-            return started(spec, device, attached);
+            return started(spec, device, attached, !join);
         } catch (IOException e) {
             return CommandOutput.error(NetworkSpec.CODE_NETWORK, "Running new P2P instance for " + hash
                     + "\nLookup finished\nFailed to configure network: " + e.getMessage() + "\n");
@@ -195,9 +195,12 @@ final class Networks {
         return false;
     }
 
-    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Attached attached) {
+    /** @param restored whether it came back from the save file (which keeps the keys added to it at run time) */
+    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Attached attached, boolean restored) {
         StartRequest request = spec.request();
         String hash = request.hash();
+        SaveFile.Entry before = saved.get(hash);
+        List<SaveFile.AddedKey> added = restored && before != null ? before.added() : List.of();
         Instance instance = new Instance(spec, device, attached);
         if (closed) {
             close(instance);
@@ -209,7 +212,10 @@ final class Networks {
         log.info("Instance created: " + hash);
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd());
-        saved.put(hash, new SaveFile.Entry(exact, clock.instant()));
+        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added));
+        if (attached != null) {
+            addSavedKeys(hash, attached);
+        }
         String problem = persist();
         String err = problem == null ? "" : "Warning: " + problem + "; this network will not come back after a restart\n";
         return new CommandOutput(0, "Running new P2P instance for " + hash + "\nLookup finished\nInstance created: "
@@ -384,6 +390,7 @@ final class Networks {
                 String hash = i.spec().request().hash();
                 if (instances.get(hash) == i && !closed) {
                     instances.put(hash, new Instance(i.spec(), i.device(), a));
+                    addSavedKeys(hash, a);
                     continue;
                 }
             }
@@ -398,7 +405,28 @@ final class Networks {
             return false;
         }
         i.attached().addKey(key, until);
+        SaveFile.Entry e = saved.get(hash);
+        if (e != null) {
+            saved.put(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()));
+            String problem = persist();
+            if (problem != null) {
+                log.error("The key added to " + hash + " will not survive a restart: " + problem);
+            }
+        }
         return true;
+    }
+
+    /** Queues the keys added at run time, as saved, behind the network's own. Caller holds this. */
+    private void addSavedKeys(String hash, Attached attached) {
+        SaveFile.Entry e = saved.get(hash);
+        if (e != null) {
+            long now = clock.instant().getEpochSecond();
+            for (SaveFile.AddedKey k : e.added()) {
+                if (k.until() >= now) {
+                    attached.addKey(k.key(), k.until());
+                }
+            }
+        }
     }
 
     /** The peers of a network, or null when it does not run. */

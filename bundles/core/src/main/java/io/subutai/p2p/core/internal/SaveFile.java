@@ -37,8 +37,34 @@ import io.subutai.p2p.api.StartRequest;
  */
 final class SaveFile {
 
-    /** One saved network: the request that recreates it, and when it last started. */
-    record Entry(StartRequest request, Instant lastSuccess) {
+    /**
+     * One saved network: the request that recreates it, when it last started, and the keys
+     * {@code set -key} added to its queue since (in the order added).
+     */
+    record Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added) {
+        Entry {
+            added = List.copyOf(added);
+        }
+
+        Entry(StartRequest request, Instant lastSuccess) {
+            this(request, lastSuccess, List.of());
+        }
+
+        /** This entry with {@code key} queued after the others, and without keys that ended before {@code nowSeconds}. */
+        Entry withKey(AddedKey key, long nowSeconds) {
+            List<AddedKey> keys = new ArrayList<>();
+            for (AddedKey k : added) {
+                if (k.until() >= nowSeconds) {
+                    keys.add(k);
+                }
+            }
+            keys.add(key);
+            return new Entry(request, lastSuccess, keys);
+        }
+    }
+
+    /** A key added at run time, valid until {@code until} (Unix seconds; Long.MAX_VALUE: no end). */
+    record AddedKey(String key, long until) {
     }
 
     /** The file exists but cannot be read as a save file. */
@@ -51,7 +77,7 @@ final class SaveFile {
     }
 
     private static final Set<String> KEYS = Set.of("ip", "mac", "dev", "hash", "keyfile", "key", "ttl", "last_success",
-            "enabled", "port", "ports", "dht", "fwd");
+            "enabled", "port", "ports", "dht", "fwd", "added_keys");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path file;
@@ -137,7 +163,38 @@ final class SaveFile {
             throw new Corrupt(file + ": last_success of " + hash + " is not a time");
         }
         return new Entry(new StartRequest(m.get("ip"), hash, m.get("mac"), m.get("dev"), m.get("key"), m.get("ttl"),
-                m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd"))), last);
+                m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd"))), last,
+                addedKeys(hash, m.getOrDefault("added_keys", "")));
+    }
+
+    /** {@code added_keys}: {@code base64url(key)@until} for each, comma-separated (keys may hold any character). */
+    private List<AddedKey> addedKeys(String hash, String text) throws Corrupt {
+        List<AddedKey> keys = new ArrayList<>();
+        if (text.isEmpty()) {
+            return keys;
+        }
+        for (String item : text.split(",")) {
+            int at = item.lastIndexOf('@');
+            try {
+                keys.add(new AddedKey(new String(java.util.Base64.getUrlDecoder().decode(item.substring(0, at)),
+                        java.nio.charset.StandardCharsets.UTF_8), Long.parseLong(item.substring(at + 1))));
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw new Corrupt(file + ": added_keys of " + hash + " is not base64url(key)@seconds,...");
+            }
+        }
+        return keys;
+    }
+
+    private static String addedKeys(List<AddedKey> keys) {
+        StringBuilder b = new StringBuilder();
+        for (AddedKey k : keys) {
+            if (b.length() > 0) {
+                b.append(',');
+            }
+            b.append(java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(k.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))).append('@').append(k.until());
+        }
+        return b.toString();
     }
 
     /** The original's old format: records split by |||, fields ip~mac~dev~hash~dht~keyfile~key~ttl~fwd~port. */
@@ -178,6 +235,7 @@ final class SaveFile {
                 g.writeStringField("ports", r.ports());
                 g.writeStringField("dht", r.dht());
                 g.writeBooleanField("fwd", r.fwd());
+                g.writeStringField("added_keys", addedKeys(e.added()));
                 g.writeEndObject();
             }
             g.writeEndArray();

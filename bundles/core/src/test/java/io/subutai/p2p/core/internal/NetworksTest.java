@@ -294,16 +294,7 @@ class NetworksTest {
                 };
             }
         };
-        Networks n = new Networks(() -> memory, plane, "memory", 1500, null, new Networks.Log() {
-            @Override
-            public void info(String message) {
-            }
-
-            @Override
-            public void error(String message) {
-                log.add(message);
-            }
-        }, new Random(1), clock);
+        Networks n = new Networks(() -> memory, plane, "memory", 1500, null, errorsToLog(), new Random(1), clock);
         assertEquals(0, n.start(start("alpha", "10.10.10.1")).code(), "the interface comes up at once");
         assertEquals(List.of(), n.peers("alpha"));
         ready[0] = true;
@@ -318,6 +309,81 @@ class NetworksTest {
         attached.remove(1);
         n.stop(new StopRequest("alpha", ""));
         assertEquals(List.of("alpha@vptp1", "closed alpha"), attached);
+    }
+
+    /** A data plane that is always ready and writes down what it is asked. */
+    private static Networks.Plane recordingPlane(List<String> calls) {
+        return new Networks.Plane() {
+            @Override
+            public boolean ready() {
+                return true;
+            }
+
+            @Override
+            public Networks.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+                calls.add("attach " + spec.request().hash());
+                return new Networks.Attached() {
+                    @Override
+                    public List<Networks.PeerView> peers() {
+                        return List.of();
+                    }
+
+                    @Override
+                    public void addKey(String key, long until) {
+                        calls.add("key " + key + " " + until);
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    /** Errors go to {@link #log}. */
+    private Networks.Log errorsToLog() {
+        return new Networks.Log() {
+            @Override
+            public void info(String message) {
+            }
+
+            @Override
+            public void error(String message) {
+                log.add(message);
+            }
+        };
+    }
+
+    private Networks withPlane(Networks.Plane plane, Path save) {
+        return new Networks(() -> memory, plane, "memory", 1500, new SaveFile(save), errorsToLog(), new Random(3), clock);
+    }
+
+    @Test
+    void keysAddedAtRunTimeSurviveARestartInTheirOrderAndExpiredOnesDoNot() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        List<String> before = new ArrayList<>();
+        Networks first = withPlane(recordingPlane(before), save);
+        assertEquals(0, first.start(start("alpha", "10.10.10.1")).code());
+        long now = clock.instant().getEpochSecond();
+        assertTrue(first.addKey("alpha", "second key, with @ and ,", now + 3600));
+        assertTrue(first.addKey("alpha", "gone", now + 10));
+        assertTrue(first.addKey("alpha", "third", Long.MAX_VALUE));
+        first.closeAll();
+
+        List<String> after = new ArrayList<>();
+        Networks restarted = new Networks(() -> memory, recordingPlane(after), "memory", 1500, new SaveFile(save),
+                errorsToLog(), new Random(3), Clock.offset(clock, java.time.Duration.ofSeconds(60)));
+        restarted.load();
+        restarted.restore();
+        assertEquals(List.of("attach alpha", "key second key, with @ and , " + (now + 3600), "key third " + Long.MAX_VALUE),
+                after, "queued again in the order added; the key that ended meanwhile is not");
+        assertEquals(List.of(), log);
+
+        restarted.stop(new StopRequest("alpha", ""));
+        after.clear();
+        assertEquals(0, restarted.start(start("alpha", "10.10.10.1")).code());
+        assertEquals(List.of("attach alpha"), after, "a new start is a new key queue");
     }
 
     @Test

@@ -13,12 +13,13 @@ import io.subutai.p2p.spi.FrameBatch;
 import io.subutai.p2p.spi.TapDevice;
 
 /**
- * An open {@code /dev/net/tun} TAP device. The descriptor is non-blocking: {@link #read} takes
+ * An open {@code /dev/net/tun} TAP device. The descriptor is non-blocking: {@link #readNow} takes
  * every frame that is ready (one system call each, no allocation, no exception on the empty
- * queue) and sleeps in {@code poll} only when none is, watching an eventfd as well so that
- * {@link #close} wakes it; poll's events tell a failed device from an empty one. One reader and one
- * writer may work at once; close waits for both to leave before the descriptor is released, so
- * a number the kernel reuses is never touched.
+ * queue); {@link #awaitFrames} sleeps in {@code poll} until one is, watching an eventfd as well so
+ * that {@link #close} wakes it, and poll's events tell a failed device from an empty one; {@link
+ * #read} is the two in turn. Reading, waiting and writing each have their own lock, so a thread may
+ * read what is ready while another sleeps and a third writes; close waits for all of them to
+ * leave before the descriptor is released, so a number the kernel reuses is never touched.
  */
 final class LinuxTap implements TapDevice {
 
@@ -33,8 +34,10 @@ final class LinuxTap implements TapDevice {
     /** The virtio-net header's size, as the driver sets it. */
     static final byte VNET_HEADER = (byte) OFFLOAD_HEADER;
 
-    // owned by the reader (guarded by readLock)
+    // reading (guarded by readLock), and waiting for frames (guarded by pollLock), apart, so that
+    // one thread may read what is ready while another sleeps in poll
     private final Object readLock = new Object();
+    private final Object pollLock = new Object();
     private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
 
     // owned by the writer (guarded by writeLock)
@@ -81,46 +84,59 @@ final class LinuxTap implements TapDevice {
 
     @Override
     public int read(FrameBatch batch) throws IOException {
+        while (true) {
+            int n = readNow(batch);
+            if (n > 0) {
+                return n;
+            }
+            awaitFrames();
+        }
+    }
+
+    @Override
+    public int readNow(FrameBatch batch) throws IOException {
         synchronized (readLock) {
             batch.clear();
-            while (true) {
-                if (closed) {
-                    throw new ClosedChannelException();
-                }
-                while (!batch.isFull()) {
-                    ByteBuffer b = batch.claim();
-                    long n = LibC.read(fd, b, b.capacity());
-                    if (n < 0) {
-                        break; // EAGAIN, or an error that poll's revents will tell
-                    }
-                    if (n >= b.capacity()) {
-                        dropped++; // filled the buffer: maybe cut short, never passed on as whole
-                        continue;
-                    }
-                    b.position((int) n);
-                    batch.commit();
-                }
-                if (!batch.isEmpty()) {
-                    return batch.count();
-                }
-                awaitReadable();
+            if (closed) {
+                throw new ClosedChannelException();
             }
+            while (!batch.isFull()) {
+                ByteBuffer b = batch.claim();
+                long n = LibC.read(fd, b, b.capacity());
+                if (n < 0) {
+                    break; // EAGAIN, or an error that poll's revents will tell
+                }
+                if (n >= b.capacity()) {
+                    dropped++; // filled the buffer: maybe cut short, never passed on as whole
+                    continue;
+                }
+                b.position((int) n);
+                batch.commit();
+            }
+            return batch.count();
         }
     }
 
     /** Sleeps until the device has a frame, fails, or {@link #close} wakes it. */
-    private void awaitReadable() throws IOException {
-        pollFds.putShort(6, (short) 0).putShort(14, (short) 0);
-        if (LibC.poll(pollFds, 2, -1) < 0) {
-            return; // EINTR: try again
-        }
-        short revents = pollFds.getShort(6);
-        if (closed) {
-            throw new ClosedChannelException();
-        }
-        if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
-            throw new IOException("TAP " + name + ": the device failed (poll events 0x" + Integer.toHexString(revents)
-                    + "); was the interface removed?");
+    @Override
+    public boolean awaitFrames() throws IOException {
+        synchronized (pollLock) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            pollFds.putShort(6, (short) 0).putShort(14, (short) 0);
+            if (LibC.poll(pollFds, 2, -1) < 0) {
+                return true; // EINTR: the caller reads nothing and waits again
+            }
+            short revents = pollFds.getShort(6);
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0) {
+                throw new IOException("TAP " + name + ": the device failed (poll events 0x" + Integer.toHexString(revents)
+                        + "); was the interface removed?");
+            }
+            return true;
         }
     }
 
@@ -150,17 +166,19 @@ final class LinuxTap implements TapDevice {
         closed = true;
         ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
         LibC.write(wakeFd, one, 8); // wakes a reader sleeping in poll
-        synchronized (readLock) {
-            synchronized (writeLock) {
-                try {
-                    LibC.close(fd); // a non-persistent TAP interface disappears with its last descriptor
-                } catch (LastErrorException e) {
-                    throw new IOException("TAP " + name + ": close failed: " + e.getMessage());
-                } finally {
+        synchronized (pollLock) { // the sleeper woke (eventfd) and left poll
+            synchronized (readLock) {
+                synchronized (writeLock) {
                     try {
-                        LibC.close(wakeFd);
-                    } catch (LastErrorException ignored) {
-                        // nothing more to release
+                        LibC.close(fd); // a non-persistent TAP interface disappears with its last descriptor
+                    } catch (LastErrorException e) {
+                        throw new IOException("TAP " + name + ": close failed: " + e.getMessage());
+                    } finally {
+                        try {
+                            LibC.close(wakeFd);
+                        } catch (LastErrorException ignored) {
+                            // nothing more to release
+                        }
                     }
                 }
             }

@@ -132,7 +132,41 @@ public final class MemoryTap implements TapDevice {
 
     @Override
     public int read(FrameBatch batch) throws IOException {
+        while (true) {
+            awaitFrames();
+            int n = readNow(batch);
+            if (n > 0) {
+                return n;
+            }
+        }
+    }
+
+    @Override
+    public int readNow(FrameBatch batch) throws IOException {
         batch.clear();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            while (!toEngine.isEmpty() && !batch.isFull()) {
+                byte[] f = toEngine.poll();
+                ByteBuffer b = batch.claim();
+                if (f.length > b.capacity()) {
+                    dropped++;
+                    continue;
+                }
+                b.put(f);
+                batch.commit();
+            }
+            return batch.count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean awaitFrames() throws IOException {
         lock.lock();
         try {
             while (toEngine.isEmpty()) {
@@ -141,18 +175,7 @@ public final class MemoryTap implements TapDevice {
                 }
                 toEngineReady.awaitUninterruptibly();
             }
-            while (!toEngine.isEmpty() && !batch.isFull()) {
-                byte[] f = toEngine.peek();
-                ByteBuffer b = batch.claim();
-                if (f.length > b.capacity()) {
-                    toEngine.poll();
-                    dropped++;
-                    continue;
-                }
-                b.put(toEngine.poll());
-                batch.commit();
-            }
-            return batch.count();
+            return true;
         } finally {
             lock.unlock();
         }
