@@ -60,8 +60,13 @@ class LanMeshProcessTest {
 
     /** n namespaces with eth0 on one bridge, 192.168.77.i/24, each with a daemon. */
     private void lan(int n) throws Exception {
+        lan(n, true);
+    }
+
+    /** n namespaces with eth0 on one bridge, with 192.168.77.i/24 or (ipv4 false) IPv6 link-local addresses only. */
+    private void lan(int n, boolean ipv4) throws Exception {
         bridge = "p2pt-br" + Integer.toHexString((int) (System.nanoTime() & 0xfff));
-        run("ip", "link", "add", bridge, "type", "bridge");
+        run("ip", "link", "add", bridge, "type", "bridge", "mcast_snooping", "0");
         run("ip", "link", "set", bridge, "up");
         for (int i = 1; i <= n; i++) {
             Netns ns = Netns.create("lan" + i);
@@ -69,7 +74,12 @@ class LanMeshProcessTest {
             String veth = bridge + "v" + i;
             run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns.name());
             run("ip", "link", "set", veth, "master", bridge, "up");
-            ns.ip("addr", "add", "192.168.77." + i + "/24", "dev", "eth0");
+            if (ipv4) {
+                ns.ip("addr", "add", "192.168.77." + i + "/24", "dev", "eth0");
+            } else {
+                // usable at once: no duplicate address detection on this test LAN
+                assertEquals(0, Netns.exec(ns.wrap(List.of("sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0"))).code());
+            }
             ns.ip("link", "set", "eth0", "up");
             TestDaemon d = new TestDaemon(ns, P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + i), 52523);
             daemons.add(d);
@@ -88,6 +98,24 @@ class LanMeshProcessTest {
 
     private boolean ping(int from, String ip, String wait) throws Exception {
         return Netns.exec(namespaces.get(from).wrap(List.of("ping", "-c", "1", "-W", wait, "-p", PATTERN, ip))).code() == 0;
+    }
+
+    @Test
+    void onALanWithoutIpv4MembersFindEachOtherByIpv6() throws Exception {
+        lan(2, false);
+        for (int i = 0; i < 2; i++) {
+            Netns.Result r = daemons.get(i).p2p("start", "-ip", "10.61.0." + (i + 1), "-hash", "v6-lan", "-key", "k6");
+            assertEquals(0, r.code(), r.err());
+        }
+        Await.require(() -> {
+            try {
+                return ping(1, "10.61.0.1", "0.2");
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), () -> "no ping over an IPv6-only LAN:\n" + daemons.get(0).logQuietly());
+        String peers = daemons.get(0).p2p("show", "-hash", "v6-lan").out();
+        assertTrue(peers.contains("\t10.61.0.2\t[fe80:"), "reached by its IPv6 link-local address: " + peers);
     }
 
     @Test

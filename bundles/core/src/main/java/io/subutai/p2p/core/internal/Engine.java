@@ -332,7 +332,9 @@ public final class Engine implements NetworkService, Networks.Plane {
                 for (Mesh.Peer p : mesh.peers()) {
                     InetSocketAddress e = p.endpoint;
                     out.add(new Networks.PeerView(p.id.value(), p.overlayIp,
-                            e == null ? null : e.getAddress().getHostAddress() + ":" + e.getPort(), p.overlayMac, p.state));
+                            e == null ? null : (e.getAddress() instanceof java.net.Inet6Address
+                                    ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress())
+                                    + ":" + e.getPort(), p.overlayMac, p.state));
                 }
                 return out;
             }

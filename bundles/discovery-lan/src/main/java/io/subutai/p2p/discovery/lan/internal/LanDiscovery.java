@@ -51,6 +51,9 @@ public final class LanDiscovery implements DiscoveryProvider {
         @AttributeDefinition(description = "multicast group of the beacons")
         String group() default "239.255.77.77";
 
+        @AttributeDefinition(description = "IPv6 multicast group of the beacons, on interfaces without IPv4 (empty: none)")
+        String group6() default "ff02::1:77";
+
         @AttributeDefinition(description = "UDP port of the beacons")
         int port() default 52525;
 
@@ -67,6 +70,7 @@ public final class LanDiscovery implements DiscoveryProvider {
         final DiscoveryListener listener;
         final Map<String, Long> lastSeen = new ConcurrentHashMap<>(); // static key (hex) -> nanos
         final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+        final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>(); // static key (hex) -> where it beacons from
 
         Joined(NetworkRef ref, DiscoveryListener listener) {
             this.ref = ref;
@@ -86,6 +90,7 @@ public final class LanDiscovery implements DiscoveryProvider {
 
     private final Logger log;
     private final InetAddress group;
+    private final InetAddress group6; // null: no IPv6 beacons
     private final int port;
     private final long interval;
     private final long timeoutNanos;
@@ -109,6 +114,10 @@ public final class LanDiscovery implements DiscoveryProvider {
         this.group = InetAddress.getByName(config.group());
         if (!group.isMulticastAddress()) {
             throw new IOException(config.group() + " is not a multicast address");
+        }
+        this.group6 = config.group6().isBlank() ? null : InetAddress.getByName(config.group6());
+        if (group6 != null && !(group6 instanceof java.net.Inet6Address && group6.isMulticastAddress())) {
+            throw new IOException(config.group6() + " is not an IPv6 multicast address");
         }
         this.port = config.port();
         this.interval = config.interval();
@@ -155,6 +164,13 @@ public final class LanDiscovery implements DiscoveryProvider {
             } catch (IOException e) {
                 log.debug("LAN discovery: not on {}: {}", nif.getName(), e.getMessage());
             }
+            if (group6 != null && has(nif, java.net.Inet6Address.class)) {
+                try {
+                    s.joinGroup(new InetSocketAddress(group6, 0), nif);
+                } catch (IOException e) {
+                    log.debug("LAN discovery: not on {} by IPv6: {}", nif.getName(), e.getMessage());
+                }
+            }
         }
         socket = s;
         receiver = new Thread(() -> receive(s), "p2p-lan-receive");
@@ -163,6 +179,15 @@ public final class LanDiscovery implements DiscoveryProvider {
         beacons = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-lan-beacon"));
         beacons.scheduleWithFixedDelay(this::beaconAndSweep, 0, interval, TimeUnit.MILLISECONDS);
         log.info("LAN discovery on {}:{} ({} interfaces)", group.getHostAddress(), port, interfaces);
+    }
+
+    private static boolean has(NetworkInterface nif, Class<? extends InetAddress> family) {
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+            if (family.isInstance(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<NetworkInterface> multicastInterfaces() throws SocketException {
@@ -201,12 +226,16 @@ public final class LanDiscovery implements DiscoveryProvider {
             String key = java.util.HexFormat.of().formatHex(b.staticKey());
             boolean fresh = j.lastSeen.put(key, System.nanoTime()) == null;
             j.keys.put(key, b.staticKey());
-            if (fresh) {
+            InetSocketAddress at = new InetSocketAddress(from, b.port());
+            if (fresh || !at.equals(j.addresses.put(key, at))) {
+                j.addresses.put(key, at);
                 try {
-                    j.listener.peerSeen(b.staticKey(), List.of(new InetSocketAddress(from, b.port())));
+                    j.listener.peerSeen(b.staticKey(), List.of(at)); // first seen, or moved
                 } catch (RuntimeException e) {
                     log.warn("LAN discovery listener failed: {}", e.toString());
                 }
+            }
+            if (fresh) {
                 answer();
             }
         }
@@ -244,9 +273,12 @@ public final class LanDiscovery implements DiscoveryProvider {
         for (Joined j : joined) {
             byte[] beacon = new Beacon(j.ref.networkId(), j.ref.staticKey(), j.ref.socket().localAddress().getPort()).encode();
             for (NetworkInterface nif : nifs) {
+                // IPv4 where the interface has it; IPv6 (link-local) on an IPv6-only LAN
+                InetAddress to = group6 == null || has(nif, java.net.Inet4Address.class) ? group
+                        : has(nif, java.net.Inet6Address.class) ? group6 : group;
                 try {
                     s.setNetworkInterface(nif);
-                    s.send(new DatagramPacket(beacon, beacon.length, group, port));
+                    s.send(new DatagramPacket(beacon, beacon.length, to, port));
                 } catch (IOException e) {
                     log.debug("LAN beacon on {}: {}", nif.getName(), e.getMessage());
                 }
@@ -255,6 +287,7 @@ public final class LanDiscovery implements DiscoveryProvider {
             j.lastSeen.forEach((key, seen) -> {
                 if (now - seen > timeoutNanos && j.lastSeen.remove(key, seen)) {
                     byte[] k = j.keys.remove(key);
+                    j.addresses.remove(key);
                     if (k != null) {
                         j.listener.peerGone(k);
                     }
