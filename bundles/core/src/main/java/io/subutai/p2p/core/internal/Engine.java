@@ -196,6 +196,13 @@ public final class Engine implements NetworkService, Networks.Plane {
         if (sp.isEmpty() || cs.isEmpty()) {
             return;
         }
+        taps.named(config.tap()).ifPresent(t -> {
+            try {
+                t.service().availability(); // a native driver binds its natives here
+            } catch (RuntimeException | LinkageError e) {
+                log.debug("Warm-up of the TAP driver: {}", e.toString());
+            }
+        });
         try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
             NodeKeys.load(stateDir.resolve("node.key"), cs.get());
             Mesh.warmUp(cs.get(), socket, log::info);

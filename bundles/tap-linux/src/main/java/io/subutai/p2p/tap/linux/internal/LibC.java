@@ -44,6 +44,11 @@ final class LibC {
     private LibC() {
     }
 
+    /** Does nothing but make sure the natives are bound (class initialisation). */
+    static void load() {
+        // the static initialiser did the work
+    }
+
     static native int open(String path, int flags) throws LastErrorException;
 
     static native int ioctl(int fd, long request, byte[] argument) throws LastErrorException;

@@ -80,6 +80,11 @@ public final class LinuxTapDriver implements TapDriver {
         if (ip == null) {
             return Availability.no(missingTool());
         }
+        try {
+            LibC.load(); // binds libc through JNA once: the first check pays for it, not the first interface
+        } catch (LinkageError e) {
+            return Availability.no("native access through JNA failed: " + e);
+        }
         return Availability.yes();
     }
 
