@@ -98,7 +98,14 @@ final class Commands {
                     + "variables persist, until 'exit' or end of input.",
             List.of(RPC_PORT), 1);
 
-    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE, HELP);
+    static final Command DHT_SERVER = new Command("dht-server", "", "run a bootstrap (\"DHT\") server in the foreground",
+            "Runs a bootstrap server: members of networks started with -dht HOST:PORT register with it,\n"
+                    + "learn the address it sees them from, and find each other. It keeps no state on disk\n"
+                    + "and needs no root; it stops on SIGTERM or SIGINT.",
+            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)")), 0);
+
+    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE,
+            DHT_SERVER, HELP);
 
     private Commands() {
     }

@@ -12,13 +12,15 @@ import java.util.List;
  * @param endpoints this node's endpoints (the instance socket's local addresses)
  * @param socket    the instance's UDP socket, for providers that must register from it so that
  *                  the reflexive address they learn is the one peers must use
+ * @param bootstrap bootstrap servers this network was started with ({@code -dht}), HOST:PORT
  */
 public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
-        DatagramPort socket) {
+        DatagramPort socket, List<String> bootstrap) {
 
     public NetworkRef {
         staticKey = staticKey.clone();
         endpoints = List.copyOf(endpoints);
+        bootstrap = List.copyOf(bootstrap);
     }
 
     @Override

@@ -328,7 +328,7 @@ public final class Engine implements NetworkService, Networks.Plane {
             }
         };
         NetworkRef ref = new NetworkRef(NodeKeys.networkId(hash), mesh.selfId(), self.publicKey(),
-                List.of(socket.localAddress()), socket);
+                List.of(socket.localAddress()), socket, spec.dht());
         for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
             discoveries.call(d, "join", p -> p.join(ref, listener)).ifPresent(memberships::add);
         }

@@ -1070,9 +1070,10 @@ final class Mesh implements AutoCloseable {
                 initiateLocked(p, now);
             } else if (p.state != PeerState.CONNECTED && p.state != PeerState.INITIALIZING_CONNECTION
                     && (p.pending == null || now - p.pendingSince > handshakeRetry)
-                    && (weInitiate(p) || now - p.waitingSince > 3 * handshakeRetry)) {
-                // One side starts, so that handshakes do not cross; the other steps in only when
-                // nothing came (its packets may be the only ones that get through).
+                    && (weInitiate(p) || now - p.waitingSince > handshakeRetry)) {
+                // One side starts, so that handshakes do not cross; the other steps in when nothing
+                // came within a retry interval (its packets may be the only ones that get through,
+                // or the other side still holds a session from before this one restarted).
                 initiateLocked(p, now);
             }
             if (p.state == PeerState.CONNECTED && now - p.lastSent > keepalive) {

@@ -1,0 +1,295 @@
+package io.subutai.p2p.discovery.dht.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import io.subutai.p2p.dht.protocol.DhtMessage;
+import io.subutai.p2p.spi.DiscoveryListener;
+import io.subutai.p2p.spi.DiscoveryProvider;
+import io.subutai.p2p.spi.Membership;
+import io.subutai.p2p.spi.NetworkRef;
+
+/**
+ * Finds members through bootstrap ("DHT") servers (docs/protocol.md §7): each network instance
+ * registers from its own UDP socket, so the reflexive address a server sees is the one peers must
+ * use, and refreshes as the server asks (which also keeps NAT mappings open). Every server of the
+ * network ({@code -dht} on start, and the configured default list) is used at once, so one that
+ * dies changes nothing; tunnels never depend on a server, which only introduces members.
+ * Threads: {@code p2p-dht-client}, from the first join with a server to the last leave.
+ */
+@Component(service = DiscoveryProvider.class, property = DiscoveryProvider.PROPERTY + "=dht",
+        configurationPid = "io.subutai.p2p.discovery.dht")
+@Designate(ocd = DhtDiscovery.Config.class)
+public final class DhtDiscovery implements DiscoveryProvider {
+
+    @ObjectClassDefinition(name = "p2p bootstrap discovery")
+    public @interface Config {
+        @AttributeDefinition(description = "bootstrap servers every network uses besides its own -dht, HOST:PORT, comma-separated;"
+                + " empty: none (a network without -dht relies on the LAN)")
+        String servers() default "";
+    }
+
+    /** How often a server that did not answer is asked again, and when an answer counts as lost. */
+    static final long RETRY_NANOS = 2_000_000_000L;
+
+    private final Logger log;
+    private final List<String> defaults;
+    private final List<Joined> joined = new CopyOnWriteArrayList<>();
+    private ScheduledExecutorService timer; // guarded by this
+
+    @Activate
+    public DhtDiscovery(Config config, @Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+        List<String> d = new ArrayList<>();
+        for (String s : config.servers().split(",")) {
+            if (!s.isBlank()) {
+                d.add(s.strip());
+            }
+        }
+        this.defaults = List.copyOf(d);
+    }
+
+    /** One bootstrap server of one network. */
+    private static final class Server {
+        final String name;
+        volatile InetSocketAddress address; // null until it resolves
+        long lastSent;
+        volatile long lastWelcome;
+        volatile int refreshSeconds = 10;
+
+        Server(String name) {
+            this.name = name;
+        }
+    }
+
+    private final class Joined implements Membership {
+        final NetworkRef ref;
+        final DiscoveryListener listener;
+        final byte[] networkId;
+        final byte[] self;
+        final List<Server> servers = new ArrayList<>();
+        final ByteBuffer out = ByteBuffer.allocate(1452);
+        AutoCloseable registration;
+        ScheduledFuture<?> task;
+        volatile InetSocketAddress reflexive;
+
+        Joined(NetworkRef ref, DiscoveryListener listener, Set<String> names) {
+            this.ref = ref;
+            this.listener = listener;
+            this.networkId = HexFormat.of().parseHex(ref.networkId());
+            this.self = ref.staticKey();
+            for (String n : names) {
+                servers.add(new Server(n));
+            }
+        }
+
+        /** Registers with every server whose refresh is due, or that has not answered for a while. */
+        synchronized void tick() {
+            long now = System.nanoTime();
+            for (Server s : servers) {
+                if (s.address == null || s.address.isUnresolved()) {
+                    s.address = resolve(s.name);
+                    if (s.address == null) {
+                        continue;
+                    }
+                }
+                boolean answered = s.lastWelcome > s.lastSent;
+                long due = answered ? s.refreshSeconds * 1_000_000_000L : RETRY_NANOS;
+                if (s.lastSent == 0 || now - s.lastSent >= due) {
+                    send(s.address, new DhtMessage.Register(networkId, self, localEndpoints(), false, 0, 0));
+                    s.lastSent = now;
+                }
+            }
+        }
+
+        private void send(InetSocketAddress to, DhtMessage m) {
+            out.clear();
+            DhtMessage.encode(m, out);
+            ref.socket().send(to, out.flip());
+        }
+
+        /** Where this instance's socket may be reached on this host's own interfaces, IPv4 first. */
+        private List<InetSocketAddress> localEndpoints() {
+            int port = ref.socket().localAddress().getPort();
+            List<InetSocketAddress> v4 = new ArrayList<>();
+            List<InetSocketAddress> v6 = new ArrayList<>();
+            try {
+                for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                    if (!nif.isUp() || nif.isLoopback() || nif.getName().startsWith("vptp")) {
+                        continue;
+                    }
+                    for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                        if (a.isLinkLocalAddress() || a.isLoopbackAddress()) {
+                            continue; // a link-local address means nothing to a server's other members
+                        }
+                        (a instanceof java.net.Inet4Address ? v4 : v6).add(new InetSocketAddress(a, port));
+                    }
+                }
+            } catch (SocketException e) {
+                // none then: the reflexive address still works
+            }
+            v4.addAll(v6);
+            return v4.size() > DhtMessage.MAX_ENDPOINTS - 1 ? v4.subList(0, DhtMessage.MAX_ENDPOINTS - 1) : v4;
+        }
+
+        /** A datagram of the bootstrap type on the instance socket: only servers of this network are heard. */
+        void received(InetSocketAddress from, ByteBuffer datagram) {
+            Server server = null;
+            for (Server s : servers) {
+                if (from.equals(s.address)) {
+                    server = s;
+                }
+            }
+            DhtMessage m = server == null ? null : DhtMessage.decode(datagram.duplicate());
+            if (m == null || !java.util.Arrays.equals(m.networkId(), networkId)) {
+                return;
+            }
+            if (m instanceof DhtMessage.Welcome w) {
+                server.refreshSeconds = w.refreshSeconds();
+                server.lastWelcome = System.nanoTime();
+                if (!w.reflexive().equals(reflexive)) {
+                    reflexive = w.reflexive();
+                    log.info("Bootstrap server {} sees this node as {}:{}", server.name,
+                            w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
+                    listener.reflexiveAddress(w.reflexive());
+                }
+            } else if (m instanceof DhtMessage.Peers p) {
+                for (DhtMessage.Member member : p.members()) {
+                    if (!DhtMessage.same(member.staticKey(), self)) {
+                        listener.peerSeen(member.staticKey(), member.endpoints());
+                    }
+                }
+            } else if (m instanceof DhtMessage.Gone g) {
+                for (byte[] k : g.staticKeys()) {
+                    listener.peerGone(k);
+                }
+            }
+        }
+
+        @Override
+        public void updateEndpoints(List<InetSocketAddress> endpoints) {
+            // the next refresh carries them: they are read from the interfaces each time
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                for (Server s : servers) {
+                    if (s.address != null && !s.address.isUnresolved()) {
+                        send(s.address, new DhtMessage.Leave(networkId, self));
+                    }
+                }
+            }
+            leave(this);
+        }
+    }
+
+    private static InetSocketAddress resolve(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            InetSocketAddress a = new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+            return a.isUnresolved() ? null : a;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public synchronized Membership join(NetworkRef network, DiscoveryListener listener) {
+        Set<String> names = new LinkedHashSet<>(network.bootstrap());
+        names.addAll(defaults);
+        Joined j = new Joined(network, listener, names);
+        if (names.isEmpty()) {
+            return j; // no server: the LAN only
+        }
+        try {
+            j.registration = network.socket().register(DhtMessage.TYPE, j::received);
+        } catch (IllegalStateException e) {
+            log.error("Bootstrap discovery cannot listen on the socket of {}: {}", network.networkId(), e.getMessage());
+            return j;
+        }
+        joined.add(j);
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-dht-client"));
+        }
+        j.task = timer.scheduleWithFixedDelay(() -> {
+            try {
+                j.tick();
+            } catch (RuntimeException e) {
+                log.warn("Bootstrap discovery: {}", e.toString());
+            }
+        }, 0, 250, TimeUnit.MILLISECONDS);
+        log.info("Bootstrap servers of network {}: {}", network.networkId(), String.join(", ", names));
+        return j;
+    }
+
+    private synchronized void leave(Joined j) {
+        if (!joined.remove(j)) {
+            return;
+        }
+        if (j.task != null) {
+            j.task.cancel(false);
+        }
+        try {
+            if (j.registration != null) {
+                j.registration.close();
+            }
+        } catch (Exception e) {
+            // the socket is going away
+        }
+        if (joined.isEmpty() && timer != null) {
+            stopTimer();
+        }
+    }
+
+    private void stopTimer() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timer = null;
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        for (Joined j : new ArrayList<>(joined)) {
+            j.close();
+        }
+        if (timer != null) {
+            stopTimer();
+        }
+    }
+}
