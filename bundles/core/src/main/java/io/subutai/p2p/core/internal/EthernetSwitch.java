@@ -11,8 +11,9 @@ import java.nio.ByteBuffer;
  * multicast and unknown destinations, to every connected peer (ARP, IPv6 ND, DHCP work);</li>
  * <li>a frame never goes back where it came from.</li>
  * </ul>
- * The MAC table has a fixed size (a member flooding it with made-up MACs evicts only stale
- * entries, then its own) and entries age out. Learning runs on receive threads, routing on the
+ * The MAC table has a fixed size and entries age out; no peer holds more than {@link #PER_PEER}
+ * of it, so a member flooding it with made-up MACs evicts only its own entries (and, when the
+ * table is full, the oldest of all). Learning runs on receive threads, routing on the
  * TAP thread; the table's lock is held for a few array reads, no allocation.
  *
  * @param <P> the peer handle
@@ -20,6 +21,8 @@ import java.nio.ByteBuffer;
 final class EthernetSwitch<P> {
 
     static final int CAPACITY = 4096;
+    /** The most MACs one peer may have in the table. */
+    static final int PER_PEER = CAPACITY / 4;
     /** How long a learned MAC stays without being seen again. */
     static final long AGE_NANOS = 300_000_000_000L;
     private static final int MIN_FRAME = 14;
@@ -28,6 +31,7 @@ final class EthernetSwitch<P> {
     private final long[] macs = new long[CAPACITY * 2];
     private final Object[] peers = new Object[CAPACITY * 2];
     private final long[] seen = new long[CAPACITY * 2];
+    private final java.util.Map<Object, int[]> counts = new java.util.IdentityHashMap<>(); // peer -> MACs it holds
     private int size;
 
     /**
@@ -47,14 +51,25 @@ final class EthernetSwitch<P> {
         synchronized (this) {
             int slot = find(src);
             if (slot >= 0) {
-                peers[slot] = from; // a MAC that moved follows its new peer
+                if (peers[slot] != from) { // a MAC that moved follows its new peer, within its quota
+                    if (count(from, 0) >= PER_PEER) {
+                        evictOldest(from);
+                        slot = find(src); // removing re-seats entries
+                    }
+                    count(peers[slot], -1);
+                    peers[slot] = from;
+                    count(from, 1);
+                }
                 seen[slot] = nowNanos;
                 return true;
             }
-            if (size >= CAPACITY) {
-                evictOldest(nowNanos);
+            if (count(from, 0) >= PER_PEER) {
+                evictOldest(from);
+            } else if (size >= CAPACITY) {
+                evictOldest(null);
             }
             insert(src, from, nowNanos);
+            count(from, 1);
         }
         return true;
     }
@@ -94,6 +109,13 @@ final class EthernetSwitch<P> {
                 remove(i); // re-seating may move another of the peer's entries into slot i
             }
         }
+        counts.remove(peer);
+    }
+
+    /** How many MACs the table holds for {@code peer}. */
+    synchronized int size(P peer) {
+        int[] c = counts.get(peer);
+        return c == null ? 0 : c[0];
     }
 
     synchronized int size() {
@@ -125,14 +147,27 @@ final class EthernetSwitch<P> {
         size++;
     }
 
-    private void evictOldest(long now) {
+    /** Adds {@code delta} to the MACs {@code peer} holds and returns the new count. */
+    private int count(Object peer, int delta) {
+        int[] c = counts.computeIfAbsent(peer, k -> new int[1]);
+        c[0] += delta;
+        if (c[0] <= 0) {
+            counts.remove(peer);
+            return 0;
+        }
+        return c[0];
+    }
+
+    /** Evicts the oldest entry of {@code peer}, or of all when it is null. */
+    private void evictOldest(Object peer) {
         int oldest = -1;
         for (int i = 0; i < macs.length; i++) {
-            if (macs[i] != 0 && (oldest < 0 || seen[i] < seen[oldest])) {
+            if (macs[i] != 0 && (peer == null || peers[i] == peer) && (oldest < 0 || seen[i] < seen[oldest])) {
                 oldest = i;
             }
         }
         if (oldest >= 0) {
+            count(peers[oldest], -1);
             remove(oldest);
         }
     }

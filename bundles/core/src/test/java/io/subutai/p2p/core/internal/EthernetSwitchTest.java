@@ -85,4 +85,27 @@ class EthernetSwitchTest {
                     "entry " + i + " survives the re-seating");
         }
     }
+
+    @Test
+    void aPeerFloodingMadeUpMacsEvictsOnlyItsOwn() {
+        for (int i = 1; i <= 50; i++) {
+            sw.learn(frame(B, 0x0600_0000_0000L + i), "honest", i); // older than anything the flood brings
+        }
+        for (int i = 1; i <= 10_000; i++) {
+            sw.learn(frame(B, 0x0a00_0000_0000L + i), "flooder", 100 + i);
+        }
+        assertEquals(EthernetSwitch.PER_PEER, sw.size("flooder"), "held to its quota");
+        assertEquals(50, sw.size("honest"));
+        for (int i = 1; i <= 50; i++) {
+            assertEquals("honest", sw.route(frame(0x0600_0000_0000L + i, B), 20_000), "mac " + i + " still routed");
+        }
+        assertEquals("flooder", sw.route(frame(0x0a00_0000_0000L + 10_000, B), 20_000), "its newest MACs stay");
+        assertNull(sw.route(frame(0x0a00_0000_0000L + 1, B), 20_000), "its oldest went");
+        sw.learn(frame(B, 0x0600_0000_0001L), "flooder", 30_000); // a MAC that moves counts for its new peer
+        assertEquals(49, sw.size("honest"));
+        assertEquals(EthernetSwitch.PER_PEER, sw.size("flooder"), "still within its quota");
+        sw.forget("flooder");
+        assertEquals(0, sw.size("flooder"));
+        assertEquals(49, sw.size());
+    }
 }
