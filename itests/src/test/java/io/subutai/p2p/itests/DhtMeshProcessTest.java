@@ -65,12 +65,15 @@ class DhtMeshProcessTest {
         assertEquals(0, r.code(), what + ": " + r.err() + r.out());
     }
 
-    @Test
-    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
+    /**
+     * A "public" namespace that forwards between n member namespaces, each on a LAN of its own
+     * (10.10.i.2/24, router 10.10.i.1), with the bootstrap server listening in it on :6881.
+     */
+    private void routedLans(int n) throws Exception {
         Netns pub = Netns.create("pub");
         namespaces.add(pub);
         ok(Netns.exec(pub.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "forwarding");
-        for (int i = 1; i <= 2; i++) {
+        for (int i = 1; i <= n; i++) {
             Netns member = Netns.create("m" + i);
             namespaces.add(member);
             String link = "p2pt-d" + i + Integer.toHexString((int) (System.nanoTime() & 0xfff));
@@ -92,7 +95,11 @@ class DhtMeshProcessTest {
                 return false;
             }
         }, Duration.ofSeconds(10), () -> "the bootstrap server did not start");
+    }
 
+    @Test
+    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
+        routedLans(2);
         for (int i = 1; i <= 2; i++) {
             TestDaemon d = new TestDaemon(namespaces.get(i), P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + i), 52523);
             daemons.add(d);
@@ -138,5 +145,46 @@ class DhtMeshProcessTest {
                 () -> "member 1 did not register again with the restarted server:\n" + daemons.get(0).logQuietly());
         System.out.println("a member that restarted its network meets the other again after "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) + " ms");
+    }
+
+    @Test
+    void automaticAddressesComeFromTheServerAreDistinctAndStayAcrossARestart() throws Exception {
+        routedLans(3);
+        String[] ips = {"10.63.0.1/24", "dhcp", "auto"};
+        for (int i = 1; i <= 3; i++) {
+            TestDaemon d = new TestDaemon(namespaces.get(i), P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + i), 52523);
+            daemons.add(d);
+            d.start();
+            ok(d.p2p("start", "-ip", ips[i - 1], "-hash", "auto-ip", "-key", "k", "-dht", "10.10." + i + ".1:6881"),
+                    "start " + i);
+        }
+        String[] got = new String[4];
+        for (int i = 2; i <= 3; i++) {
+            TestDaemon d = daemons.get(i - 1);
+            Await.require(() -> {
+                try {
+                    return d.p2p("show").out().matches("(?s).*\\t10\\.63\\.0\\.\\d+\\tauto-ip\\n.*");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(20), () -> "no address handed out:\n" + d.logQuietly());
+            got[i] = d.p2p("show").out().replaceAll("(?s).*\\t(10\\.63\\.0\\.\\d+)\\tauto-ip\\n.*", "$1");
+            String link = Netns.exec(namespaces.get(i).wrap(List.of("ip", "-4", "addr", "show", "vptp1"))).out();
+            assertTrue(link.contains("inet " + got[i] + "/24"), "the interface has it: " + link);
+        }
+        System.out.println("handed out: " + got[2] + " and " + got[3]);
+        assertTrue(!got[2].equals(got[3]) && !got[2].equals("10.63.0.1") && !got[3].equals("10.63.0.1"),
+                "distinct, and not the fixed member's: " + got[2] + " " + got[3]);
+        Await.require(() -> pings(2, "10.63.0.1") && pings(3, got[2]), Duration.ofSeconds(20),
+                () -> "the members with handed-out addresses are not reachable:\n" + daemons.get(1).logQuietly());
+
+        // a restart of the daemon keeps the address: it asks for the one it had
+        daemons.get(1).close();
+        TestDaemon again = new TestDaemon(namespaces.get(2), P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state2"), 52523);
+        daemons.set(1, again);
+        again.start();
+        Await.require(() -> pings(3, got[2]), Duration.ofSeconds(30),
+                () -> "the restarted member did not come back with its address:\n" + again.logQuietly());
+        assertTrue(again.p2p("show").out().contains("\t" + got[2] + "\tauto-ip\n"), again.p2p("show").out());
     }
 }

@@ -24,6 +24,10 @@ public interface DiscoveryListener {
     default void reflexiveAddress(InetSocketAddress address) {
     }
 
+    /** The provider holds this overlay address for this node (a network started with {@code -ip dhcp}). */
+    default void addressAssigned(io.subutai.p2p.api.Ipv4Cidr address) {
+    }
+
     /** A rendezvous message from {@code peer}. */
     default void rendezvous(PeerId peer, byte[] message) {
     }

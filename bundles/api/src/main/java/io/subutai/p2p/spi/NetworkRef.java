@@ -13,9 +13,12 @@ import java.util.List;
  * @param socket    the instance's UDP socket, for providers that must register from it so that
  *                  the reflexive address they learn is the one peers must use
  * @param bootstrap bootstrap servers this network was started with ({@code -dht}), HOST:PORT
+ * @param address   this node's overlay address: the one it was started with, or (automatic) the
+ *                  one it held before, to ask for again; null when it has none
+ * @param automatic whether a provider should hand this node its address ({@code -ip dhcp})
  */
 public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
-        DatagramPort socket, List<String> bootstrap) {
+        DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic) {
 
     public NetworkRef {
         staticKey = staticKey.clone();

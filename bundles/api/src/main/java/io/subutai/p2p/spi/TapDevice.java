@@ -70,6 +70,16 @@ public interface TapDevice extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Gives the interface this IPv4 address (in place of any it had): an address handed out after
+     * the device was opened ({@code -ip dhcp}).
+     *
+     * @throws IOException when the address cannot be set; the default cannot set any
+     */
+    default void assignAddress(io.subutai.p2p.api.Ipv4Cidr address) throws IOException {
+        throw new IOException("this TAP driver cannot change the address of " + name());
+    }
+
     /** Writes every frame of {@code batch} to the kernel side. */
     void write(FrameBatch batch) throws IOException;
 

@@ -326,9 +326,28 @@ public final class Engine implements NetworkService, Networks.Plane {
             public void peerGone(byte[] staticKey) {
                 mesh.peerGone(PeerIds.of(staticKey));
             }
+
+            @Override
+            public void addressAssigned(io.subutai.p2p.api.Ipv4Cidr address) {
+                if (!spec.automatic()) {
+                    return; // an address given on start is never replaced
+                }
+                synchronized (mesh) {
+                    try {
+                        device.assignAddress(address);
+                    } catch (IOException e) {
+                        log.error("Cannot give {} the address {}: {}", device.name(), address, e.getMessage());
+                        return;
+                    }
+                    mesh.overlay(address);
+                }
+                networks.assigned(hash, address);
+                log.info("Configured {}. IP: {} (from the bootstrap server)", device.name(), address);
+            }
         };
         NetworkRef ref = new NetworkRef(NodeKeys.networkId(hash), mesh.selfId(), self.publicKey(),
-                List.of(socket.localAddress()), socket, spec.dht());
+                List.of(socket.localAddress()), socket, spec.dht(),
+                spec.automatic() ? networks.previous(hash) : spec.address(), spec.automatic());
         for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
             discoveries.call(d, "join", p -> p.join(ref, listener)).ifPresent(memberships::add);
         }

@@ -152,7 +152,7 @@ final class Mesh implements AutoCloseable {
     }
 
     // immutable
-    private final io.subutai.p2p.api.Ipv4Cidr overlay;
+    private volatile io.subutai.p2p.api.Ipv4Cidr overlay;
     private final String name;
     private final TapDevice tap;
     private final DatagramPort socket;
@@ -223,6 +223,11 @@ final class Mesh implements AutoCloseable {
         this.forget = timing.forget() * 1_000_000;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-mesh-" + name));
         this.reader = new Thread(this::readTap, "p2p-tap-" + name);
+    }
+
+    /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
+    void overlay(io.subutai.p2p.api.Ipv4Cidr address) {
+        overlay = address;
     }
 
     PeerId selfId() {
@@ -1156,6 +1161,7 @@ final class Mesh implements AutoCloseable {
 
     private void keepaliveLocked(Peer p, long now) {
         p.plain.clear();
+        io.subutai.p2p.api.Ipv4Cidr overlay = this.overlay;
         if (overlay != null) {
             p.plain.put((byte) INNER_PEER_INFO).putInt(overlay.address()).put((byte) overlay.prefix())
                     .put(tap.mac().toBytes()).flip();

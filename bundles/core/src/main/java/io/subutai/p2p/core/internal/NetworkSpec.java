@@ -20,7 +20,7 @@ import io.subutai.p2p.api.StartRequest;
  * the same. Immutable.
  *
  * @param request the request as given (what the save file keeps, but for MAC and device)
- * @param address the overlay address and prefix
+ * @param address the overlay address and prefix; null when a bootstrap server hands it out ({@code -ip dhcp})
  * @param mac     the MAC asked for, or null for a random one
  * @param dev     the interface name asked for, or null for the first free vptpN
  * @param keys    the network keys, in the order they take over
@@ -97,14 +97,25 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
             throw network(r, "Failed to validate interface name: '" + dev
                     + "' may hold only letters, digits, '.', '-' and '_'");
         }
-        return new NetworkSpec(r, address(r), mac, dev, keys, ports, dht);
+        return new NetworkSpec(r, address(r, dht), mac, dev, keys, ports, dht);
     }
 
-    private static Ipv4Cidr address(StartRequest r) throws Invalid {
+    /** Whether the address comes from a bootstrap server. */
+    boolean automatic() {
+        return address == null;
+    }
+
+    private static Ipv4Cidr address(StartRequest r, List<String> dht) throws Invalid {
         String ip = r.ip().toLowerCase(Locale.ROOT);
-        if (ip.isEmpty() || ip.equals("dhcp") || ip.equals("auto") || ip.equals("discover")) {
-            throw network(r, "Automatic addresses (-ip " + (ip.isEmpty() ? "dhcp" : ip)
-                    + ") come from a bootstrap server, which this version does not support yet: give -ip A.B.C.D or A.B.C.D/NN");
+        if (ip.equals("discover")) {
+            throw network(r, "-ip discover (addresses agreed among peers) is not supported: give -ip dhcp with -dht, or an address");
+        }
+        if (ip.isEmpty() || ip.equals("dhcp") || ip.equals("auto")) {
+            if (dht.isEmpty()) {
+                throw network(r, "Automatic addresses (-ip " + (ip.isEmpty() ? "dhcp" : ip)
+                        + ") come from a bootstrap server: give -dht HOST:PORT too, or -ip A.B.C.D or A.B.C.D/NN");
+            }
+            return null;
         }
         Ipv4Cidr a;
         try {

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.StartRequest;
@@ -67,9 +68,10 @@ final class Networks {
 
     /** A running network. */
     record Instance(NetworkSpec spec, TapDevice device, Attached attached) {
-        NetworkInfo info() {
-            return new NetworkInfo(spec.request().hash(), device.mac().toString(), spec.address().addressText(),
-                    spec.address().prefix(), device.name());
+        /** @param address the address it has now (null: none yet) */
+        NetworkInfo info(Ipv4Cidr address) {
+            return new NetworkInfo(spec.request().hash(), device.mac().toString(), address == null ? "" : address.addressText(),
+                    address == null ? 0 : address.prefix(), device.name());
         }
     }
 
@@ -119,10 +121,40 @@ final class Networks {
         this.clock = clock;
     }
 
+    /** The address a network has now: its own, or the one a bootstrap server handed out (null: none yet). Caller holds this. */
+    private Ipv4Cidr address(Instance i) {
+        if (i.spec().address() != null) {
+            return i.spec().address();
+        }
+        SaveFile.Entry e = saved.get(i.spec().request().hash());
+        return e == null || e.assigned().isEmpty() ? null : Ipv4Cidr.parse(e.assigned());
+    }
+
+    /**
+     * A bootstrap server handed this address to a network started with {@code -ip dhcp}: the save
+     * file keeps it, so that the network asks for it again after a restart.
+     */
+    synchronized void assigned(String hash, Ipv4Cidr address) {
+        SaveFile.Entry e = saved.get(hash);
+        if (e != null && !address.toString().equals(e.assigned())) {
+            saved.put(hash, e.withAssigned(address.toString()));
+            String problem = persist();
+            if (problem != null) {
+                log.error("The address of " + hash + " will not survive a restart: " + problem);
+            }
+        }
+    }
+
+    /** The address a network started with {@code -ip dhcp} held before (null: none). */
+    synchronized Ipv4Cidr previous(String hash) {
+        SaveFile.Entry e = saved.get(hash);
+        return e == null || e.assigned().isEmpty() ? null : Ipv4Cidr.parse(e.assigned());
+    }
+
     synchronized List<NetworkInfo> list() {
         List<NetworkInfo> out = new ArrayList<>(instances.size());
         for (Instance i : instances.values()) {
-            out.add(i.info());
+            out.add(i.info(address(i)));
         }
         return out;
     }
@@ -201,6 +233,7 @@ final class Networks {
         String hash = request.hash();
         SaveFile.Entry before = saved.get(hash);
         List<SaveFile.AddedKey> added = restored && before != null ? before.added() : List.of();
+        String assigned = spec.automatic() && before != null ? before.assigned() : ""; // asked for again
         Instance instance = new Instance(spec, device, attached);
         if (closed) {
             close(instance);
@@ -208,11 +241,12 @@ final class Networks {
         }
         instances.put(hash, instance);
         history.add(device.name());
-        log.info("Configured " + device.name() + ". IP: " + spec.address() + ", Mac: " + device.mac());
+        log.info("Configured " + device.name() + ". IP: " + (spec.automatic() ? "from the bootstrap server" : spec.address())
+                + ", Mac: " + device.mac());
         log.info("Instance created: " + hash);
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd());
-        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added));
+        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned));
         if (attached != null) {
             addSavedKeys(hash, attached);
         }

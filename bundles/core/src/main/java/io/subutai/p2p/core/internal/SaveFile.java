@@ -41,13 +41,19 @@ final class SaveFile {
      * One saved network: the request that recreates it, when it last started, and the keys
      * {@code set -key} added to its queue since (in the order added).
      */
-    record Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added) {
+    record Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added, String assigned) {
         Entry {
             added = List.copyOf(added);
+            assigned = assigned == null ? "" : assigned;
         }
 
         Entry(StartRequest request, Instant lastSuccess) {
-            this(request, lastSuccess, List.of());
+            this(request, lastSuccess, List.of(), "");
+        }
+
+        /** This entry with the address a bootstrap server handed out ({@code -ip dhcp}). */
+        Entry withAssigned(String address) {
+            return new Entry(request, lastSuccess, added, address);
         }
 
         /** This entry with {@code key} queued after the others, and without keys that ended before {@code nowSeconds}. */
@@ -59,7 +65,7 @@ final class SaveFile {
                 }
             }
             keys.add(key);
-            return new Entry(request, lastSuccess, keys);
+            return new Entry(request, lastSuccess, keys, assigned);
         }
     }
 
@@ -77,7 +83,7 @@ final class SaveFile {
     }
 
     private static final Set<String> KEYS = Set.of("ip", "mac", "dev", "hash", "keyfile", "key", "ttl", "last_success",
-            "enabled", "port", "ports", "dht", "fwd", "added_keys");
+            "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path file;
@@ -164,7 +170,18 @@ final class SaveFile {
         }
         return new Entry(new StartRequest(m.get("ip"), hash, m.get("mac"), m.get("dev"), m.get("key"), m.get("ttl"),
                 m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd"))), last,
-                addedKeys(hash, m.getOrDefault("added_keys", "")));
+                addedKeys(hash, m.getOrDefault("added_keys", "")), assigned(hash, m.getOrDefault("assigned", "")));
+    }
+
+    private String assigned(String hash, String text) throws Corrupt {
+        if (!text.isEmpty()) {
+            try {
+                io.subutai.p2p.api.Ipv4Cidr.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new Corrupt(file + ": assigned of " + hash + " is not an address: " + text);
+            }
+        }
+        return text;
     }
 
     /** {@code added_keys}: {@code base64url(key)@until} for each, comma-separated (keys may hold any character). */
@@ -236,6 +253,7 @@ final class SaveFile {
                 g.writeStringField("dht", r.dht());
                 g.writeBooleanField("fwd", r.fwd());
                 g.writeStringField("added_keys", addedKeys(e.added()));
+                g.writeStringField("assigned", e.assigned());
                 g.writeEndObject();
             }
             g.writeEndArray();

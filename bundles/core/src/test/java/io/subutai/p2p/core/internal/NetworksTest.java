@@ -102,7 +102,9 @@ class NetworksTest {
             {start("x", "10.0.0.255"), 91, null},
             {start("x", "127.0.0.2"), 91, null},
             {start("x", "10.0.0.1/31"), 91, null},
-            {start("x", "dhcp"), 91, null},
+            {start("x", "dhcp"), 91, prefix + "Automatic addresses (-ip dhcp) come from a bootstrap server: give -dht HOST:PORT"
+                    + " too, or -ip A.B.C.D or A.B.C.D/NN\n"},
+            {start("x", "discover"), 91, null},
             {start("x", ""), 91, null},
             {new StartRequest("10.0.0.1", "x", "", "", "", "soon", "", 0, "", "", false), 1, null},
             {new StartRequest("10.0.0.1", "x", "", "", "", "123", "", 0, "", "", false), 1, "-ttl needs -key: it says until when that key is valid\n"},

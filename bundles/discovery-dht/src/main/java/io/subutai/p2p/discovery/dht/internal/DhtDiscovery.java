@@ -96,12 +96,16 @@ public final class DhtDiscovery implements DiscoveryProvider {
         AutoCloseable registration;
         ScheduledFuture<?> task;
         volatile InetSocketAddress reflexive;
+        /** This node's overlay address: its own, or the one a server handed out (null: none yet). */
+        volatile io.subutai.p2p.api.Ipv4Cidr address;
+        volatile boolean announced; // the address was told to the engine
 
         Joined(NetworkRef ref, DiscoveryListener listener, Set<String> names) {
             this.ref = ref;
             this.listener = listener;
             this.networkId = HexFormat.of().parseHex(ref.networkId());
             this.self = ref.staticKey();
+            this.address = ref.address();
             for (String n : names) {
                 servers.add(new Server(n));
             }
@@ -120,7 +124,9 @@ public final class DhtDiscovery implements DiscoveryProvider {
                 boolean answered = s.lastWelcome > s.lastSent;
                 long due = answered ? s.refreshSeconds * 1_000_000_000L : RETRY_NANOS;
                 if (s.lastSent == 0 || now - s.lastSent >= due) {
-                    send(s.address, new DhtMessage.Register(networkId, self, localEndpoints(), false, 0, 0));
+                    io.subutai.p2p.api.Ipv4Cidr a = address;
+                    send(s.address, new DhtMessage.Register(networkId, self, localEndpoints(), ref.automatic(),
+                            a == null ? 0 : a.address(), a == null ? 0 : a.prefix()));
                     s.lastSent = now;
                 }
             }
@@ -176,6 +182,14 @@ public final class DhtDiscovery implements DiscoveryProvider {
                     log.info("Bootstrap server {} sees this node as {}:{}", server.name,
                             w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
                     listener.reflexiveAddress(w.reflexive());
+                }
+                if (ref.automatic() && w.address() != 0 && w.prefix() > 0) {
+                    io.subutai.p2p.api.Ipv4Cidr given = new io.subutai.p2p.api.Ipv4Cidr(w.address(), w.prefix());
+                    if (!given.equals(address) || !announced) {
+                        address = given;
+                        announced = true;
+                        listener.addressAssigned(given);
+                    }
                 }
             } else if (m instanceof DhtMessage.Peers p) {
                 for (DhtMessage.Member member : p.members()) {

@@ -30,6 +30,7 @@ final class LinuxTap implements TapDevice {
     private final int fd;
     private final int wakeFd;
     private final boolean vnet;
+    private final IpTool ip;
 
     /** The virtio-net header's size, as the driver sets it. */
     static final byte VNET_HEADER = (byte) OFFLOAD_HEADER;
@@ -47,8 +48,9 @@ final class LinuxTap implements TapDevice {
     private volatile boolean closed;
     private volatile long dropped;
 
-    LinuxTap(String name, MacAddress mac, int mtu, int fd, int wakeFd, boolean vnet) {
+    LinuxTap(String name, MacAddress mac, int mtu, int fd, int wakeFd, boolean vnet, IpTool ip) {
         this.vnet = vnet;
+        this.ip = ip;
         this.name = name;
         this.mac = mac;
         this.mtu = mtu;
@@ -70,6 +72,15 @@ final class LinuxTap implements TapDevice {
     @Override
     public int mtu() {
         return mtu;
+    }
+
+    @Override
+    public void assignAddress(io.subutai.p2p.api.Ipv4Cidr address) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        ip.run("addr", "flush", "dev", name);
+        ip.run("addr", "add", address.toString(), "dev", name);
     }
 
     @Override

@@ -110,7 +110,7 @@ public final class LinuxTapDriver implements TapDriver {
                 vnet = enableOffload(fd);
             }
             int wake = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-            LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake, vnet);
+            LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake, vnet, tool);
             try {
                 tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()),
                         "up");

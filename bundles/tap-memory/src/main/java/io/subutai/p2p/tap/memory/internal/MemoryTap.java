@@ -25,7 +25,7 @@ public final class MemoryTap implements TapDevice {
     private final String name;
     private final MacAddress mac;
     private final int mtu;
-    private final Ipv4Cidr address;
+    private volatile Ipv4Cidr address;
     private final int capacity;
     private final Consumer<String> onClose;
     private final boolean offload;
@@ -57,6 +57,11 @@ public final class MemoryTap implements TapDevice {
     @Override
     public MacAddress mac() {
         return mac;
+    }
+
+    @Override
+    public void assignAddress(Ipv4Cidr address) {
+        this.address = address;
     }
 
     @Override
