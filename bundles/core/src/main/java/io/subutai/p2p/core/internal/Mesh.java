@@ -110,6 +110,7 @@ final class Mesh implements AutoCloseable {
         /** Every address the peer was reached at or heard from, with what probing found. */
         final Map<InetSocketAddress, PathStat> paths = new ConcurrentHashMap<>();
         long lastProbeRound; // the control thread's
+        long lastPunch; // under this peer's lock
         // owned by the control thread and the receive thread under this peer's lock
         Handshake pending;
         int pendingIndex;
@@ -1074,7 +1075,7 @@ final class Mesh implements AutoCloseable {
                     && (p.pending == null || now - p.pendingSince > handshakeRetry)) {
                 initiateLocked(p, now);
             } else if (p.state != PeerState.CONNECTED && p.state != PeerState.INITIALIZING_CONNECTION
-                    && (p.pending == null || now - p.pendingSince > handshakeRetry)
+                    && (p.pending == null || now - p.pendingSince > retryInterval(p, now))
                     && (weInitiate(p) || now - p.waitingSince > handshakeRetry)) {
                 // One side starts, so that handshakes do not cross; the other steps in when nothing
                 // came within a retry interval (its packets may be the only ones that get through,
@@ -1083,6 +1084,10 @@ final class Mesh implements AutoCloseable {
             }
             if (p.state == PeerState.CONNECTED && now - p.lastSent > keepalive) {
                 keepaliveLocked(p, now);
+            }
+            if (p.state != PeerState.CONNECTED && !weInitiate(p) && now - p.lastPunch > PUNCH_INTERVAL_NANOS
+                    && now - p.waitingSince < handshakeRetry) {
+                punchLocked(p, now);
             }
             p.paths.entrySet().removeIf(e -> now - e.getValue().lastHeard > forget && !p.candidates.contains(e.getKey())
                     && !e.getKey().equals(p.endpoint)); // addresses the peer left long ago
@@ -1094,6 +1099,31 @@ final class Mesh implements AutoCloseable {
             } else {
                 p.lastProbeRound = 0; // probe again as soon as it connects
             }
+        }
+    }
+
+    /** How often the side that waits for the other's handshake sends punch packets meanwhile. */
+    static final long PUNCH_INTERVAL_NANOS = 200_000_000L;
+    /** Handshake retries come this fast in the first moments of a peer, while NATs on the way open. */
+    static final long EARLY_RETRY_NANOS = 250_000_000L;
+
+    /** Retries come every 250 ms in the first retry interval of a peer (holes open then), then every retry interval. */
+    private long retryInterval(Peer p, long now) {
+        return now - p.waitingSince < handshakeRetry ? Math.min(EARLY_RETRY_NANOS, handshakeRetry) : handshakeRetry;
+    }
+
+    /**
+     * The side that waits for the other's handshake sends a small PUNCH datagram to every address
+     * of the peer: it opens this node's NAT toward the peer, so that the peer's next initiation gets
+     * through (a NAT that filters lets in only what answers something sent out). Caller holds p.
+     */
+    private void punchLocked(Peer p, long now) {
+        p.lastPunch = now;
+        ByteBuffer punch = ByteBuffer.allocate(Wire.HEADER);
+        Wire.header(punch, Wire.PUNCH);
+        punch.flip();
+        for (InetSocketAddress to : p.candidates) {
+            socket.send(to, punch.duplicate());
         }
     }
 

@@ -17,6 +17,8 @@ final class Wire {
     static final int COOKIE_REPLY = 3;
     static final int DATA = 4;
     static final int LAN_BEACON = 5;
+    /** Opens this node's NAT toward a peer; nobody handles it (docs/protocol.md §4.4). */
+    static final int PUNCH = 7;
 
     /** Returned by {@link #classify} for a datagram to drop. */
     static final int DROP = -1;
