@@ -1,20 +1,16 @@
 package io.subutai.p2p.itests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.subutai.p2p.itests.Lab.ok;
+import static io.subutai.p2p.itests.Lab.pings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Members behind NAT routers made with nftables: each member's LAN (192.168.i.0/24) reaches a
@@ -23,39 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NatTraversalProcessTest {
 
-    @TempDir
-    Path tmp;
-
-    private final List<Netns> namespaces = new ArrayList<>();
-    private final List<TestDaemon> daemons = new ArrayList<>();
-    private Process server;
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final Lab lab = new Lab();
 
     @BeforeAll
     static void needs() {
-        boolean ok = Netns.isRoot() && Files.isExecutable(Path.of("/usr/bin/ping"))
-                && (Files.isExecutable(Path.of("/usr/sbin/nft")) || Files.isExecutable(Path.of("/sbin/nft")));
-        if (!ok) {
-            System.err.println("\n*** SKIPPED: NatTraversalProcessTest needs root, ping and nft (.ci/setup). ***\n");
-        }
-        assumeTrue(ok, "NatTraversalProcessTest needs root, ping and nft");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (TestDaemon d : daemons) {
-            d.close();
-        }
-        if (server != null) {
-            server.destroy();
-            server.waitFor(5, TimeUnit.SECONDS);
-        }
-        for (Netns ns : namespaces) {
-            ns.close();
-        }
-    }
-
-    private static void ok(Netns.Result r, String what) {
-        assertEquals(0, r.code(), what + ": " + r.err() + r.out());
+        Lab.needs("NatTraversalProcessTest", "ping", "nft");
     }
 
     /** The NAT behaviours a router here can have. */
@@ -72,15 +41,12 @@ class NatTraversalProcessTest {
 
     /** pub, then for each member: its router and itself. Returns the members' namespaces. */
     private List<Netns> behindNats(Nat... nats) throws Exception {
-        Netns pub = Netns.create("pub");
-        namespaces.add(pub);
+        Netns pub = lab.namespace("pub");
         ok(Netns.exec(pub.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "forwarding");
         List<Netns> members = new ArrayList<>();
         for (int i = 1; i <= nats.length; i++) {
-            Netns router = Netns.create("nat" + i);
-            Netns member = Netns.create("m" + i);
-            namespaces.add(router);
-            namespaces.add(member);
+            Netns router = lab.namespace("nat" + i);
+            Netns member = lab.namespace("m" + i);
             members.add(member);
             String tag = Integer.toHexString((int) (System.nanoTime() & 0xfff));
             ok(Netns.exec(List.of("ip", "link", "add", "p2pt-w" + i + tag, "netns", pub.name(), "type", "veth", "peer", "name",
@@ -109,45 +75,25 @@ class NatTraversalProcessTest {
             member.ip("link", "set", "lo", "up");
             member.ip("route", "add", "default", "via", "192.168." + i + ".1");
         }
-        server = new ProcessBuilder(pub.wrap(List.of(P2pOptions.dist().resolve("bin/p2p").toString(), "dht-server", "-listen",
-                ":6881"))).redirectErrorStream(true).redirectOutput(tmp.resolve("dht.log").toFile()).start();
-        Await.require(() -> {
-            try {
-                return Files.readString(tmp.resolve("dht.log")).contains("listening");
-            } catch (Exception e) {
-                return false;
-            }
-        }, Duration.ofSeconds(10), () -> "the bootstrap server did not start");
+        lab.bootstrapServer(pub, "dht.log");
         return members;
-    }
-
-    private static boolean pings(Netns from, String ip) {
-        try {
-            return Netns.exec(from.wrap(List.of("ping", "-c", "1", "-W", "0.3", ip))).code() == 0;
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     @Test
     void membersBehindPortRestrictedConeNatsPunchADirectPath() throws Exception {
         List<Netns> members = behindNats(Nat.PORT_RESTRICTED_CONE, Nat.PORT_RESTRICTED_CONE);
         for (int i = 1; i <= 2; i++) {
-            TestDaemon d = new TestDaemon(members.get(i - 1), P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + i),
-                    52523);
-            daemons.add(d);
-            d.start();
-            ok(d.p2p("start", "-ip", "10.64.0." + i, "-hash", "behind-nats", "-key", "k", "-dht", "198.18." + i + ".1:6881"),
+            ok(lab.daemon(members.get(i - 1), i).p2p("start", "-ip", "10.64.0." + i, "-hash", "behind-nats", "-key", "k", "-dht", "198.18." + i + ".1:6881"),
                     "start " + i);
         }
         long t0 = System.nanoTime();
         Await.require(() -> pings(members.get(1), "10.64.0.1"), Duration.ofSeconds(30),
-                () -> "no path between two members behind cone NATs:\n" + daemons.get(0).logQuietly() + "\n----\n"
-                        + daemons.get(1).logQuietly());
+                () -> "no path between two members behind cone NATs:\n" + lab.daemons.get(0).logQuietly() + "\n----\n"
+                        + lab.daemons.get(1).logQuietly());
         System.out.println("port-restricted cone <-> port-restricted cone: first ping "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the second start");
-        String peers = daemons.get(0).p2p("show", "-hash", "behind-nats").out();
+        String peers = lab.daemons.get(0).p2p("show", "-hash", "behind-nats").out();
         assertTrue(peers.contains("\t10.64.0.2\t198.18.2.2:"), "reached at the other NAT's public address, directly: " + peers);
-        assertTrue(daemons.get(0).logQuietly().contains("sees this node as 198.18.1.2:"), "its reflexive address");
+        assertTrue(lab.daemons.get(0).logQuietly().contains("sees this node as 198.18.1.2:"), "its reflexive address");
     }
 }

@@ -1,0 +1,118 @@
+package io.subutai.p2p.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a process test across namespaces builds and must take down again: namespaces, daemons in
+ * them, and bootstrap servers ({@code p2p dht-server}). Closing it stops and deletes all of them.
+ */
+final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterEachCallback {
+
+    final Path tmp;
+    final List<Netns> namespaces = new ArrayList<>();
+    final List<TestDaemon> daemons = new ArrayList<>();
+    private final List<Process> servers = new ArrayList<>();
+
+    /** For {@code @RegisterExtension}: one per test, closed after it, with a temporary directory of its own. */
+    Lab() {
+        try {
+            this.tmp = Files.createTempDirectory("p2pt-lab");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+        close();
+    }
+
+    /** Skips (loudly) the calling test class when this machine lacks root or one of the tools. */
+    static void needs(String test, String... tools) {
+        boolean ok = Netns.isRoot();
+        for (String t : tools) {
+            ok &= Files.isExecutable(Path.of("/usr/bin", t)) || Files.isExecutable(Path.of("/usr/sbin", t))
+                    || Files.isExecutable(Path.of("/sbin", t));
+        }
+        String what = test + " needs root and " + String.join(", ", tools);
+        if (!ok) {
+            System.err.println("\n*** SKIPPED: " + what + " (.ci/setup). ***\n");
+        }
+        assumeTrue(ok, what);
+    }
+
+    Netns namespace(String purpose) throws Exception {
+        Netns ns = Netns.create(purpose);
+        namespaces.add(ns);
+        return ns;
+    }
+
+    /** A daemon in {@code ns} with state directory {@code state<n>}, started. */
+    TestDaemon daemon(Netns ns, int n) throws Exception {
+        TestDaemon d = new TestDaemon(ns, P2pOptions.dist().resolve("bin/p2p"), tmp.resolve("state" + n), 52523);
+        daemons.add(d);
+        d.start();
+        return d;
+    }
+
+    /** Starts {@code p2p dht-server -listen :6881} in {@code ns} and waits until it listens; its log goes to {@code log}. */
+    Process bootstrapServer(Netns ns, String log) throws Exception {
+        Path file = tmp.resolve(log);
+        Process p = new ProcessBuilder(ns.wrap(List.of(P2pOptions.dist().resolve("bin/p2p").toString(), "dht-server",
+                "-listen", ":6881"))).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        servers.add(p);
+        Await.require(() -> {
+            try {
+                return Files.readString(file).contains("listening");
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(10), () -> "the bootstrap server did not start");
+        return p;
+    }
+
+    /** The bootstrap server started last. */
+    Process bootstrapServerProcess() {
+        return servers.get(servers.size() - 1);
+    }
+
+    static boolean pings(Netns from, String ip) {
+        try {
+            return Netns.exec(from.wrap(List.of("ping", "-c", "1", "-W", "0.3", ip))).code() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static void ok(Netns.Result r, String what) {
+        assertEquals(0, r.code(), what + ": " + r.err() + r.out());
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (TestDaemon d : daemons) {
+            d.close();
+        }
+        for (Process p : servers) {
+            p.destroy();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (Netns ns : namespaces) {
+            ns.close();
+        }
+        namespaces.clear();
+        daemons.clear();
+        servers.clear();
+        try (var files = Files.walk(tmp)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
