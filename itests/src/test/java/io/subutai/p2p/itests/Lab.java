@@ -92,6 +92,35 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         }
     }
 
+    /**
+     * iperf3 TCP for {@code seconds} from {@code client} to a server run in {@code server} on {@code
+     * ip}; fails the test when it does not run, returns what was received in Mbit/s.
+     */
+    static long iperfMbits(Netns server, Netns client, String ip, int seconds) throws Exception {
+        Process s = new ProcessBuilder(server.wrap(List.of("iperf3", "-s", "-B", ip)))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Netns.Result iperf;
+        try {
+            Await.require(() -> {
+                try {
+                    return Netns.exec(client.wrap(List.of("bash", "-c", "exec 3<>/dev/tcp/" + ip + "/5201 && exec 3>&-")))
+                            .code() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
+            iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
+        } finally {
+            s.destroy();
+            s.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertEquals(0, iperf.code(), iperf.err() + iperf.out());
+        org.junit.jupiter.api.Assertions.assertFalse(iperf.out().contains("\"error\""), iperf.out());
+        String bps = iperf.out().replaceAll("(?s).*\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+).*",
+                "$1");
+        return Math.round(Double.parseDouble(bps) / 1e6);
+    }
+
     static void ok(Netns.Result r, String what) {
         assertEquals(0, r.code(), what + ": " + r.err() + r.out());
     }

@@ -160,27 +160,8 @@ class LanMeshProcessTest {
             assertFalse(peers.contains("10.60.0.3"), "no peer learned the overlay address of the outsider: " + peers);
 
             // iperf3 across the overlay
-            Process server = new ProcessBuilder(namespaces.get(0).wrap(List.of("iperf3", "-s", "-B", "10.60.0.1")))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Netns.Result iperf;
-            try {
-                Await.require(() -> {
-                    try {
-                        return Netns.exec(namespaces.get(1).wrap(List.of("bash", "-c",
-                                "exec 3<>/dev/tcp/10.60.0.1/5201 && exec 3>&-"))).code() == 0;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
-                iperf = Netns.exec(namespaces.get(1).wrap(List.of("iperf3", "-c", "10.60.0.1", "-t", "2", "-J")));
-            } finally {
-                server.destroy();
-                server.waitFor(5, TimeUnit.SECONDS);
-            }
-            assertEquals(0, iperf.code(), iperf.err() + iperf.out());
-            assertFalse(iperf.out().contains("\"error\""), iperf.out());
-            String bps = iperf.out().replaceAll("(?s).*\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+).*", "$1");
-            System.out.println("iperf3 over the overlay: " + Math.round(Double.parseDouble(bps) / 1e6) + " Mbit/s");
+            System.out.println("iperf3 over the overlay: " + Lab.iperfMbits(namespaces.get(0), namespaces.get(1), "10.60.0.1", 2)
+                    + " Mbit/s");
         } finally {
             capture.destroy();
             capture.waitFor(5, TimeUnit.SECONDS);

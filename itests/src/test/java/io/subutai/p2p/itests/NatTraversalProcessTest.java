@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Members behind NAT routers made with nftables: each member's LAN (192.168.i.0/24) reaches a
  * "public" namespace through its own router, which masquerades it behind 198.18.i.2. The
- * bootstrap server runs in the public namespace. Needs root, ping and nft.
+ * bootstrap server runs in the public namespace. Needs root, ping, nft and iperf3.
  */
 class NatTraversalProcessTest {
 
@@ -24,7 +24,7 @@ class NatTraversalProcessTest {
 
     @BeforeAll
     static void needs() {
-        Lab.needs("NatTraversalProcessTest", "ping", "nft");
+        Lab.needs("NatTraversalProcessTest", "ping", "nft", "iperf3");
     }
 
     /** The NAT behaviours a router here can have. */
@@ -95,5 +95,7 @@ class NatTraversalProcessTest {
         String peers = lab.daemons.get(0).p2p("show", "-hash", "behind-nats").out();
         assertTrue(peers.contains("\t10.64.0.2\t198.18.2.2:"), "reached at the other NAT's public address, directly: " + peers);
         assertTrue(lab.daemons.get(0).logQuietly().contains("sees this node as 198.18.1.2:"), "its reflexive address");
+        System.out.println("iperf3 over the punched path: " + Lab.iperfMbits(members.get(0), members.get(1), "10.64.0.1", 2)
+                + " Mbit/s");
     }
 }
