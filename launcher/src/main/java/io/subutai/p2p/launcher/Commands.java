@@ -104,8 +104,16 @@ final class Commands {
                     + "and needs no root; it stops on SIGTERM or SIGINT.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)")), 0);
 
+    static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
+            "Runs a relay: a member that cannot reach a peer directly gets a UDP port here that stands for\n"
+                    + "it, and the relay passes datagrams (ciphertext only) between the members of one network\n"
+                    + "that hold such ports. It keeps no state on disk and needs no root; it stops on SIGTERM or\n"
+                    + "SIGINT.",
+            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port of its control port (default :6882, every address)"),
+                    Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000)), 0);
+
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE,
-            DHT_SERVER, HELP);
+            DHT_SERVER, PROXY_SERVER, HELP);
 
     private Commands() {
     }
@@ -129,8 +137,12 @@ final class Commands {
                 .append("DESCRIPTION:\n   p2p creates private mesh networks: every member of a network gets a TAP\n")
                 .append("   interface, and frames between members travel authenticated and encrypted.\n\n")
                 .append("COMMANDS:\n");
+        int width = 10; // the original's column, widened for longer names
         for (Command c : ALL) {
-            b.append("   ").append(c.name()).append(" ".repeat(10 - c.name().length())).append(c.summary()).append('\n');
+            width = Math.max(width, c.name().length() + 2);
+        }
+        for (Command c : ALL) {
+            b.append("   ").append(c.name()).append(" ".repeat(width - c.name().length())).append(c.summary()).append('\n');
         }
         b.append("\nGLOBAL OPTIONS:\n   --help, -h     show help\n   --version, -v  print the version\n");
         return b.toString();

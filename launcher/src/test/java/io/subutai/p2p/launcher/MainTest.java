@@ -95,7 +95,8 @@ class MainTest {
     @Test
     void helpListsEveryCommandAndEachCommandsFlags() {
         assertEquals(0, run("help"));
-        for (String c : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "help", "shell")) {
+        for (String c : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "help", "shell",
+                "dht-server", "proxy-server")) {
             assertTrue(out().contains("\n   " + c + " "), "help lists " + c);
         }
         out.reset();

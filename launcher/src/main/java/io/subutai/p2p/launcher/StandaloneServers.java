@@ -1,0 +1,119 @@
+package io.subutai.p2p.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+
+import io.subutai.p2p.dht.server.BootstrapServer;
+
+/**
+ * {@code p2p dht-server} and {@code p2p proxy-server}: a bootstrap server or a relay in the
+ * foreground, without OSGi, until SIGTERM or SIGINT. They need no root and write nothing to disk:
+ * all their state is soft.
+ */
+final class StandaloneServers {
+
+    static final String DEFAULT_LISTEN = ":6881";
+    static final String DEFAULT_PROXY_LISTEN = ":6882";
+    static final int DEFAULT_RATE_MBIT = 1000;
+
+    private StandaloneServers() {
+    }
+
+    static int run(Parsed p, PrintStream out, PrintStream err) {
+        InetSocketAddress address = listen(p, DEFAULT_LISTEN, err);
+        if (address == null) {
+            return Main.EXIT_USAGE;
+        }
+        return serve(out, err, "the bootstrap server",
+                () -> BootstrapServer.start(address, System::nanoTime, m -> out.println(Log.line("INFO", m))));
+    }
+
+    /** Something that listens until it is closed. */
+    private interface Server {
+        AutoCloseable start() throws IOException;
+    }
+
+    /** Starts the server, waits for SIGTERM or SIGINT, closes it: 0, or 1 when it cannot listen. */
+    private static int serve(PrintStream out, PrintStream err, String what, Server server) {
+        AutoCloseable running;
+        try {
+            running = server.start();
+        } catch (IOException e) {
+            err.println(Log.line("ERROR", "Cannot start " + what + ": " + e.getMessage()));
+            return 1;
+        }
+        untilTerminated(out, what);
+        try {
+            running.close();
+        } catch (Exception e) {
+            err.println(Log.line("ERROR", "Closing " + what + ": " + e.getMessage()));
+        }
+        return 0;
+    }
+
+    /** The -listen address, or the default; null (after saying why) when it is not one. */
+    private static InetSocketAddress listen(Parsed p, String deflt, PrintStream err) {
+        String listen = p.string("listen").isEmpty() ? deflt : p.string("listen");
+        InetSocketAddress address = parse(listen);
+        if (address == null) {
+            err.println("Invalid -listen '" + listen + "': give ADDR:PORT, [IPv6]:PORT or :PORT");
+        }
+        return address;
+    }
+
+    /** {@code p2p proxy-server}: a relay in the foreground, without OSGi, until SIGTERM or SIGINT. */
+    static int runProxy(Parsed p, PrintStream out, PrintStream err) {
+        InetSocketAddress address = listen(p, DEFAULT_PROXY_LISTEN, err);
+        if (address == null) {
+            return Main.EXIT_USAGE;
+        }
+        int mbit = p.integer("rate", DEFAULT_RATE_MBIT);
+        if (mbit < 1) {
+            err.println("Invalid -rate " + mbit + ": give Mbit/s per member, at least 1");
+            return Main.EXIT_USAGE;
+        }
+        return serve(out, err, "the relay server", () -> io.subutai.p2p.proxy.server.RelayServer.start(address,
+                mbit * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m))));
+    }
+
+    private static void untilTerminated(PrintStream out, String what) {
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(signal -> {
+            out.println(Log.line("INFO", "Stopping " + what + " (" + signal + ")"));
+            stop.countDown();
+        });
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code ADDR:PORT}, {@code [IPv6]:PORT} or {@code :PORT} (every address); null when it is none of them. */
+    static InetSocketAddress parse(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        String host = text.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 1 || port > 65535) {
+            return null;
+        }
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        return a.isUnresolved() ? null : a;
+    }
+}
