@@ -102,7 +102,8 @@ class RelayServerTest {
             DatagramPacket back = a.next();
             assertEquals("and back", new String(back.getData(), 0, back.getLength()));
             assertEquals(pb, back.getPort());
-            assertEquals(17 + 8, relay.relayedBytes());
+            org.awaitility.Awaitility.await("counted").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> relay.relayedBytes() == 17 + 8);
         }
     }
 
