@@ -162,6 +162,50 @@ public class RuntimeIT {
     }
 
     @Test
+    public void aBootstrapServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort(); // a free port, given back
+        }
+        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.Configuration c = context.getService(ref).getConfiguration("io.subutai.p2p.dht.server", "?");
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put("listen", "127.0.0.1:" + port);
+        c.update(props);
+        try (java.net.DatagramSocket member = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            member.setSoTimeout(200);
+            byte[] register = new byte[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1];
+            register[0] = 1;
+            register[1] = 6; // BOOTSTRAP
+            register[4] = 1; // REGISTER, no endpoints
+            java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1500], 1500);
+            boolean welcomed = false;
+            for (int i = 0; i < 50 && !welcomed; i++) { // until the component is up
+                member.send(new java.net.DatagramPacket(register, register.length,
+                        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port)));
+                try {
+                    member.receive(answer);
+                    welcomed = answer.getData()[1] == 6 && answer.getData()[4] == 2; // WELCOME
+                } catch (java.net.SocketTimeoutException e) {
+                    // not listening yet
+                }
+            }
+            assertTrue("the configured bootstrap server answers a registration", welcomed);
+        } finally {
+            c.delete();
+        }
+        // its configuration gone, the server stops and frees the port
+        Await.require(() -> {
+            try (java.net.DatagramSocket again = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress())) {
+                return true;
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        }, java.time.Duration.ofSeconds(10), () -> "the bootstrap server still holds its port");
+    }
+
+    @Test
     public void pluginServicesComeAndGoAtRuntimeAndABrokenOneIsIsolated() throws Exception {
         ServiceRegistration<TapDriver> good = context.registerService(TapDriver.class, new FakeTap(false),
                 props("itest-good"));

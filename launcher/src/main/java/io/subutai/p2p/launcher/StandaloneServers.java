@@ -56,7 +56,7 @@ final class StandaloneServers {
     /** The -listen address, or the default; null (after saying why) when it is not one. */
     private static InetSocketAddress listen(Parsed p, String deflt, PrintStream err) {
         String listen = p.string("listen").isEmpty() ? deflt : p.string("listen");
-        InetSocketAddress address = parse(listen);
+        InetSocketAddress address = BootstrapServer.listenAddress(listen);
         if (address == null) {
             err.println("Invalid -listen '" + listen + "': give ADDR:PORT, [IPv6]:PORT or :PORT");
         }
@@ -89,31 +89,5 @@ final class StandaloneServers {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** {@code ADDR:PORT}, {@code [IPv6]:PORT} or {@code :PORT} (every address); null when it is none of them. */
-    static InetSocketAddress parse(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon < 0) {
-            return null;
-        }
-        String host = text.substring(0, colon);
-        int port;
-        try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (port < 1 || port > 65535) {
-            return null;
-        }
-        if (host.isEmpty()) {
-            return new InetSocketAddress(port);
-        }
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        InetSocketAddress a = new InetSocketAddress(host, port);
-        return a.isUnresolved() ? null : a;
     }
 }

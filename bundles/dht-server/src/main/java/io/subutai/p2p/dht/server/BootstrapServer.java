@@ -116,6 +116,35 @@ public final class BootstrapServer implements AutoCloseable {
         return address;
     }
 
+    /**
+     * A listen address as servers are given one: {@code ADDR:PORT}, {@code [IPv6]:PORT} or {@code
+     * :PORT} (every address); null when the text is none of them.
+     */
+    public static InetSocketAddress listenAddress(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 1 || port > 65535) {
+            return null;
+        }
+        String host = text.substring(0, colon);
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        return a.isUnresolved() ? null : a;
+    }
+
     /** Members registered in all networks. */
     public int members() {
         return memberCount;
