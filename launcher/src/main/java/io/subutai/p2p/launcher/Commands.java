@@ -105,11 +105,11 @@ final class Commands {
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)")), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
-            "Runs a relay: a member that cannot reach a peer directly gets a UDP port here that stands for\n"
+            "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
                     + "it, and the relay passes datagrams (ciphertext only) between the members of one network\n"
-                    + "that hold such ports. It keeps no state on disk and needs no root; it stops on SIGTERM or\n"
-                    + "SIGINT.",
-            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port of its control port (default :6882, every address)"),
+                    + "that hold handles, all through its one port. It keeps no state on disk and needs no root;\n"
+                    + "it stops on SIGTERM or SIGINT.",
+            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6882, every address)"),
                     Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000)), 0);
 
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE,

@@ -4,24 +4,32 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 /**
- * A relay control message (docs/protocol.md §8): the common header with type {@link #TYPE}, an
- * operation, the network id and the member's static key; ALLOCATED adds the relayed port and the
- * allocation's lifetime. {@link #decode} accepts exactly these layouts and never throws.
+ * Relay control messages (docs/protocol.md §8): the common header with type {@link #TYPE}, an
+ * operation, then ALLOCATE/ALLOCATED: the network id and the member's static key (ALLOCATED adds
+ * the member's handle and the allocation's lifetime). SEND and FROM, which carry datagrams, are
+ * laid out by {@link #envelope} and read by {@link #handle}; {@link #decode} reads the other two,
+ * accepting exactly their layouts and never throwing.
  *
  * @param op        {@link #OP_ALLOCATE} or {@link #OP_ALLOCATED}
  * @param networkId 16 bytes
  * @param staticKey 32 bytes
- * @param port      the relayed port (ALLOCATED; 0 in ALLOCATE)
+ * @param handle    the member's handle at the relay (ALLOCATED; 0 in ALLOCATE)
  * @param lifetime  seconds the allocation lives without a refresh (ALLOCATED; 0 in ALLOCATE)
  */
-public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int port, int lifetime) {
+public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handle, int lifetime) {
 
     /** The message type of the common header (docs/protocol.md §3). */
     public static final int TYPE = 8;
     public static final int OP_ALLOCATE = 1;
     public static final int OP_ALLOCATED = 2;
+    /** A datagram for the member with a handle (member to relay). */
+    public static final int OP_SEND = 3;
+    /** A datagram from the member with a handle (relay to member). */
+    public static final int OP_FROM = 4;
     public static final int ALLOCATE_SIZE = 4 + 1 + 16 + 32;
     public static final int ALLOCATED_SIZE = ALLOCATE_SIZE + 2 + 1;
+    /** What SEND and FROM put in front of the datagram they carry. */
+    public static final int ENVELOPE = 4 + 1 + 2;
 
     public RelayMessage {
         if (networkId.length != 16 || staticKey.length != 32) {
@@ -38,11 +46,30 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int port,
     public void encode(ByteBuffer out) {
         out.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0).put((byte) op).put(networkId).put(staticKey);
         if (op == OP_ALLOCATED) {
-            out.putShort((short) port).put((byte) lifetime);
+            out.putShort((short) handle).put((byte) lifetime);
         }
     }
 
-    /** The message in {@code in} (position to limit), or null when it is not exactly one. */
+    /** Writes the envelope of a SEND or FROM ({@code op}) naming {@code handle} into {@code out}; the datagram follows. */
+    public static void envelope(ByteBuffer out, int op, int handle) {
+        out.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0).put((byte) op).putShort((short) handle);
+    }
+
+    /** The operation of a relay message in {@code in} (position unchanged), or -1 when it has no valid header. */
+    public static int op(ByteBuffer in) {
+        int p = in.position();
+        if (in.remaining() < 5 || in.get(p) != 1 || in.get(p + 1) != TYPE || in.get(p + 2) != 0 || in.get(p + 3) != 0) {
+            return -1;
+        }
+        return in.get(p + 4);
+    }
+
+    /** The handle in the envelope of a SEND or FROM at {@code in}'s position; 0 when it has none. */
+    public static int handle(ByteBuffer in) {
+        return in.remaining() <= ENVELOPE ? 0 : in.getShort(in.position() + 5) & 0xffff;
+    }
+
+    /** The ALLOCATE or ALLOCATED in {@code in} (position to limit), or null when it is not exactly one. */
     public static RelayMessage decode(ByteBuffer in) {
         try {
             if (in.get() != 1 || in.get() != TYPE || in.get() != 0 || in.get() != 0) {
@@ -56,10 +83,10 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int port,
             if (op == OP_ALLOCATE) {
                 m = new RelayMessage(op, id, key, 0, 0);
             } else if (op == OP_ALLOCATED) {
-                int port = in.getShort() & 0xffff;
+                int handle = in.getShort() & 0xffff;
                 int lifetime = in.get() & 255;
-                if (port != 0 && lifetime != 0) {
-                    m = new RelayMessage(op, id, key, port, lifetime);
+                if (handle != 0 && lifetime != 0) {
+                    m = new RelayMessage(op, id, key, handle, lifetime);
                 }
             }
             return m == null || in.hasRemaining() ? null : m;

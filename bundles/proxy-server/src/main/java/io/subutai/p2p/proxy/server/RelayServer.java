@@ -1,17 +1,14 @@
 package io.subutai.p2p.proxy.server;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -20,59 +17,59 @@ import io.subutai.p2p.proxy.protocol.RelayMessage;
 
 /**
  * The relay ("proxy") server (docs/protocol.md §8). A member that cannot reach a peer directly
- * asks, from its instance socket, for an <em>allocation</em>: a UDP port of the relay that stands
- * for it. What another member of the same network sends to that port, the relay sends on to the
- * member from the sender's own allocated port, so each side sees the other at "relay:port" and
- * answers there: to the mesh a relayed path is one more address. The relay sees only ciphertext;
- * it relays only between members of one network that both hold an allocation, at most {@link
- * #bytesPerSecond} from each, and forgets an allocation not refreshed for {@link #LIFETIME_SECONDS} s.
+ * asks, from its instance socket, for an <em>allocation</em>: a handle at the relay that stands for
+ * it. Members then send datagrams for a handle to the relay's one port (SEND), and the relay passes
+ * each to the member with that handle (FROM, naming the sender's handle), from the same port: a
+ * member only ever talks to one address of the relay, which is what a NAT that maps every
+ * destination anew (symmetric) lets through. The relay sees only ciphertext; it relays only between
+ * members of one network that both hold an allocation, at most {@code bytesPerSecond} from each,
+ * and forgets an allocation not refreshed for {@link #LIFETIME_SECONDS} s.
  *
- * <p>One thread ({@code p2p-proxy-server}) serves every socket; {@link #close} stops it.
+ * <p>One thread ({@code p2p-proxy-server}); {@link #close} stops it.
  */
 public final class RelayServer implements AutoCloseable {
 
     public static final int LIFETIME_SECONDS = 30;
     public static final int MAX_ALLOCATIONS = 4096;
+    private static final int DATAGRAM = 65_535;
 
     private static final class Allocation {
         final String network;
         final byte[] key;
         final InetSocketAddress member;
-        final DatagramChannel channel;
-        final int port;
+        final int handle;
         long refreshed;
         double tokens;
         long refill;
 
-        Allocation(String network, byte[] key, InetSocketAddress member, DatagramChannel channel, int port) {
+        Allocation(String network, byte[] key, InetSocketAddress member, int handle) {
             this.network = network;
             this.key = key;
             this.member = member;
-            this.channel = channel;
-            this.port = port;
+            this.handle = handle;
         }
     }
 
-    private final Selector selector;
-    private final DatagramChannel control;
+    private final DatagramSocket socket;
     private final InetSocketAddress address;
     private final long bytesPerSecond;
     private final LongSupplier nanos;
     private final Consumer<String> log;
     private final Thread thread;
-    private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>(); // owned by the thread
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(65_536);
-    private final ByteBuffer reply = ByteBuffer.allocate(RelayMessage.ALLOCATED_SIZE);
+    // owned by the thread
+    private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>();
+    private final Map<Integer, Allocation> byHandle = new HashMap<>();
+    private final byte[] in = new byte[DATAGRAM];
+    private final byte[] out = new byte[DATAGRAM];
+    private int nextHandle = 1;
     private volatile boolean closed;
     private volatile long relayedBytes;
     private volatile long dropped;
     private volatile int allocations;
 
-    private RelayServer(Selector selector, DatagramChannel control, long bytesPerSecond, LongSupplier nanos,
-            Consumer<String> log) throws IOException {
-        this.selector = selector;
-        this.control = control;
-        this.address = (InetSocketAddress) control.getLocalAddress();
+    private RelayServer(DatagramSocket socket, long bytesPerSecond, LongSupplier nanos, Consumer<String> log) {
+        this.socket = socket;
+        this.address = (InetSocketAddress) socket.getLocalSocketAddress();
         this.bytesPerSecond = bytesPerSecond;
         this.nanos = nanos;
         this.log = log;
@@ -80,25 +77,15 @@ public final class RelayServer implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /**
-     * Binds {@code listen} (the control port; allocations get ports of the same address) and serves
-     * until closed, relaying at most {@code bytesPerSecond} from each member.
-     */
+    /** Binds {@code listen} and serves until closed, relaying at most {@code bytesPerSecond} from each member. */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log)
             throws IOException {
-        Selector selector = Selector.open();
-        DatagramChannel control = DatagramChannel.open(StandardProtocolFamily.INET6);
-        try {
-            control.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-            control.bind(listen);
-            control.configureBlocking(false);
-            control.register(selector, SelectionKey.OP_READ, null);
-        } catch (IOException | RuntimeException e) {
-            control.close();
-            selector.close();
-            throw e;
-        }
-        RelayServer server = new RelayServer(selector, control, bytesPerSecond, nanos, log);
+        DatagramSocket s = new DatagramSocket(null);
+        s.setReceiveBufferSize(4 << 20);
+        s.setSendBufferSize(4 << 20);
+        s.bind(listen);
+        s.setSoTimeout(500);
+        RelayServer server = new RelayServer(s, bytesPerSecond, nanos, log);
         server.thread.start();
         log.accept("Relay server listening on " + server.address);
         return server;
@@ -108,12 +95,12 @@ public final class RelayServer implements AutoCloseable {
         return address;
     }
 
-    /** Bytes relayed so far. */
+    /** Bytes of datagrams relayed so far (without envelopes). */
     public long relayedBytes() {
         return relayedBytes;
     }
 
-    /** Datagrams dropped: from nobody allowed, to nobody there, or over a member's rate. */
+    /** Datagrams dropped: from nobody allowed, to nobody there, over a member's rate, or malformed. */
     public long dropped() {
         return dropped;
     }
@@ -123,17 +110,15 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private void run() {
+        DatagramPacket packet = new DatagramPacket(in, in.length);
         long lastSweep = nanos.getAsLong();
         while (!closed) {
             try {
-                selector.select(500);
-                for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext();) {
-                    SelectionKey k = it.next();
-                    it.remove();
-                    if (k.isValid() && k.isReadable()) {
-                        readAll((DatagramChannel) k.channel(), (Allocation) k.attachment());
-                    }
-                }
+                packet.setLength(in.length);
+                socket.receive(packet);
+                handle(ByteBuffer.wrap(in, 0, packet.getLength()), (InetSocketAddress) packet.getSocketAddress());
+            } catch (SocketTimeoutException e) {
+                // time to sweep
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return;
@@ -148,39 +133,19 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    private void readAll(DatagramChannel channel, Allocation target) throws IOException {
-        for (int i = 0; i < 64; i++) {
-            buffer.clear();
-            InetSocketAddress from = (InetSocketAddress) channel.receive(buffer);
-            if (from == null) {
-                return;
-            }
-            buffer.flip();
-            from = plain(from);
-            if (target == null) {
-                control(from);
-            } else {
-                relay(target, from);
-            }
+    private void handle(ByteBuffer b, InetSocketAddress from) throws IOException {
+        int op = RelayMessage.op(b);
+        if (op == RelayMessage.OP_SEND) {
+            relay(b, from);
+        } else if (op == RelayMessage.OP_ALLOCATE) {
+            allocate(RelayMessage.decode(b), from);
+        } else {
+            dropped++;
         }
     }
 
-    /** IPv4 senders arrive as IPv4-mapped IPv6 on the dual-stack sockets; members are known by their plain address. */
-    private static InetSocketAddress plain(InetSocketAddress a) {
-        byte[] raw = a.getAddress().getAddress();
-        if (raw.length == 16 && Arrays.equals(Arrays.copyOf(raw, 12), new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1})) {
-            try {
-                return new InetSocketAddress(java.net.InetAddress.getByAddress(Arrays.copyOfRange(raw, 12, 16)), a.getPort());
-            } catch (java.net.UnknownHostException e) {
-                return a;
-            }
-        }
-        return a;
-    }
-
-    private void control(InetSocketAddress from) throws IOException {
-        RelayMessage m = RelayMessage.decode(buffer);
-        if (m == null || m.op() != RelayMessage.OP_ALLOCATE) {
+    private void allocate(RelayMessage m, InetSocketAddress from) throws IOException {
+        if (m == null) {
             dropped++;
             return;
         }
@@ -195,30 +160,31 @@ public final class RelayServer implements AutoCloseable {
                 dropped++;
                 return;
             }
-            DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET6);
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-            ch.bind(new InetSocketAddress(address.getAddress(), 0));
-            ch.configureBlocking(false);
-            a = new Allocation(network, m.staticKey(), from, ch, ((InetSocketAddress) ch.getLocalAddress()).getPort());
+            while (byHandle.containsKey(nextHandle)) {
+                nextHandle = nextHandle % 65_535 + 1;
+            }
+            a = new Allocation(network, m.staticKey(), from, nextHandle);
+            nextHandle = nextHandle % 65_535 + 1;
             a.tokens = bytesPerSecond;
             a.refill = nanos.getAsLong();
-            ch.register(selector, SelectionKey.OP_READ, a);
             byMember.put(from, a);
+            byHandle.put(a.handle, a);
             allocations = byMember.size();
-            log.accept("Relay port " + a.port + " for a member of network " + network.substring(0, 8) + " at "
+            log.accept("Relay handle " + a.handle + " for a member of network " + network.substring(0, 8) + " at "
                     + from.getAddress().getHostAddress() + ":" + from.getPort());
         }
         a.refreshed = nanos.getAsLong();
-        reply.clear();
-        new RelayMessage(RelayMessage.OP_ALLOCATED, m.networkId(), m.staticKey(), a.port, LIFETIME_SECONDS).encode(reply);
-        control.send(reply.flip(), from);
+        ByteBuffer reply = ByteBuffer.wrap(out);
+        new RelayMessage(RelayMessage.OP_ALLOCATED, m.networkId(), m.staticKey(), a.handle, LIFETIME_SECONDS).encode(reply);
+        socket.send(new DatagramPacket(out, reply.position(), from));
     }
 
-    /** A datagram for {@code target} from {@code from}: sent on from the sender's own port, if it may be. */
-    private void relay(Allocation target, InetSocketAddress from) throws IOException {
+    /** A SEND: the datagram goes to the member with the handle it names, as a FROM naming the sender's. */
+    private void relay(ByteBuffer b, InetSocketAddress from) throws IOException {
         Allocation sender = byMember.get(from);
-        int n = buffer.remaining();
-        if (sender == null || sender == target || !sender.network.equals(target.network)) {
+        Allocation target = byHandle.get(RelayMessage.handle(b));
+        int n = b.remaining() - RelayMessage.ENVELOPE;
+        if (sender == null || target == null || sender == target || !sender.network.equals(target.network) || n <= 0) {
             dropped++;
             return;
         }
@@ -230,11 +196,11 @@ public final class RelayServer implements AutoCloseable {
             return;
         }
         sender.tokens -= n;
-        if (sender.channel.send(buffer, target.member) > 0) {
-            relayedBytes += n;
-        } else {
-            dropped++;
-        }
+        ByteBuffer o = ByteBuffer.wrap(out);
+        RelayMessage.envelope(o, RelayMessage.OP_FROM, sender.handle);
+        o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
+        socket.send(new DatagramPacket(out, o.position(), target.member));
+        relayedBytes += n;
     }
 
     private void sweep(long now) {
@@ -247,31 +213,18 @@ public final class RelayServer implements AutoCloseable {
 
     private void release(Allocation a) {
         byMember.remove(a.member, a);
+        byHandle.remove(a.handle, a);
         allocations = byMember.size();
-        try {
-            a.channel.close();
-        } catch (IOException e) {
-            // gone either way
-        }
     }
 
     @Override
     public void close() {
         closed = true;
-        selector.wakeup();
+        socket.close();
         try {
             thread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        for (Allocation a : new ArrayList<>(byMember.values())) {
-            release(a);
-        }
-        try {
-            control.close();
-            selector.close();
-        } catch (IOException e) {
-            // closing
         }
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import io.subutai.p2p.proxy.protocol.RelayMessage;
 
-/** The relay over real UDP on the loopback interface, with a clock the test moves. */
+/** The relay over real UDP on the loopback interface, with a clock the test moves. Members talk only to its one port. */
 class RelayServerTest {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -32,7 +32,7 @@ class RelayServerTest {
         final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
         final byte[] network = new byte[16];
         final byte[] key = new byte[32];
-        int port;
+        int handle;
 
         Member(int network, int n) throws IOException {
             this.network[0] = (byte) network;
@@ -40,7 +40,7 @@ class RelayServerTest {
             socket.setSoTimeout(2000);
         }
 
-        /** Asks for its allocation; returns the relayed port. */
+        /** Asks for its allocation; returns its handle. */
         int allocate() throws IOException {
             ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATE_SIZE);
             RelayMessage.allocate(network, key).encode(b);
@@ -50,23 +50,35 @@ class RelayServerTest {
             RelayMessage m = RelayMessage.decode(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
             assertEquals(RelayMessage.OP_ALLOCATED, m.op());
             assertEquals(RelayServer.LIFETIME_SECONDS, m.lifetime());
-            port = m.port();
-            return port;
+            handle = m.handle();
+            return handle;
+        }
+
+        /** SEND to the relay's one port, for the member with handle {@code to}. */
+        void sendTo(int to, byte[] data) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ENVELOPE + data.length);
+            RelayMessage.envelope(b, RelayMessage.OP_SEND, to);
+            b.put(data);
+            socket.send(new DatagramPacket(b.array(), b.position(), relay.address()));
         }
 
         void sendTo(Member other, byte[] data) throws IOException {
-            socket.send(new DatagramPacket(data, data.length, new InetSocketAddress(LOOPBACK, other.port)));
+            sendTo(other.handle, data);
         }
 
-        /** The next datagram and where it came from, or null after the timeout. */
-        DatagramPacket next() throws IOException {
+        /** The next FROM: its sender's handle and the datagram, or null after the timeout. */
+        Object[] next() throws IOException {
             DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
             try {
                 socket.receive(p);
-                return p;
             } catch (SocketTimeoutException e) {
                 return null;
             }
+            assertEquals(relay.address().getPort(), p.getPort(), "everything comes from the relay's one port");
+            ByteBuffer b = ByteBuffer.wrap(p.getData(), 0, p.getLength());
+            assertEquals(RelayMessage.OP_FROM, RelayMessage.op(b));
+            return new Object[] {RelayMessage.handle(b),
+                    java.util.Arrays.copyOfRange(p.getData(), RelayMessage.ENVELOPE, p.getLength())};
         }
 
         @Override
@@ -90,18 +102,18 @@ class RelayServerTest {
     void twoMembersOfANetworkTalkThroughTheirRelayedPorts() throws Exception {
         start(100_000_000);
         try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
-            int pa = a.allocate();
-            int pb = b.allocate();
-            assertNotEquals(pa, pb);
-            assertEquals(pa, a.allocate(), "a refresh keeps the port");
+            int ha = a.allocate();
+            int hb = b.allocate();
+            assertNotEquals(ha, hb);
+            assertEquals(ha, a.allocate(), "a refresh keeps the handle");
             a.sendTo(b, "ciphertext from a".getBytes());
-            DatagramPacket got = b.next();
-            assertArrayEquals("ciphertext from a".getBytes(), java.util.Arrays.copyOf(got.getData(), got.getLength()));
-            assertEquals(pa, got.getPort(), "b sees a at a's relayed port, and answers there");
-            b.sendTo(a, "and back".getBytes());
-            DatagramPacket back = a.next();
-            assertEquals("and back", new String(back.getData(), 0, back.getLength()));
-            assertEquals(pb, back.getPort());
+            Object[] got = b.next();
+            assertArrayEquals("ciphertext from a".getBytes(), (byte[]) got[1]);
+            assertEquals(ha, got[0], "b learns a's handle, and answers to it");
+            b.sendTo(ha, "and back".getBytes());
+            Object[] back = a.next();
+            assertEquals("and back", new String((byte[]) back[1]));
+            assertEquals(hb, back[0]);
             org.awaitility.Awaitility.await("counted").atMost(java.time.Duration.ofSeconds(5))
                     .until(() -> relay.relayedBytes() == 17 + 8);
         }
@@ -115,14 +127,15 @@ class RelayServerTest {
             a.allocate();
             b.allocate();
             other.allocate(); // another network
-            outsider.port = b.port; // knows the port, has no allocation
-            outsider.socket.send(new DatagramPacket(new byte[] {1}, 1, new InetSocketAddress(LOOPBACK, b.port)));
+            outsider.sendTo(b, new byte[] {1}); // knows the handle, has no allocation
             other.sendTo(b, new byte[] {2});
             a.sendTo(a, new byte[] {3}); // to itself
             b.socket.setSoTimeout(500);
             assertNull(b.next(), "nothing from outside the network, nor from nowhere");
             assertEquals(0, relay.relayedBytes());
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> relay.dropped() == 3);
+            a.sendTo(9999, new byte[] {4}); // to no handle
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> relay.dropped() == 4);
         }
     }
 
