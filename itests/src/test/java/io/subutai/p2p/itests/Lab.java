@@ -65,9 +65,23 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
 
     /** Starts {@code p2p dht-server -listen :6881} in {@code ns} and waits until it listens; its log goes to {@code log}. */
     Process bootstrapServer(Netns ns, String log) throws Exception {
+        return server(ns, log, "dht-server", "-listen", ":6881");
+    }
+
+    /**
+     * Starts {@code p2p proxy-server -listen LISTEN -dht DHT} in {@code ns} and waits until it
+     * listens. Give it one address of a host with several: bound to all, it would answer from
+     * whichever faces the member, and a NAT drops an answer from another address than it asked.
+     */
+    Process relayServer(Netns ns, String log, String listen, String dht) throws Exception {
+        return server(ns, log, "proxy-server", "-listen", listen, "-dht", dht);
+    }
+
+    private Process server(Netns ns, String log, String... command) throws Exception {
         Path file = tmp.resolve(log);
-        Process p = new ProcessBuilder(ns.wrap(List.of(P2pOptions.dist().resolve("bin/p2p").toString(), "dht-server",
-                "-listen", ":6881"))).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        List<String> cmd = new ArrayList<>(List.of(P2pOptions.dist().resolve("bin/p2p").toString()));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(ns.wrap(cmd)).redirectErrorStream(true).redirectOutput(file.toFile()).start();
         servers.add(p);
         Await.require(() -> {
             try {
@@ -75,13 +89,22 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
             } catch (Exception e) {
                 return false;
             }
-        }, Duration.ofSeconds(10), () -> "the bootstrap server did not start");
+        }, Duration.ofSeconds(10), () -> command[0] + " did not start");
         return p;
     }
 
     /** The bootstrap server started last. */
     Process bootstrapServerProcess() {
         return servers.get(servers.size() - 1);
+    }
+
+    /** A server's log so far, or what went wrong reading it. */
+    String log(String name) {
+        try {
+            return Files.readString(tmp.resolve(name));
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     static boolean pings(Netns from, String ip) {

@@ -30,7 +30,9 @@ class NatTraversalProcessTest {
     /** The NAT behaviours a router here can have. */
     enum Nat {
         /** Linux masquerading: the source port kept, one mapping for every destination; replies only from where it sent. */
-        PORT_RESTRICTED_CONE("masquerade persistent");
+        PORT_RESTRICTED_CONE("masquerade persistent"),
+        /** A new random port for every destination: what the server sees is of no use to a peer. */
+        SYMMETRIC_RANDOM("masquerade fully-random");
 
         final String rule;
 
@@ -76,6 +78,7 @@ class NatTraversalProcessTest {
             member.ip("route", "add", "default", "via", "192.168." + i + ".1");
         }
         lab.bootstrapServer(pub, "dht.log");
+        lab.relayServer(pub, "relay.log", "198.18.1.1:6882", "198.18.1.1:6881");
         return members;
     }
 
@@ -92,10 +95,40 @@ class NatTraversalProcessTest {
                         + lab.daemons.get(1).logQuietly());
         System.out.println("port-restricted cone <-> port-restricted cone: first ping "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the second start");
-        String peers = lab.daemons.get(0).p2p("show", "-hash", "behind-nats").out();
-        assertTrue(peers.contains("\t10.64.0.2\t198.18.2.2:"), "reached at the other NAT's public address, directly: " + peers);
+        // it may first get through the relay (every member has one here), and moves to the punched path
+        long t1 = System.nanoTime();
+        Await.require(() -> {
+            try {
+                return lab.daemons.get(0).p2p("show", "-hash", "behind-nats").out().contains("\t10.64.0.2\t198.18.2.2:")
+                        && lab.daemons.get(1).p2p("show", "-hash", "behind-nats").out().contains("\t10.64.0.1\t198.18.1.2:");
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), () -> "not on the direct path:\n" + lab.daemons.get(0).logQuietly());
+        System.out.println("both members on the punched path " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1)
+                + " ms after the first ping");
         assertTrue(lab.daemons.get(0).logQuietly().contains("sees this node as 198.18.1.2:"), "its reflexive address");
         System.out.println("iperf3 over the punched path: " + Lab.iperfMbits(members.get(0), members.get(1), "10.64.0.1", 2)
+                + " Mbit/s");
+    }
+
+    @Test
+    void membersBehindSymmetricNatsMeetThroughTheRelay() throws Exception {
+        List<Netns> members = behindNats(Nat.SYMMETRIC_RANDOM, Nat.SYMMETRIC_RANDOM);
+        for (int i = 1; i <= 2; i++) {
+            ok(lab.daemon(members.get(i - 1), i).p2p("start", "-ip", "10.65.0." + i, "-hash", "symmetric", "-key", "k", "-dht",
+                    "198.18." + i + ".1:6881"), "start " + i);
+        }
+        long t0 = System.nanoTime();
+        Await.require(() -> pings(members.get(1), "10.65.0.1"), Duration.ofSeconds(30),
+                () -> "no path between two members behind symmetric NATs:\n" + lab.daemons.get(0).logQuietly() + "\n----\n"
+                        + lab.daemons.get(1).logQuietly() + "\n---- relay:\n" + lab.log("relay.log") + "\n---- dht:\n"
+                        + lab.log("dht.log"));
+        System.out.println("symmetric (random) <-> symmetric (random): first ping "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms after the second start");
+        String peers = lab.daemons.get(0).p2p("show", "-hash", "symmetric").out();
+        assertTrue(peers.contains("\t10.65.0.2\t198.18.1.1:"), "reached through the relay: " + peers);
+        System.out.println("iperf3 through the relay: " + Lab.iperfMbits(members.get(0), members.get(1), "10.65.0.1", 2)
                 + " Mbit/s");
     }
 }

@@ -110,7 +110,9 @@ final class Commands {
                     + "that hold handles, all through its one port. It keeps no state on disk and needs no root;\n"
                     + "it stops on SIGTERM or SIGINT.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6882, every address)"),
-                    Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000)), 0);
+                    Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000),
+                    Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members")),
+            0);
 
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE,
             DHT_SERVER, PROXY_SERVER, HELP);

@@ -74,8 +74,20 @@ final class StandaloneServers {
             err.println("Invalid -rate " + mbit + ": give Mbit/s per member, at least 1");
             return Main.EXIT_USAGE;
         }
+        java.util.List<InetSocketAddress> dht = new java.util.ArrayList<>();
+        for (String s : p.string("dht").split(",")) {
+            if (s.isBlank()) {
+                continue;
+            }
+            InetSocketAddress a = BootstrapServer.listenAddress(s.strip());
+            if (a == null || a.getAddress().isAnyLocalAddress()) {
+                err.println("Invalid -dht '" + s.strip() + "': give HOST:PORT");
+                return Main.EXIT_USAGE;
+            }
+            dht.add(a);
+        }
         return serve(out, err, "the relay server", () -> io.subutai.p2p.proxy.server.RelayServer.start(address,
-                mbit * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m))));
+                mbit * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m)), dht));
     }
 
     private static void untilTerminated(PrintStream out, String what) {

@@ -28,6 +28,10 @@ public interface DiscoveryListener {
     default void addressAssigned(io.subutai.p2p.api.Ipv4Cidr address) {
     }
 
+    /** The provider knows these relays ("proxies"), which members of the network may use. */
+    default void relaysOffered(List<InetSocketAddress> relays) {
+    }
+
     /** A rendezvous message from {@code peer}. */
     default void rendezvous(PeerId peer, byte[] message) {
     }

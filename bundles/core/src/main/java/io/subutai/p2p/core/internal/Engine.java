@@ -87,7 +87,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     private final PluginRegistry<SocketProvider> sockets;
     private final Path stateDir;
     private final Networks networks;
-    private final ExecutorService control;
+    private final java.util.concurrent.ScheduledExecutorService control;
 
     @Activate
     public Engine(BundleContext context,
@@ -138,7 +138,7 @@ public final class Engine implements NetworkService, Networks.Plane {
                 this, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC());
         networks.load();
-        control = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-core-1"));
+        control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
     }
 
     /**
@@ -311,11 +311,22 @@ public final class Engine implements NetworkService, Networks.Plane {
         for (NetworkSpec.Key k : spec.keys()) {
             keys.add(k.key(), k.until());
         }
-        Mesh mesh = new Mesh(device.name(), device, socket, cs, self, keys, log::info, System::nanoTime,
+        List<Membership> memberships = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RelayPort port = new RelayPort(socket, java.util.HexFormat.of().parseHex(NodeKeys.networkId(hash)), self.publicKey(),
+                relayed -> {
+                    log.info("Relay {}:{} stands for this node in {}", relayed.getAddress().getHostAddress(),
+                            relayed.getPort(), hash);
+                    for (Membership m : memberships) {
+                        m.updateEndpoints(List.of(relayed));
+                    }
+                });
+        java.util.concurrent.ScheduledFuture<?> relayRefresh = control.scheduleWithFixedDelay(port::refresh, 8, 8,
+                TimeUnit.SECONDS);
+        Mesh mesh = new Mesh(device.name(), device, port, cs, self, keys, log::info, System::nanoTime,
                 () -> System.currentTimeMillis() / 1000, Mesh.Timing.DEFAULT, spec.address());
+        mesh.relayed(port::relayed);
         mesh.start();
         log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
-        List<Membership> memberships = new ArrayList<>();
         DiscoveryListener listener = new DiscoveryListener() {
             @Override
             public void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
@@ -325,6 +336,11 @@ public final class Engine implements NetworkService, Networks.Plane {
             @Override
             public void peerGone(byte[] staticKey) {
                 mesh.peerGone(PeerIds.of(staticKey));
+            }
+
+            @Override
+            public void relaysOffered(List<InetSocketAddress> relays) {
+                port.useRelays(relays);
             }
 
             @Override
@@ -380,7 +396,9 @@ public final class Engine implements NetworkService, Networks.Plane {
                         log.error("Leaving discovery for {}: {}", hash, e.toString());
                     }
                 }
+                relayRefresh.cancel(false);
                 mesh.close();
+                port.close();
                 socket.close();
             }
         };

@@ -226,6 +226,13 @@ final class Mesh implements AutoCloseable {
         this.reader = new Thread(this::readTap, "p2p-tap-" + name);
     }
 
+    /** Which addresses are relayed paths: ranked after every live direct one. */
+    private volatile java.util.function.Predicate<InetSocketAddress> relayed = a -> false;
+
+    void relayed(java.util.function.Predicate<InetSocketAddress> isRelayed) {
+        this.relayed = isRelayed;
+    }
+
     /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
     void overlay(io.subutai.p2p.api.Ipv4Cidr address) {
         overlay = address;
@@ -593,17 +600,23 @@ final class Mesh implements AutoCloseable {
     }
 
     /**
-     * Sends by the best live path: the lowest round-trip time among paths heard from within the
-     * dead interval, switching only for one at least 20% faster, or when the one in use went silent.
+     * Sends by the best live path: any direct path before a relayed one, then the lowest round-trip
+     * time among paths answered within the dead interval; it switches for a path at least 20%
+     * faster, for a direct one while a relayed one is in use, or when the one in use went silent.
      */
     private void choosePath(Peer p, long now) {
         InetSocketAddress best = null;
         long bestRtt = Long.MAX_VALUE;
+        boolean bestRelayed = true;
+        java.util.function.Predicate<InetSocketAddress> isRelayed = relayed;
         for (Map.Entry<InetSocketAddress, PathStat> e : p.paths.entrySet()) {
             PathStat s = e.getValue();
-            if (s.rtt >= 0 && now - s.lastHeard < dead && s.rtt < bestRtt) {
+            boolean r = isRelayed.test(e.getKey());
+            if (s.rtt >= 0 && now - s.lastHeard < dead
+                    && (best == null || (!r && bestRelayed) || (r == bestRelayed && s.rtt < bestRtt))) {
                 best = e.getKey();
                 bestRtt = s.rtt;
+                bestRelayed = r;
             }
         }
         InetSocketAddress current = p.endpoint;
@@ -612,7 +625,8 @@ final class Mesh implements AutoCloseable {
         }
         PathStat cur = current == null ? null : p.paths.get(current);
         boolean currentLive = cur != null && now - cur.lastHeard < dead;
-        if (!currentLive || cur.rtt < 0 || bestRtt * 5 < cur.rtt * 4) {
+        boolean offRelay = !bestRelayed && current != null && isRelayed.test(current);
+        if (!currentLive || cur.rtt < 0 || offRelay || bestRtt * 5 < cur.rtt * 4) {
             p.endpoint = best;
             log.info("Peer " + p.id + ": path " + best + " (" + bestRtt / 1000 + " us)"
                     + (current == null ? "" : currentLive ? " is faster than " + current : " replaces silent " + current));

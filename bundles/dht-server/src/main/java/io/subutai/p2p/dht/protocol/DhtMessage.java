@@ -36,6 +36,8 @@ public sealed interface DhtMessage {
     int OP_GONE = 4;
     int OP_RELAY = 5;
     int OP_LEAVE = 6;
+    int OP_PROXY = 7;
+    int OP_RELAYS = 8;
 
     /** The network id, 16 bytes. */
     byte[] networkId();
@@ -60,6 +62,14 @@ public sealed interface DhtMessage {
 
     /** A small message for one member (to the server: the target's key; from it: the sender's). */
     record Relay(byte[] networkId, byte[] staticKey, byte[] payload) implements DhtMessage {
+    }
+
+    /** A relay announcing itself (network id all zeros): its port; its address is where this came from. */
+    record Proxy(byte[] networkId, int port) implements DhtMessage {
+    }
+
+    /** The relays a server knows, for the members of a network. */
+    record Relays(byte[] networkId, List<InetSocketAddress> relays) implements DhtMessage {
     }
 
     /** A member leaving now. */
@@ -112,6 +122,11 @@ public sealed interface DhtMessage {
             }
             out.put((byte) OP_RELAY).put(r.networkId()).put(key(r.staticKey())).putShort((short) r.payload().length)
                     .put(r.payload());
+        } else if (m instanceof Proxy p) {
+            out.put((byte) OP_PROXY).put(p.networkId()).putShort((short) p.port());
+        } else if (m instanceof Relays r) {
+            out.put((byte) OP_RELAYS).put(r.networkId());
+            endpoints(out, r.relays());
         } else if (m instanceof Leave l) {
             out.put((byte) OP_LEAVE).put(l.networkId()).put(key(l.staticKey()));
         }
@@ -205,6 +220,14 @@ public sealed interface DhtMessage {
                 yield new Relay(id, key, bytes(in, len));
             }
             case OP_LEAVE -> new Leave(id, bytes(in, KEY));
+            case OP_PROXY -> {
+                int port = in.getShort() & 0xffff;
+                if (port == 0) {
+                    throw new IllegalArgumentException("port");
+                }
+                yield new Proxy(id, port);
+            }
+            case OP_RELAYS -> new Relays(id, endpoints(in));
             default -> null;
         };
     }

@@ -85,6 +85,7 @@ public final class BootstrapServer implements AutoCloseable {
     private final Consumer<String> log;
     private final Thread thread;
     private final Map<String, Network> networks = new HashMap<>(); // owned by the thread
+    private final Map<InetSocketAddress, Long> relays = new LinkedHashMap<>(); // relay -> last heard; the thread's
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
     private volatile boolean closed;
     private volatile int memberCount;
@@ -180,6 +181,15 @@ public final class BootstrapServer implements AutoCloseable {
 
     private void handle(DhtMessage m, InetSocketAddress from) throws IOException {
         String id = DhtMessage.hex(m.networkId());
+        if (m instanceof DhtMessage.Proxy p) {
+            InetSocketAddress relay = new InetSocketAddress(from.getAddress(), p.port());
+            if (relays.put(relay, nanos.getAsLong()) == null && relays.size() <= DhtMessage.MAX_ENDPOINTS) {
+                log.accept("Relay " + relay.getAddress().getHostAddress() + ":" + relay.getPort() + " announced itself");
+            } else if (relays.size() > DhtMessage.MAX_ENDPOINTS) {
+                relays.remove(relay); // a handful is all members need
+            }
+            return;
+        }
         if (m instanceof DhtMessage.Register r) {
             register(id, r, from);
             return;
@@ -226,6 +236,9 @@ public final class BootstrapServer implements AutoCloseable {
         m.lastSeen = nanos.getAsLong();
         address(n, m, r);
         send(from, new DhtMessage.Welcome(n.id, from, m.address, m.prefix, REFRESH_SECONDS));
+        if (!relays.isEmpty()) {
+            send(from, new DhtMessage.Relays(n.id, new ArrayList<>(relays.keySet())));
+        }
         sendPeers(n, from, others(n, m)); // every refresh: a lost list is made good within one interval
         if (fresh || moved) {
             for (Member o : n.members.values()) {
@@ -354,6 +367,7 @@ public final class BootstrapServer implements AutoCloseable {
 
     private void sweep(long now) {
         long limit = FORGET_SECONDS * 1_000_000_000L;
+        relays.values().removeIf(heard -> now - heard > limit);
         for (Iterator<Network> it = new ArrayList<>(networks.values()).iterator(); it.hasNext();) {
             Network n = it.next();
             for (Member m : new ArrayList<>(n.members.values())) {

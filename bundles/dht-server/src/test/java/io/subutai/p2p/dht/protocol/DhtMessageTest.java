@@ -62,6 +62,8 @@ class DhtMessageTest {
         DhtMessage.Relay relay = (DhtMessage.Relay) roundTrip(new DhtMessage.Relay(NET, KEY, new byte[] {1, 2, 3}));
         assertArrayEquals(new byte[] {1, 2, 3}, relay.payload());
         roundTrip(new DhtMessage.Leave(NET, KEY));
+        assertEquals(6882, ((DhtMessage.Proxy) roundTrip(new DhtMessage.Proxy(new byte[16], 6882))).port());
+        assertEquals(endpoints, ((DhtMessage.Relays) roundTrip(new DhtMessage.Relays(NET, endpoints))).relays());
     }
 
     @Test

@@ -67,8 +67,12 @@ public final class RelayServer implements AutoCloseable {
     private volatile long dropped;
     private volatile int allocations;
 
-    private RelayServer(DatagramSocket socket, long bytesPerSecond, LongSupplier nanos, Consumer<String> log) {
+    private final java.util.List<InetSocketAddress> bootstrap;
+
+    private RelayServer(DatagramSocket socket, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
+            java.util.List<InetSocketAddress> bootstrap) {
         this.socket = socket;
+        this.bootstrap = java.util.List.copyOf(bootstrap);
         this.address = (InetSocketAddress) socket.getLocalSocketAddress();
         this.bytesPerSecond = bytesPerSecond;
         this.nanos = nanos;
@@ -80,12 +84,21 @@ public final class RelayServer implements AutoCloseable {
     /** Binds {@code listen} and serves until closed, relaying at most {@code bytesPerSecond} from each member. */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log)
             throws IOException {
+        return start(listen, bytesPerSecond, nanos, log, java.util.List.of());
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, long, LongSupplier, Consumer)}, announcing itself to the
+     * bootstrap servers {@code bootstrap} every 8 s (they hand it to members).
+     */
+    public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
+            java.util.List<InetSocketAddress> bootstrap) throws IOException {
         DatagramSocket s = new DatagramSocket(null);
         s.setReceiveBufferSize(4 << 20);
         s.setSendBufferSize(4 << 20);
         s.bind(listen);
         s.setSoTimeout(500);
-        RelayServer server = new RelayServer(s, bytesPerSecond, nanos, log);
+        RelayServer server = new RelayServer(s, bytesPerSecond, nanos, log, bootstrap);
         server.thread.start();
         log.accept("Relay server listening on " + server.address);
         return server;
@@ -112,6 +125,7 @@ public final class RelayServer implements AutoCloseable {
     private void run() {
         DatagramPacket packet = new DatagramPacket(in, in.length);
         long lastSweep = nanos.getAsLong();
+        long lastAnnounce = Long.MIN_VALUE / 2;
         while (!closed) {
             try {
                 packet.setLength(in.length);
@@ -129,6 +143,10 @@ public final class RelayServer implements AutoCloseable {
             if (now - lastSweep > 1_000_000_000L) {
                 lastSweep = now;
                 sweep(now);
+            }
+            if (now - lastAnnounce > 8_000_000_000L) {
+                lastAnnounce = now;
+                announce();
             }
         }
     }
@@ -201,6 +219,20 @@ public final class RelayServer implements AutoCloseable {
         o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
         socket.send(new DatagramPacket(out, o.position(), target.member));
         relayedBytes += n;
+    }
+
+    /** Tells each bootstrap server this relay is here (from its own port: the server hands out what it sees). */
+    private void announce() {
+        for (InetSocketAddress dht : bootstrap) {
+            ByteBuffer b = ByteBuffer.allocate(64);
+            io.subutai.p2p.dht.protocol.DhtMessage.encode(new io.subutai.p2p.dht.protocol.DhtMessage.Proxy(new byte[16],
+                    address.getPort()), b);
+            try {
+                socket.send(new DatagramPacket(b.array(), b.position(), dht));
+            } catch (IOException e) {
+                log.accept("Relay server: cannot announce itself to " + dht + ": " + e.getMessage());
+            }
+        }
     }
 
     private void sweep(long now) {

@@ -99,6 +99,9 @@ public final class DhtDiscovery implements DiscoveryProvider {
         /** This node's overlay address: its own, or the one a server handed out (null: none yet). */
         volatile io.subutai.p2p.api.Ipv4Cidr address;
         volatile boolean announced; // the address was told to the engine
+        /** Endpoints the engine adds to the interfaces' (a relayed one). */
+        volatile List<InetSocketAddress> extra = List.of();
+        volatile List<InetSocketAddress> relays = List.of();
 
         Joined(NetworkRef ref, DiscoveryListener listener, Set<String> names) {
             this.ref = ref;
@@ -159,7 +162,14 @@ public final class DhtDiscovery implements DiscoveryProvider {
                 // none then: the reflexive address still works
             }
             v4.addAll(v6);
-            return v4.size() > DhtMessage.MAX_ENDPOINTS - 1 ? v4.subList(0, DhtMessage.MAX_ENDPOINTS - 1) : v4;
+            List<InetSocketAddress> all = new ArrayList<>(v4.size() > DhtMessage.MAX_ENDPOINTS - 2
+                    ? v4.subList(0, DhtMessage.MAX_ENDPOINTS - 2) : v4);
+            for (InetSocketAddress e : extra) {
+                if (all.size() < DhtMessage.MAX_ENDPOINTS - 1) {
+                    all.add(e); // after the interfaces': peers try those first
+                }
+            }
+            return all;
         }
 
         /** A datagram of the bootstrap type on the instance socket: only servers of this network are heard. */
@@ -197,6 +207,11 @@ public final class DhtDiscovery implements DiscoveryProvider {
                         listener.peerSeen(member.staticKey(), member.endpoints());
                     }
                 }
+            } else if (m instanceof DhtMessage.Relays r) {
+                if (!r.relays().equals(relays)) {
+                    relays = List.copyOf(r.relays());
+                    listener.relaysOffered(relays);
+                }
             } else if (m instanceof DhtMessage.Gone g) {
                 for (byte[] k : g.staticKeys()) {
                     listener.peerGone(k);
@@ -204,9 +219,13 @@ public final class DhtDiscovery implements DiscoveryProvider {
             }
         }
 
+        /** The engine's own endpoints besides the interfaces' (a relayed one): registered again at once. */
         @Override
-        public void updateEndpoints(List<InetSocketAddress> endpoints) {
-            // the next refresh carries them: they are read from the interfaces each time
+        public synchronized void updateEndpoints(List<InetSocketAddress> endpoints) {
+            extra = List.copyOf(endpoints);
+            for (Server s : servers) {
+                s.lastSent = 0;
+            }
         }
 
         @Override
