@@ -3,7 +3,6 @@ package io.subutai.p2p.core.internal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,10 +168,5 @@ final class RelayPort implements DatagramPort {
         } catch (Exception e) {
             // the socket is going away
         }
-    }
-
-    /** For the tests: the relays in use. */
-    List<InetSocketAddress> relays() {
-        return new ArrayList<>(relays.values());
     }
 }

@@ -1,10 +1,7 @@
 package io.subutai.p2p.dht.server;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -28,9 +25,9 @@ import io.subutai.p2p.dht.protocol.DhtMessage;
  * rendezvous messages between two members. It keeps soft state only: after a restart the
  * members' next refresh rebuilds it.
  *
- * <p>One thread ({@code p2p-dht-server}) does everything; {@link #close} stops it.
+ * <p>One thread ({@code p2p-dht-server}, see {@link DatagramServer}) does everything; {@link #close} stops it.
  */
-public final class BootstrapServer implements AutoCloseable {
+public final class BootstrapServer extends DatagramServer {
 
     public static final int REFRESH_SECONDS = 8;
     public static final int FORGET_SECONDS = 30;
@@ -79,42 +76,21 @@ public final class BootstrapServer implements AutoCloseable {
         }
     }
 
-    private final DatagramSocket socket;
-    private final InetSocketAddress address;
-    private final LongSupplier nanos;
-    private final Consumer<String> log;
-    private final Thread thread;
     private final Map<String, Network> networks = new HashMap<>(); // owned by the thread
     private final Map<InetSocketAddress, Long> relays = new LinkedHashMap<>(); // relay -> last heard; the thread's
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
-    private volatile boolean closed;
     private volatile int memberCount;
 
-    private BootstrapServer(DatagramSocket socket, LongSupplier nanos, Consumer<String> log) {
-        this.socket = socket;
-        this.address = (InetSocketAddress) socket.getLocalSocketAddress();
-        this.nanos = nanos;
-        this.log = log;
-        this.thread = new Thread(this::run, "p2p-dht-server");
-        this.thread.setDaemon(true);
+    private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log) throws IOException {
+        super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log);
     }
 
     /** Binds {@code listen} and serves until closed. */
     public static BootstrapServer start(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log)
             throws IOException {
-        DatagramSocket s = new DatagramSocket(null);
-        s.setReuseAddress(false);
-        s.setReceiveBufferSize(1 << 20);
-        s.bind(listen);
-        s.setSoTimeout(500);
-        BootstrapServer server = new BootstrapServer(s, nanos, log);
-        server.thread.start();
-        log.accept("Bootstrap server listening on " + s.getLocalSocketAddress());
+        BootstrapServer server = new BootstrapServer(listen, nanos, log);
+        server.serve("Bootstrap server");
         return server;
-    }
-
-    public InetSocketAddress address() {
-        return address;
     }
 
     /**
@@ -151,31 +127,11 @@ public final class BootstrapServer implements AutoCloseable {
         return memberCount;
     }
 
-    private void run() {
-        byte[] buf = new byte[DATAGRAM + 64];
-        DatagramPacket packet = new DatagramPacket(buf, buf.length);
-        long lastSweep = nanos.getAsLong();
-        while (!closed) {
-            try {
-                packet.setLength(buf.length);
-                socket.receive(packet);
-                DhtMessage m = DhtMessage.decode(ByteBuffer.wrap(buf, 0, packet.getLength()));
-                if (m != null) {
-                    handle(m, (InetSocketAddress) packet.getSocketAddress());
-                }
-            } catch (SocketTimeoutException e) {
-                // time to sweep
-            } catch (IOException | RuntimeException e) {
-                if (closed) {
-                    return;
-                }
-                log.accept("Bootstrap server: " + e);
-            }
-            long now = nanos.getAsLong();
-            if (now - lastSweep > 1_000_000_000L) {
-                lastSweep = now;
-                sweep(now);
-            }
+    @Override
+    protected void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
+        DhtMessage m = DhtMessage.decode(datagram);
+        if (m != null) {
+            handle(m, from);
         }
     }
 
@@ -365,7 +321,8 @@ public final class BootstrapServer implements AutoCloseable {
         }
     }
 
-    private void sweep(long now) {
+    @Override
+    protected void everySecond(long now) {
         long limit = FORGET_SECONDS * 1_000_000_000L;
         relays.values().removeIf(heard -> now - heard > limit);
         for (Iterator<Network> it = new ArrayList<>(networks.values()).iterator(); it.hasNext();) {
@@ -386,17 +343,6 @@ public final class BootstrapServer implements AutoCloseable {
         out.clear();
         DhtMessage.encode(m, out);
         out.flip();
-        socket.send(new DatagramPacket(out.array(), out.limit(), to));
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        socket.close();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        send(out.array(), out.limit(), to);
     }
 }

@@ -1,18 +1,17 @@
 package io.subutai.p2p.proxy.server;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.subutai.p2p.dht.server.DatagramServer;
 import io.subutai.p2p.proxy.protocol.RelayMessage;
 
 /**
@@ -25,9 +24,9 @@ import io.subutai.p2p.proxy.protocol.RelayMessage;
  * members of one network that both hold an allocation, at most {@code bytesPerSecond} from each,
  * and forgets an allocation not refreshed for {@link #LIFETIME_SECONDS} s.
  *
- * <p>One thread ({@code p2p-proxy-server}); {@link #close} stops it.
+ * <p>One thread ({@code p2p-proxy-server}, see {@link DatagramServer}); {@link #close} stops it.
  */
-public final class RelayServer implements AutoCloseable {
+public final class RelayServer extends DatagramServer {
 
     public static final int LIFETIME_SECONDS = 30;
     public static final int MAX_ALLOCATIONS = 4096;
@@ -50,41 +49,29 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    private final DatagramSocket socket;
-    private final InetSocketAddress address;
     private final long bytesPerSecond;
-    private final LongSupplier nanos;
-    private final Consumer<String> log;
-    private final Thread thread;
+    private final List<InetSocketAddress> bootstrap;
     // owned by the thread
     private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>();
     private final Map<Integer, Allocation> byHandle = new HashMap<>();
-    private final byte[] in = new byte[DATAGRAM];
     private final byte[] out = new byte[DATAGRAM];
     private int nextHandle = 1;
-    private volatile boolean closed;
+    private long lastAnnounce = Long.MIN_VALUE / 2;
     private volatile long relayedBytes;
     private volatile long dropped;
     private volatile int allocations;
 
-    private final java.util.List<InetSocketAddress> bootstrap;
-
-    private RelayServer(DatagramSocket socket, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
-            java.util.List<InetSocketAddress> bootstrap) {
-        this.socket = socket;
-        this.bootstrap = java.util.List.copyOf(bootstrap);
-        this.address = (InetSocketAddress) socket.getLocalSocketAddress();
+    private RelayServer(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
+            List<InetSocketAddress> bootstrap) throws IOException {
+        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log);
         this.bytesPerSecond = bytesPerSecond;
-        this.nanos = nanos;
-        this.log = log;
-        this.thread = new Thread(this::run, "p2p-proxy-server");
-        this.thread.setDaemon(true);
+        this.bootstrap = List.copyOf(bootstrap);
     }
 
     /** Binds {@code listen} and serves until closed, relaying at most {@code bytesPerSecond} from each member. */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log)
             throws IOException {
-        return start(listen, bytesPerSecond, nanos, log, java.util.List.of());
+        return start(listen, bytesPerSecond, nanos, log, List.of());
     }
 
     /**
@@ -92,20 +79,10 @@ public final class RelayServer implements AutoCloseable {
      * bootstrap servers {@code bootstrap} every 8 s (they hand it to members).
      */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
-            java.util.List<InetSocketAddress> bootstrap) throws IOException {
-        DatagramSocket s = new DatagramSocket(null);
-        s.setReceiveBufferSize(4 << 20);
-        s.setSendBufferSize(4 << 20);
-        s.bind(listen);
-        s.setSoTimeout(500);
-        RelayServer server = new RelayServer(s, bytesPerSecond, nanos, log, bootstrap);
-        server.thread.start();
-        log.accept("Relay server listening on " + server.address);
+            List<InetSocketAddress> bootstrap) throws IOException {
+        RelayServer server = new RelayServer(listen, bytesPerSecond, nanos, log, bootstrap);
+        server.serve("Relay server");
         return server;
-    }
-
-    public InetSocketAddress address() {
-        return address;
     }
 
     /** Bytes of datagrams relayed so far (without envelopes). */
@@ -122,32 +99,17 @@ public final class RelayServer implements AutoCloseable {
         return allocations;
     }
 
-    private void run() {
-        DatagramPacket packet = new DatagramPacket(in, in.length);
-        long lastSweep = nanos.getAsLong();
-        long lastAnnounce = Long.MIN_VALUE / 2;
-        while (!closed) {
-            try {
-                packet.setLength(in.length);
-                socket.receive(packet);
-                handle(ByteBuffer.wrap(in, 0, packet.getLength()), (InetSocketAddress) packet.getSocketAddress());
-            } catch (SocketTimeoutException e) {
-                // time to sweep
-            } catch (IOException | RuntimeException e) {
-                if (closed) {
-                    return;
-                }
-                log.accept("Relay server: " + e);
-            }
-            long now = nanos.getAsLong();
-            if (now - lastSweep > 1_000_000_000L) {
-                lastSweep = now;
-                sweep(now);
-            }
-            if (now - lastAnnounce > 8_000_000_000L) {
-                lastAnnounce = now;
-                announce();
-            }
+    @Override
+    protected void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
+        handle(datagram, from);
+    }
+
+    @Override
+    protected void everySecond(long now) {
+        sweep(now);
+        if (now - lastAnnounce > 8_000_000_000L) {
+            lastAnnounce = now;
+            announce();
         }
     }
 
@@ -194,7 +156,7 @@ public final class RelayServer implements AutoCloseable {
         a.refreshed = nanos.getAsLong();
         ByteBuffer reply = ByteBuffer.wrap(out);
         new RelayMessage(RelayMessage.OP_ALLOCATED, m.networkId(), m.staticKey(), a.handle, LIFETIME_SECONDS).encode(reply);
-        socket.send(new DatagramPacket(out, reply.position(), from));
+        send(out, reply.position(), from);
     }
 
     /** A SEND: the datagram goes to the member with the handle it names, as a FROM naming the sender's. */
@@ -217,7 +179,7 @@ public final class RelayServer implements AutoCloseable {
         ByteBuffer o = ByteBuffer.wrap(out);
         RelayMessage.envelope(o, RelayMessage.OP_FROM, sender.handle);
         o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
-        socket.send(new DatagramPacket(out, o.position(), target.member));
+        send(out, o.position(), target.member);
         relayedBytes += n;
     }
 
@@ -226,9 +188,9 @@ public final class RelayServer implements AutoCloseable {
         for (InetSocketAddress dht : bootstrap) {
             ByteBuffer b = ByteBuffer.allocate(64);
             io.subutai.p2p.dht.protocol.DhtMessage.encode(new io.subutai.p2p.dht.protocol.DhtMessage.Proxy(new byte[16],
-                    address.getPort()), b);
+                    address().getPort()), b);
             try {
-                socket.send(new DatagramPacket(b.array(), b.position(), dht));
+                send(b.array(), b.position(), dht);
             } catch (IOException e) {
                 log.accept("Relay server: cannot announce itself to " + dht + ": " + e.getMessage());
             }
@@ -247,16 +209,5 @@ public final class RelayServer implements AutoCloseable {
         byMember.remove(a.member, a);
         byHandle.remove(a.handle, a);
         allocations = byMember.size();
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        socket.close();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
