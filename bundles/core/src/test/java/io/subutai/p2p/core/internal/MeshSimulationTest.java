@@ -130,6 +130,17 @@ class MeshSimulationTest {
         return ByteBuffer.wrap(frame).getInt(14);
     }
 
+    /** {@link #drain} on another thread, while the test sends. */
+    private static java.util.concurrent.CompletableFuture<List<byte[]>> drainInBackground(Node to, int expected) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return drain(to, expected);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /** Frames from {@code to}'s TAP, skipping none, for up to 5 s after the last one. */
     private static List<byte[]> drain(Node to, int expected) throws InterruptedException {
         List<byte[]> got = new ArrayList<>();
@@ -343,14 +354,7 @@ class MeshSimulationTest {
         introduce();
         awaitAllConnected();
         int sent = 2000;
-        java.util.concurrent.CompletableFuture<List<byte[]>> collector =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return drain(b, sent + 1);
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+        java.util.concurrent.CompletableFuture<List<byte[]>> collector = drainInBackground(b, sent + 1);
         a.tap().inject(frame(BROADCAST, a.mac(), 0, 60));
         for (int i = 1; i <= sent; i++) {
             a.tap().inject(frame(b.mac(), a.mac(), i, 100 + i % 1000));
@@ -380,14 +384,7 @@ class MeshSimulationTest {
         introduce();
         awaitAllConnected();
         int sent = 400;
-        java.util.concurrent.CompletableFuture<List<byte[]>> collector =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return drain(b, sent);
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+        java.util.concurrent.CompletableFuture<List<byte[]>> collector = drainInBackground(b, sent);
         for (int i = 1; i <= sent; i++) {
             a.tap().inject(frame(b.mac(), a.mac(), i, 1400 + (i * 37) % 7600));
             if (i % 50 == 0) {
