@@ -152,11 +152,14 @@ class LanMeshProcessTest {
             assertEquals(4, daemons.get(0).p2p("set", "-key", "k", "-hash", "nope").code());
             String status = daemons.get(0).p2p("status").out();
             assertTrue(status.startsWith("lan-mesh|10.60.0.1\n"), status);
-            assertTrue(status.contains("|10.60.0.2|State:CONNECTED|\n"), status);
+            assertTrue(status.contains("|10.60.0.2|State:CONNECTED|Path:lan|\n"), status);
             String json = daemons.get(0).p2p("status", "-hash", "lan-mesh").out();
-            assertTrue(json.contains("\t\t\"ip\": \"10.60.0.2\",\n\t\t\"state\": \"CONNECTED\""), json);
+            assertTrue(json.contains("\t\t\"ip\": \"10.60.0.2\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"lan\""), json);
             String peers = daemons.get(0).p2p("show", "-hash", "lan-mesh").out();
-            assertTrue(peers.contains("\t10.60.0.2\t192.168.77.2:"), peers);
+            assertTrue(peers.contains("\t10.60.0.2\t192.168.77.2:") && peers.contains("\tlan\n"), peers);
+            String debug = daemons.get(0).p2p("debug").out();
+            assertTrue(debug.contains("Hash: lan-mesh\n") && debug.contains("\tState: CONNECTED\n")
+                    && debug.contains("\tNetwork: 10.60.0.2 ") && debug.contains(" (lan)\n"), debug);
             assertFalse(peers.contains("10.60.0.3"), "no peer learned the overlay address of the outsider: " + peers);
 
             // iperf3 across the overlay

@@ -82,7 +82,7 @@ class NetworksProcessTest {
         assertEquals("vptp1\nbetanet\n", daemon.p2p("show", "-interfaces").out());
         assertEquals("alpha|vptp1\nbeta|betanet\n", daemon.p2p("show", "-interfaces", "-bind").out());
         assertEquals("1400\n", daemon.p2p("show", "-mtu").out());
-        assertEquals("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n", daemon.p2p("show", "-hash", "alpha").out());
+        assertEquals("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\t< Path >\n", daemon.p2p("show", "-hash", "alpha").out());
         assertEquals(15, daemon.p2p("show", "-hash", "nope").code());
         assertEquals(12, daemon.p2p("show", "-hash", "alpha", "-check", "10.10.10.2").code());
 

@@ -50,7 +50,7 @@ import io.subutai.p2p.spi.TapSpec;
 @ExamReactorStrategy(PerClass.class)
 public class RuntimeIT {
 
-    static final List<String> COMMANDS = List.of("version", "show", "plugins", "start", "stop", "repo-add", "repo-list",
+    static final List<String> COMMANDS = List.of("version", "show", "plugins", "start", "stop", "status", "debug", "repo-add", "repo-list",
             "feature-list", "feature-install", "feature-uninstall");
 
     @Inject
@@ -81,7 +81,7 @@ public class RuntimeIT {
                 "io.subutai.p2p.provision", "io.subutai.p2p.shell", "io.subutai.p2p.tap.linux",
                 "io.subutai.p2p.tap.memory", "io.subutai.p2p.crypto", "io.subutai.p2p.transport.udp",
                 "io.subutai.p2p.discovery.lan", "io.subutai.p2p.dht.server", "io.subutai.p2p.discovery.dht",
-                "io.subutai.p2p.proxy.server"), p2p);
+                "io.subutai.p2p.proxy.server", "io.subutai.p2p.transport.holepunch", "io.subutai.p2p.transport.proxy"), p2p);
         FeatureInfo daemon = feature(P2pOptions.BOOT_FEATURE);
         assertTrue("the boot feature counts as installed", daemon.installed());
         assertTrue("its dependencies too", feature("p2p-core").installed());
@@ -104,6 +104,7 @@ public class RuntimeIT {
         assertEquals("itest", run("p2p:version"));
         assertEquals("1500\n", run("p2p:show -mtu"));
         assertEquals("", run("p2p:show"));
+        assertTrue(run("p2p:debug").startsWith("Version: itest\nUptime: "));
         assertTrue(run("p2p:repo-list").contains("p2p-features.xml"));
         assertTrue(run("p2p:feature-list").contains("[installed]  p2p-daemon"));
         assertEquals("Specified environment was not found", failure("p2p:show -hash nothing"));
@@ -116,6 +117,7 @@ public class RuntimeIT {
                 () -> "TAP drivers missing: " + network.plugins());
         String plugins = run("p2p:plugins");
         assertTrue(plugins, plugins.contains("tap\tlinux") && plugins.contains("tap\tmemory"));
+        assertTrue(plugins, plugins.contains("transport\tholepunch") && plugins.contains("transport\tproxy"));
         assertEquals("Running new P2P instance for itest-net\nLookup finished\nInstance created: itest-net\n\n",
                 run("p2p:start -ip 10.55.0.1/16 -hash itest-net -mac 06:00:00:00:55:01"));
         assertEquals("06:00:00:00:55:01\t10.55.0.1\titest-net\n", run("p2p:show"));
@@ -125,6 +127,7 @@ public class RuntimeIT {
         assertTrue("saved", Files.readString(save).contains("itest-net"));
         assertEquals("Shutting down itest-net\n", run("p2p:stop -hash itest-net"));
         assertEquals("", run("p2p:show"));
+        assertTrue(run("p2p:debug").startsWith("Version: itest\nUptime: "));
         assertFalse(Files.readString(save).contains("itest-net"));
         assertEquals("Instance with hash itest-net was not found", failure("p2p:stop -hash itest-net"));
     }

@@ -76,8 +76,10 @@ final class Commands {
                     RPC_PORT),
             0);
 
-    static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting (not in this version yet)",
-            "Version, uptime, bootstrap servers, networks, peers, endpoints and paths.", List.of(RPC_PORT), 0);
+    static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting",
+            "Version, uptime, and for every network: its bootstrap servers and how they see this node,\n"
+                    + "its relays, and every peer with the path in use (lan, direct, punched or relay),\n"
+                    + "every path's round-trip time, and the attempts made to reach it.", List.of(RPC_PORT), 0);
 
     static final Command VERSION = new Command("version", "", "print the version",
             "Prints the version of p2p. Needs no daemon (-rpc-port is accepted, as by every client command).",

@@ -44,4 +44,12 @@ public interface NetworkService {
 
     /** The {@code set} command: the log level, or a key added to a network's key queue (reference §1.8). */
     CommandOutput set(SetRequest request);
+
+    /**
+     * The {@code debug} command: the daemon's state for troubleshooting, in the shape of the
+     * original's (reference §2.3): for every network its servers and relays, and for every peer
+     * its state, the path in use and its kind, every path with its round-trip time, and the
+     * attempts made to reach it.
+     */
+    CommandOutput debug();
 }

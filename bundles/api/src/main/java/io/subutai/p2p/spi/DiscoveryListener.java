@@ -17,6 +17,15 @@ public interface DiscoveryListener {
      */
     void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints);
 
+    /**
+     * A member was seen, with the address a bootstrap server saw it at (its NAT's mapping, or its
+     * own address when it has no NAT), which is also among {@code endpoints}. The others are the
+     * member's own interface addresses. The engine tells a punched path from a direct one by it.
+     */
+    default void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints, InetSocketAddress reflexive) {
+        peerSeen(staticKey, endpoints);
+    }
+
     /** A member left or was forgotten by the provider (named by its static public key). */
     void peerGone(byte[] staticKey);
 

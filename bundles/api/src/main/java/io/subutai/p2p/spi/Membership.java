@@ -18,6 +18,14 @@ public interface Membership extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * What this provider knows of the network, for {@code p2p debug}: a few lines without
+     * indentation (servers, their last answer, this node's address as they see it).
+     */
+    default List<String> describe() {
+        return List.of();
+    }
+
     /** Leaves the network; other members learn it as the provider can tell them. */
     @Override
     void close();

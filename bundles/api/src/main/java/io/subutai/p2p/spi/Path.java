@@ -6,25 +6,28 @@ import java.nio.ByteBuffer;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * Where datagrams to one peer go. The session (keys, counters) belongs to the peer, so the engine
- * switches paths without a new handshake. A relay path adds its own encapsulation in {@link #send}.
+ * A way to a peer that a transport offers ({@link TransportSession#route}): where datagrams go on
+ * the wire, and their encapsulation. The session (keys, counters) belongs to the peer, so the
+ * engine switches paths without a new handshake; it measures and ranks every path itself.
  */
 @ConsumerType
 public interface Path {
 
-    PeerId peer();
-
     PathKind kind();
 
-    /** The address datagrams are sent to (the peer, or the relay). */
-    InetSocketAddress endpoint();
+    /** Where datagrams go on the wire (the relay). */
+    InetSocketAddress via();
 
-    /** Round-trip time last measured, in nanoseconds, or -1 when not measured yet. */
-    long rttNanos();
-
-    /** {@link System#nanoTime()} of the last datagram that proved the path alive. */
-    long lastAliveNanos();
-
-    /** Sends one sealed datagram (position to limit) over this path. */
+    /** Sends one sealed datagram (position to limit). */
     void send(ByteBuffer datagram);
+
+    /** Sends consecutive sealed datagrams of {@code segmentSize} bytes (the last may be shorter). */
+    default void sendSegments(ByteBuffer datagrams, int segmentSize) {
+        ByteBuffer d = datagrams.duplicate();
+        while (d.hasRemaining()) {
+            int len = Math.min(segmentSize, d.remaining());
+            send(d.slice(d.position(), len));
+            d.position(d.position() + len);
+        }
+    }
 }

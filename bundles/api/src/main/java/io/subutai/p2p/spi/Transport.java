@@ -3,7 +3,7 @@ package io.subutai.p2p.spi;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A strategy that finds {@link Path paths} to peers: direct UDP, hole punching, a relay, or a
+ * A strategy that adds ways to reach peers ({@link Path paths}): direct UDP, hole punching, a relay, or a
  * stream transport for networks that block UDP. Registered with {@link #PROPERTY} naming it and
  * {@link #PREFERENCE} ranking it. The engine attaches every transport to every network instance;
  * a transport never sees plaintext frames or keys.

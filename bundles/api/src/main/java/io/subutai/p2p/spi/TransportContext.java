@@ -1,7 +1,8 @@
 package io.subutai.p2p.spi;
 
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -9,27 +10,27 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface TransportContext {
 
-    /** The network's public identifier: a keyed digest of its hash, never the hash itself. */
+    /** The network's public identifier: a keyed digest of its hash, never the hash itself (hex). */
     String networkId();
 
-    /** This node's peer ID. */
-    PeerId self();
+    /** This node's static public key (the peer ID derives from it). */
+    byte[] staticKey();
 
     /** The instance's one UDP socket, shared by every datagram transport (a punched hole is its mapping). */
     DatagramPort socket();
 
-    /** The peers known now and the endpoints discovery reported for each. */
-    List<PeerEndpoints> peers();
-
-    /** A channel for small messages to one peer through discovery, when a provider offers one. */
-    Optional<Rendezvous> rendezvous();
-
-    /** The engine's timer wheel; tasks run on its control thread and must not block. */
+    /** The engine's timer; tasks run on its control thread and must not block. */
     Scheduler scheduler();
 
-    /** Offers a working path to a peer; the engine ranks it against the others. */
-    void offer(Path path);
+    /**
+     * This node may be reached at these addresses besides its own (its handles at relays): the
+     * engine tells discovery, which tells the peers. Replaces what this transport announced before.
+     */
+    void announce(List<InetSocketAddress> endpoints);
 
-    /** Withdraws a path that no longer works. */
-    void withdraw(Path path);
+    /**
+     * A datagram that arrived through this transport, unwrapped: the engine handles it as if it
+     * came straight from {@code from} (an address this transport {@link TransportSession#route routes}).
+     */
+    void deliver(InetSocketAddress from, ByteBuffer datagram);
 }

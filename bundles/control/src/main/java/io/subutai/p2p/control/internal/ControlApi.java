@@ -45,7 +45,8 @@ final class ControlApi implements HttpHandler {
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
     private static final Set<String> STATUS_FIELDS = Set.of("hash");
     private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl");
-    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set");
+    private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set",
+            "debug");
 
     private final ApiToken token;
     private final NetworkService network;
@@ -94,6 +95,10 @@ final class ControlApi implements HttpHandler {
                         allowOnly(body, SET_FIELDS);
                         yield network.set(new io.subutai.p2p.api.SetRequest(text(body, "log"), text(body, "ip"),
                                 text(body, "hash"), text(body, "key"), text(body, "ttl")));
+                    }
+                    case "debug" -> {
+                        allowOnly(body, Set.of());
+                        yield network.debug();
                     }
                     case "status" -> {
                         allowOnly(body, STATUS_FIELDS);

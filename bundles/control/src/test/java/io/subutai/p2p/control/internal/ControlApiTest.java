@@ -85,6 +85,12 @@ class ControlApiTest {
         }
 
         @Override
+        public CommandOutput debug() {
+            calls.add("debug");
+            return CommandOutput.ok("Version: test\n");
+        }
+
+        @Override
         public CommandOutput show(ShowRequest request) {
             calls.add("show " + request);
             if (request.hash().equals("boom")) {
@@ -156,6 +162,14 @@ class ControlApiTest {
         assertEquals("stop " + new io.subutai.p2p.api.StopRequest("h", ""), network.calls.get(1));
         assertEquals(400, post("/rest/v1/start", "{\"port\":\"7\"}", "Bearer secret-token").statusCode());
         assertEquals(400, post("/rest/v1/start", "{\"port\":7.5}", "Bearer secret-token").statusCode());
+    }
+
+    @Test
+    void debugAnswersWithTheEnginesTextAndTakesNoFlags() throws Exception {
+        HttpResponse<String> r = post("/rest/v1/debug", "{}", "Bearer secret-token");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("{\"code\":0,\"out\":\"Version: test\\n\",\"err\":\"\"}", r.body());
+        assertEquals(400, post("/rest/v1/debug", "{\"hash\":\"h\"}", "Bearer secret-token").statusCode());
     }
 
     @Test

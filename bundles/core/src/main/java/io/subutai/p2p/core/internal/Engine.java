@@ -45,9 +45,6 @@ import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
-import io.subutai.p2p.spi.DiscoveryListener;
-import io.subutai.p2p.spi.Membership;
-import io.subutai.p2p.spi.NetworkRef;
 import io.subutai.p2p.spi.SocketProvider;
 import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.spi.TapDevice;
@@ -87,6 +84,8 @@ public final class Engine implements NetworkService, Networks.Plane {
     private final Path stateDir;
     private final Networks networks;
     private final java.util.concurrent.ScheduledExecutorService control;
+    private final Networks.Log networksLog;
+    private final long started = System.nanoTime();
 
     @Activate
     public Engine(BundleContext context,
@@ -122,7 +121,7 @@ public final class Engine implements NetworkService, Networks.Plane {
         log.info(config.pmtu() ? "PMTU enabled" : "PMTU disabled");
         configureIpTool(configurationAdmin, config.ipTool(), !"false".equals(context.getProperty("p2p.tap.offload")));
         String save = context.getProperty("p2p.save");
-        Networks.Log networksLog = new Networks.Log() {
+        networksLog = new Networks.Log() {
             @Override
             public void info(String message) {
                 log.info(message);
@@ -254,10 +253,13 @@ public final class Engine implements NetworkService, Networks.Plane {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport transport, ServiceReference<Transport> ref) {
         added(transports, transport, ref);
+        transports.snapshot().stream().filter(p -> p.service() == transport).findFirst()
+                .ifPresent(p -> runOnEngine(() -> networks.forEachAttached(a -> a.transportAdded(p.name(), transport))));
     }
 
     void unbindTransport(Transport transport) {
         removed(transports, transport);
+        networks.forEachAttached(a -> a.transportRemoved(transport));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -310,94 +312,45 @@ public final class Engine implements NetworkService, Networks.Plane {
         for (NetworkSpec.Key k : spec.keys()) {
             keys.add(k.key(), k.until());
         }
-        List<Membership> memberships = new java.util.concurrent.CopyOnWriteArrayList<>();
-        RelayPort port = new RelayPort(socket, java.util.HexFormat.of().parseHex(NodeKeys.networkId(hash)), self.publicKey(),
-                relayed -> {
-                    log.info("Relay {}:{} stands for this node in {}", relayed.getAddress().getHostAddress(),
-                            relayed.getPort(), hash);
-                    for (Membership m : memberships) {
-                        m.updateEndpoints(List.of(relayed));
-                    }
-                });
-        java.util.concurrent.ScheduledFuture<?> relayRefresh = control.scheduleWithFixedDelay(port::refresh, 8, 8,
-                TimeUnit.SECONDS);
-        Mesh mesh = new Mesh(device.name(), device, port, cs, self, keys, log::info, System::nanoTime,
-                () -> System.currentTimeMillis() / 1000, Mesh.Timing.DEFAULT, spec.address());
-        mesh.relayed(port::relayed);
-        mesh.start();
+        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
+                networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys, control,
+                networksLog, Mesh.Timing.DEFAULT, address -> networks.assigned(hash, address));
         log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
-        DiscoveryListener listener = new DiscoveryListener() {
-            @Override
-            public void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
-                mesh.peerSeen(staticKey, endpoints);
-            }
-
-            @Override
-            public void peerGone(byte[] staticKey) {
-                mesh.peerGone(PeerIds.of(staticKey));
-            }
-
-            @Override
-            public void relaysOffered(List<InetSocketAddress> relays) {
-                port.useRelays(relays);
-            }
-
-            @Override
-            public void addressAssigned(io.subutai.p2p.api.Ipv4Cidr address) {
-                if (!spec.automatic()) {
-                    return; // an address given on start is never replaced
-                }
-                synchronized (mesh) {
-                    try {
-                        device.assignAddress(address);
-                    } catch (IOException e) {
-                        log.error("Cannot give {} the address {}: {}", device.name(), address, e.getMessage());
-                        return;
-                    }
-                    mesh.overlay(address);
-                }
-                networks.assigned(hash, address);
-                log.info("Configured {}. IP: {} (from the bootstrap server)", device.name(), address);
-            }
-        };
-        NetworkRef ref = new NetworkRef(NodeKeys.networkId(hash), mesh.selfId(), self.publicKey(),
-                List.of(socket.localAddress()), socket, spec.dht(),
-                spec.automatic() ? networks.previous(hash) : spec.address(), spec.automatic());
+        for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
+            instance.attach(t.name(), t.service());
+        }
         for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
-            discoveries.call(d, "join", p -> p.join(ref, listener)).ifPresent(memberships::add);
+            instance.join((ref, listener) -> discoveries.call(d, "join", p -> p.join(ref, listener)));
         }
         return new Networks.Attached() {
             @Override
+            public void transportAdded(String name, Transport transport) {
+                instance.attach(name, transport);
+            }
+
+            @Override
+            public void transportRemoved(Transport transport) {
+                instance.detach(transport);
+            }
+
+            @Override
+            public List<String> debug() {
+                return instance.debug();
+            }
+
+            @Override
             public List<Networks.PeerView> peers() {
-                List<Networks.PeerView> out = new ArrayList<>();
-                for (Mesh.Peer p : mesh.peers()) {
-                    InetSocketAddress e = p.endpoint;
-                    out.add(new Networks.PeerView(p.id.value(), p.overlayIp,
-                            e == null ? null : (e.getAddress() instanceof java.net.Inet6Address
-                                    ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress())
-                                    + ":" + e.getPort(), p.overlayMac, p.state));
-                }
-                return out;
+                return instance.peers();
             }
 
             @Override
             public void addKey(String key, long until) {
-                keys.add(key, until);
-                log.info("Key added to the queue of {} (valid until {})", hash, until == Long.MAX_VALUE ? "no limit" : until);
+                instance.addKey(key, until);
             }
 
             @Override
             public void close() {
-                for (Membership m : memberships) {
-                    try {
-                        m.close();
-                    } catch (RuntimeException | LinkageError e) {
-                        log.error("Leaving discovery for {}: {}", hash, e.toString());
-                    }
-                }
-                relayRefresh.cancel(false);
-                mesh.close();
-                port.close();
+                instance.close();
                 socket.close();
             }
         };
@@ -520,6 +473,27 @@ public final class Engine implements NetworkService, Networks.Plane {
                     + "not supported yet; stop it and start it with the new -ip\n");
         }
         return CommandOutput.error(2, "Nothing to set: give -log LEVEL, or -key KEY [-ttl T] -hash H\n");
+    }
+
+    @Override
+    public CommandOutput debug() {
+        long up = (System.nanoTime() - started) / 1_000_000_000L;
+        StringBuilder b = new StringBuilder();
+        b.append("Version: ").append(version).append('\n');
+        b.append("Uptime: ").append(up / 3600).append(" h ").append(up / 60 % 60).append(" m ").append(up % 60).append(" s\n");
+        b.append("Number of threads: ").append(Thread.activeCount()).append('\n');
+        b.append("PMTU: ").append(config.pmtu() ? "Enabled" : "Disabled").append('\n');
+        b.append("Instances information:\n");
+        for (NetworkInfo n : networks.list()) {
+            b.append("Hash: ").append(n.hash()).append('\n');
+            b.append("P2P Interface ").append(n.interfaceName()).append(", HW Addr: ").append(n.mac()).append(", IP: ")
+                    .append(n.ip()).append('\n');
+            List<String> lines = networks.debug(n.hash());
+            for (String line : lines == null ? List.<String>of() : lines) {
+                b.append(line).append('\n');
+            }
+        }
+        return CommandOutput.ok(b.toString());
     }
 
     @Override

@@ -83,6 +83,12 @@ final class Mesh implements AutoCloseable {
         final byte[] staticKey;
         // written by the control thread or the receive thread, read by all
         volatile List<InetSocketAddress> candidates;
+        /** The candidates that are the peer's own interface addresses (not a NAT's mapping of it). */
+        volatile java.util.Set<InetSocketAddress> own = java.util.Set.of();
+        // attempts, for debug: rounds of punch packets, of them with predicted ports, handshakes begun
+        volatile int punchRounds;
+        volatile int predictedRounds;
+        volatile int handshakes;
         volatile InetSocketAddress endpoint;
         volatile PeerState state = PeerState.INITIALIZING;
         volatile long lastReceived;
@@ -110,6 +116,8 @@ final class Mesh implements AutoCloseable {
         /** Every address the peer was reached at or heard from, with what probing found. */
         final Map<InetSocketAddress, PathStat> paths = new ConcurrentHashMap<>();
         long lastProbeRound; // the control thread's
+        long lastCurrentProbe; // the control thread's
+        int predictedProbeRounds; // under this peer's lock
         long lastPunch; // under this peer's lock
         // owned by the control thread and the receive thread under this peer's lock
         Handshake pending;
@@ -168,6 +176,8 @@ final class Mesh implements AutoCloseable {
     private final long keepalive;
     private final long dead;
     private final long forget;
+    /** The path in use is left when its probes go unanswered this long (3 s by default). */
+    private final long failover;
     private final long tickMs;
     private final EthernetSwitch<Peer> sw = new EthernetSwitch<>();
     private final SecureRandom random = new SecureRandom();
@@ -194,6 +204,8 @@ final class Mesh implements AutoCloseable {
     private final AtomicLong unknownIndex = new AtomicLong();
     private final AtomicLong incomplete = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
+    /** Packets dropped in relay-only mode because they did not come through a relay. */
+    private final AtomicLong notRelayed = new AtomicLong();
     private HandshakeLimiter limiter; // owned by the receive thread, made at its first initiation
     private final java.util.concurrent.atomic.AtomicInteger unconfirmed = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
@@ -222,15 +234,63 @@ final class Mesh implements AutoCloseable {
         this.keepalive = timing.keepalive() * 1_000_000;
         this.dead = timing.dead() * 1_000_000;
         this.forget = timing.forget() * 1_000_000;
+        this.failover = Math.min(this.dead, 3 * this.keepalive / 5);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-mesh-" + name));
         this.reader = new Thread(this::readTap, "p2p-tap-" + name);
     }
 
-    /** Which addresses are relayed paths: ranked after every live direct one. */
-    private volatile java.util.function.Predicate<InetSocketAddress> relayed = a -> false;
+    /**
+     * What the transports attached add to the direct strategy of the mesh ({@link TransportPort}
+     * in a daemon): which addresses are relayed, predicted ports, and opening NATs.
+     */
+    interface Strategies {
+        /** The relay a datagram to {@code to} goes through; null when it goes straight there. Relayed paths rank last. */
+        InetSocketAddress relayFor(InetSocketAddress to);
 
-    void relayed(java.util.function.Predicate<InetSocketAddress> isRelayed) {
-        this.relayed = isRelayed;
+        /** Where else a peer whose NAT mapped it to {@code mapped} may be. */
+        List<InetSocketAddress> guesses(List<InetSocketAddress> mapped);
+
+        /** Opens this host's NAT toward a peer that this node waits for, at {@code targets}. */
+        void open(List<InetSocketAddress> targets);
+
+        /** No transport: every address is reached straight, nothing predicted or opened. */
+        Strategies NONE = new Strategies() {
+            @Override
+            public InetSocketAddress relayFor(InetSocketAddress to) {
+                return null;
+            }
+
+            @Override
+            public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
+                return List.of();
+            }
+
+            @Override
+            public void open(List<InetSocketAddress> targets) {
+            }
+        };
+    }
+
+    private volatile Strategies strategies = Strategies.NONE;
+    /** Whether only relayed paths may be used ({@code start -fwd}). */
+    private volatile boolean relayOnly;
+
+    void strategies(Strategies s) {
+        this.strategies = s;
+    }
+
+    /** Only relayed paths from now on: nothing is sent to or taken from a peer's own or punched addresses. */
+    void relayOnly(boolean only) {
+        this.relayOnly = only;
+    }
+
+    private boolean isRelayed(InetSocketAddress a) {
+        return strategies.relayFor(a) != null;
+    }
+
+    /** Whether a path may carry anything: in relay-only mode, only relayed ones do. */
+    private boolean usable(InetSocketAddress a) {
+        return !relayOnly || isRelayed(a);
     }
 
     /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
@@ -304,6 +364,11 @@ final class Mesh implements AutoCloseable {
         return rateLimited.get();
     }
 
+    /** Packets dropped in relay-only mode because they came straight from a peer. */
+    long notRelayed() {
+        return notRelayed.get();
+    }
+
     /** Fragmented frames given up on because a later frame's fragments needed the room. */
     long incomplete() {
         return incomplete.get();
@@ -317,6 +382,11 @@ final class Mesh implements AutoCloseable {
     // ---- discovery ----
 
     void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
+        peerSeen(staticKey, endpoints, null);
+    }
+
+    /** @param reflexive where a bootstrap server saw the peer (a NAT's mapping), null when no server told */
+    void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints, InetSocketAddress reflexive) {
         PeerId id = PeerIds.of(staticKey);
         if (id.equals(selfId)) {
             return;
@@ -329,7 +399,11 @@ final class Mesh implements AutoCloseable {
             replayFloods(created);
             return created;
         });
-        p.candidates = List.copyOf(endpoints);
+        // the server lists the address it saw last, and once more among the peer's own when the peer has no NAT
+        int n = endpoints.size();
+        p.own = java.util.Set.copyOf(reflexive != null && n > 0 && reflexive.equals(endpoints.get(n - 1))
+                ? endpoints.subList(0, n - 1) : endpoints);
+        p.candidates = List.copyOf(new java.util.LinkedHashSet<>(endpoints));
         p.goneSince = 0;
         if (fresh[0] && !closed) {
             control.execute(() -> {
@@ -581,15 +655,58 @@ final class Mesh implements AutoCloseable {
                 order.add(a);
             }
         }
+        order.removeIf(a -> !usable(a));
         order.sort(java.util.Comparator.comparing(a -> lan(a) ? 0 : 1));
         for (InetSocketAddress to : order) {
-            PathStat path = p.paths.computeIfAbsent(to, k -> new PathStat());
-            int id = random.nextInt();
+            sendProbeLocked(p, to, p.paths.computeIfAbsent(to, k -> new PathStat()), now);
+        }
+        InetSocketAddress current = p.endpoint;
+        if (!relayOnly && current != null && isRelayed(current) && p.predictedProbeRounds < PREDICTED_PROBE_ROUNDS) {
+            // on a relay: the peer's NAT may map each destination anew, so probe where the
+            // transports guess it does; the peer answers from there, and an address that answers is adopted
+            List<InetSocketAddress> guesses = strategies.guesses(mapped(p));
+            if (!guesses.isEmpty()) {
+                p.predictedProbeRounds++;
+            }
+            for (InetSocketAddress to : guesses) {
+                sendProbeLocked(p, to, null, now);
+            }
+        }
+    }
+
+    /** Sends a probe by {@code to}; its answer measures {@code path} (null: an untracked guess). Caller holds p. */
+    private void sendProbeLocked(Peer p, InetSocketAddress to, PathStat path, long now) {
+        int id = random.nextInt();
+        if (path != null) {
             path.probeId = id;
             path.probeSent = now;
-            p.plain.clear();
-            p.plain.put((byte) INNER_PROBE).putInt(id).flip();
-            sealAndSendLocked(p, to, now);
+        }
+        p.plain.clear();
+        p.plain.put((byte) INNER_PROBE).putInt(id).flip();
+        sealAndSendLocked(p, to, now);
+    }
+
+    /** The peer's addresses that are its NAT's mapping of it: public, unrelayed, and not its own. */
+    private List<InetSocketAddress> mapped(Peer p) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (InetSocketAddress a : p.candidates) {
+            if (!lan(a) && !isRelayed(a) && !p.own.contains(a) && !a.isUnresolved()) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /** Probe rounds of a peer on a relay that also try its predicted ports. */
+    static final int PREDICTED_PROBE_ROUNDS = 4;
+
+    /** Probes the path in use alone: between rounds, so that a path that dies is left within seconds. Caller holds p. */
+    private void probeCurrentLocked(Peer p, long now) {
+        p.lastCurrentProbe = now;
+        InetSocketAddress to = p.endpoint;
+        PathStat path = to == null ? null : p.paths.get(to);
+        if (path != null) {
+            sendProbeLocked(p, to, path, now);
         }
     }
 
@@ -601,36 +718,98 @@ final class Mesh implements AutoCloseable {
 
     /**
      * Sends by the best live path: any direct path before a relayed one, then the lowest round-trip
-     * time among paths answered within the dead interval; it switches for a path at least 20%
-     * faster, for a direct one while a relayed one is in use, or when the one in use went silent.
+     * time. A path counts as live when a probe on it was answered within the dead interval; the one
+     * in use is probed every {@link #failover}/3 and counts as live only while answered within
+     * {@link #failover}. It switches for a path at least 20% and 1 ms faster, for a direct one while a
+     * relayed one is in use, or when the one in use went silent. The ranking is {@link #better}.
      */
     private void choosePath(Peer p, long now) {
+        InetSocketAddress current = p.endpoint;
         InetSocketAddress best = null;
-        long bestRtt = Long.MAX_VALUE;
+        PathStat bestStat = null;
         boolean bestRelayed = true;
-        java.util.function.Predicate<InetSocketAddress> isRelayed = relayed;
         for (Map.Entry<InetSocketAddress, PathStat> e : p.paths.entrySet()) {
             PathStat s = e.getValue();
-            boolean r = isRelayed.test(e.getKey());
-            if (s.rtt >= 0 && now - s.lastHeard < dead
-                    && (best == null || (!r && bestRelayed) || (r == bestRelayed && s.rtt < bestRtt))) {
-                best = e.getKey();
-                bestRtt = s.rtt;
+            InetSocketAddress a = e.getKey();
+            boolean r = isRelayed(a);
+            long fresh = a.equals(current) ? failover : dead;
+            if (s.rtt >= 0 && now - s.lastHeard < fresh && usable(a)
+                    && (best == null || better(r, s.rtt, bestRelayed, bestStat.rtt))) {
+                best = a;
+                bestStat = s;
                 bestRelayed = r;
             }
         }
-        InetSocketAddress current = p.endpoint;
         if (best == null || best.equals(current)) {
             return;
         }
         PathStat cur = current == null ? null : p.paths.get(current);
-        boolean currentLive = cur != null && now - cur.lastHeard < dead;
-        boolean offRelay = !bestRelayed && current != null && isRelayed.test(current);
-        if (!currentLive || cur.rtt < 0 || offRelay || bestRtt * 5 < cur.rtt * 4) {
+        // one in use but not measured yet (a new address the peer came from) is kept while it is being measured
+        boolean currentLive = cur != null && now - cur.lastHeard < failover && usable(current);
+        boolean offRelay = !bestRelayed && current != null && isRelayed(current);
+        if (!currentLive || offRelay || cur.rtt >= 0 && bestStat.rtt + Math.max(cur.rtt / 5, MIN_GAIN_NANOS) < cur.rtt) {
             p.endpoint = best;
-            log.info("Peer " + p.id + ": path " + best + " (" + bestRtt / 1000 + " us)"
-                    + (current == null ? "" : currentLive ? " is faster than " + current : " replaces silent " + current));
+            p.lastCurrentProbe = 0;
+            log.info("Peer " + p.id + ": path " + best + " (" + bestStat.rtt / 1000 + " us)"
+                    + (current == null ? "" : currentLive ? " is better than " + current : " replaces silent " + current));
         }
+    }
+
+    /** A path replaces a live one of the same rank only when faster by 20%, and by this much at least. */
+    static final long MIN_GAIN_NANOS = 1_000_000L;
+
+    /** The ranking of live paths: any direct path before a relayed one, then the lower round-trip time. */
+    static boolean better(boolean relayed, long rtt, boolean thanRelayed, long thanRtt) {
+        return relayed != thanRelayed ? !relayed : rtt < thanRtt;
+    }
+
+    /**
+     * How the peer is reached now, as {@code show} and {@code status} say it: {@code lan}, {@code
+     * direct} (a public address of its own), {@code punched} (a NAT's mapping of it), {@code relay
+     * HOST:PORT}; null while it is not connected.
+     */
+    String pathOf(Peer p) {
+        InetSocketAddress e = p.endpoint;
+        if (e == null || p.state != PeerState.CONNECTED) {
+            return null;
+        }
+        InetSocketAddress r = strategies.relayFor(e);
+        if (r != null) {
+            return "relay " + NetworkInstance.endpoint(r);
+        }
+        return lan(e) ? "lan" : p.own.contains(e) ? "direct" : "punched";
+    }
+
+    /**
+     * A peer as {@code debug} shows it: tab-indented lines in the shape of the original's, with
+     * the path in use and its kind, every path with its round-trip time (or {@code -}: probed,
+     * never answered), and the attempts made to reach it.
+     */
+    List<String> describe(Peer p) {
+        List<String> out = new ArrayList<>();
+        out.add("\t--- " + p.id.value() + " ---");
+        out.add("\tState: " + p.state);
+        out.add(p.overlayIp == null ? "\tNo IP assigned" : "\tNetwork: " + p.overlayIp + " "
+                + (p.overlayMac == null ? "(no MAC yet)" : p.overlayMac));
+        String kind = pathOf(p);
+        out.add("\tEndpoint: " + (p.endpoint == null ? "none" : NetworkInstance.endpoint(p.endpoint))
+                + (kind == null ? "" : " (" + kind + ")"));
+        StringBuilder all = new StringBuilder("\tAll Endpoints:");
+        for (Map.Entry<InetSocketAddress, PathStat> e : p.paths.entrySet()) {
+            long rtt = e.getValue().rtt;
+            all.append(' ').append(NetworkInstance.endpoint(e.getKey())).append(" [")
+                    .append(rtt < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2f ms", rtt / 1e6)).append(']');
+        }
+        out.add(all.toString());
+        StringBuilder pool = new StringBuilder("\tEndpoints pool:");
+        for (InetSocketAddress c : p.candidates) {
+            pool.append(' ').append(NetworkInstance.endpoint(c)).append(p.own.contains(c) ? "" : " (mapped)");
+        }
+        out.add(pool.toString());
+        out.add("\tAttempts: " + p.handshakes + " handshakes, " + p.punchRounds + " punch rounds ("
+                + p.predictedRounds + " with predicted ports), " + p.predictedProbeRounds + " predicted probe rounds");
+        out.add("\t--- End of " + p.id.value() + " ---");
+        return out;
     }
 
     /** Path statistics of a peer, for show and the tests: address to round-trip time in microseconds (-1 unknown). */
@@ -645,6 +824,10 @@ final class Mesh implements AutoCloseable {
     private void onData(InetSocketAddress from, ByteBuffer datagram) {
         if (Wire.classify(datagram) != Wire.DATA) {
             malformed.incrementAndGet();
+            return;
+        }
+        if (relayOnly && !usable(from)) {
+            notRelayed.incrementAndGet();
             return;
         }
         Slot slot = byIndex.get(Wire.index(datagram, Wire.HEADER));
@@ -678,7 +861,11 @@ final class Mesh implements AutoCloseable {
             heard = new PathStat();
             heard.lastHeard = now;
             p.paths.put(from, heard);
-            p.endpoint = from;
+            InetSocketAddress current = p.endpoint;
+            if (current == null || !isRelayed(from) || isRelayed(current)) {
+                p.endpoint = from; // but a relay never takes over from an unrelayed path this way
+            }
+            p.lastProbeRound = 0; // measure it at once, so that path choice can keep it
         }
         // a known path counts as live only by answered probes: packets from an address do not
         // prove that packets to it arrive
@@ -878,6 +1065,10 @@ final class Mesh implements AutoCloseable {
             malformed.incrementAndGet();
             return;
         }
+        if (!usable(from)) {
+            notRelayed.incrementAndGet();
+            return;
+        }
         long t = nanos.getAsLong();
         if (limiter == null) {
             limiter = HandshakeLimiter.standard(t);
@@ -957,6 +1148,10 @@ final class Mesh implements AutoCloseable {
     private void onResponse(InetSocketAddress from, ByteBuffer datagram) {
         if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
             malformed.incrementAndGet();
+            return;
+        }
+        if (!usable(from)) {
+            notRelayed.incrementAndGet();
             return;
         }
         int senderIndex = Wire.index(datagram, Wire.HEADER);
@@ -1109,6 +1304,8 @@ final class Mesh implements AutoCloseable {
                 choosePath(p, now);
                 if (p.lastProbeRound == 0 || now - p.lastProbeRound > keepalive) {
                     probeLocked(p, now);
+                } else if (now - p.lastCurrentProbe >= failover / 3) {
+                    probeCurrentLocked(p, now);
                 }
             } else {
                 p.lastProbeRound = 0; // probe again as soon as it connects
@@ -1133,12 +1330,40 @@ final class Mesh implements AutoCloseable {
      */
     private void punchLocked(Peer p, long now) {
         p.lastPunch = now;
-        ByteBuffer punch = ByteBuffer.allocate(Wire.HEADER);
-        Wire.header(punch, Wire.PUNCH);
-        punch.flip();
-        for (InetSocketAddress to : p.candidates) {
-            socket.send(to, punch.duplicate());
+        List<InetSocketAddress> targets = attemptTargets(p, now);
+        p.punchRounds++;
+        strategies.open(targets);
+    }
+
+    /** Attempts to reach a peer that has not answered for this long add the transports' guesses. */
+    static final long PREDICT_AFTER_NANOS = 1_000_000_000L;
+    /** ... and stop adding them this long after the peer was first tried. */
+    static final long PREDICT_UNTIL_NANOS = 10_000_000_000L;
+
+    /**
+     * Where handshakes and punch packets for a peer that is not connected go: its usable
+     * candidates; and, from {@link #PREDICT_AFTER_NANOS} to {@link #PREDICT_UNTIL_NANOS} after it
+     * was first tried, where the transports guess its NAT maps it for this node (a NAT that gives
+     * each new destination the next port). A packet sent there first opens this node's NAT for
+     * the peer's. Caller holds p.
+     */
+    private List<InetSocketAddress> attemptTargets(Peer p, long now) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (InetSocketAddress a : p.candidates) {
+            if (usable(a)) {
+                out.add(a);
+            }
         }
+        long waited = now - p.waitingSince;
+        if (relayOnly || waited < PREDICT_AFTER_NANOS || waited > PREDICT_UNTIL_NANOS) {
+            return out;
+        }
+        List<InetSocketAddress> guesses = strategies.guesses(mapped(p));
+        if (!guesses.isEmpty()) {
+            p.predictedRounds++;
+            out.addAll(guesses);
+        }
+        return out;
     }
 
     /** The side with the smaller static key starts rekeying, so the two never cross. */
@@ -1149,7 +1374,7 @@ final class Mesh implements AutoCloseable {
     private void initiateLocked(Peer p, long now) {
         Optional<KeyQueue.Key> key = keys.current(unixSeconds.getAsLong());
         List<InetSocketAddress> targets = p.endpoint != null && p.state == PeerState.CONNECTED ? List.of(p.endpoint)
-                : p.candidates;
+                : attemptTargets(p, now);
         if (key.isEmpty() || targets.isEmpty()) {
             return;
         }
@@ -1166,6 +1391,7 @@ final class Mesh implements AutoCloseable {
                 socket.send(to, out.duplicate());
             }
             p.pending = hs;
+            p.handshakes++;
             p.pendingIndex = index;
             p.pendingKeyId = key.get().id();
             p.pendingSince = now;

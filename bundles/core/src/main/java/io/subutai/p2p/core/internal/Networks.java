@@ -55,6 +55,19 @@ final class Networks {
     interface Attached extends AutoCloseable {
         List<PeerView> peers();
 
+        /** A transport came: the network uses it from now on. */
+        default void transportAdded(String name, io.subutai.p2p.spi.Transport transport) {
+        }
+
+        /** A transport went away: its paths die. */
+        default void transportRemoved(io.subutai.p2p.spi.Transport transport) {
+        }
+
+        /** What {@code debug} says of the network's data plane: lines without indentation. */
+        default List<String> debug() {
+            return List.of();
+        }
+
         /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
         void addKey(String key, long until);
 
@@ -62,8 +75,12 @@ final class Networks {
         void close();
     }
 
-    /** A peer as {@code show -hash} and {@code status} print it; null fields are unknown. */
-    record PeerView(String id, String ip, String endpoint, String mac, io.subutai.p2p.api.PeerState state) {
+    /**
+     * A peer as {@code show -hash} and {@code status} print it; null fields are unknown.
+     *
+     * @param path how it is reached: {@code lan}, {@code direct}, {@code punched} or {@code relay HOST:PORT}
+     */
+    record PeerView(String id, String ip, String endpoint, String mac, io.subutai.p2p.api.PeerState state, String path) {
     }
 
     /** A running network. */
@@ -464,6 +481,24 @@ final class Networks {
     }
 
     /** The peers of a network, or null when it does not run. */
+    /** What {@code debug} says of a running network's data plane (empty while it is not attached); null: unknown hash. */
+    synchronized List<String> debug(String hash) {
+        Instance i = instances.get(hash);
+        if (i == null) {
+            return null;
+        }
+        return i.attached() == null ? List.of("Not joined to its peers yet") : i.attached().debug();
+    }
+
+    /** Calls {@code each} with every network that is joined to its peers. */
+    synchronized void forEachAttached(java.util.function.Consumer<Attached> each) {
+        for (Instance i : instances.values()) {
+            if (i.attached() != null) {
+                each.accept(i.attached());
+            }
+        }
+    }
+
     synchronized List<PeerView> peers(String hash) {
         Instance i = instances.get(hash);
         if (i == null) {

@@ -44,11 +44,13 @@ final class ShowCommand {
                 }
                 return CommandOutput.error(NOT_INTEGRATED, "Not yet integrated with " + request.check() + "\n");
             }
-            StringBuilder b = new StringBuilder("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n");
+            // the original's four columns, then how the peer is reached (lan, direct, punched, relay HOST:PORT)
+            StringBuilder b = new StringBuilder("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\t< Path >\n");
             for (Networks.PeerView p : list) {
                 b.append(p.id()).append('\t').append(p.ip() == null ? "<nil>" : p.ip()).append('\t')
                         .append(p.endpoint() == null ? "<nil>" : p.endpoint()).append('\t')
-                        .append(p.mac() == null ? "" : p.mac()).append('\n');
+                        .append(p.mac() == null ? "" : p.mac()).append('\t')
+                        .append(p.path() == null ? "-" : p.path()).append('\n');
             }
             return CommandOutput.ok(b.toString());
         }
@@ -90,7 +92,8 @@ final class ShowCommand {
             for (int i = 0; i < list.size(); i++) {
                 Networks.PeerView p = list.get(i);
                 b.append("\t{\n\t\t\"ip\": \"").append(p.ip() == null ? "" : p.ip()).append("\",\n\t\t\"state\": \"")
-                        .append(p.state()).append("\"\n\t}").append(i < list.size() - 1 ? ",\n" : "\n");
+                        .append(p.state()).append(p.path() == null ? "\"" : "\",\n\t\t\"path\": \"" + p.path() + "\"")
+                        .append("\n\t}").append(i < list.size() - 1 ? ",\n" : "\n");
             }
             return CommandOutput.ok(b.append("]\n").toString());
         }
@@ -99,7 +102,7 @@ final class ShowCommand {
             List<Networks.PeerView> list = peers.apply(n.hash());
             for (Networks.PeerView p : list == null ? List.<Networks.PeerView>of() : list) {
                 b.append(p.id()).append('|').append(p.ip() == null ? "" : p.ip()).append("|State:").append(p.state())
-                        .append("|\n");
+                        .append(p.path() == null ? "" : "|Path:" + p.path()).append("|\n");
             }
         }
         return CommandOutput.ok(b.toString());

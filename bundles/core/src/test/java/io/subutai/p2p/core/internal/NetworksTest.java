@@ -281,7 +281,7 @@ class NetworksTest {
                     @Override
                     public List<Networks.PeerView> peers() {
                         return List.of(new Networks.PeerView("id", "10.10.10.2", "1.2.3.4:5", "06:00:00:00:00:02",
-                                io.subutai.p2p.api.PeerState.CONNECTED));
+                                io.subutai.p2p.api.PeerState.CONNECTED, "punched"));
                     }
 
                     @Override

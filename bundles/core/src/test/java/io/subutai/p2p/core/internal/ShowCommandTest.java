@@ -35,7 +35,7 @@ class ShowCommandTest {
 
     @Test
     void knownHashPrintsHeaderAndCheckWithoutPeersIsNotIntegrated() {
-        assertEquals(CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\n"),
+        assertEquals(CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\t< Path >\n"),
                 ShowCommand.render(new ShowRequest("alpha", "", false, false, false, false), TWO, HISTORY, 1500));
         assertEquals(CommandOutput.error(12, "Not yet integrated with 10.10.10.2\n"),
                 ShowCommand.render(new ShowRequest("alpha", "10.10.10.2", false, false, false, false), TWO, HISTORY, 1500));
@@ -58,13 +58,14 @@ class ShowCommandTest {
     void statusListsNetworksAndPeerStatesAndJsonForOneNetwork() {
         java.util.function.Function<String, List<Networks.PeerView>> peers = hash -> hash.equals("alpha")
                 ? List.of(new Networks.PeerView("9265262a-e8c8-11f1-ba00-221feea0ee6d", "10.10.10.2", "10.200.0.3:49501",
-                        "06:5b:96:10:ce:78", io.subutai.p2p.api.PeerState.CONNECTED),
-                        new Networks.PeerView("p2", null, null, null, io.subutai.p2p.api.PeerState.WAITING_CONNECTION))
+                        "06:5b:96:10:ce:78", io.subutai.p2p.api.PeerState.CONNECTED, "relay 198.18.1.1:6882"),
+                        new Networks.PeerView("p2", null, null, null, io.subutai.p2p.api.PeerState.WAITING_CONNECTION, null))
                 : List.of();
-        assertEquals(CommandOutput.ok("alpha|10.10.10.1\n9265262a-e8c8-11f1-ba00-221feea0ee6d|10.10.10.2|State:CONNECTED|\n"
+        assertEquals(CommandOutput.ok("alpha|10.10.10.1\n9265262a-e8c8-11f1-ba00-221feea0ee6d|10.10.10.2|State:CONNECTED"
+                + "|Path:relay 198.18.1.1:6882|\n"
                 + "p2|State:WAITING_CONNECTION|\nbeta|10.20.0.1\n").out().replace("p2|State", "p2||State"),
                 ShowCommand.status("", TWO, peers).out());
-        assertEquals("[\n\t{\n\t\t\"ip\": \"10.10.10.2\",\n\t\t\"state\": \"CONNECTED\"\n\t},\n"
+        assertEquals("[\n\t{\n\t\t\"ip\": \"10.10.10.2\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"relay 198.18.1.1:6882\"\n\t},\n"
                 + "\t{\n\t\t\"ip\": \"\",\n\t\t\"state\": \"WAITING_CONNECTION\"\n\t}\n]\n",
                 ShowCommand.status("alpha", TWO, peers).out());
         assertEquals(CommandOutput.ok("[]\n"), ShowCommand.status("nope", TWO, peers));

@@ -5,7 +5,9 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +24,8 @@ import io.subutai.p2p.spi.DatagramPort;
 /**
  * An in-memory datagram network for simulations: sockets at made-up addresses, one delivery
  * thread, and impairments set per network: loss, duplication, reordering and delay. A tap sees
- * every datagram in flight and may drop or inject, as an attacker on the path could.
+ * every datagram in flight and may drop or inject, as an attacker on the path could. Sockets may
+ * sit behind {@link Nat NAT boxes} of each common behaviour, on private networks of their own.
  */
 final class SimNetwork implements AutoCloseable {
 
@@ -61,6 +64,8 @@ final class SimNetwork implements AutoCloseable {
 
     final class Socket implements DatagramPort {
         final InetSocketAddress address;
+        /** The NAT in front of it; null for a socket on the public network. */
+        volatile Nat nat;
         final Map<Integer, DatagramHandler> handlers = new ConcurrentHashMap<>();
 
         Socket(InetSocketAddress address) {
@@ -84,6 +89,161 @@ final class SimNetwork implements AutoCloseable {
             handlers.put(type, handler);
             return () -> handlers.remove(type, handler);
         }
+    }
+
+    /** How a NAT box maps and filters (RFC 4787 terms), or a firewall that blocks UDP. */
+    enum NatKind {
+        /** One mapping per inside socket, the port kept; anyone may send to it. */
+        FULL_CONE,
+        /** One mapping per inside socket; only addresses it sent to may send to it. */
+        ADDRESS_RESTRICTED,
+        /** One mapping per inside socket; only address and port pairs it sent to may send to it. */
+        PORT_RESTRICTED,
+        /** A new mapping for every destination, on the next port; filtered as port-restricted. */
+        SYMMETRIC_SEQUENTIAL,
+        /** A new mapping for every destination, on a random port; filtered as port-restricted. */
+        SYMMETRIC_RANDOM,
+        /** A firewall that lets UDP out only to the servers it was told (bootstrap, relays); port-restricted. */
+        UDP_BLOCKED
+    }
+
+    /**
+     * A NAT box: the sockets behind it are on the private network 10.(100+id).0.0/24 and reach
+     * the others as its public address 203.0.113.id, with the ports its {@link NatKind} gives.
+     * No hairpinning; mappings never expire. Its kind may change while it runs (a block lifted).
+     */
+    final class Nat {
+        final int id;
+        final InetAddress publicAddress;
+        volatile NatKind kind;
+        final Set<InetSocketAddress> servers = ConcurrentHashMap.newKeySet();
+        // guarded by this
+        private final Map<List<Object>, Integer> out = new HashMap<>();
+        private final Map<Integer, Mapping> in = new HashMap<>();
+        private int next;
+        private final Random ports;
+
+        Nat(int id, NatKind kind) {
+            this.id = id;
+            this.kind = kind;
+            this.publicAddress = address(203, 0, 113, id);
+            this.next = 20_000 + 100 * id;
+            this.ports = new Random(id);
+        }
+
+        boolean inside(InetAddress a) {
+            byte[] b = a.getAddress();
+            return b.length == 4 && b[0] == 10 && (b[1] & 255) == 100 + id && b[2] == 0;
+        }
+
+        /** Maps a datagram going out; null when the box drops it. */
+        synchronized InetSocketAddress outbound(InetSocketAddress from, InetSocketAddress to) {
+            NatKind k = kind;
+            if (k == NatKind.UDP_BLOCKED && !servers.contains(to)) {
+                return null;
+            }
+            boolean perDestination = k == NatKind.SYMMETRIC_SEQUENTIAL || k == NatKind.SYMMETRIC_RANDOM;
+            List<Object> key = perDestination ? List.of(from, to) : List.of(from);
+            Integer port = out.get(key);
+            if (port == null) {
+                if (k == NatKind.SYMMETRIC_RANDOM) {
+                    do {
+                        port = 1024 + ports.nextInt(64_000);
+                    } while (in.containsKey(port));
+                } else if (k == NatKind.SYMMETRIC_SEQUENTIAL) {
+                    port = next++;
+                } else {
+                    port = in.containsKey(from.getPort()) ? next++ : from.getPort();
+                }
+                out.put(key, port);
+                in.put(port, new Mapping(from, ConcurrentHashMap.newKeySet()));
+            }
+            in.get(port).sentTo().add(to);
+            return new InetSocketAddress(publicAddress, port);
+        }
+
+        /** Where a datagram that came to the box's public port goes; null when it filters it. */
+        synchronized InetSocketAddress inbound(InetSocketAddress from, int port) {
+            Mapping m = in.get(port);
+            if (m == null) {
+                return null;
+            }
+            boolean allowed = switch (kind) {
+                case FULL_CONE -> true;
+                case ADDRESS_RESTRICTED -> m.sentTo().stream().anyMatch(t -> t.getAddress().equals(from.getAddress()));
+                default -> m.sentTo().contains(from);
+            };
+            return allowed ? m.inside() : null;
+        }
+    }
+
+    record Mapping(InetSocketAddress inside, Set<InetSocketAddress> sentTo) {
+    }
+
+    private final Map<InetAddress, Nat> nats = new ConcurrentHashMap<>();
+    final AtomicLong filtered = new AtomicLong();
+
+    /** A NAT box with public address 203.0.113.id. */
+    Nat nat(int id, NatKind kind) {
+        Nat n = new Nat(id, kind);
+        nats.put(n.publicAddress, n);
+        return n;
+    }
+
+    /** A socket on the private network behind {@code nat}: 10.(100+id).0.host, port 7000 + host. */
+    Socket behind(Nat nat, int host) {
+        Socket s = new Socket(new InetSocketAddress(address(10, 100 + nat.id, 0, host), 7000 + host));
+        s.nat = nat;
+        sockets.put(s.address, s);
+        return s;
+    }
+
+    /** A socket on the public network: 198.51.100.host, port {@code port}. */
+    Socket publicSocket(int host, int port) {
+        Socket s = new Socket(new InetSocketAddress(address(198, 51, 100, host), port));
+        sockets.put(s.address, s);
+        return s;
+    }
+
+    private static InetAddress address(int a, int b, int c, int d) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Where a datagram really goes and as from where: through the sender's NAT, over the public
+     * network, through the receiver's; null when a box drops it or nothing routes it.
+     */
+    private InetSocketAddress[] route(InetSocketAddress from, InetSocketAddress to) {
+        Socket sender = sockets.get(from);
+        Nat out = sender == null ? null : sender.nat;
+        if (out != null) {
+            if (out.inside(to.getAddress())) {
+                return new InetSocketAddress[] {from, to}; // its own private network
+            }
+            from = out.outbound(from, to);
+            if (from == null) {
+                filtered.incrementAndGet();
+                return null;
+            }
+        }
+        Nat in = nats.get(to.getAddress());
+        if (in != null) {
+            to = in.inbound(from, to.getPort());
+            if (to == null) {
+                filtered.incrementAndGet();
+                return null;
+            }
+        } else {
+            Socket receiver = sockets.get(to);
+            if (receiver != null && receiver.nat != null) {
+                return null; // a private address of another network: not routed
+            }
+        }
+        return new InetSocketAddress[] {from, to};
     }
 
     private final Map<InetSocketAddress, Socket> sockets = new ConcurrentHashMap<>();
@@ -158,6 +318,14 @@ final class SimNetwork implements AutoCloseable {
             if (!t.test(bytes)) {
                 return;
             }
+        }
+        if (!nats.isEmpty()) {
+            InetSocketAddress[] r = route(from, to);
+            if (r == null) {
+                return;
+            }
+            from = r[0];
+            to = r[1];
         }
         if (blocked.contains(to)) {
             lost.incrementAndGet();

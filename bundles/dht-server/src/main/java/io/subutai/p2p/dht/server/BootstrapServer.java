@@ -52,11 +52,11 @@ public final class BootstrapServer extends DatagramServer {
             this.key = key;
         }
 
-        /** Where others may reach it: its local endpoints first, then the one the server saw. */
+        /** Where others may reach it: its local endpoints first, then the one the server saw (protocol §7). */
         List<InetSocketAddress> endpoints() {
             List<InetSocketAddress> e = new ArrayList<>();
             for (InetSocketAddress l : locals) {
-                if (e.size() < DhtMessage.MAX_ENDPOINTS - 1 && !l.equals(reflexive)) {
+                if (e.size() < DhtMessage.MAX_ENDPOINTS - 1) { // its own, even the one the server saw (no NAT)
                     e.add(l);
                 }
             }
@@ -80,6 +80,7 @@ public final class BootstrapServer extends DatagramServer {
     private final Map<InetSocketAddress, Long> relays = new LinkedHashMap<>(); // relay -> last heard; the thread's
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
     private volatile int memberCount;
+    private volatile int relayCount;
 
     private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log) throws IOException {
         super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log);
@@ -91,6 +92,17 @@ public final class BootstrapServer extends DatagramServer {
         BootstrapServer server = new BootstrapServer(listen, nanos, log);
         server.serve("Bootstrap server");
         return server;
+    }
+
+    /** A server without a socket, at {@code address}, for simulations: see {@link DatagramServer#deliver}. */
+    public static BootstrapServer fed(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log) {
+        BootstrapServer server = new BootstrapServer(address, outlet, nanos, log);
+        server.serve("Bootstrap server");
+        return server;
+    }
+
+    private BootstrapServer(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log) {
+        super(address, outlet, "p2p-dht-server", nanos, log);
     }
 
     /**
@@ -122,6 +134,11 @@ public final class BootstrapServer extends DatagramServer {
         return a.isUnresolved() ? null : a;
     }
 
+    /** Relays that announced themselves in the last 30 s. */
+    public int relays() {
+        return relayCount;
+    }
+
     /** Members registered in all networks. */
     public int members() {
         return memberCount;
@@ -144,6 +161,7 @@ public final class BootstrapServer extends DatagramServer {
             } else if (relays.size() > DhtMessage.MAX_ENDPOINTS) {
                 relays.remove(relay); // a handful is all members need
             }
+            relayCount = relays.size();
             return;
         }
         if (m instanceof DhtMessage.Register r) {
@@ -325,6 +343,7 @@ public final class BootstrapServer extends DatagramServer {
     protected void everySecond(long now) {
         long limit = FORGET_SECONDS * 1_000_000_000L;
         relays.values().removeIf(heard -> now - heard > limit);
+        relayCount = relays.size();
         for (Iterator<Network> it = new ArrayList<>(networks.values()).iterator(); it.hasNext();) {
             Network n = it.next();
             for (Member m : new ArrayList<>(n.members.values())) {

@@ -17,7 +17,14 @@ import java.util.function.LongSupplier;
  */
 public abstract class DatagramServer implements AutoCloseable {
 
-    private final DatagramSocket socket;
+    /** Where a server that owns no socket sends (a simulated network). */
+    @FunctionalInterface
+    public interface Outlet {
+        void send(byte[] data, int length, InetSocketAddress to) throws IOException;
+    }
+
+    private final DatagramSocket socket; // null: fed by deliver, sending by the outlet
+    private final Outlet outlet;
     private final InetSocketAddress address;
     private final Thread thread;
     private final byte[] in;
@@ -45,12 +52,63 @@ public abstract class DatagramServer implements AutoCloseable {
             throw e;
         }
         this.socket = s;
+        this.outlet = (data, length, to) -> s.send(new DatagramPacket(data, length, to));
         this.address = (InetSocketAddress) s.getLocalSocketAddress();
         this.in = new byte[largest];
         this.nanos = nanos;
         this.log = log;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
+    }
+
+    /**
+     * A server that owns no socket: datagrams come by {@link #deliver}, answers leave by {@code
+     * outlet} as from {@code address}; its thread only keeps the once-a-second clock. For
+     * simulations.
+     */
+    protected DatagramServer(InetSocketAddress address, Outlet outlet, String threadName, LongSupplier nanos,
+            Consumer<String> log) {
+        this.socket = null;
+        this.outlet = outlet;
+        this.address = address;
+        this.in = new byte[0];
+        this.nanos = nanos;
+        this.log = log;
+        this.thread = new Thread(this::tickOnly, threadName);
+        this.thread.setDaemon(true);
+    }
+
+    /** A datagram for a server without a socket (see the outlet constructor), handled on the caller's thread. */
+    public final void deliver(ByteBuffer datagram, InetSocketAddress from) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            try {
+                ByteBuffer own = ByteBuffer.allocate(datagram.remaining()).put(datagram.duplicate()).flip();
+                received(own, from); // a server may rewrite what it got, as it does in its socket's buffer
+            } catch (IOException | RuntimeException e) {
+                log.accept(thread.getName() + ": " + e);
+            }
+        }
+    }
+
+    private void tickOnly() {
+        long last = nanos.getAsLong();
+        synchronized (this) {
+            while (!closed) {
+                try {
+                    wait(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = nanos.getAsLong();
+                if (!closed && now - last > 1_000_000_000L) {
+                    last = now;
+                    everySecond(now);
+                }
+            }
+        }
     }
 
     /** Starts serving, and says where. */
@@ -71,7 +129,7 @@ public abstract class DatagramServer implements AutoCloseable {
 
     /** Sends {@code length} bytes of {@code data} to {@code to} from the server's port. */
     protected final void send(byte[] data, int length, InetSocketAddress to) throws IOException {
-        socket.send(new DatagramPacket(data, length, to));
+        outlet.send(data, length, to);
     }
 
     private void run() {
@@ -100,8 +158,13 @@ public abstract class DatagramServer implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        socket.close();
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        if (socket != null) {
+            socket.close();
+        }
         try {
             thread.join(2000);
         } catch (InterruptedException e) {

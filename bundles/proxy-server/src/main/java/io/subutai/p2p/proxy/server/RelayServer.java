@@ -85,6 +85,21 @@ public final class RelayServer extends DatagramServer {
         return server;
     }
 
+    /** A relay without a socket, at {@code address}, for simulations: see {@link DatagramServer#deliver}. */
+    public static RelayServer fed(InetSocketAddress address, Outlet outlet, long bytesPerSecond, LongSupplier nanos,
+            Consumer<String> log, List<InetSocketAddress> bootstrap) {
+        RelayServer server = new RelayServer(address, outlet, bytesPerSecond, nanos, log, bootstrap);
+        server.serve("Relay server");
+        return server;
+    }
+
+    private RelayServer(InetSocketAddress address, Outlet outlet, long bytesPerSecond, LongSupplier nanos,
+            Consumer<String> log, List<InetSocketAddress> bootstrap) {
+        super(address, outlet, "p2p-proxy-server", nanos, log);
+        this.bytesPerSecond = bytesPerSecond;
+        this.bootstrap = List.copyOf(bootstrap);
+    }
+
     /** Bytes of datagrams relayed so far (without envelopes). */
     public long relayedBytes() {
         return relayedBytes;

@@ -40,7 +40,8 @@ import io.subutai.p2p.api.StopRequest;
     CommandProcessor.COMMAND_FUNCTION + "=plugins",
     CommandProcessor.COMMAND_FUNCTION + "=start",
     CommandProcessor.COMMAND_FUNCTION + "=stop",
-    CommandProcessor.COMMAND_FUNCTION + "=status"
+    CommandProcessor.COMMAND_FUNCTION + "=status",
+    CommandProcessor.COMMAND_FUNCTION + "=debug"
 })
 public final class P2pCommands {
 
@@ -118,6 +119,11 @@ public final class P2pCommands {
     public String status(
             @Descriptor("only this network") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash) {
         return text(network.status(hash));
+    }
+
+    @Descriptor("print the daemon's state for troubleshooting: networks, servers, relays, peers and their paths")
+    public String debug() {
+        return text(network.debug());
     }
 
     @Descriptor("list the plugins (TAP drivers, transports, discovery, crypto) the engine knows")

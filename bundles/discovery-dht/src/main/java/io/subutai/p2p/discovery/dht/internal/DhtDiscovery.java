@@ -80,6 +80,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
         long lastSent;
         volatile long lastWelcome;
         volatile int refreshSeconds = 10;
+        volatile InetSocketAddress reflexive; // as this server sees this node
 
         Server(String name) {
             this.name = name;
@@ -143,7 +144,13 @@ public final class DhtDiscovery implements DiscoveryProvider {
 
         /** Where this instance's socket may be reached on this host's own interfaces, IPv4 first. */
         private List<InetSocketAddress> localEndpoints() {
-            int port = ref.socket().localAddress().getPort();
+            InetSocketAddress bound = ref.socket().localAddress();
+            if (!bound.getAddress().isAnyLocalAddress()) {
+                List<InetSocketAddress> only = new ArrayList<>(List.of(bound)); // a socket bound to one address
+                only.addAll(extra.subList(0, Math.min(extra.size(), DhtMessage.MAX_ENDPOINTS - 2)));
+                return only;
+            }
+            int port = bound.getPort();
             List<InetSocketAddress> v4 = new ArrayList<>();
             List<InetSocketAddress> v6 = new ArrayList<>();
             try {
@@ -187,6 +194,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
             if (m instanceof DhtMessage.Welcome w) {
                 server.refreshSeconds = w.refreshSeconds();
                 server.lastWelcome = System.nanoTime();
+                server.reflexive = w.reflexive();
                 if (!w.reflexive().equals(reflexive)) {
                     reflexive = w.reflexive();
                     log.info("Bootstrap server {} sees this node as {}:{}", server.name,
@@ -204,7 +212,9 @@ public final class DhtDiscovery implements DiscoveryProvider {
             } else if (m instanceof DhtMessage.Peers p) {
                 for (DhtMessage.Member member : p.members()) {
                     if (!DhtMessage.same(member.staticKey(), self)) {
-                        listener.peerSeen(member.staticKey(), member.endpoints());
+                        List<InetSocketAddress> e = member.endpoints();
+                        // the server puts the address it saw last (protocol §7)
+                        listener.peerSeen(member.staticKey(), e, e.isEmpty() ? null : e.get(e.size() - 1));
                     }
                 }
             } else if (m instanceof DhtMessage.Relays r) {
@@ -217,6 +227,42 @@ public final class DhtDiscovery implements DiscoveryProvider {
                     listener.peerGone(k);
                 }
             }
+        }
+
+        @Override
+        public List<String> describe() {
+            List<String> out = new ArrayList<>();
+            long now = System.nanoTime();
+            synchronized (this) {
+                for (Server s : servers) {
+                    String at = s.address == null ? s.name + " (does not resolve)" : s.name;
+                    out.add("Bootstrap server " + at + ": " + (s.lastWelcome == 0 ? "never answered"
+                            : "answered " + (now - s.lastWelcome) / 1_000_000 + " ms ago")
+                            + (s.reflexive == null ? "" : ", sees this node as " + s.reflexive.getAddress().getHostAddress()
+                                    + ":" + s.reflexive.getPort()));
+                }
+            }
+            out.add("NAT mapping: " + mapping());
+            return out;
+        }
+
+        /**
+         * This host's NAT mapping as the servers tell it: the same address seen by two servers
+         * means one mapping for every destination; different ones, a new mapping for each.
+         */
+        String mapping() {
+            java.util.Set<InetSocketAddress> seen = new java.util.HashSet<>();
+            for (Server s : servers) {
+                if (s.reflexive != null) {
+                    seen.add(s.reflexive);
+                }
+            }
+            long answered = servers.stream().filter(s -> s.reflexive != null).count();
+            if (answered < 2) {
+                return "unknown (needs two bootstrap servers that answer)";
+            }
+            return seen.size() == 1 ? "endpoint-independent (one public port for every destination)"
+                    : "endpoint-dependent (a new public port for every destination: symmetric NAT)";
         }
 
         /** The engine's own endpoints besides the interfaces' (a relayed one): registered again at once. */

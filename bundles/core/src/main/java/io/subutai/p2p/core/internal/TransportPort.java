@@ -1,0 +1,321 @@
+package io.subutai.p2p.core.internal;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+import io.subutai.p2p.spi.DatagramHandler;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.Path;
+import io.subutai.p2p.spi.PathKind;
+import io.subutai.p2p.spi.Scheduler;
+import io.subutai.p2p.spi.Transport;
+import io.subutai.p2p.spi.TransportContext;
+import io.subutai.p2p.spi.TransportSession;
+
+/**
+ * A network instance's socket as the mesh sees it, with the transports attached: a datagram to
+ * an address a transport {@link TransportSession#route routes} (a peer's handle at a relay) goes
+ * its way, anything else straight out of the socket; what a transport delivers arrives like any
+ * datagram. So every path is one more address of a peer to the mesh, probed and ranked with the
+ * others. Transports come and go while the network runs; one that fails is logged and skipped.
+ */
+final class TransportPort implements DatagramPort {
+
+    /** Where the port reports a transport that failed. */
+    interface Failures {
+        void failed(String transport, String operation, Throwable e);
+    }
+
+    private record Attached(String name, Transport transport, TransportSession session) {
+    }
+
+    private final DatagramPort socket;
+    private final String networkId;
+    private final byte[] staticKey;
+    private final ScheduledExecutorService timer;
+    private final Consumer<List<InetSocketAddress>> announce;
+    private final Failures failures;
+    private final AtomicReferenceArray<DatagramHandler> handlers = new AtomicReferenceArray<>(256);
+    private final List<Attached> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** What each transport announced: this node's endpoints besides its own; guarded by itself. */
+    private final Map<Transport, List<InetSocketAddress>> announced = new LinkedHashMap<>();
+    /** Each destination's route (NONE: straight out), remembered until the relays or the transports change. */
+    private final Map<InetSocketAddress, Path> routes = new ConcurrentHashMap<>();
+    private static final Path NONE = new Path() {
+        @Override
+        public PathKind kind() {
+            return PathKind.DIRECT;
+        }
+
+        @Override
+        public InetSocketAddress via() {
+            return null;
+        }
+
+        @Override
+        public void send(ByteBuffer datagram) {
+            throw new IllegalStateException("not a route");
+        }
+    };
+    private volatile List<InetSocketAddress> relays = List.of();
+
+    /**
+     * @param announce told this node's endpoints that transports add (relay handles), whenever they change
+     */
+    TransportPort(DatagramPort socket, String networkId, byte[] staticKey, ScheduledExecutorService timer,
+            Consumer<List<InetSocketAddress>> announce, Failures failures) {
+        this.socket = socket;
+        this.networkId = networkId;
+        this.staticKey = staticKey.clone();
+        this.timer = timer;
+        this.announce = announce;
+        this.failures = failures;
+    }
+
+    /** Attaches a transport to this network; false when it failed to. */
+    synchronized boolean attach(String name, Transport transport) {
+        for (Attached a : attached) {
+            if (a.transport() == transport) {
+                return true;
+            }
+        }
+        TransportContext context = new TransportContext() {
+            @Override
+            public String networkId() {
+                return networkId;
+            }
+
+            @Override
+            public byte[] staticKey() {
+                return staticKey.clone();
+            }
+
+            @Override
+            public DatagramPort socket() {
+                return socket;
+            }
+
+            @Override
+            public Scheduler scheduler() {
+                return (task, delay, unit) -> {
+                    java.util.concurrent.ScheduledFuture<?> f;
+                    try {
+                        f = timer.schedule(() -> {
+                            try {
+                                task.run();
+                            } catch (RuntimeException | LinkageError e) {
+                                failures.failed(name, "a timer task", e);
+                            }
+                        }, delay, unit);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        return () -> { }; // the engine is stopping
+                    }
+                    return () -> f.cancel(false);
+                };
+            }
+
+            @Override
+            public void announce(List<InetSocketAddress> endpoints) {
+                List<InetSocketAddress> all = new ArrayList<>();
+                synchronized (announced) {
+                    announced.put(transport, List.copyOf(endpoints));
+                    announced.values().forEach(all::addAll);
+                }
+                TransportPort.this.announce.accept(all);
+            }
+
+            @Override
+            public void deliver(InetSocketAddress from, ByteBuffer datagram) {
+                TransportPort.this.deliver(from, datagram);
+            }
+        };
+        TransportSession session;
+        try {
+            session = transport.attach(context);
+            if (!relays.isEmpty()) {
+                session.relaysOffered(relays);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            failures.failed(name, "attach", e);
+            return false;
+        }
+        attached.add(new Attached(name, transport, session));
+        routes.clear();
+        return true;
+    }
+
+    /** Detaches a transport (it went away): its routes are forgotten, and what it announced. */
+    synchronized void detach(Transport transport) {
+        for (Attached a : attached) {
+            if (a.transport() == transport && attached.remove(a)) {
+                routes.clear();
+                close(a);
+                List<InetSocketAddress> all = new ArrayList<>();
+                boolean had;
+                synchronized (announced) {
+                    had = announced.remove(transport) != null;
+                    announced.values().forEach(all::addAll);
+                }
+                if (had) {
+                    announce.accept(all);
+                }
+            }
+        }
+    }
+
+    /** This node's endpoints that the transports announced (its relay handles). */
+    List<InetSocketAddress> announced() {
+        List<InetSocketAddress> all = new ArrayList<>();
+        synchronized (announced) {
+            announced.values().forEach(all::addAll);
+        }
+        return all;
+    }
+
+    /** The names of the transports attached. */
+    List<String> names() {
+        List<String> out = new ArrayList<>();
+        for (Attached a : attached) {
+            out.add(a.name());
+        }
+        return out;
+    }
+
+    /** Relays discovery offered, for every transport, now and when attached later. */
+    void relaysOffered(List<InetSocketAddress> offered) {
+        relays = List.copyOf(offered);
+        routes.clear();
+        for (Attached a : attached) {
+            try {
+                a.session().relaysOffered(relays);
+            } catch (RuntimeException | LinkageError e) {
+                failures.failed(a.name(), "relaysOffered", e);
+            }
+            routes.clear();
+        }
+    }
+
+    /** The way to {@code to} a transport offers; null: straight out of the socket. */
+    Path route(InetSocketAddress to) {
+        Path p = routes.get(to);
+        if (p == null) {
+            p = NONE;
+            for (Attached a : attached) {
+                try {
+                    Path r = a.session().route(to);
+                    if (r != null) {
+                        p = r;
+                        break;
+                    }
+                } catch (RuntimeException | LinkageError e) {
+                    failures.failed(a.name(), "route", e);
+                }
+            }
+            if (routes.size() > 4096) {
+                routes.clear();
+            }
+            routes.put(to, p);
+        }
+        return p == NONE ? null : p;
+    }
+
+    /** The relay a datagram to {@code to} goes through; null when it goes straight to it. */
+    InetSocketAddress relayFor(InetSocketAddress to) {
+        Path p = route(to);
+        return p != null && p.kind() == PathKind.RELAY ? p.via() : null;
+    }
+
+    /** Where else a peer whose NAT mapped it to {@code mapped} may be (the transports' predictions). */
+    List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (mapped.isEmpty()) {
+            return out;
+        }
+        for (Attached a : attached) {
+            try {
+                out.addAll(a.session().guesses(mapped));
+            } catch (RuntimeException | LinkageError e) {
+                failures.failed(a.name(), "guesses", e);
+            }
+        }
+        return out;
+    }
+
+    /** Opens this host's NAT toward {@code targets}, as the transports know how. */
+    void open(List<InetSocketAddress> targets) {
+        for (Attached a : attached) {
+            try {
+                a.session().open(targets);
+            } catch (RuntimeException | LinkageError e) {
+                failures.failed(a.name(), "open", e);
+            }
+        }
+    }
+
+    private void deliver(InetSocketAddress from, ByteBuffer datagram) {
+        DatagramHandler h = datagram.remaining() > 1 ? handlers.get(datagram.get(datagram.position() + 1) & 255) : null;
+        if (h != null) {
+            h.received(from, datagram);
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return socket.localAddress();
+    }
+
+    @Override
+    public void send(InetSocketAddress to, ByteBuffer datagram) {
+        Path p = route(to);
+        if (p == null) {
+            socket.send(to, datagram);
+        } else {
+            p.send(datagram);
+        }
+    }
+
+    @Override
+    public void sendSegments(InetSocketAddress to, ByteBuffer datagrams, int segmentSize) {
+        Path p = route(to);
+        if (p == null) {
+            socket.sendSegments(to, datagrams, segmentSize);
+        } else {
+            p.sendSegments(datagrams, segmentSize);
+        }
+    }
+
+    @Override
+    public AutoCloseable register(int type, DatagramHandler handler) {
+        AutoCloseable direct = socket.register(type, handler);
+        handlers.set(type & 255, handler);
+        return () -> {
+            handlers.compareAndSet(type & 255, handler, null);
+            direct.close();
+        };
+    }
+
+    /** Detaches every transport. */
+    void close() {
+        for (Attached a : attached) {
+            attached.remove(a);
+            close(a);
+        }
+        routes.clear();
+    }
+
+    private void close(Attached a) {
+        try {
+            a.session().close();
+        } catch (RuntimeException | LinkageError e) {
+            failures.failed(a.name(), "close", e);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.subutai.p2p.transport.proxy.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.subutai.p2p.proxy.protocol.RelayMessage;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.Path;
+import io.subutai.p2p.spi.PathKind;
+import io.subutai.p2p.spi.TransportContext;
+import io.subutai.p2p.spi.TransportSession;
+
+/**
+ * One network's relay client (docs/protocol.md §8). An address {@code relay:handle} is a peer
+ * reached through a relay: what the engine sends there leaves wrapped in SEND to the relay's port
+ * ({@link #route}); what the relay passes on (FROM) is delivered unwrapped, as a datagram from
+ * {@code relay:handle}. So a relayed path is one more address of a peer, probed and ranked with
+ * the others. The client keeps this node's own allocations at up to {@link #MAX_RELAYS} of the
+ * relays offered, so that each peer's path probing picks the relay with the lowest round trip,
+ * and moves to another when one dies; it announces them as this node's endpoints.
+ *
+ * <p>An address on a relay's host other than the relay's port counts as relayed: a peer that runs
+ * on a relay's host is reached through the relay.
+ */
+final class RelayClient implements TransportSession {
+
+    /** Relays this node allocates at, at most. */
+    static final int MAX_RELAYS = 3;
+    /** How often allocations are refreshed; a relay forgets one after 30 s. */
+    static final int REFRESH_SECONDS = 8;
+
+    private final TransportContext context;
+    private final DatagramPort socket;
+    private final byte[] networkId;
+    private final byte[] staticKey;
+    private final AutoCloseable registration;
+    private volatile Map<InetAddress, Relay> relays = Map.of(); // relay host -> the relay's path
+    /** The relays this node allocates at, with the handle each gave (0: none yet); guarded by itself. */
+    private final Map<InetSocketAddress, Integer> handles = new LinkedHashMap<>();
+    private volatile AutoCloseable refresh;
+    private volatile boolean closed;
+
+    RelayClient(TransportContext context) {
+        this.context = context;
+        this.socket = context.socket();
+        this.networkId = HexFormat.of().parseHex(context.networkId());
+        this.staticKey = context.staticKey().clone();
+        this.registration = socket.register(RelayMessage.TYPE, this::received);
+        scheduleRefresh();
+    }
+
+    /** The path through one relay: wraps what it is given in SEND for the handle it was asked for. */
+    private final class Relay {
+        final InetSocketAddress at;
+        private final ByteBuffer one = ByteBuffer.allocateDirect(RelayMessage.ENVELOPE + 65_536); // guarded by itself
+        private ByteBuffer many; // guarded by one
+
+        Relay(InetSocketAddress at) {
+            this.at = at;
+        }
+
+        Path to(int handle) {
+            return new Path() {
+                @Override
+                public PathKind kind() {
+                    return PathKind.RELAY;
+                }
+
+                @Override
+                public InetSocketAddress via() {
+                    return at;
+                }
+
+                @Override
+                public void send(ByteBuffer datagram) {
+                    synchronized (one) {
+                        one.clear();
+                        RelayMessage.envelope(one, RelayMessage.OP_SEND, handle);
+                        one.put(datagram.duplicate()).flip();
+                        socket.send(at, one);
+                    }
+                }
+
+                @Override
+                public void sendSegments(ByteBuffer datagrams, int segmentSize) {
+                    synchronized (one) {
+                        int count = (datagrams.remaining() + segmentSize - 1) / segmentSize;
+                        int size = count * (segmentSize + RelayMessage.ENVELOPE);
+                        if (many == null || many.capacity() < size) {
+                            many = ByteBuffer.allocateDirect(size);
+                        }
+                        many.clear();
+                        ByteBuffer d = datagrams.duplicate();
+                        while (d.hasRemaining()) {
+                            int n = Math.min(segmentSize, d.remaining());
+                            RelayMessage.envelope(many, RelayMessage.OP_SEND, handle);
+                            many.put(many.position(), d, d.position(), n).position(many.position() + n);
+                            d.position(d.position() + n);
+                        }
+                        socket.sendSegments(at, many.flip(), segmentSize + RelayMessage.ENVELOPE);
+                    }
+                }
+            };
+        }
+    }
+
+    /**
+     * The relays discovery offered: allocates at the first {@link #MAX_RELAYS} of them, and gives
+     * up the allocations at relays no longer offered.
+     */
+    @Override
+    public void relaysOffered(List<InetSocketAddress> offered) {
+        Map<InetAddress, Relay> m = new HashMap<>();
+        Map<InetAddress, Relay> old = relays;
+        for (InetSocketAddress r : offered) {
+            Relay known = old.get(r.getAddress());
+            m.put(r.getAddress(), known != null && known.at.equals(r) ? known : new Relay(r));
+        }
+        boolean changed;
+        synchronized (handles) {
+            for (InetSocketAddress r : offered) {
+                if (handles.size() < MAX_RELAYS) {
+                    handles.putIfAbsent(r, 0);
+                }
+            }
+            changed = handles.keySet().retainAll(offered);
+        }
+        relays = m;
+        refresh();
+        if (changed) {
+            context.announce(relayedAddresses());
+        }
+    }
+
+    private void scheduleRefresh() {
+        if (!closed) {
+            refresh = context.scheduler().schedule(() -> {
+                refresh();
+                scheduleRefresh();
+            }, REFRESH_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Asks for, or refreshes, this node's allocations. */
+    void refresh() {
+        List<InetSocketAddress> at;
+        synchronized (handles) {
+            at = List.copyOf(handles.keySet());
+        }
+        for (InetSocketAddress r : at) {
+            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATE_SIZE);
+            RelayMessage.allocate(networkId, staticKey).encode(b);
+            socket.send(r, b.flip());
+        }
+    }
+
+    /** This node's addresses at its relays: {@code relay:handle}. */
+    List<InetSocketAddress> relayedAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        synchronized (handles) {
+            handles.forEach((r, h) -> {
+                if (h != 0) {
+                    out.add(new InetSocketAddress(r.getAddress(), h));
+                }
+            });
+        }
+        return out;
+    }
+
+    private void received(InetSocketAddress from, ByteBuffer datagram) {
+        Relay relay = relays.get(from.getAddress());
+        if (relay == null || !relay.at.equals(from)) {
+            return; // only relays this node uses speak type 8 to it
+        }
+        int op = RelayMessage.op(datagram);
+        if (op == RelayMessage.OP_FROM) {
+            int sender = RelayMessage.handle(datagram);
+            ByteBuffer inner = datagram.duplicate().position(datagram.position() + RelayMessage.ENVELOPE).slice();
+            if (sender != 0 && inner.remaining() > 1) {
+                context.deliver(new InetSocketAddress(from.getAddress(), sender), inner);
+            }
+        } else if (op == RelayMessage.OP_ALLOCATED) {
+            RelayMessage m = RelayMessage.decode(datagram.duplicate());
+            if (m == null || !java.util.Arrays.equals(m.staticKey(), staticKey)) {
+                return;
+            }
+            synchronized (handles) {
+                Integer old = handles.get(from);
+                if (old == null || old == m.handle()) {
+                    return;
+                }
+                handles.put(from, m.handle());
+            }
+            context.announce(relayedAddresses());
+        }
+    }
+
+    @Override
+    public Path route(InetSocketAddress to) {
+        Relay r = relays.get(to.getAddress());
+        return r != null && r.at.getPort() != to.getPort() ? r.to(to.getPort()) : null;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            AutoCloseable r = refresh;
+            if (r != null) {
+                r.close();
+            }
+            registration.close();
+        } catch (Exception e) {
+            // the socket is going away
+        }
+    }
+}
