@@ -115,11 +115,20 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         }
     }
 
+    /** What an iperf3 run delivered: its rate in Mbit/s and the bytes the server received. */
+    record Iperf(long mbits, long bytes) {
+    }
+
+    /** {@link #iperf}'s rate in Mbit/s. */
+    static long iperfMbits(Netns server, Netns client, String ip, int seconds) throws Exception {
+        return iperf(server, client, ip, seconds).mbits();
+    }
+
     /**
      * iperf3 TCP for {@code seconds} from {@code client} to a server run in {@code server} on {@code
-     * ip}; fails the test when it does not run, returns what was received in Mbit/s.
+     * ip}; fails the test when it does not run, returns what was received.
      */
-    static long iperfMbits(Netns server, Netns client, String ip, int seconds) throws Exception {
+    static Iperf iperf(Netns server, Netns client, String ip, int seconds) throws Exception {
         Process s = new ProcessBuilder(server.wrap(List.of("iperf3", "-s", "-B", ip)))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Netns.Result iperf;
@@ -139,9 +148,15 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         }
         assertEquals(0, iperf.code(), iperf.err() + iperf.out());
         org.junit.jupiter.api.Assertions.assertFalse(iperf.out().contains("\"error\""), iperf.out());
-        String bps = iperf.out().replaceAll("(?s).*\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+).*",
-                "$1");
-        return Math.round(Double.parseDouble(bps) / 1e6);
+        String received = iperf.out().replaceAll("(?s).*\"sum_received\"\\s*:\\s*\\{([^}]*)}.*", "$1");
+        return new Iperf(Math.round(number(received, "bits_per_second") / 1e6), Math.round(number(received, "bytes")));
+    }
+
+    /** The number {@code "field": N} holds in a flat JSON object's text. */
+    private static double number(String json, String field) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\"\\s*:\\s*([0-9.e+]+)").matcher(json);
+        org.junit.jupiter.api.Assertions.assertTrue(m.find(), field + " in " + json);
+        return Double.parseDouble(m.group(1));
     }
 
     static void ok(Netns.Result r, String what) {
