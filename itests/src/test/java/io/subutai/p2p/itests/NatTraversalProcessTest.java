@@ -123,11 +123,9 @@ class NatTraversalProcessTest {
         long t0 = System.nanoTime();
         Await.require(() -> pings(members.get(1), "10.64.0.1"), Duration.ofSeconds(30), () -> "no path:\n" + logs());
         long firstPingMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        // a direct pair may first meet through the relay and must move off it; and just after it
-        // connects, a node shows the relay again for up to one tick (200 ms) when the first packet
-        // from the peer's relay handle arrives (a new address takes the endpoint until the next path
-        // choice): so the pair must keep the path for a second
-        String path = direct ? "direct" : "relay";
+        // a direct pair may first meet through the relay and must move off it, and then keep the
+        // punched path (for a second here, and while iperf3 runs below)
+        String path = direct ? "punched" : "relay 198.18.1.1:" + RELAY_PORT;
         long[] since = {0};
         Await.require(() -> {
             boolean on = path.equals(path(1)) && path.equals(path(2));
@@ -152,26 +150,31 @@ class NatTraversalProcessTest {
         } else {
             assertTrue(relayed >= iperf.bytes(), "the relay received " + relayed + " bytes, iperf3 moved " + iperf.bytes());
         }
+        String status = lab.daemons.get(0).p2p("status").out();
+        assertTrue(status.contains("|10.64.0.2|State:CONNECTED|Path:" + path + "|\n"), status);
+        String debug = lab.daemons.get(0).p2p("debug").out();
+        assertTrue(debug.contains("\tState: CONNECTED\n") && debug.contains(" (" + path + ")\n")
+                && debug.contains("Bootstrap server 198.18.1.1:6881: answered "), debug);
         RESULTS.add(String.format("%-45s | %-6s | %20d | %d", first.label + " <-> " + second.label, path, firstPingMs,
                 iperf.mbits()));
     }
 
-    /**
-     * The path daemon {@code i} shows to the other member: "direct" when at the peer's router,
-     * "relay" when at the relay, else the endpoint itself.
-     */
+    /** The path daemon {@code i} shows to the other member: its kind ({@code punched}, {@code relay HOST:PORT}...). */
     private String path(int i) {
-        String e = endpoint(i);
-        return e.startsWith("198.18." + (3 - i) + ".2:") ? "direct" : e.startsWith("198.18.1.1:") ? "relay" : e;
+        return column(i, 4);
     }
 
     /** The endpoint column of the other member's line in {@code show -hash} on daemon {@code i}. */
     private String endpoint(int i) {
+        return column(i, 2);
+    }
+
+    private String column(int i, int n) {
         try {
             for (String line : lab.daemons.get(i - 1).p2p("show", "-hash", "behind-nats").out().split("\n")) {
                 String[] columns = line.split("\t");
-                if (columns.length > 2 && columns[1].equals("10.64.0." + (3 - i))) {
-                    return columns[2];
+                if (columns.length > n && columns[1].equals("10.64.0." + (3 - i))) {
+                    return columns[n];
                 }
             }
             return "(not listed)";

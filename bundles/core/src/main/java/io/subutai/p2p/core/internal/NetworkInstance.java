@@ -42,6 +42,8 @@ final class NetworkInstance implements Networks.Attached {
     private final TransportPort port;
     private final Mesh mesh;
     private final List<Membership> memberships = new CopyOnWriteArrayList<>();
+    /** This node's endpoints that transports added (relay handles); guarded by memberships. */
+    private List<InetSocketAddress> extra = List.of();
     private final NetworkRef ref;
     private final DiscoveryListener listener;
     private final DatagramPort socket;
@@ -61,8 +63,11 @@ final class NetworkInstance implements Networks.Attached {
         String networkId = NodeKeys.networkId(hash);
         this.port = new TransportPort(socket, networkId, self.publicKey(), control, extra -> {
             log.info("Transports stand for this node in " + hash + " at: " + describe(extra));
-            for (Membership m : memberships) {
-                m.updateEndpoints(extra);
+            synchronized (memberships) {
+                this.extra = extra;
+                for (Membership m : memberships) {
+                    m.updateEndpoints(extra);
+                }
             }
         }, (transport, operation, e) -> log.error("Transport '" + transport + "' failed in " + operation + " for "
                 + hash + "; skipped: " + e));
@@ -134,7 +139,14 @@ final class NetworkInstance implements Networks.Attached {
 
     /** Joins discovery with one provider; {@code join} is the provider's join, guarded by the caller. */
     void join(BiFunction<NetworkRef, DiscoveryListener, Optional<Membership>> join) {
-        join.apply(ref, listener).ifPresent(memberships::add);
+        join.apply(ref, listener).ifPresent(m -> {
+            synchronized (memberships) {
+                memberships.add(m);
+                if (!extra.isEmpty()) {
+                    m.updateEndpoints(extra); // a relay may have answered before the provider's join returned
+                }
+            }
+        });
     }
 
     /** Attaches a transport that is there (at start, or when it comes); every peer may use its paths from then on. */

@@ -66,6 +66,8 @@ final class TransportPort implements DatagramPort {
         }
     };
     private volatile List<InetSocketAddress> relays = List.of();
+    /** Counts changes of what routes depend on: a route worked out before one is not remembered. */
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param announce told this node's endpoints that transports add (relay handles), whenever they change
@@ -148,7 +150,7 @@ final class TransportPort implements DatagramPort {
             return false;
         }
         attached.add(new Attached(name, transport, session));
-        routes.clear();
+        forgetRoutes();
         return true;
     }
 
@@ -156,7 +158,7 @@ final class TransportPort implements DatagramPort {
     synchronized void detach(Transport transport) {
         for (Attached a : attached) {
             if (a.transport() == transport && attached.remove(a)) {
-                routes.clear();
+                forgetRoutes();
                 close(a);
                 List<InetSocketAddress> all = new ArrayList<>();
                 boolean had;
@@ -192,21 +194,27 @@ final class TransportPort implements DatagramPort {
     /** Relays discovery offered, for every transport, now and when attached later. */
     void relaysOffered(List<InetSocketAddress> offered) {
         relays = List.copyOf(offered);
-        routes.clear();
         for (Attached a : attached) {
             try {
                 a.session().relaysOffered(relays);
             } catch (RuntimeException | LinkageError e) {
                 failures.failed(a.name(), "relaysOffered", e);
             }
-            routes.clear();
+            forgetRoutes();
         }
+    }
+
+    /** After what routes depend on changed: a route being worked out meanwhile is not kept either. */
+    private void forgetRoutes() {
+        epoch.incrementAndGet();
+        routes.clear();
     }
 
     /** The way to {@code to} a transport offers; null: straight out of the socket. */
     Path route(InetSocketAddress to) {
         Path p = routes.get(to);
         if (p == null) {
+            long seen = epoch.get();
             p = NONE;
             for (Attached a : attached) {
                 try {
@@ -223,6 +231,9 @@ final class TransportPort implements DatagramPort {
                 routes.clear();
             }
             routes.put(to, p);
+            if (epoch.get() != seen) {
+                routes.remove(to, p); // worked out from what changed meanwhile
+            }
         }
         return p == NONE ? null : p;
     }
@@ -308,7 +319,7 @@ final class TransportPort implements DatagramPort {
             attached.remove(a);
             close(a);
         }
-        routes.clear();
+        forgetRoutes();
     }
 
     private void close(Attached a) {

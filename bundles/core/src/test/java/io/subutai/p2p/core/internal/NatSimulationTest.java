@@ -175,7 +175,14 @@ class NatSimulationTest {
             org.awaitility.Awaitility.await(what).atMost(within).pollInterval(Duration.ofMillis(20)).until(c::getAsBoolean);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             List<String> tail = log.subList(Math.max(0, log.size() - 80), log.size());
-            throw new AssertionError(what + " did not happen within " + within + "; last log lines:\n" + String.join("\n", tail), e);
+            StringBuilder state = new StringBuilder();
+            for (Member m : members) {
+                if (what.contains(m.name())) {
+                    state.append(m.name()).append(":\n").append(String.join("\n", m.instance().debug())).append('\n');
+                }
+            }
+            throw new AssertionError(what + " did not happen within " + within + ";\n" + state + "last log lines:\n"
+                    + String.join("\n", tail), e);
         }
     }
 
