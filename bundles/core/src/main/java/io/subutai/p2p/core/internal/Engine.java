@@ -86,6 +86,10 @@ public final class Engine implements NetworkService, Networks.Plane {
     private final java.util.concurrent.ScheduledExecutorService control;
     private final Networks.Log networksLog;
     private final long started = System.nanoTime();
+    /** Guards the transports' registry together with the networks that use them ({@link #live}). */
+    private final Object transportLock = new Object();
+    /** The running networks' data planes, which every transport is attached to. */
+    private final List<NetworkInstance> live = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public Engine(BundleContext context,
@@ -252,14 +256,18 @@ public final class Engine implements NetworkService, Networks.Plane {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport transport, ServiceReference<Transport> ref) {
-        added(transports, transport, ref);
-        transports.snapshot().stream().filter(p -> p.service() == transport).findFirst()
-                .ifPresent(p -> runOnEngine(() -> networks.forEachAttached(a -> a.transportAdded(p.name(), transport))));
+        synchronized (transportLock) {
+            added(transports, transport, ref);
+            transports.snapshot().stream().filter(p -> p.service() == transport).findFirst()
+                    .ifPresent(p -> live.forEach(i -> i.attach(p.name(), transport)));
+        }
     }
 
     void unbindTransport(Transport transport) {
-        removed(transports, transport);
-        networks.forEachAttached(a -> a.transportRemoved(transport));
+        synchronized (transportLock) {
+            removed(transports, transport);
+            live.forEach(i -> i.detach(transport));
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -316,22 +324,16 @@ public final class Engine implements NetworkService, Networks.Plane {
                 networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys, control,
                 networksLog, Mesh.Timing.DEFAULT, address -> networks.assigned(hash, address));
         log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
-        for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
-            instance.attach(t.name(), t.service());
+        synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there
+            live.add(instance);
+            for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
+                instance.attach(t.name(), t.service());
+            }
         }
         for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
             instance.join((ref, listener) -> discoveries.call(d, "join", p -> p.join(ref, listener)));
         }
         return new Networks.Attached() {
-            @Override
-            public void transportAdded(String name, Transport transport) {
-                instance.attach(name, transport);
-            }
-
-            @Override
-            public void transportRemoved(Transport transport) {
-                instance.detach(transport);
-            }
 
             @Override
             public List<String> debug() {
@@ -350,6 +352,9 @@ public final class Engine implements NetworkService, Networks.Plane {
 
             @Override
             public void close() {
+                synchronized (transportLock) {
+                    live.remove(instance);
+                }
                 instance.close();
                 socket.close();
             }

@@ -142,6 +142,17 @@ final class Mesh implements AutoCloseable {
         volatile long lastHeard;
         volatile int probeId;
         volatile long probeSent;
+        /** The probe before (an answer to it still counts: a round trip may be longer than the probe interval). */
+        volatile int previousProbeId;
+        volatile long previousProbeSent;
+        /** When the first probe since the last answer went out; 0 while answered. */
+        volatile long unansweredSince;
+
+        /** Answered within the dead interval, and no probe unanswered for longer than {@code failover}. */
+        boolean live(long now, long dead, long failover) {
+            long u = unansweredSince;
+            return rtt >= 0 && now - lastHeard < dead && (u == 0 || now - u < failover);
+        }
     }
 
     /** A frame being put together from its fragments; its bytes start after room for an offload header. */
@@ -678,8 +689,13 @@ final class Mesh implements AutoCloseable {
     private void sendProbeLocked(Peer p, InetSocketAddress to, PathStat path, long now) {
         int id = random.nextInt();
         if (path != null) {
+            path.previousProbeId = path.probeId;
+            path.previousProbeSent = path.probeSent;
             path.probeId = id;
             path.probeSent = now;
+            if (path.unansweredSince == 0) {
+                path.unansweredSince = now;
+            }
         }
         p.plain.clear();
         p.plain.put((byte) INNER_PROBE).putInt(id).flip();
@@ -718,9 +734,10 @@ final class Mesh implements AutoCloseable {
 
     /**
      * Sends by the best live path: any direct path before a relayed one, then the lowest round-trip
-     * time. A path counts as live when a probe on it was answered within the dead interval; the one
-     * in use is probed every {@link #failover}/3 and counts as live only while answered within
-     * {@link #failover}. It switches for a path at least 20% and 1 ms faster, for a direct one while a
+     * time. A path counts as live when a probe on it was answered within the dead interval and no
+     * probe on it has gone unanswered for {@link #failover} (the one in use is probed every
+     * {@link #failover}/3, so it is left about {@link #failover} after it went silent, and a path
+     * that died is not taken back before it answers again). It switches for a path at least 20% and 1 ms faster, for a direct one while a
      * relayed one is in use, or when the one in use went silent. The ranking is {@link #better}.
      */
     private void choosePath(Peer p, long now) {
@@ -732,8 +749,7 @@ final class Mesh implements AutoCloseable {
             PathStat s = e.getValue();
             InetSocketAddress a = e.getKey();
             boolean r = isRelayed(a);
-            long fresh = a.equals(current) ? failover : dead;
-            if (s.rtt >= 0 && now - s.lastHeard < fresh && usable(a)
+            if (s.live(now, dead, failover) && usable(a)
                     && (best == null || better(r, s.rtt, bestRelayed, bestStat.rtt))) {
                 best = a;
                 bestStat = s;
@@ -745,7 +761,8 @@ final class Mesh implements AutoCloseable {
         }
         PathStat cur = current == null ? null : p.paths.get(current);
         // one in use but not measured yet (a new address the peer came from) is kept while it is being measured
-        boolean currentLive = cur != null && now - cur.lastHeard < failover && usable(current);
+        long u = cur == null ? 0 : cur.unansweredSince;
+        boolean currentLive = cur != null && now - cur.lastHeard < dead && (u == 0 || now - u < failover) && usable(current);
         boolean offRelay = !bestRelayed && current != null && isRelayed(current);
         if (!currentLive || offRelay || cur.rtt >= 0 && bestStat.rtt + Math.max(cur.rtt / 5, MIN_GAIN_NANOS) < cur.rtt) {
             p.endpoint = best;
@@ -855,17 +872,8 @@ final class Mesh implements AutoCloseable {
         }
         long now = nanos.getAsLong();
         p.lastReceived = now;
-        PathStat heard = p.paths.get(from);
-        if (heard == null) {
-            // a new address (the first, or the peer's NAT mapped it anew): it works, so answer on it
-            heard = new PathStat();
-            heard.lastHeard = now;
-            p.paths.put(from, heard);
-            InetSocketAddress current = p.endpoint;
-            if (current == null || !isRelayed(from) || isRelayed(current)) {
-                p.endpoint = from; // but a relay never takes over from an unrelayed path this way
-            }
-            p.lastProbeRound = 0; // measure it at once, so that path choice can keep it
+        if (!p.paths.containsKey(from)) {
+            adoptAddress(p, from, now);
         }
         // a known path counts as live only by answered probes: packets from an address do not
         // prove that packets to it arrive
@@ -907,13 +915,45 @@ final class Mesh implements AutoCloseable {
         } else if (inner == INNER_PROBE_REPLY && end - OPEN_AT == 5) {
             int id = opened.getInt(OPEN_AT + 1);
             for (PathStat path : p.paths.values()) {
-                if (path.probeId == id && path.probeSent != 0) {
-                    long sample = now - path.probeSent;
+                long sent = path.probeId == id ? path.probeSent : path.previousProbeId == id ? path.previousProbeSent : 0;
+                if (sent != 0) {
+                    long sample = now - sent;
                     path.rtt = path.rtt < 0 ? sample : (7 * path.rtt + sample) / 8;
-                    path.probeSent = 0; // one answer per probe
+                    if (path.probeId == id) {
+                        path.probeSent = 0; // one answer per probe
+                    } else {
+                        path.previousProbeSent = 0;
+                    }
                     path.lastHeard = now;
+                    path.unansweredSince = 0;
                 }
             }
+        }
+    }
+
+    /** At most this many addresses are kept per peer: what an attacker on the path replays from new sources cannot grow it. */
+    static final int MAX_PATHS = 32;
+
+    /**
+     * An authenticated packet of {@code p} came from an address never seen (the first, or the
+     * peer's NAT mapped it anew): it works, so answer on it, and measure it at once. A relayed
+     * address is taken only when discovery announced it (a relay names the sender's handle), and a
+     * relayed one never takes over from an unrelayed path this way.
+     */
+    private void adoptAddress(Peer p, InetSocketAddress from, long now) {
+        boolean relayedFrom = isRelayed(from);
+        synchronized (p) {
+            if (p.paths.containsKey(from) || p.paths.size() >= MAX_PATHS || relayedFrom && !p.candidates.contains(from)) {
+                return;
+            }
+            PathStat heard = new PathStat();
+            heard.lastHeard = now;
+            p.paths.put(from, heard);
+            InetSocketAddress current = p.endpoint;
+            if (current == null || !relayedFrom || isRelayed(current)) {
+                p.endpoint = from;
+            }
+            p.lastProbeRound = 0;
         }
     }
 

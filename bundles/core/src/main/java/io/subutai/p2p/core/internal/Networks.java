@@ -55,14 +55,6 @@ final class Networks {
     interface Attached extends AutoCloseable {
         List<PeerView> peers();
 
-        /** A transport came: the network uses it from now on. */
-        default void transportAdded(String name, io.subutai.p2p.spi.Transport transport) {
-        }
-
-        /** A transport went away: its paths die. */
-        default void transportRemoved(io.subutai.p2p.spi.Transport transport) {
-        }
-
         /** What {@code debug} says of the network's data plane: lines without indentation. */
         default List<String> debug() {
             return List.of();
@@ -488,15 +480,6 @@ final class Networks {
             return null;
         }
         return i.attached() == null ? List.of("Not joined to its peers yet") : i.attached().debug();
-    }
-
-    /** Calls {@code each} with every network that is joined to its peers. */
-    synchronized void forEachAttached(java.util.function.Consumer<Attached> each) {
-        for (Instance i : instances.values()) {
-            if (i.attached() != null) {
-                each.accept(i.attached());
-            }
-        }
     }
 
     synchronized List<PeerView> peers(String hash) {

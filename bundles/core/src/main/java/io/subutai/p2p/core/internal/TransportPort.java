@@ -139,7 +139,7 @@ final class TransportPort implements DatagramPort {
                 TransportPort.this.deliver(from, datagram);
             }
         };
-        TransportSession session;
+        TransportSession session = null;
         try {
             session = transport.attach(context);
             if (!relays.isEmpty()) {
@@ -147,6 +147,9 @@ final class TransportPort implements DatagramPort {
             }
         } catch (RuntimeException | LinkageError e) {
             failures.failed(name, "attach", e);
+            if (session != null) {
+                close(new Attached(name, transport, session));
+            }
             return false;
         }
         attached.add(new Attached(name, transport, session));
@@ -192,7 +195,7 @@ final class TransportPort implements DatagramPort {
     }
 
     /** Relays discovery offered, for every transport, now and when attached later. */
-    void relaysOffered(List<InetSocketAddress> offered) {
+    synchronized void relaysOffered(List<InetSocketAddress> offered) {
         relays = List.copyOf(offered);
         for (Attached a : attached) {
             try {

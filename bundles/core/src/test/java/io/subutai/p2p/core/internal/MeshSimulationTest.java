@@ -304,6 +304,10 @@ class MeshSimulationTest {
         a.tap().inject(frame(BROADCAST, a.mac(), 5, 100));
         assertEquals(5, seq(b.tap().takeWritten(5, TimeUnit.SECONDS)), "frames flow on the slow path");
         assertTrue(connected(a, b), "the peer never went away");
+        // the dead fast path is not taken back while it does not answer (it used to flap every tick)
+        org.awaitility.Awaitility.await("stays on the slow path").during(java.time.Duration.ofMillis(2 * FAST.dead()))
+                .atMost(java.time.Duration.ofMillis(3 * FAST.dead())).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> slow.equals(bAtA.endpoint));
 
         net.block(fast, false); // and comes back
         await(() -> fast.equals(bAtA.endpoint), "back on the fast path");

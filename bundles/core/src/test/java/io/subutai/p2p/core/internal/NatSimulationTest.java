@@ -274,6 +274,9 @@ class NatSimulationTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - died);
         System.out.println("relay fail-over: " + ms + " ms");
         assertTrue(ms < 5_000, "fail-over took " + ms + " ms");
+        // and it stays there: the dead relay is not taken back before it answers again
+        org.awaitility.Awaitility.await("stays on " + other).during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(20)).until(() -> other.equals(path(a, b)) && other.equals(path(b, a)));
         framesFlow(a, b, 2);
     }
 

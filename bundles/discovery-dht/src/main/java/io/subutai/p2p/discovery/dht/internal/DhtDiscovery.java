@@ -77,7 +77,8 @@ public final class DhtDiscovery implements DiscoveryProvider {
     private static final class Server {
         final String name;
         volatile InetSocketAddress address; // null until it resolves
-        long lastSent;
+        volatile long lastSent; // written by the client's thread, reset by updateEndpoints
+        volatile List<InetSocketAddress> relays = List.of(); // the relays this server offered
         volatile long lastWelcome;
         volatile int refreshSeconds = 10;
         volatile InetSocketAddress reflexive; // as this server sees this node
@@ -218,8 +219,15 @@ public final class DhtDiscovery implements DiscoveryProvider {
                     }
                 }
             } else if (m instanceof DhtMessage.Relays r) {
-                if (!r.relays().equals(relays)) {
-                    relays = List.copyOf(r.relays());
+                server.relays = List.copyOf(r.relays());
+                // the relays of every server, as one list: two servers that know different relays
+                // must not make it flip (each flip re-allocates and re-registers)
+                java.util.LinkedHashSet<InetSocketAddress> all = new java.util.LinkedHashSet<>();
+                for (Server s : servers) {
+                    all.addAll(s.relays);
+                }
+                if (!all.equals(new java.util.HashSet<>(relays))) {
+                    relays = List.copyOf(all);
                     listener.relaysOffered(relays);
                 }
             } else if (m instanceof DhtMessage.Gone g) {
@@ -233,14 +241,12 @@ public final class DhtDiscovery implements DiscoveryProvider {
         public List<String> describe() {
             List<String> out = new ArrayList<>();
             long now = System.nanoTime();
-            synchronized (this) {
-                for (Server s : servers) {
-                    String at = s.address == null ? s.name + " (does not resolve)" : s.name;
-                    out.add("Bootstrap server " + at + ": " + (s.lastWelcome == 0 ? "never answered"
-                            : "answered " + (now - s.lastWelcome) / 1_000_000 + " ms ago")
-                            + (s.reflexive == null ? "" : ", sees this node as " + s.reflexive.getAddress().getHostAddress()
-                                    + ":" + s.reflexive.getPort()));
-                }
+            for (Server s : servers) { // fixed at join; its fields are volatile: no lock (tick may wait on DNS)
+                String at = s.address == null ? s.name + " (does not resolve)" : s.name;
+                out.add("Bootstrap server " + at + ": " + (s.lastWelcome == 0 ? "never answered"
+                        : "answered " + (now - s.lastWelcome) / 1_000_000 + " ms ago")
+                        + (s.reflexive == null ? "" : ", sees this node as " + s.reflexive.getAddress().getHostAddress()
+                                + ":" + s.reflexive.getPort()));
             }
             out.add("NAT mapping: " + mapping());
             return out;
@@ -267,7 +273,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
 
         /** The engine's own endpoints besides the interfaces' (a relayed one): registered again at once. */
         @Override
-        public synchronized void updateEndpoints(List<InetSocketAddress> endpoints) {
+        public void updateEndpoints(List<InetSocketAddress> endpoints) { // no lock: tick may be waiting on DNS
             extra = List.copyOf(endpoints);
             for (Server s : servers) {
                 s.lastSent = 0;

@@ -28,7 +28,9 @@ import io.subutai.p2p.spi.TransportSession;
  * and moves to another when one dies; it announces them as this node's endpoints.
  *
  * <p>An address on a relay's host other than the relay's port counts as relayed: a peer that runs
- * on a relay's host is reached through the relay.
+ * on a relay's host is reached through the relay. So one host runs one relay (handles are named
+ * by the relay's address). A datagram to a handle at a relay where this node holds no allocation
+ * is dropped: the relay would drop it.
  */
 final class RelayClient implements TransportSession {
 
@@ -46,6 +48,8 @@ final class RelayClient implements TransportSession {
     /** The relays this node allocates at, with the handle each gave (0: none yet); guarded by itself. */
     private final Map<InetSocketAddress, Integer> handles = new LinkedHashMap<>();
     private volatile AutoCloseable refresh;
+    /** The relays where this node holds an allocation (a handle), for the senders' quick check. */
+    private volatile java.util.Set<InetSocketAddress> allocatedAt = java.util.Set.of();
     private volatile boolean closed;
 
     RelayClient(TransportContext context) {
@@ -81,6 +85,9 @@ final class RelayClient implements TransportSession {
 
                 @Override
                 public void send(ByteBuffer datagram) {
+                    if (!allocated(at)) {
+                        return;
+                    }
                     synchronized (one) {
                         one.clear();
                         RelayMessage.envelope(one, RelayMessage.OP_SEND, handle);
@@ -91,6 +98,9 @@ final class RelayClient implements TransportSession {
 
                 @Override
                 public void sendSegments(ByteBuffer datagrams, int segmentSize) {
+                    if (!allocated(at)) {
+                        return;
+                    }
                     synchronized (one) {
                         int count = (datagrams.remaining() + segmentSize - 1) / segmentSize;
                         int size = count * (segmentSize + RelayMessage.ENVELOPE);
@@ -126,12 +136,12 @@ final class RelayClient implements TransportSession {
         }
         boolean changed;
         synchronized (handles) {
+            changed = handles.keySet().retainAll(offered); // first: a new list may replace every relay
             for (InetSocketAddress r : offered) {
                 if (handles.size() < MAX_RELAYS) {
                     handles.putIfAbsent(r, 0);
                 }
             }
-            changed = handles.keySet().retainAll(offered);
         }
         relays = m;
         refresh();
@@ -162,15 +172,23 @@ final class RelayClient implements TransportSession {
         }
     }
 
+    /** Whether this node holds an allocation at {@code relay}. */
+    private boolean allocated(InetSocketAddress relay) {
+        return allocatedAt.contains(relay);
+    }
+
     /** This node's addresses at its relays: {@code relay:handle}. */
     List<InetSocketAddress> relayedAddresses() {
         List<InetSocketAddress> out = new ArrayList<>();
+        java.util.Set<InetSocketAddress> at = new java.util.HashSet<>();
         synchronized (handles) {
             handles.forEach((r, h) -> {
                 if (h != 0) {
                     out.add(new InetSocketAddress(r.getAddress(), h));
+                    at.add(r);
                 }
             });
+            allocatedAt = java.util.Set.copyOf(at);
         }
         return out;
     }

@@ -182,6 +182,16 @@ class RelayClientTest {
     }
 
     @Test
+    void aNewListOfRelaysReplacesAFullOldOne() {
+        Member a = new Member(1, 1);
+        a.client.relaysOffered(List.of(new InetSocketAddress("192.0.2.7", 6882), new InetSocketAddress("192.0.2.8", 6882),
+                new InetSocketAddress("192.0.2.9", 6882))); // three that never answer
+        assertEquals(List.of(), a.last());
+        a.client.relaysOffered(List.of(RELAY));
+        assertEquals(1, a.last().size(), "allocated at the one relay offered now: " + a.announced);
+    }
+
+    @Test
     void allocationsAtRelaysNoLongerOfferedAreGivenUp() {
         Member a = new Member(1, 1);
         a.client.relaysOffered(List.of(RELAY));
