@@ -123,6 +123,10 @@ class NatSimulationTest {
     }
 
     private Member member(String hash, NatKind kind, int host, boolean relayOnly) throws Exception {
+        return member(hash, kind, host, relayOnly, List.of("198.51.100.1:6881"));
+    }
+
+    private Member member(String hash, NatKind kind, int host, boolean relayOnly, List<String> bootstrap) throws Exception {
         SimNetwork.Nat nat = net.nat(nextNat++, kind);
         nat.servers.addAll(List.of(SERVER, RELAY_A, RELAY_B));
         SimNetwork.Socket socket = net.behind(nat, host);
@@ -132,7 +136,7 @@ class NatSimulationTest {
         KeyQueue queue = new KeyQueue();
         queue.add(hash, Long.MAX_VALUE);
         String name = hash + "/" + host + " (" + kind + ")";
-        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, List.of("198.51.100.1:6881"),
+        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, bootstrap,
                 Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, suite, keys, queue, control,
                 new Networks.Log() {
                     @Override
@@ -311,6 +315,38 @@ class NatSimulationTest {
         assertEquals(-1L, b.instance().mesh().paths(aAtB).get(punchable), "never answered on the punchable path");
         assertTrue(relayed(path(a, b)) && relayed(path(b, a)), path(a, b) + " / " + path(b, a));
         assertTrue(a.instance().mesh().notRelayed() > 0, "what came straight was dropped");
+    }
+
+    @Test
+    void whenTheRelayTransportGoesAwayRelayedPeersLoseThatPathAndGetItBackWhenItReturns() throws Exception {
+        Member a = member("hot-swap", NatKind.SYMMETRIC_RANDOM, 1);
+        Member b = member("hot-swap", NatKind.SYMMETRIC_RANDOM, 2);
+        await(() -> relayed(path(a, b)) && relayed(path(b, a)), Duration.ofSeconds(20), "connected through a relay");
+        framesFlow(a, b, 1);
+        a.instance().detach(relays); // the bundle was stopped on a's host
+        assertEquals(List.of(), a.instance().transports().announced(), "a no longer stands at relays");
+        a.tap().inject(frame(b.mac(), a.mac(), 2));
+        assertEquals(null, b.tap().takeWritten(1, TimeUnit.SECONDS), "nothing reaches b without the relay transport");
+        a.instance().attach("proxy", relays); // and started again: the relays discovery offered are still known
+        await(() -> a.instance().transports().announced().size() == 2, Duration.ofSeconds(10), "a allocated again");
+        framesFlow(a, b, 3);
+        assertTrue(relayed(path(a, b)), path(a, b));
+    }
+
+    @Test
+    void withTwoBootstrapServersAMemberLearnsWhetherItsNatMapsEveryDestinationAnew() throws Exception {
+        SimNetwork.Socket second = net.publicSocket(4, 6881);
+        InetSocketAddress at = second.localAddress();
+        BootstrapServer s2 = BootstrapServer.fed(at, outlet(second), System::nanoTime, m -> log.add("dht2: " + m));
+        second.register(DhtMessage.TYPE, (from, d) -> s2.deliver(d, from));
+        servers.add(s2);
+        List<String> both = List.of("198.51.100.1:6881", "198.51.100.4:6881");
+        Member cone = member("nat-type", NatKind.PORT_RESTRICTED, 1, false, both);
+        Member symmetric = member("nat-type", NatKind.SYMMETRIC_SEQUENTIAL, 2, false, both);
+        await(() -> cone.instance().debug().contains("NAT mapping: endpoint-independent (one public port for every destination)")
+                && symmetric.instance().debug().contains(
+                        "NAT mapping: endpoint-dependent (a new public port for every destination: symmetric NAT)"),
+                Duration.ofSeconds(10), "both learned their NAT's mapping");
     }
 
     @Test
