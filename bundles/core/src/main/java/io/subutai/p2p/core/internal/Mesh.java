@@ -85,6 +85,8 @@ final class Mesh implements AutoCloseable {
         volatile List<InetSocketAddress> candidates;
         /** The candidates that are the peer's own interface addresses (not a NAT's mapping of it). */
         volatile java.util.Set<InetSocketAddress> own = java.util.Set.of();
+        /** What happened with this peer lately, for debug: newest last; guarded by itself. */
+        final java.util.ArrayDeque<String[]> history = new java.util.ArrayDeque<>();
         // attempts, for debug: rounds of punch packets, of them with predicted ports, handshakes begun
         volatile int punchRounds;
         volatile int predictedRounds;
@@ -769,6 +771,9 @@ final class Mesh implements AutoCloseable {
             p.lastCurrentProbe = 0;
             log.info("Peer " + p.id + ": path " + best + " (" + bestStat.rtt / 1000 + " us)"
                     + (current == null ? "" : currentLive ? " is better than " + current : " replaces silent " + current));
+            note(p, "path " + NetworkInstance.endpoint(best) + " (" + pathOf(p) + ", " + bestStat.rtt / 1000 + " us)"
+                    + (current == null ? "" : currentLive ? " is better than " : " replaces silent ")
+                    + (current == null ? "" : NetworkInstance.endpoint(current)));
         }
     }
 
@@ -795,6 +800,31 @@ final class Mesh implements AutoCloseable {
             return "relay " + NetworkInstance.endpoint(r);
         }
         return lan(e) ? "lan" : p.own.contains(e) ? "direct" : "punched";
+    }
+
+    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter
+            .ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
+    /** Events of a peer that {@code debug} lists, at most this many (the latest). */
+    static final int HISTORY = 16;
+
+    /**
+     * Records an event of {@code p} for {@code debug}, with the wall-clock time; the same event
+     * again right after is counted instead of listed twice (a handshake retried every 250 ms).
+     */
+    private static void note(Peer p, String what) {
+        String at = CLOCK.format(java.time.Instant.now());
+        synchronized (p.history) {
+            String[] last = p.history.peekLast();
+            if (last != null && last[1].equals(what)) {
+                last[0] = at;
+                last[2] = Integer.toString(Integer.parseInt(last[2]) + 1);
+                return;
+            }
+            if (p.history.size() >= HISTORY) {
+                p.history.pollFirst();
+            }
+            p.history.addLast(new String[] {at, what, "1"});
+        }
     }
 
     /**
@@ -825,6 +855,12 @@ final class Mesh implements AutoCloseable {
         out.add(pool.toString());
         out.add("\tAttempts: " + p.handshakes + " handshakes, " + p.punchRounds + " punch rounds ("
                 + p.predictedRounds + " with predicted ports), " + p.predictedProbeRounds + " predicted probe rounds");
+        out.add("\tHistory (UTC, latest last):");
+        synchronized (p.history) {
+            for (String[] e : p.history) {
+                out.add("\t  " + e[0] + " " + e[1] + ("1".equals(e[2]) ? "" : " (x" + e[2] + ", the last at that time)"));
+            }
+        }
         out.add("\t--- End of " + p.id.value() + " ---");
         return out;
     }
@@ -886,6 +922,7 @@ final class Mesh implements AutoCloseable {
                     p.state = PeerState.CONNECTED;
                     p.goneSince = 0;
                     log.info("Peer " + p.id + " connected via " + from);
+                    note(p, "connected via " + NetworkInstance.endpoint(from) + " (" + pathOf(p) + ")");
                     keepaliveLocked(p, now); // tells the peer this node's overlay address at once
                     flushWaitingLocked(p, now);
                 }
@@ -1215,6 +1252,7 @@ final class Mesh implements AutoCloseable {
                 p.pending = null;
                 p.lastReceived = nanos.getAsLong();
                 log.info("Peer " + p.id + " connected via " + from);
+                note(p, "connected via " + NetworkInstance.endpoint(from) + " (" + pathOf(p) + ")");
                 keepaliveLocked(p, nanos.getAsLong()); // confirms the session to the responder
                 flushWaitingLocked(p, nanos.getAsLong());
                 return;
@@ -1296,6 +1334,7 @@ final class Mesh implements AutoCloseable {
                     p.state = PeerState.DISCONNECTED;
                     p.waitingSince = nanos.getAsLong();
                     log.info("Peer " + p.id + ": session ended (too old, or its key expired)");
+                    note(p, "session ended (too old, or its key expired)");
                 }
             }
         }
@@ -1316,6 +1355,7 @@ final class Mesh implements AutoCloseable {
                 p.state = PeerState.DISCONNECTED;
                 p.waitingSince = now;
                 log.info("Peer " + p.id + " disconnected: nothing for " + dead / 1_000_000_000 + " s");
+                note(p, "disconnected: nothing for " + dead / 1_000_000_000 + " s");
                 if (p.goneSince == 0) {
                     p.goneSince = now;
                 }
@@ -1373,6 +1413,28 @@ final class Mesh implements AutoCloseable {
         List<InetSocketAddress> targets = attemptTargets(p, now);
         p.punchRounds++;
         strategies.open(targets);
+        note(p, "punch packets to " + describeTargets(p, targets));
+    }
+
+    /** Where an attempt went, for debug: the peer's addresses by kind, and how many were guesses. */
+    private String describeTargets(Peer p, List<InetSocketAddress> targets) {
+        int lanCount = 0;
+        int relayCount = 0;
+        int known = 0;
+        int guessed = 0;
+        for (InetSocketAddress a : targets) {
+            if (!p.candidates.contains(a) && !a.equals(p.endpoint)) {
+                guessed++;
+            } else if (isRelayed(a)) {
+                relayCount++;
+            } else if (lan(a)) {
+                lanCount++;
+            } else {
+                known++;
+            }
+        }
+        return targets.size() + " addresses (" + lanCount + " lan, " + known + " public, " + relayCount + " relayed, "
+                + guessed + " predicted)";
     }
 
     /** Attempts to reach a peer that has not answered for this long add the transports' guesses. */
@@ -1430,6 +1492,7 @@ final class Mesh implements AutoCloseable {
             for (InetSocketAddress to : targets) {
                 socket.send(to, out.duplicate());
             }
+            note(p, (p.state == PeerState.CONNECTED ? "rekey handshake to " : "handshake to ") + describeTargets(p, targets));
             p.pending = hs;
             p.handshakes++;
             p.pendingIndex = index;

@@ -278,6 +278,9 @@ class NatSimulationTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - died);
         System.out.println("relay fail-over: " + ms + " ms");
         assertTrue(ms < 5_000, "fail-over took " + ms + " ms");
+        String history = String.join("\n", a.instance().debug()) + String.join("\n", b.instance().debug());
+        assertTrue(history.contains(" replaces silent " + dead.getAddress().getHostAddress() + ":")
+                && history.contains("(" + other + ", "), "debug tells the story: " + history);
         // and it stays there: the dead relay is not taken back before it answers again
         org.awaitility.Awaitility.await("stays on " + other).during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5))
                 .pollInterval(Duration.ofMillis(20)).until(() -> other.equals(path(a, b)) && other.equals(path(b, a)));
