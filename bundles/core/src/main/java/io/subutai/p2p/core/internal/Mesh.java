@@ -858,7 +858,7 @@ final class Mesh implements AutoCloseable {
         out.add("\tHistory (UTC, latest last):");
         synchronized (p.history) {
             for (String[] e : p.history) {
-                out.add("\t  " + e[0] + " " + e[1] + ("1".equals(e[2]) ? "" : " (x" + e[2] + ", the last at that time)"));
+                out.add("\t  " + e[0] + " " + e[1] + ("1".equals(e[2]) ? "" : " (x" + e[2] + ", time of the last)"));
             }
         }
         out.add("\t--- End of " + p.id.value() + " ---");
