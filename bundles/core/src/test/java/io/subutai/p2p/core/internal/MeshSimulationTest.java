@@ -109,7 +109,7 @@ class MeshSimulationTest {
         }
     }
 
-    private static byte[] frame(long dst, long src, int seq, int size) {
+    static byte[] frame(long dst, long src, int seq, int size) {
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put(macBytes(dst)).put(macBytes(src)).putShort((short) 0x88b5).putInt(seq);
         for (int i = 18; i < size; i++) {
@@ -118,7 +118,7 @@ class MeshSimulationTest {
         return b.array();
     }
 
-    private static byte[] macBytes(long mac) {
+    static byte[] macBytes(long mac) {
         byte[] m = new byte[6];
         for (int i = 0; i < 6; i++) {
             m[i] = (byte) (mac >>> (40 - 8 * i));

@@ -373,17 +373,11 @@ class NatSimulationTest {
     }
 
     private static byte[] frame(long dst, long src, int seq) {
-        ByteBuffer b = ByteBuffer.allocate(64);
-        b.put(macBytes(dst)).put(macBytes(src)).putShort((short) 0x88b5).putInt(seq);
-        return b.array();
+        return MeshSimulationTest.frame(dst, src, seq, 64);
     }
 
     private static byte[] macBytes(long mac) {
-        byte[] m = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            m[i] = (byte) (mac >>> (40 - 8 * i));
-        }
-        return m;
+        return MeshSimulationTest.macBytes(mac);
     }
 
     private static DhtDiscovery.Config dhtConfig() {
