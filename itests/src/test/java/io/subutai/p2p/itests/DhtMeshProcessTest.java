@@ -111,15 +111,7 @@ class DhtMeshProcessTest {
         }
         String[] got = new String[4];
         for (int i = 2; i <= 3; i++) {
-            TestDaemon d = lab.daemons.get(i - 1);
-            Await.require(() -> {
-                try {
-                    return d.p2p("show").out().matches("(?s).*\\t10\\.63\\.0\\.\\d+\\tauto-ip\\n.*");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(20), () -> "no address handed out:\n" + d.logQuietly());
-            got[i] = d.p2p("show").out().replaceAll("(?s).*\\t(10\\.63\\.0\\.\\d+)\\tauto-ip\\n.*", "$1");
+            got[i] = Lab.handedOut(lab.daemons.get(i - 1), "auto-ip", "10\\.63\\.0\\.\\d+");
             String link = Netns.exec(m.get(i - 1).wrap(List.of("ip", "-4", "addr", "show", "vptp1"))).out();
             assertTrue(link.contains("inet " + got[i] + "/24"), "the interface has it: " + link);
         }

@@ -107,6 +107,24 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         }
     }
 
+    /**
+     * Waits until {@code p2p show} on {@code d} lists network {@code hash} with an address matching
+     * {@code ip} (a regular expression) and returns it: the one a bootstrap server handed out.
+     */
+    static String handedOut(TestDaemon d, String hash, String ip) throws Exception {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("\\t(" + ip + ")\\t" + java.util.regex.Pattern.quote(hash) + "\n");
+        Await.require(() -> {
+            try {
+                return line.matcher(d.p2p("show").out()).find();
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(20), () -> "no address handed out:\n" + d.logQuietly());
+        java.util.regex.Matcher m = line.matcher(d.p2p("show").out());
+        org.junit.jupiter.api.Assertions.assertTrue(m.find(), "the address was listed, then not");
+        return m.group(1);
+    }
+
     static boolean pings(Netns from, String ip) {
         try {
             return Netns.exec(from.wrap(List.of("ping", "-c", "1", "-W", "0.3", ip))).code() == 0;

@@ -102,15 +102,7 @@ class NatTraversalProcessTest {
             ok(d.p2p("start", "-ip", "dhcp", "-hash", "dhcp-nat", "-key", "k", "-dht", "198.18." + i + ".1:6881"), "start " + i);
         }
         for (int i = 1; i <= 2; i++) {
-            TestDaemon d = lab.daemons.get(i - 1);
-            Await.require(() -> {
-                try {
-                    return d.p2p("show").out().matches("(?s).*\\t10\\.\\d+\\.\\d+\\.\\d+\\tdhcp-nat\\n.*");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(20), () -> "no address handed out:\n" + d.logQuietly());
-            got[i - 1] = d.p2p("show").out().replaceAll("(?s).*\\t(10\\.\\d+\\.\\d+\\.\\d+)\\tdhcp-nat\\n.*", "$1");
+            got[i - 1] = Lab.handedOut(lab.daemons.get(i - 1), "dhcp-nat", "10\\.\\d+\\.\\d+\\.\\d+");
         }
         assertTrue(!got[0].equals(got[1]), "distinct: " + got[0] + " " + got[1]);
         Await.require(() -> pings(members.get(1), got[0]) && pings(members.get(0), got[1]), Duration.ofSeconds(30),

@@ -150,10 +150,15 @@ final class Mesh implements AutoCloseable {
         /** When the first probe since the last answer went out; 0 while answered. */
         volatile long unansweredSince;
 
-        /** Answered within the dead interval, and no probe unanswered for longer than {@code failover}. */
-        boolean live(long now, long dead, long failover) {
+        /** Heard within the dead interval, and no probe unanswered for longer than {@code failover}. */
+        boolean heard(long now, long dead, long failover) {
             long u = unansweredSince;
-            return rtt >= 0 && now - lastHeard < dead && (u == 0 || now - u < failover);
+            return now - lastHeard < dead && (u == 0 || now - u < failover);
+        }
+
+        /** {@link #heard}, and measured. */
+        boolean live(long now, long dead, long failover) {
+            return rtt >= 0 && heard(now, dead, failover);
         }
     }
 
@@ -763,8 +768,7 @@ final class Mesh implements AutoCloseable {
         }
         PathStat cur = current == null ? null : p.paths.get(current);
         // one in use but not measured yet (a new address the peer came from) is kept while it is being measured
-        long u = cur == null ? 0 : cur.unansweredSince;
-        boolean currentLive = cur != null && now - cur.lastHeard < dead && (u == 0 || now - u < failover) && usable(current);
+        boolean currentLive = cur != null && cur.heard(now, dead, failover) && usable(current);
         boolean offRelay = !bestRelayed && current != null && isRelayed(current);
         if (!currentLive || offRelay || cur.rtt >= 0 && bestStat.rtt + Math.max(cur.rtt / 5, MIN_GAIN_NANOS) < cur.rtt) {
             p.endpoint = best;
@@ -987,8 +991,8 @@ final class Mesh implements AutoCloseable {
             heard.lastHeard = now;
             p.paths.put(from, heard);
             InetSocketAddress current = p.endpoint;
-            if (current == null || !relayedFrom || isRelayed(current)) {
-                p.endpoint = from;
+            if (current == null || !better(isRelayed(current), 0, relayedFrom, 0)) {
+                p.endpoint = from; // unless it ranks below the path in use (a relay's, for a direct one)
             }
             p.lastProbeRound = 0;
         }

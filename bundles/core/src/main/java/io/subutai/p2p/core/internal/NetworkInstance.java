@@ -73,22 +73,7 @@ final class NetworkInstance implements Networks.Attached {
                 + hash + "; skipped: " + e));
         this.mesh = new Mesh(device.name(), device, port, suite, self, keys, log::info, System::nanoTime,
                 () -> System.currentTimeMillis() / 1000, timing, options.address());
-        mesh.strategies(new Mesh.Strategies() {
-            @Override
-            public InetSocketAddress relayFor(InetSocketAddress to) {
-                return port.relayFor(to);
-            }
-
-            @Override
-            public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
-                return port.guesses(mapped);
-            }
-
-            @Override
-            public void open(List<InetSocketAddress> targets) {
-                port.open(targets);
-            }
-        });
+        mesh.strategies(port);
         mesh.relayOnly(options.relayOnly());
         if (options.relayOnly()) {
             log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");

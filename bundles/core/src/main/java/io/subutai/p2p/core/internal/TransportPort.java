@@ -27,7 +27,7 @@ import io.subutai.p2p.spi.TransportSession;
  * datagram. So every path is one more address of a peer to the mesh, probed and ranked with the
  * others. Transports come and go while the network runs; one that fails is logged and skipped.
  */
-final class TransportPort implements DatagramPort {
+final class TransportPort implements DatagramPort, Mesh.Strategies {
 
     /** Where the port reports a transport that failed. */
     interface Failures {
@@ -126,12 +126,10 @@ final class TransportPort implements DatagramPort {
 
             @Override
             public void announce(List<InetSocketAddress> endpoints) {
-                List<InetSocketAddress> all = new ArrayList<>();
                 synchronized (announced) {
                     announced.put(transport, List.copyOf(endpoints));
-                    announced.values().forEach(all::addAll);
                 }
-                TransportPort.this.announce.accept(all);
+                TransportPort.this.announce.accept(announced());
             }
 
             @Override
@@ -163,14 +161,12 @@ final class TransportPort implements DatagramPort {
             if (a.transport() == transport && attached.remove(a)) {
                 forgetRoutes();
                 close(a);
-                List<InetSocketAddress> all = new ArrayList<>();
                 boolean had;
                 synchronized (announced) {
                     had = announced.remove(transport) != null;
-                    announced.values().forEach(all::addAll);
                 }
                 if (had) {
-                    announce.accept(all);
+                    announce.accept(announced());
                 }
             }
         }
@@ -203,8 +199,8 @@ final class TransportPort implements DatagramPort {
             } catch (RuntimeException | LinkageError e) {
                 failures.failed(a.name(), "relaysOffered", e);
             }
-            forgetRoutes();
         }
+        forgetRoutes();
     }
 
     /** After what routes depend on changed: a route being worked out meanwhile is not kept either. */
@@ -241,14 +237,15 @@ final class TransportPort implements DatagramPort {
         return p == NONE ? null : p;
     }
 
-    /** The relay a datagram to {@code to} goes through; null when it goes straight to it. */
-    InetSocketAddress relayFor(InetSocketAddress to) {
+    @Override
+    public InetSocketAddress relayFor(InetSocketAddress to) {
         Path p = route(to);
         return p != null && p.kind() == PathKind.RELAY ? p.via() : null;
     }
 
-    /** Where else a peer whose NAT mapped it to {@code mapped} may be (the transports' predictions). */
-    List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
+    /** The transports' predictions. */
+    @Override
+    public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
         List<InetSocketAddress> out = new ArrayList<>();
         if (mapped.isEmpty()) {
             return out;
@@ -263,8 +260,9 @@ final class TransportPort implements DatagramPort {
         return out;
     }
 
-    /** Opens this host's NAT toward {@code targets}, as the transports know how. */
-    void open(List<InetSocketAddress> targets) {
+    /** As the transports know how. */
+    @Override
+    public void open(List<InetSocketAddress> targets) {
         for (Attached a : attached) {
             try {
                 a.session().open(targets);

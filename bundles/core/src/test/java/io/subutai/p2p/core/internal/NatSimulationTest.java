@@ -163,6 +163,11 @@ class NatSimulationTest {
                 .filter(p -> p.state == PeerState.CONNECTED).map(p -> from.instance().mesh().pathOf(p)).orElse(null);
     }
 
+    /** Waits until both members reach each other by a path that {@code on} accepts (named as {@code show} names it). */
+    private void awaitBoth(Member a, Member b, java.util.function.Predicate<String> on, String what) {
+        await(() -> on.test(path(a, b)) && on.test(path(b, a)), Duration.ofSeconds(20), what);
+    }
+
     /** How many of {@code from}'s paths to {@code to} have a measured round-trip time. */
     private static long measured(Member from, Member to) {
         Mesh mesh = from.instance().mesh();
@@ -263,7 +268,7 @@ class NatSimulationTest {
     void whenTheRelayInUseDiesTrafficMovesToAnotherWithinFiveSeconds() throws Exception {
         Member a = member("failover", NatKind.SYMMETRIC_RANDOM, 1);
         Member b = member("failover", NatKind.SYMMETRIC_RANDOM, 2);
-        await(() -> relayed(path(a, b)) && relayed(path(b, a)), Duration.ofSeconds(20), "connected through a relay");
+        awaitBoth(a, b, NatSimulationTest::relayed, "connected through a relay");
         // both relays carry a path: each member allocated at both
         await(() -> a.instance().transports().announced().size() == 2
                 && b.instance().transports().announced().size() == 2, Duration.ofSeconds(20), "allocated at both relays");
@@ -291,12 +296,11 @@ class NatSimulationTest {
     void whenTheBlockIsLiftedTrafficMovesFromTheRelayToAPunchedPath() throws Exception {
         Member a = member("lifted", NatKind.UDP_BLOCKED, 1);
         Member b = member("lifted", NatKind.PORT_RESTRICTED, 2);
-        await(() -> relayed(path(a, b)) && relayed(path(b, a)), Duration.ofSeconds(20), "connected through a relay");
+        awaitBoth(a, b, NatSimulationTest::relayed, "connected through a relay");
         framesFlow(a, b, 1);
         a.nat().kind = NatKind.PORT_RESTRICTED; // the firewall lets UDP through now
         long lifted = System.nanoTime();
-        await(() -> "punched".equals(path(a, b)) && "punched".equals(path(b, a)), Duration.ofSeconds(20),
-                "on the punched path");
+        awaitBoth(a, b, "punched"::equals, "on the punched path");
         System.out.println("relay -> punched after the block was lifted: "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lifted) + " ms");
         framesFlow(a, b, 2);
@@ -308,7 +312,7 @@ class NatSimulationTest {
     void aMemberStartedWithFwdIsReachedThroughARelayOnlyThoughAPunchedPathCouldWork() throws Exception {
         Member a = member("fwd", NatKind.FULL_CONE, 1, true);
         Member b = member("fwd", NatKind.FULL_CONE, 2);
-        await(() -> relayed(path(a, b)) && relayed(path(b, a)), Duration.ofSeconds(20), "connected through a relay");
+        awaitBoth(a, b, NatSimulationTest::relayed, "connected through a relay");
         Mesh.Peer aAtB = b.instance().mesh().peer(PeerIds.of(a.keys().publicKey())).orElseThrow();
         InetSocketAddress punchable = new InetSocketAddress(a.nat().publicAddress, 7001);
         // b probes a's public address too, and a never answers there
@@ -324,7 +328,7 @@ class NatSimulationTest {
     void whenTheRelayTransportGoesAwayRelayedPeersLoseThatPathAndGetItBackWhenItReturns() throws Exception {
         Member a = member("hot-swap", NatKind.SYMMETRIC_RANDOM, 1);
         Member b = member("hot-swap", NatKind.SYMMETRIC_RANDOM, 2);
-        await(() -> relayed(path(a, b)) && relayed(path(b, a)), Duration.ofSeconds(20), "connected through a relay");
+        awaitBoth(a, b, NatSimulationTest::relayed, "connected through a relay");
         framesFlow(a, b, 1);
         a.instance().detach(relays); // the bundle was stopped on a's host
         assertEquals(List.of(), a.instance().transports().announced(), "a no longer stands at relays");
@@ -356,7 +360,7 @@ class NatSimulationTest {
     void establishedTunnelsOutliveTheBootstrapServerAndMembersComeBackToItsSuccessor() throws Exception {
         Member a = member("outlive", NatKind.FULL_CONE, 1);
         Member b = member("outlive", NatKind.PORT_RESTRICTED, 2);
-        await(() -> "punched".equals(path(a, b)) && "punched".equals(path(b, a)), Duration.ofSeconds(20), "punched");
+        awaitBoth(a, b, "punched"::equals, "punched");
         BootstrapServer first = (BootstrapServer) servers.get(0);
         first.close();
         long down = System.nanoTime();

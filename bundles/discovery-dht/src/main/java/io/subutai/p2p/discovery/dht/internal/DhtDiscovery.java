@@ -258,12 +258,14 @@ public final class DhtDiscovery implements DiscoveryProvider {
          */
         String mapping() {
             java.util.Set<InetSocketAddress> seen = new java.util.HashSet<>();
+            int answered = 0;
             for (Server s : servers) {
-                if (s.reflexive != null) {
-                    seen.add(s.reflexive);
+                InetSocketAddress r = s.reflexive;
+                if (r != null) {
+                    seen.add(r);
+                    answered++;
                 }
             }
-            long answered = servers.stream().filter(s -> s.reflexive != null).count();
             if (answered < 2) {
                 return "unknown (needs two bootstrap servers that answer)";
             }

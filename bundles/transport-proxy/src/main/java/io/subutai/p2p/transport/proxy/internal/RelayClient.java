@@ -146,7 +146,7 @@ final class RelayClient implements TransportSession {
         relays = m;
         refresh();
         if (changed) {
-            context.announce(relayedAddresses());
+            allocationsChanged();
         }
     }
 
@@ -177,8 +177,8 @@ final class RelayClient implements TransportSession {
         return allocatedAt.contains(relay);
     }
 
-    /** This node's addresses at its relays: {@code relay:handle}. */
-    List<InetSocketAddress> relayedAddresses() {
+    /** Announces this node's addresses at its relays ({@code relay:handle}) and notes where it holds allocations. */
+    private void allocationsChanged() {
         List<InetSocketAddress> out = new ArrayList<>();
         java.util.Set<InetSocketAddress> at = new java.util.HashSet<>();
         synchronized (handles) {
@@ -190,7 +190,7 @@ final class RelayClient implements TransportSession {
             });
             allocatedAt = java.util.Set.copyOf(at);
         }
-        return out;
+        context.announce(out);
     }
 
     private void received(InetSocketAddress from, ByteBuffer datagram) {
@@ -217,7 +217,7 @@ final class RelayClient implements TransportSession {
                 }
                 handles.put(from, m.handle());
             }
-            context.announce(relayedAddresses());
+            allocationsChanged();
         }
     }
 
