@@ -82,8 +82,8 @@ public class SealOpenBenchmark {
         if (!initiator.isComplete() || !responder.isComplete()) {
             throw new IllegalStateException("the handshake did not complete");
         }
-        sender = initiator.split();
-        receiver = responder.split();
+        sender = initiator.split(System.nanoTime());
+        receiver = responder.split(System.nanoTime());
 
         plain = ByteBuffer.allocateDirect(size);
         byte[] bytes = new byte[size];

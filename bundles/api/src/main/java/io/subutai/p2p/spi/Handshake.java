@@ -25,6 +25,11 @@ public interface Handshake {
     /** The peer's static public key, once known. */
     byte[] remoteStaticKey();
 
-    /** The session the completed handshake agreed on. */
-    Session split();
+    /**
+     * The session the completed handshake agreed on.
+     *
+     * @param nowNanos the engine's clock now (a network's clock, virtual in a simulation): the
+     *                 session's age, which decides when it is due for a rekey, counts from here
+     */
+    Session split(long nowNanos);
 }

@@ -2,7 +2,6 @@ package io.subutai.p2p.spi;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Optional;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -10,13 +9,12 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface Membership extends AutoCloseable {
 
-    /** This node's endpoints changed (new local address, new port). */
+    /**
+     * This node may also be reached at {@code endpoints} (its handles at relays, which transports
+     * hold), besides its interfaces' addresses; replaces the list given before. Called on the
+     * network's control loop; must not block.
+     */
     void updateEndpoints(List<InetSocketAddress> endpoints);
-
-    /** A channel for small messages to a peer, if this provider has one. */
-    default Optional<Rendezvous> rendezvous() {
-        return Optional.empty();
-    }
 
     /**
      * What this provider knows of the network, for {@code p2p debug}: a few lines without

@@ -16,9 +16,12 @@ import java.util.List;
  * @param address   this node's overlay address: the one it was started with, or (automatic) the
  *                  one it held before, to ask for again; null when it has none
  * @param automatic whether a provider should hand this node its address ({@code -ip dhcp})
+ * @param scheduler the network's control loop and clock: a provider's timers for this network
+ *                  run there, never on a thread of their own
  */
 public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
-        DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic) {
+        DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic,
+        Scheduler scheduler) {
 
     public NetworkRef {
         staticKey = staticKey.clone();

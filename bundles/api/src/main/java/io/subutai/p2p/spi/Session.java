@@ -24,6 +24,10 @@ public interface Session {
      */
     boolean open(ByteBuffer sealed, ByteBuffer plaintextOut);
 
-    /** Whether the engine must start a new handshake now (counter or age limit reached). */
+    /**
+     * Whether the engine must start a new handshake now (counter or age limit reached).
+     *
+     * @param nowNanos the engine's clock, the one the session was {@link Handshake#split split} on
+     */
     boolean rekeyDue(long nowNanos);
 }

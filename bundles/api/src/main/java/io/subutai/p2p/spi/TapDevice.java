@@ -2,14 +2,18 @@ package io.subutai.p2p.spi;
 
 import java.io.IOException;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 import io.subutai.p2p.api.MacAddress;
 
 /**
  * An open TAP interface. Frames move in {@link FrameBatch batches} that the caller owns, so a
  * driver that can hand over several frames (or one offloaded super-frame) per system call does
  * so without changing the engine. One reader thread and one writer thread may use a device at
- * the same time; neither may allocate per frame.
+ * the same time; neither may allocate per frame. A device that can wait for frames apart from
+ * reading them also implements {@link PollableTapDevice}.
  */
+@ConsumerType
 public interface TapDevice extends AutoCloseable {
 
     String name();
@@ -46,29 +50,6 @@ public interface TapDevice extends AutoCloseable {
      * @throws IOException when the device fails or was closed
      */
     int read(FrameBatch batch) throws IOException;
-
-    /**
-     * Fills {@code batch} (after clearing it) with the frames that are ready now, without waiting:
-     * 0 when there are none. Any thread may call it; calls are serialised with each other and
-     * with {@link #read}. The default reads nothing, for a device that cannot.
-     *
-     * @throws IOException when the device fails or was closed
-     */
-    default int readNow(FrameBatch batch) throws IOException {
-        batch.clear();
-        return 0;
-    }
-
-    /**
-     * Blocks until a frame is ready to be {@link #readNow read now}, without reading it, so that
-     * the reading itself may happen under the caller's lock. One thread at a time.
-     *
-     * @return false when the device cannot wait this way (then use {@link #read})
-     * @throws IOException when the device fails or was closed
-     */
-    default boolean awaitFrames() throws IOException {
-        return false;
-    }
 
     /**
      * Gives the interface this IPv4 address (in place of any it had): an address handed out after

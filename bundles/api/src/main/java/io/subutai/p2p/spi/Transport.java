@@ -3,15 +3,16 @@ package io.subutai.p2p.spi;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A strategy that adds ways to reach peers ({@link Path paths}): direct UDP, hole punching, a relay, or a
- * stream transport for networks that block UDP. Registered with {@link #PROPERTY} naming it and
- * {@link #PREFERENCE} ranking it. The engine attaches every transport to every network instance;
- * a transport never sees plaintext frames or keys.
+ * A strategy that adds ways to reach peers ({@link Path paths}) besides the direct ones, which the
+ * engine probes itself: hole punching, a relay, or a stream transport for networks that block UDP.
+ * Registered with {@link #PROPERTY} naming it and {@link #PREFERENCE} ranking it. The engine
+ * attaches every transport to every network instance; a transport never sees plaintext frames or
+ * keys.
  */
 @ConsumerType
 public interface Transport {
 
-    /** Service property: the strategy's name, e.g. {@code direct}, {@code holepunch}, {@code proxy}. */
+    /** Service property: the strategy's name, e.g. {@code holepunch} or {@code proxy}. */
     String PROPERTY = "p2p.transport";
 
     /** Service property (Integer): higher is tried first when paths rank equal. */
@@ -23,7 +24,8 @@ public interface Transport {
     }
 
     /**
-     * Starts working for one network instance. Called on the engine's control thread.
+     * Starts working for one network instance. Called on that network's control loop (see
+     * {@link Scheduler}), as is the session's {@code close()}.
      *
      * @return the attachment, closed when the instance stops or the transport goes away
      */

@@ -19,7 +19,7 @@ public interface TransportContext {
     /** The instance's one UDP socket, shared by every datagram transport (a punched hole is its mapping). */
     DatagramPort socket();
 
-    /** The engine's timer; tasks run on its control thread and must not block. */
+    /** The network's control loop and clock: the transport's timers for this network run there. */
     Scheduler scheduler();
 
     /**
@@ -31,6 +31,8 @@ public interface TransportContext {
     /**
      * A datagram that arrived through this transport, unwrapped: the engine handles it as if it
      * came straight from {@code from} (an address this transport {@link TransportSession#route routes}).
+     * Call it from one thread per network (the socket's receive thread, where the transport's own
+     * datagrams arrive), so that each peer's packets keep their order.
      */
     void deliver(InetSocketAddress from, ByteBuffer datagram);
 }

@@ -8,8 +8,10 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * A transport's work for one network instance. The engine keeps the peers, their sessions and
  * the choice of path; a transport adds ways to reach them, and never sees plaintext or keys:
- * what it is given to send is sealed already. Called from the engine's threads (the one that
- * moves frames among them): the methods must not block.
+ * what it is given to send is sealed already. {@link #route}, {@link #guesses} and {@link #open}
+ * are called from the data path's threads (the TAP thread, the socket's receive thread) and the
+ * network's control loop; {@link #relaysOffered} and {@link #close} from the control loop. No
+ * method may block.
  */
 @ConsumerType
 public interface TransportSession extends AutoCloseable {

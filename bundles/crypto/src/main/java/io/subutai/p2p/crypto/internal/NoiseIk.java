@@ -262,7 +262,7 @@ final class NoiseIk implements Handshake {
     }
 
     @Override
-    public Session split() {
+    public Session split(long nowNanos) {
         if (!isComplete()) {
             throw new IllegalStateException("handshake not complete");
         }
@@ -272,8 +272,8 @@ final class NoiseIk implements Handshake {
         split = true;
         byte[][] keys = Blake2s.hkdf(state.ck, new byte[0], 2);
         try {
-            return role == Role.INITIATOR ? new AeadSession(chosen, keys[0], keys[1], System.nanoTime())
-                    : new AeadSession(chosen, keys[1], keys[0], System.nanoTime());
+            return role == Role.INITIATOR ? new AeadSession(chosen, keys[0], keys[1], nowNanos)
+                    : new AeadSession(chosen, keys[1], keys[0], nowNanos);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no " + chosen.label + " here: " + e, e);
         }

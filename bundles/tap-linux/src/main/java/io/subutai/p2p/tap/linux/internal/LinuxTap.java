@@ -10,7 +10,7 @@ import com.sun.jna.LastErrorException;
 
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.spi.FrameBatch;
-import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.PollableTapDevice;
 
 /**
  * An open {@code /dev/net/tun} TAP device. The descriptor is non-blocking: {@link #readNow} takes
@@ -21,7 +21,7 @@ import io.subutai.p2p.spi.TapDevice;
  * read what is ready while another sleeps and a third writes; close waits for all of them to
  * leave before the descriptor is released, so a number the kernel reuses is never touched.
  */
-final class LinuxTap implements TapDevice {
+final class LinuxTap implements PollableTapDevice {
 
     // immutable
     private final String name;
@@ -130,14 +130,14 @@ final class LinuxTap implements TapDevice {
 
     /** Sleeps until the device has a frame, fails, or {@link #close} wakes it. */
     @Override
-    public boolean awaitFrames() throws IOException {
+    public void awaitFrames() throws IOException {
         synchronized (pollLock) {
             if (closed) {
                 throw new ClosedChannelException();
             }
             pollFds.putShort(6, (short) 0).putShort(14, (short) 0);
             if (LibC.poll(pollFds, 2, -1) < 0) {
-                return true; // EINTR: the caller reads nothing and waits again
+                return; // EINTR: the caller reads nothing and waits again
             }
             short revents = pollFds.getShort(6);
             if (closed) {
@@ -147,7 +147,6 @@ final class LinuxTap implements TapDevice {
                 throw new IOException("TAP " + name + ": the device failed (poll events 0x" + Integer.toHexString(revents)
                         + "); was the interface removed?");
             }
-            return true;
         }
     }
 

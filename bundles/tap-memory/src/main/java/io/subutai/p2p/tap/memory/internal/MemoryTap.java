@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.spi.FrameBatch;
-import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.PollableTapDevice;
 import io.subutai.p2p.spi.TapSpec;
 
 /**
@@ -20,7 +20,7 @@ import io.subutai.p2p.spi.TapSpec;
  * drained by {@link #read}) and "from the engine" (filled by {@link #write}, drained by
  * {@link #takeWritten}). A full queue drops the newest frame and counts it, as a kernel queue does.
  */
-public final class MemoryTap implements TapDevice {
+public final class MemoryTap implements PollableTapDevice {
 
     private final String name;
     private final MacAddress mac;
@@ -38,6 +38,8 @@ public final class MemoryTap implements TapDevice {
     private final ArrayDeque<byte[]> fromEngine = new ArrayDeque<>();
     private boolean closed;
     private long dropped;
+    /** Threads asleep in {@link #awaitFrames} (the engine's TAP reader, when it has nothing to do). */
+    private int parked;
 
     MemoryTap(TapSpec spec, String name, int capacity, Consumer<String> onClose, boolean offload) {
         this.offload = offload;
@@ -171,16 +173,34 @@ public final class MemoryTap implements TapDevice {
     }
 
     @Override
-    public boolean awaitFrames() throws IOException {
+    public void awaitFrames() throws IOException {
         lock.lock();
         try {
             while (toEngine.isEmpty()) {
                 if (closed) {
                     throw new ClosedChannelException();
                 }
-                toEngineReady.awaitUninterruptibly();
+                parked++;
+                try {
+                    toEngineReady.awaitUninterruptibly();
+                } finally {
+                    parked--;
+                }
             }
-            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the engine is done with every frame handed to it: none waits to be read, and a
+     * reader sleeps in {@link #awaitFrames} (so it is not still sending what it read). A
+     * simulation on a virtual clock moves time on only then.
+     */
+    public boolean idle() {
+        lock.lock();
+        try {
+            return closed || toEngine.isEmpty() && parked > 0;
         } finally {
             lock.unlock();
         }
