@@ -24,8 +24,9 @@ public interface Transport {
     }
 
     /**
-     * Starts working for one network instance. Called on that network's control loop (see
-     * {@link Scheduler}), as is the session's {@code close()}.
+     * Starts working for one network instance. Called on the engine's thread that starts the
+     * network or binds this transport; the session's timers then run on the network's control
+     * loop ({@link TransportContext#scheduler()}).
      *
      * @return the attachment, closed when the instance stops or the transport goes away
      */

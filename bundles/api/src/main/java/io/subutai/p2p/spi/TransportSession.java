@@ -10,8 +10,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * the choice of path; a transport adds ways to reach them, and never sees plaintext or keys:
  * what it is given to send is sealed already. {@link #route}, {@link #guesses} and {@link #open}
  * are called from the data path's threads (the TAP thread, the socket's receive thread) and the
- * network's control loop; {@link #relaysOffered} and {@link #close} from the control loop. No
- * method may block.
+ * network's control loop, {@link #relaysOffered} from the control loop, {@link #close} from the
+ * engine's thread that stops the network or unbinds the transport: a session must be
+ * thread-safe, and no method may block.
  */
 @ConsumerType
 public interface TransportSession extends AutoCloseable {

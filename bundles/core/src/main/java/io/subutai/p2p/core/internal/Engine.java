@@ -42,6 +42,10 @@ import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.core.internal.mesh.KeyQueue;
+import io.subutai.p2p.core.internal.mesh.ThreadLoop;
+import io.subutai.p2p.core.internal.mesh.Timing;
+import io.subutai.p2p.core.internal.mesh.WarmUp;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
@@ -135,6 +139,11 @@ public final class Engine implements NetworkService, Networks.Plane {
             public void error(String message) {
                 log.error(message);
             }
+
+            @Override
+            public void debug(String message) {
+                log.debug(message);
+            }
         };
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 this, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
@@ -207,7 +216,7 @@ public final class Engine implements NetworkService, Networks.Plane {
         });
         try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
             NodeKeys.load(stateDir.resolve("node.key"), cs.get());
-            Mesh.warmUp(cs.get(), socket, log::info);
+            WarmUp.run(cs.get(), socket, NetworkInstance.meshLog(networksLog));
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up: {}", e.toString());
         }
@@ -321,8 +330,9 @@ public final class Engine implements NetworkService, Networks.Plane {
             keys.add(k.key(), k.until());
         }
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
-                networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys, control,
-                networksLog, Mesh.Timing.DEFAULT, address -> networks.assigned(hash, address));
+                networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
+                new ThreadLoop(device.name(), NetworkInstance.meshLog(networksLog)), networksLog, Timing.DEFAULT,
+                address -> networks.assigned(hash, address));
         log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
         synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there
             live.add(instance);

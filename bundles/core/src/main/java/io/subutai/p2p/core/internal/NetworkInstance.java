@@ -1,37 +1,46 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.PeerSnapshot;
+import io.subutai.p2p.core.internal.mesh.ControlLoop;
+import io.subutai.p2p.core.internal.mesh.Endpoints;
+import io.subutai.p2p.core.internal.mesh.KeyQueue;
+import io.subutai.p2p.core.internal.mesh.Mesh;
+import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.PeerIds;
+import io.subutai.p2p.core.internal.mesh.Timing;
+import io.subutai.p2p.core.internal.mesh.TransportMux;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
+import io.subutai.p2p.spi.Sighting;
 import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.Transport;
 
 /**
- * One running network's data plane, wired: the mesh on the instance's socket through the
- * {@link TransportPort} (so the transports' paths, a relay's among them, are addresses like any
- * other), the transports attached to it as they come and go, and the discovery memberships that
- * feed it peers, relays and an automatic address. The engine makes one per started network;
- * simulations make them on an in-memory network.
+ * One running network's data plane, wired: its one control loop and clock, the mesh on the
+ * network's socket through the {@link TransportMux} (so the transports' paths, a relay's among
+ * them, are addresses like any other), the transports attached to it as they come and go, and the
+ * discovery memberships that feed it peers, relays and an automatic address. Discovery's news and
+ * the transports' and providers' timers all run on the network's loop. The engine makes one per
+ * started network; simulations make them on an in-memory network and a virtual clock.
  */
-final class NetworkInstance implements Networks.Attached {
+public final class NetworkInstance implements Networks.Attached {
 
     /** What a start asked for, as the data plane needs it. */
-    record Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+    public record Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
             boolean relayOnly) {
     }
 
@@ -39,7 +48,8 @@ final class NetworkInstance implements Networks.Attached {
     private final String hash;
     private final KeyQueue keys;
     private final Networks.Log log;
-    private final TransportPort port;
+    private final ControlLoop loop;
+    private final TransportMux mux;
     private final Mesh mesh;
     private final List<Membership> memberships = new CopyOnWriteArrayList<>();
     /** This node's endpoints that transports added (relay handles); guarded by memberships. */
@@ -49,19 +59,19 @@ final class NetworkInstance implements Networks.Attached {
     private final DatagramPort socket;
 
     /**
-     * @param control  the engine's timer, which the transports use
+     * @param loop     the network's control loop, which the instance owns from now on (closed with it)
      * @param assigned told the address a bootstrap server handed out (after the TAP has it)
      */
-    NetworkInstance(Options options, TapDevice device, DatagramPort socket, CryptoSuite suite, StaticKeys self,
-            KeyQueue keys, ScheduledExecutorService control, Networks.Log log, Mesh.Timing timing,
-            Consumer<Ipv4Cidr> assigned) {
+    public NetworkInstance(Options options, TapDevice device, DatagramPort socket, CryptoSuite suite, StaticKeys self,
+            KeyQueue keys, ControlLoop loop, Networks.Log log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
         this.hash = options.hash();
         this.keys = keys;
         this.log = log;
         this.socket = socket;
+        this.loop = loop;
         String networkId = NodeKeys.networkId(hash);
-        this.port = new TransportPort(socket, networkId, self.publicKey(), control, extra -> {
+        this.mux = new TransportMux(socket, networkId, self.publicKey(), loop, extra -> {
             log.info("Transports stand for this node in " + hash + " at: " + describe(extra));
             synchronized (memberships) {
                 this.extra = extra;
@@ -71,23 +81,15 @@ final class NetworkInstance implements Networks.Attached {
             }
         }, (transport, operation, e) -> log.error("Transport '" + transport + "' failed in " + operation + " for "
                 + hash + "; skipped: " + e));
-        this.mesh = new Mesh(device.name(), device, port, suite, self, keys, log::info, System::nanoTime,
-                () -> System.currentTimeMillis() / 1000, timing, options.address());
-        mesh.strategies(port);
-        mesh.relayOnly(options.relayOnly());
         if (options.relayOnly()) {
             log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");
         }
-        mesh.start();
+        this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suite, self, keys, meshLog(log), loop,
+                timing, options.address(), options.relayOnly()));
         this.listener = new DiscoveryListener() {
             @Override
-            public void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints) {
-                mesh.peerSeen(staticKey, endpoints, null);
-            }
-
-            @Override
-            public void peerSeen(byte[] staticKey, List<InetSocketAddress> endpoints, InetSocketAddress reflexive) {
-                mesh.peerSeen(staticKey, endpoints, reflexive);
+            public void peerSeen(Sighting sighting) {
+                mesh.peerSeen(sighting);
             }
 
             @Override
@@ -97,33 +99,56 @@ final class NetworkInstance implements Networks.Attached {
 
             @Override
             public void relaysOffered(List<InetSocketAddress> relays) {
-                port.relaysOffered(relays);
+                loop.execute(() -> mux.relaysOffered(relays));
             }
 
             @Override
             public void addressAssigned(Ipv4Cidr address) {
-                if (!options.automatic()) {
-                    return; // an address given on start is never replaced
+                if (options.automatic()) { // an address given on start is never replaced
+                    loop.execute(() -> assign(device, address, assigned));
                 }
-                synchronized (mesh) {
-                    try {
-                        device.assignAddress(address);
-                    } catch (IOException e) {
-                        log.error("Cannot give " + device.name() + " the address " + address + ": " + e.getMessage());
-                        return;
-                    }
-                    mesh.overlay(address);
-                }
-                assigned.accept(address);
-                log.info("Configured " + device.name() + ". IP: " + address + " (from the bootstrap server)");
             }
         };
         this.ref = new NetworkRef(networkId, mesh.selfId(), self.publicKey(), List.of(socket.localAddress()), socket,
-                options.bootstrap(), options.automatic() ? options.previous() : options.address(), options.automatic());
+                options.bootstrap(), options.automatic() ? options.previous() : options.address(), options.automatic(),
+                loop);
+    }
+
+    /** The mesh's log, in the networks' log. */
+    static MeshLog meshLog(Networks.Log log) {
+        return new MeshLog() {
+            @Override
+            public void info(String message) {
+                log.info(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                log.error(message);
+            }
+
+            @Override
+            public void debug(String message) {
+                log.debug(message);
+            }
+        };
+    }
+
+    /** Gives the TAP the address a bootstrap server handed out, and tells the peers. The loop's. */
+    private void assign(TapDevice device, Ipv4Cidr address, Consumer<Ipv4Cidr> assigned) {
+        try {
+            device.assignAddress(address);
+        } catch (IOException e) {
+            log.error("Cannot give " + device.name() + " the address " + address + ": " + e.getMessage());
+            return;
+        }
+        mesh.overlay(address);
+        assigned.accept(address);
+        log.info("Configured " + device.name() + ". IP: " + address + " (from the bootstrap server)");
     }
 
     /** Joins discovery with one provider; {@code join} is the provider's join, guarded by the caller. */
-    void join(BiFunction<NetworkRef, DiscoveryListener, Optional<Membership>> join) {
+    public void join(BiFunction<NetworkRef, DiscoveryListener, Optional<Membership>> join) {
         join.apply(ref, listener).ifPresent(m -> {
             synchronized (memberships) {
                 memberships.add(m);
@@ -135,45 +160,48 @@ final class NetworkInstance implements Networks.Attached {
     }
 
     /** Attaches a transport that is there (at start, or when it comes); every peer may use its paths from then on. */
-    void attach(String name, Transport transport) {
-        if (port.attach(name, transport)) {
+    public void attach(String name, Transport transport) {
+        if (mux.attach(name, transport)) {
             log.info("Transport '" + name + "' works for " + hash);
         }
     }
 
     /** Detaches a transport that went away: its paths die, and peers move to others. */
-    void detach(Transport transport) {
-        port.detach(transport);
+    public void detach(Transport transport) {
+        mux.detach(transport);
     }
 
-    Mesh mesh() {
+    public Mesh mesh() {
         return mesh;
     }
 
-    TransportPort transports() {
-        return port;
+    public TransportMux transports() {
+        return mux;
     }
 
     private static String describe(List<InetSocketAddress> endpoints) {
         List<String> out = new ArrayList<>();
         for (InetSocketAddress e : endpoints) {
-            out.add(endpoint(e));
+            out.add(Endpoints.text(e));
         }
         return out.isEmpty() ? "none" : String.join(", ", out);
     }
 
     /** An endpoint as {@code show} prints it: IPv6 addresses in brackets. */
     static String endpoint(InetSocketAddress e) {
-        return e == null ? null : (e.getAddress() instanceof Inet6Address
-                ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress()) + ":" + e.getPort();
+        return Endpoints.text(e);
+    }
+
+    /** The peers as the mesh sees them now. */
+    public List<PeerSnapshot> peerSnapshots() {
+        return mesh.snapshot();
     }
 
     @Override
     public List<Networks.PeerView> peers() {
         List<Networks.PeerView> out = new ArrayList<>();
-        for (Mesh.Peer p : mesh.peers()) {
-            out.add(new Networks.PeerView(p.id.value(), p.overlayIp, endpoint(p.endpoint), p.overlayMac, p.state,
-                    mesh.pathOf(p)));
+        for (PeerSnapshot p : mesh.snapshot()) {
+            out.add(new Networks.PeerView(p.id(), p.ip(), p.endpoint(), p.mac(), p.state(), DebugText.path(p.path())));
         }
         return out;
     }
@@ -191,16 +219,16 @@ final class NetworkInstance implements Networks.Attached {
                 out.add("Discovery failed to describe itself: " + e);
             }
         }
-        out.add("Transports: " + (port.names().isEmpty() ? "none (direct paths only)" : String.join(", ", port.names())));
+        out.add("Transports: " + (mux.names().isEmpty() ? "none (direct paths only)" : String.join(", ", mux.names())));
         List<String> proxies = new ArrayList<>();
-        for (InetSocketAddress r : port.announced()) {
-            InetSocketAddress via = port.relayFor(r);
+        for (InetSocketAddress r : mux.announced()) {
+            InetSocketAddress via = mux.relayFor(r);
             proxies.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
         }
         out.add("Proxies: " + (proxies.isEmpty() ? "No proxies in use" : String.join(" ", proxies)));
         out.add("Peers:");
-        for (Mesh.Peer p : mesh.peers()) {
-            out.addAll(mesh.describe(p));
+        for (PeerSnapshot p : mesh.snapshot()) {
+            out.addAll(DebugText.peer(p));
         }
         return out;
     }
@@ -212,6 +240,7 @@ final class NetworkInstance implements Networks.Attached {
                 + ")");
     }
 
+    /** Leaves discovery, stops the mesh, detaches the transports and stops the loop; the socket is the caller's. */
     @Override
     public void close() {
         for (Membership m : memberships) {
@@ -222,6 +251,7 @@ final class NetworkInstance implements Networks.Attached {
             }
         }
         mesh.close();
-        port.close();
+        mux.close();
+        loop.close();
     }
 }

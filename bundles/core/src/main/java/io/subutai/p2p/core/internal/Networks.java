@@ -37,6 +37,10 @@ final class Networks {
         void info(String message);
 
         void error(String message);
+
+        /** Detail and repeats, seen only at the debug level. */
+        default void debug(String message) {
+        }
     }
 
     /** Joins a network's interface to its peers: the data plane (the engine gives it). */

@@ -24,15 +24,13 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.TapDriver;
-import io.subutai.p2p.tap.memory.internal.MemoryTap;
-import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
 
 class NetworksTest {
 
     @TempDir
     Path dir;
 
-    private final MemoryTapDriver memory = new MemoryTapDriver();
+    private final FakeTapDriver memory = new FakeTapDriver();
     private final List<String> log = new ArrayList<>();
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
@@ -68,7 +66,7 @@ class NetworksTest {
         assertEquals("10.10.10.1", info.ip());
         assertEquals(24, info.prefix(), "a plain address is /24, as the original");
         assertTrue(info.mac().matches("06(:[0-9a-f]{2}){5}"), info.mac());
-        MemoryTap tap = memory.device("vptp1").orElseThrow();
+        FakeTapDriver.FakeTap tap = memory.device("vptp1").orElseThrow();
         assertEquals("10.10.10.1/24", tap.address().toString());
         assertEquals(1500, tap.mtu());
     }
@@ -197,7 +195,7 @@ class NetworksTest {
         Networks first = networks(memory, save);
         first.start(with("alpha", "10.10.10.1", "", "taken"));
         first.closeAll();
-        MemoryTapDriver other = new MemoryTapDriver();
+        FakeTapDriver other = new FakeTapDriver();
         other.open(new io.subutai.p2p.spi.TapSpec("taken", io.subutai.p2p.api.MacAddress.parse("06:00:00:00:00:09"), 1500, null));
         Networks second = networks(other, save);
         second.load();

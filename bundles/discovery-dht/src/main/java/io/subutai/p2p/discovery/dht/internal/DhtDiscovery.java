@@ -12,9 +12,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
@@ -32,6 +31,7 @@ import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
+import io.subutai.p2p.spi.Sighting;
 
 /**
  * Finds members through bootstrap ("DHT") servers (docs/protocol.md §7): each network instance
@@ -39,7 +39,9 @@ import io.subutai.p2p.spi.NetworkRef;
  * use, and refreshes as the server asks (which also keeps NAT mappings open). Every server of the
  * network ({@code -dht} on start, and the configured default list) is used at once, so one that
  * dies changes nothing; tunnels never depend on a server, which only introduces members.
- * Threads: {@code p2p-dht-client}, from the first join with a server to the last leave.
+ * Each network's registrations run on that network's control loop and clock ({@link
+ * NetworkRef#scheduler()}); servers named by a host name are resolved off the loop, on {@code
+ * p2p-dht-resolve}, which runs while a name is being looked up.
  */
 @Component(service = DiscoveryProvider.class, property = DiscoveryProvider.PROPERTY + "=dht",
         configurationPid = "io.subutai.p2p.discovery.dht")
@@ -59,7 +61,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
     private final Logger log;
     private final List<String> defaults;
     private final List<Joined> joined = new CopyOnWriteArrayList<>();
-    private ScheduledExecutorService timer; // guarded by this
+    private ExecutorService resolver; // guarded by this; made when a name is to be looked up
 
     @Activate
     public DhtDiscovery(Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -77,7 +79,9 @@ public final class DhtDiscovery implements DiscoveryProvider {
     private static final class Server {
         final String name;
         volatile InetSocketAddress address; // null until it resolves
-        volatile long lastSent; // written by the client's thread, reset by updateEndpoints
+        volatile boolean resolving; // a look-up of its name is under way
+        volatile long lastLookup; // when the last look-up began
+        volatile long lastSent; // written by the network's loop, reset by updateEndpoints
         volatile List<InetSocketAddress> relays = List.of(); // the relays this server offered
         volatile long lastWelcome;
         volatile int refreshSeconds = 10;
@@ -96,7 +100,8 @@ public final class DhtDiscovery implements DiscoveryProvider {
         final List<Server> servers = new ArrayList<>();
         final ByteBuffer out = ByteBuffer.allocate(1452);
         AutoCloseable registration;
-        ScheduledFuture<?> task;
+        volatile AutoCloseable task;
+        volatile boolean left;
         volatile InetSocketAddress reflexive;
         /** This node's overlay address: its own, or the one a server handed out (null: none yet). */
         volatile io.subutai.p2p.api.Ipv4Cidr address;
@@ -116,15 +121,13 @@ public final class DhtDiscovery implements DiscoveryProvider {
             }
         }
 
-        /** Registers with every server whose refresh is due, or that has not answered for a while. */
+        /** Registers with every server whose refresh is due, or that has not answered for a while. The loop's. */
         synchronized void tick() {
-            long now = System.nanoTime();
+            long now = ref.scheduler().nanoTime();
             for (Server s : servers) {
-                if (s.address == null || s.address.isUnresolved()) {
-                    s.address = resolve(s.name);
-                    if (s.address == null) {
-                        continue;
-                    }
+                if (s.address == null) {
+                    lookUp(this, s, now);
+                    continue;
                 }
                 boolean answered = s.lastWelcome > s.lastSent;
                 long due = answered ? s.refreshSeconds * 1_000_000_000L : RETRY_NANOS;
@@ -194,13 +197,12 @@ public final class DhtDiscovery implements DiscoveryProvider {
             }
             if (m instanceof DhtMessage.Welcome w) {
                 server.refreshSeconds = w.refreshSeconds();
-                server.lastWelcome = System.nanoTime();
+                server.lastWelcome = ref.scheduler().nanoTime();
                 server.reflexive = w.reflexive();
                 if (!w.reflexive().equals(reflexive)) {
                     reflexive = w.reflexive();
                     log.info("Bootstrap server {} sees this node as {}:{}", server.name,
                             w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
-                    listener.reflexiveAddress(w.reflexive());
                 }
                 if (ref.automatic() && w.address() != 0 && w.prefix() > 0) {
                     io.subutai.p2p.api.Ipv4Cidr given = new io.subutai.p2p.api.Ipv4Cidr(w.address(), w.prefix());
@@ -215,7 +217,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
                     if (!DhtMessage.same(member.staticKey(), self)) {
                         List<InetSocketAddress> e = member.endpoints();
                         // the server puts the address it saw last (protocol §7)
-                        listener.peerSeen(member.staticKey(), e, e.isEmpty() ? null : e.get(e.size() - 1));
+                        listener.peerSeen(new Sighting(member.staticKey(), e, e.isEmpty() ? null : e.get(e.size() - 1)));
                     }
                 }
             } else if (m instanceof DhtMessage.Relays r) {
@@ -240,7 +242,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
         @Override
         public List<String> describe() {
             List<String> out = new ArrayList<>();
-            long now = System.nanoTime();
+            long now = ref.scheduler().nanoTime();
             for (Server s : servers) { // fixed at join; its fields are volatile: no lock (tick may wait on DNS)
                 String at = s.address == null ? s.name + " (does not resolve)" : s.name;
                 out.add("Bootstrap server " + at + ": " + (s.lastWelcome == 0 ? "never answered"
@@ -286,29 +288,89 @@ public final class DhtDiscovery implements DiscoveryProvider {
         public void close() {
             synchronized (this) {
                 for (Server s : servers) {
-                    if (s.address != null && !s.address.isUnresolved()) {
+                    if (s.address != null) {
                         send(s.address, new DhtMessage.Leave(networkId, self));
                     }
                 }
             }
             leave(this);
         }
+
+        /** Registers after {@code delayMs}, then every 250 ms of the network's clock while it is joined (what is not due is skipped). */
+        void schedule(long delayMs) {
+            if (!left) {
+                task = ref.scheduler().schedule(() -> {
+                    if (left) {
+                        return;
+                    }
+                    try {
+                        tick();
+                    } catch (RuntimeException e) {
+                        log.warn("Bootstrap discovery: {}", e.toString());
+                    }
+                    schedule(250);
+                }, delayMs, TimeUnit.MILLISECONDS);
+            }
+        }
     }
 
-    private static InetSocketAddress resolve(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            return null;
+    /**
+     * Finds the address of {@code s}: at once for an address literal, else by a look-up off the
+     * network's loop (a DNS answer may take seconds), again after {@link #RETRY_NANOS} when it failed.
+     */
+    private void lookUp(Joined j, Server s, long now) {
+        if (s.resolving || s.lastLookup != 0 && now - s.lastLookup < RETRY_NANOS) {
+            return;
         }
-        String host = hostPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
+        s.lastLookup = now;
+        HostPort hp = HostPort.parse(s.name);
+        if (hp == null) {
+            return;
         }
-        try {
-            InetSocketAddress a = new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+        if (hp.literal()) {
+            s.address = hp.resolve();
+            return;
+        }
+        s.resolving = true;
+        synchronized (this) {
+            if (resolver == null) {
+                resolver = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-dht-resolve"));
+            }
+            resolver.execute(() -> {
+                s.address = j.left ? null : hp.resolve();
+                s.resolving = false;
+            });
+        }
+    }
+
+    /** A {@code HOST:PORT} or {@code [IPv6]:PORT} of a bootstrap server. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon <= 0) {
+                return null;
+            }
+            String host = hostPort.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(hostPort.substring(colon + 1));
+                return port < 0 || port > 65535 ? null : new HostPort(host, port);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        /** Whether the host is an address written out (so finding it needs no look-up). */
+        boolean literal() {
+            return host.contains(":") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        }
+
+        /** The address, looked up when the host is a name; null when it does not resolve. */
+        InetSocketAddress resolve() {
+            InetSocketAddress a = new InetSocketAddress(host, port);
             return a.isUnresolved() ? null : a;
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 
@@ -327,16 +389,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
             return j;
         }
         joined.add(j);
-        if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-dht-client"));
-        }
-        j.task = timer.scheduleWithFixedDelay(() -> {
-            try {
-                j.tick();
-            } catch (RuntimeException e) {
-                log.warn("Bootstrap discovery: {}", e.toString());
-            }
-        }, 0, 250, TimeUnit.MILLISECONDS);
+        j.schedule(0);
         log.info("Bootstrap servers of network {}: {}", network.networkId(), String.join(", ", names));
         return j;
     }
@@ -345,29 +398,31 @@ public final class DhtDiscovery implements DiscoveryProvider {
         if (!joined.remove(j)) {
             return;
         }
-        if (j.task != null) {
-            j.task.cancel(false);
-        }
+        j.left = true;
         try {
+            AutoCloseable t = j.task;
+            if (t != null) {
+                t.close();
+            }
             if (j.registration != null) {
                 j.registration.close();
             }
         } catch (Exception e) {
             // the socket is going away
         }
-        if (joined.isEmpty() && timer != null) {
-            stopTimer();
+        if (joined.isEmpty() && resolver != null) {
+            stopResolver();
         }
     }
 
-    private void stopTimer() {
-        timer.shutdownNow();
+    private void stopResolver() {
+        resolver.shutdownNow();
         try {
-            timer.awaitTermination(2, TimeUnit.SECONDS);
+            resolver.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        timer = null;
+        resolver = null;
     }
 
     @Deactivate
@@ -375,8 +430,8 @@ public final class DhtDiscovery implements DiscoveryProvider {
         for (Joined j : new ArrayList<>(joined)) {
             j.close();
         }
-        if (timer != null) {
-            stopTimer();
+        if (resolver != null) {
+            stopResolver();
         }
     }
 }

@@ -33,6 +33,7 @@ import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
+import io.subutai.p2p.spi.Sighting;
 
 /**
  * Finds members of a network on the LAN, with no server: every member multicasts a beacon (its
@@ -230,7 +231,7 @@ public final class LanDiscovery implements DiscoveryProvider {
             if (fresh || !at.equals(j.addresses.put(key, at))) {
                 j.addresses.put(key, at);
                 try {
-                    j.listener.peerSeen(b.staticKey(), List.of(at)); // first seen, or moved
+                    j.listener.peerSeen(new Sighting(b.staticKey(), List.of(at))); // first seen, or moved
                 } catch (RuntimeException e) {
                     log.warn("LAN discovery listener failed: {}", e.toString());
                 }

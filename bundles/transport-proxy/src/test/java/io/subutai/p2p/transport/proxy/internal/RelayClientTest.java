@@ -23,7 +23,7 @@ import io.subutai.p2p.proxy.server.RelayServer;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
-import io.subutai.p2p.spi.PathKind;
+import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.Scheduler;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;

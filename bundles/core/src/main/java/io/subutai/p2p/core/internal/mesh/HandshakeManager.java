@@ -1,0 +1,361 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.spi.CryptoSuite;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.Handshake;
+import io.subutai.p2p.spi.PeerId;
+import io.subutai.p2p.spi.StaticKeys;
+
+/**
+ * Handshakes (Nebula's {@code handshake_manager.go}, wireguard-go's {@code noise-protocol.go}):
+ * initiating, with retries and the tie-break that keeps two sides from crossing; answering,
+ * rate-limited before any Diffie-Hellman work; completing; rekeying; and the nodes that answered
+ * handshakes came from before a packet proved they hold the network key. The receive thread only
+ * checks, limits and hands each handshake message to the control loop, where all the handshake
+ * work runs, outside the lock the data path seals under; the sessions it makes are installed
+ * under that lock in a moment.
+ */
+final class HandshakeManager {
+
+    /** A session is never used longer than this (a rekey is due long before: 120 s). */
+    static final long REJECT_AFTER_NANOS = 180_000_000_000L;
+    /** An answered handshake from an unknown node that no packet confirmed is forgotten after this. */
+    static final long UNCONFIRMED_NANOS = 10_000_000_000L;
+    /** At most this many answered handshakes from unknown nodes wait for confirmation. */
+    static final int MAX_UNCONFIRMED = 256;
+    /** Handshake retries come this fast in the first moments of a peer, while NATs on the way open. */
+    static final long EARLY_RETRY_NANOS = 250_000_000L;
+
+    private final CryptoSuite suite;
+    private final StaticKeys self;
+    private final byte[] selfKey;
+    private final KeyQueue keys;
+    private final IndexTable table;
+    private final Map<PeerId, Peer> peers;
+    private final Routing routing;
+    private final DatagramPort socket;
+    private final ControlLoop loop;
+    private final MeshCounters counters;
+    private final Sender sender;
+    private final HolePunch holePunch;
+    private final MeshLog log;
+    private final RandomGenerator random;
+    private final long retry;
+    private final AtomicInteger unconfirmed = new AtomicInteger();
+    private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX); // the loop's
+    private HandshakeLimiter limiter; // the receive thread's, made at its first initiation
+
+    HandshakeManager(Mesh.Parts parts, Sender sender, HolePunch holePunch) {
+        this.suite = parts.config().suite();
+        this.self = parts.config().self();
+        this.selfKey = self.publicKey();
+        this.keys = parts.config().keys();
+        this.table = parts.table();
+        this.peers = parts.peers();
+        this.routing = parts.routing();
+        this.socket = parts.config().socket();
+        this.loop = parts.config().loop();
+        this.counters = parts.counters();
+        this.log = parts.config().log();
+        this.random = parts.random();
+        this.retry = parts.config().timing().retryNanos();
+        this.sender = sender;
+        this.holePunch = holePunch;
+    }
+
+    /** A new peer object for {@code id} (known to no map yet). */
+    Peer newPeer(PeerId id, byte[] staticKey, Peer.Candidates candidates, long now) {
+        return new Peer(id, staticKey, selfKey, candidates, now, log);
+    }
+
+    // ---- the receive thread: check, limit, hand over ----
+
+    void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
+        if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
+            counters.malformed.incrementAndGet();
+            return;
+        }
+        if (!routing.usable(from)) {
+            counters.notRelayed.incrementAndGet();
+            return;
+        }
+        long t = loop.nanoTime();
+        if (limiter == null) {
+            limiter = HandshakeLimiter.standard(t);
+        }
+        if (!limiter.allow(from.getAddress(), t)) {
+            counters.rateLimited.incrementAndGet(); // before any Diffie-Hellman work
+            return;
+        }
+        int senderIndex = Wire.index(datagram, Wire.HEADER);
+        ByteBuffer msg = copy(datagram, Wire.HEADER + Wire.INDEX);
+        loop.execute(() -> respond(from, msg, senderIndex));
+    }
+
+    void onResponse(InetSocketAddress from, ByteBuffer datagram) {
+        if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
+            counters.malformed.incrementAndGet();
+            return;
+        }
+        if (!routing.usable(from)) {
+            counters.notRelayed.incrementAndGet();
+            return;
+        }
+        int senderIndex = Wire.index(datagram, Wire.HEADER);
+        int receiverIndex = Wire.index(datagram, Wire.HEADER + Wire.INDEX);
+        if (!(table.get(receiverIndex) instanceof PendingHandshake)) {
+            counters.rejected.incrementAndGet(); // no handshake of this node's: dropped before the loop sees it
+            return;
+        }
+        ByteBuffer msg = copy(datagram, Wire.HEADER + 2 * Wire.INDEX);
+        loop.execute(() -> complete(from, msg, senderIndex, receiverIndex));
+    }
+
+    private static ByteBuffer copy(ByteBuffer datagram, int skip) {
+        ByteBuffer d = datagram.duplicate();
+        d.position(d.position() + skip);
+        return ByteBuffer.allocate(d.remaining()).put(d).flip();
+    }
+
+    /**
+     * The first packet under a session this node answered for a node it did not know: the node
+     * holds the network key, so it becomes a peer now (or its session moves to the peer discovery
+     * found meanwhile). The receive thread's.
+     */
+    Keypair adopt(Keypair k) {
+        Peer fresh = k.peer();
+        unconfirmed.decrementAndGet();
+        Peer existing = peers.putIfAbsent(fresh.id, fresh);
+        if (existing == null) {
+            log.info("Running peer " + fresh.id + " (it found this node first)");
+            return k;
+        }
+        Keypair moved = k.movedTo(existing);
+        synchronized (existing) {
+            existing.keypairs.answerLocked(moved, table);
+            if (!existing.connected()) {
+                existing.endpoint = fresh.endpoint;
+            }
+        }
+        return moved;
+    }
+
+    // ---- the control loop ----
+
+    /** Answers an initiation ({@code msg}: what follows the sender's index). */
+    private void respond(InetSocketAddress from, ByteBuffer msg, int senderIndex) {
+        long unixNow = loop.currentTimeMillis() / 1000;
+        Optional<KeyQueue.Key> current = keys.current(unixNow);
+        if (current.isEmpty()) {
+            counters.rejected.incrementAndGet();
+            return;
+        }
+        boolean counted = false;
+        try {
+            ByteBuffer payload = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+            Handshake hs = suite.respond(self, suite.derivePsk(current.get().secret()));
+            hs.readMessage(msg.duplicate(), payload);
+            payload.flip();
+            if (payload.remaining() < 12) {
+                throw new GeneralSecurityException("initiation without key id and timestamp");
+            }
+            int keyId = payload.getInt();
+            long timestamp = payload.getLong();
+            int usedKey = current.get().id();
+            if (keyId != usedKey) {
+                Optional<KeyQueue.Key> other = keys.accepted(keyId, unixNow);
+                if (other.isEmpty()) {
+                    throw new GeneralSecurityException("initiation with a key this node does not accept");
+                }
+                hs = suite.respond(self, suite.derivePsk(other.get().secret()));
+                hs.readMessage(msg.duplicate(), ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+                usedKey = keyId;
+            }
+            byte[] initiatorKey = hs.remoteStaticKey();
+            PeerId id = PeerIds.of(initiatorKey);
+            long now = loop.nanoTime();
+            Peer p = peers.get(id);
+            if (p == null) {
+                // not a peer until a packet proves it holds the key (IKpsk2's responder cannot tell yet)
+                counted = true;
+                if (unconfirmed.incrementAndGet() > MAX_UNCONFIRMED) {
+                    throw new GeneralSecurityException("too many unconfirmed handshakes");
+                }
+                p = newPeer(id, initiatorKey, new Peer.Candidates(List.of(from), java.util.Set.of()), now);
+                p.endpoint = from;
+            }
+            if (timestamp <= p.handshake.lastInitiationTimestamp) {
+                throw new GeneralSecurityException("replayed initiation");
+            }
+            p.handshake.lastInitiationTimestamp = timestamp;
+            int localIndex = table.newIndex(random);
+            handshakeOut.clear();
+            Wire.header(handshakeOut, Wire.HANDSHAKE_RESP);
+            handshakeOut.putInt(localIndex).putInt(senderIndex);
+            hs.writeMessage(ByteBuffer.allocate(0), handshakeOut);
+            handshakeOut.flip();
+            Keypair answered = new Keypair(p, hs.split(now), localIndex, senderIndex, now, usedKey);
+            counted = false;
+            synchronized (p) {
+                p.keypairs.answerLocked(answered, table); // sealing starts when the initiator's first packet confirms it
+                if (!p.connected()) {
+                    p.changeStateLocked(PeerState.INITIALIZING_CONNECTION, PeerEvent.answered(from), now,
+                            loop.currentTimeMillis());
+                    p.endpoint = from;
+                }
+            }
+            socket.send(from, handshakeOut);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            if (counted) {
+                unconfirmed.decrementAndGet();
+            }
+            counters.rejected.incrementAndGet();
+        }
+    }
+
+    /** Completes a handshake this node began ({@code msg}: what follows the two indexes). */
+    private void complete(InetSocketAddress from, ByteBuffer msg, int senderIndex, int receiverIndex) {
+        if (!(table.get(receiverIndex) instanceof PendingHandshake ph) || ph.peer().handshake.pending != ph) {
+            counters.rejected.incrementAndGet();
+            return;
+        }
+        Peer p = ph.peer();
+        try {
+            ph.handshake().readMessage(msg, ByteBuffer.allocate(Wire.HANDSHAKE_MAX));
+        } catch (GeneralSecurityException e) {
+            counters.rejected.incrementAndGet();
+            return;
+        }
+        long now = loop.nanoTime();
+        Keypair k = new Keypair(p, ph.handshake().split(now), ph.localIndex(), senderIndex, now, ph.keyId());
+        p.handshake.pending = null;
+        synchronized (p) {
+            p.keypairs.installLocked(k, table); // under the handshake's index, which it replaces
+            p.endpoint = from;
+            p.lastReceived = now;
+            sender.connectedLocked(p, PeerEvent.connected(from, routing.describe(p, from)), now, loop.currentTimeMillis());
+        }
+    }
+
+    /** Starts a handshake with {@code p} or rekeys, when it is time: its retries, and which side starts. */
+    void tick(Peer p, long now) {
+        PendingHandshake pending = p.handshake.pending;
+        Keypair current = p.keypairs.current();
+        PeerState s = p.state();
+        if (s == PeerState.CONNECTED) {
+            if (current != null && current.session().rekeyDue(now) && p.weInitiate
+                    && (pending == null || now - pending.created() > retry)) {
+                initiate(p, now);
+            }
+        } else if (s != PeerState.INITIALIZING_CONNECTION && (pending == null || now - pending.created() > retryInterval(p, now))
+                && (p.weInitiate || now - p.waitingSince > retry)) {
+            // One side starts, so that handshakes do not cross; the other steps in when nothing
+            // came within a retry interval (its packets may be the only ones that get through,
+            // or the other side still holds a session from before this one restarted).
+            initiate(p, now);
+        }
+    }
+
+    /** Retries come every 250 ms in the first retry interval of a peer (holes open then), then every retry interval. */
+    private long retryInterval(Peer p, long now) {
+        return now - p.waitingSince < retry ? Math.min(EARLY_RETRY_NANOS, retry) : retry;
+    }
+
+    /** Sends an initiation: to the path in use for a rekey, else everywhere the peer may be. */
+    void initiate(Peer p, long now) {
+        Optional<KeyQueue.Key> key = keys.current(loop.currentTimeMillis() / 1000);
+        boolean rekey = p.connected();
+        InetSocketAddress endpoint = p.endpoint;
+        List<InetSocketAddress> targets = rekey && endpoint != null ? List.of(endpoint) : holePunch.targets(p, now);
+        if (key.isEmpty() || targets.isEmpty()) {
+            return;
+        }
+        try {
+            Handshake hs = suite.initiate(self, p.staticKey, suite.derivePsk(key.get().secret()));
+            int index = table.newIndex(random);
+            ByteBuffer out = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
+            Wire.header(out, Wire.HANDSHAKE_INIT);
+            out.putInt(index);
+            ByteBuffer payload = ByteBuffer.allocate(12).putInt(key.get().id()).putLong(loop.currentTimeMillis());
+            hs.writeMessage(payload.flip(), out);
+            out.flip();
+            PendingHandshake ph = new PendingHandshake(p, hs, index, key.get().id(), now);
+            PendingHandshake before = p.handshake.pending;
+            if (before != null) {
+                table.remove(before);
+            }
+            p.handshake.pending = ph;
+            table.put(ph);
+            for (InetSocketAddress to : targets) {
+                socket.send(to, out.duplicate());
+            }
+            p.attempts.handshakes++;
+            PeerEvent sent = PeerEvent.handshake(rekey, holePunch.describe(p, targets));
+            long wall = loop.currentTimeMillis();
+            synchronized (p) {
+                p.lastSent = now;
+                if (p.state() == PeerState.INITIALIZING) {
+                    p.changeStateLocked(PeerState.WAITING_CONNECTION, sent, now, wall);
+                } else {
+                    p.note(sent, wall);
+                }
+            }
+        } catch (GeneralSecurityException e) {
+            log.warn("Cannot start a handshake with " + p.id + ": " + e.getMessage());
+        }
+    }
+
+    /** With every connected peer, the side that starts handshakes starts one now (after a key change, or on request). */
+    void rekeyAll() {
+        long now = loop.nanoTime();
+        for (Peer p : peers.values()) {
+            if (p.connected() && p.weInitiate) {
+                initiate(p, now);
+            }
+        }
+    }
+
+    /**
+     * Ends sessions too old or under a key no longer valid, and forgets answered handshakes of
+     * unknown nodes that no packet confirmed in time.
+     */
+    void sweep(long now) {
+        long unixNow = loop.currentTimeMillis() / 1000;
+        table.forEach(e -> {
+            if (!(e instanceof Keypair k)) {
+                return;
+            }
+            Peer p = k.peer();
+            if (peers.get(p.id) != p) {
+                if (now - k.created() > UNCONFIRMED_NANOS && table.remove(k)) {
+                    unconfirmed.decrementAndGet();
+                }
+            } else if (now - k.created() > REJECT_AFTER_NANOS || keys.accepted(k.keyId(), unixNow).isEmpty()) {
+                synchronized (p) {
+                    if (p.keypairs.retireLocked(k, table) && p.connected()) {
+                        p.changeStateLocked(PeerState.DISCONNECTED, PeerEvent.SESSION_ENDED, now, loop.currentTimeMillis());
+                    }
+                }
+            }
+        });
+    }
+
+    /** Forgets the handshake this node began with a peer that is forgotten. */
+    void forget(Peer p) {
+        PendingHandshake ph = p.handshake.pending;
+        if (ph != null) {
+            table.remove(ph);
+            p.handshake.pending = null;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.PeerSnapshot;
+import io.subutai.p2p.spi.CryptoSuite;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.PeerId;
+import io.subutai.p2p.spi.Sighting;
+import io.subutai.p2p.spi.StaticKeys;
+import io.subutai.p2p.spi.TapDevice;
+
+/**
+ * The data plane of one network (wireguard-go's {@code device.go}): its TAP, its switch, its
+ * peers with their sessions, over the network's one datagram socket (docs/protocol.md).
+ *
+ * <pre>
+ * outbound: TAP read (p2p-tap-NAME) -> switch -> peer session seal -> peer's batch -> socket send
+ * inbound:  socket receive -> session by index -> open + replay check -> switch learns -> TAP write
+ * </pre>
+ *
+ * Threads: the TAP thread ({@link Outbound}); the socket's receive thread ({@link Inbound}, and
+ * the first checks of handshake messages); and the network's {@link ControlLoop}, which the mesh
+ * does not own: the tick ({@link Timers}), all handshake work ({@link HandshakeManager}) and
+ * discovery's news run there. Each peer's lock is the one the data path seals under (see {@link
+ * Peer}); lock order: the TAP's lock, then a peer's, then the switch's or the index table's.
+ * {@link #close} stops the TAP thread and unhooks the socket.
+ */
+public final class Mesh implements AutoCloseable {
+
+    /**
+     * What a mesh is made of.
+     *
+     * @param name    names the TAP thread ({@code p2p-tap-NAME})
+     * @param socket  the network's socket, with the transports in it ({@link TransportMux})
+     * @param routes  what the transports say of addresses ({@link Routes#NONE} without any)
+     * @param overlay this node's overlay address, told to peers (null: not told)
+     * @param relayOnly only relayed paths may carry anything ({@code start -fwd})
+     */
+    public record Config(String name, TapDevice tap, DatagramPort socket, Routes routes, CryptoSuite suite,
+            StaticKeys self, KeyQueue keys, MeshLog log, ControlLoop loop, Timing timing, Ipv4Cidr overlay,
+            boolean relayOnly) {
+    }
+
+    /** What the mesh dropped, and why. */
+    public record Counters(long rejected, long sendFailures, long malformed, long unknownIndex, long incomplete,
+            long rateLimited, long notRelayed) {
+    }
+
+    /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */
+    record Parts(Config config, Map<PeerId, Peer> peers, IndexTable table, Routing routing, MeshCounters counters,
+            RandomGenerator random) {
+    }
+
+    private final Config config;
+    private final PeerId selfId;
+    private final Map<PeerId, Peer> peers = new ConcurrentHashMap<>();
+    private final MeshCounters counters = new MeshCounters();
+    private final Routing routing;
+    private final Sender sender;
+    private final FloodReplay floods = new FloodReplay();
+    private final HandshakeManager handshakes;
+    private final Outbound outbound;
+    private final Inbound inbound;
+    private final Timers timers;
+    private final Snapshots snapshots;
+    private final List<AutoCloseable> registrations = new ArrayList<>();
+    private volatile boolean closed;
+
+    private Mesh(Config config) {
+        this.config = config;
+        this.selfId = PeerIds.of(config.self().publicKey());
+        this.routing = new Routing(config.routes(), config.relayOnly());
+        RandomGenerator random = new SecureRandom();
+        Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random);
+        EthernetSwitch<Peer> sw = new EthernetSwitch<>();
+        this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay());
+        HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
+        Paths paths = new Paths(routing, sender, random, config.loop(), config.timing());
+        this.handshakes = new HandshakeManager(parts, sender, holePunch);
+        this.outbound = new Outbound(parts, sw, sender, floods);
+        this.inbound = new Inbound(parts, sw, sender, paths, handshakes, outbound);
+        this.timers = new Timers(parts, sw, handshakes, holePunch, paths, sender);
+        this.snapshots = new Snapshots(routing);
+    }
+
+    /** Makes the mesh and starts it: it takes its message types from the socket, reads the TAP, and ticks on the loop. */
+    public static Mesh start(Config config) {
+        Mesh m = new Mesh(config);
+        DatagramPort socket = config.socket();
+        m.registrations.add(socket.register(Wire.HANDSHAKE_INIT, m.handshakes::onInitiation));
+        m.registrations.add(socket.register(Wire.HANDSHAKE_RESP, m.handshakes::onResponse));
+        m.registrations.add(socket.register(Wire.DATA, m.inbound::onData));
+        m.outbound.start();
+        ControlLoop loop = config.loop();
+        loop.execute(() -> WarmUp.run(config.suite(), socket, config.log()));
+        long tick = config.timing().tickNanos();
+        m.registrations.add(loop.every(m::tick, 0, tick));
+        return m;
+    }
+
+    private void tick() {
+        if (!closed) {
+            timers.tick();
+        }
+    }
+
+    public PeerId selfId() {
+        return selfId;
+    }
+
+    /** A member was seen, or its endpoints changed: a new peer's handshake starts at once. Any thread. */
+    public void peerSeen(Sighting s) {
+        config.loop().execute(() -> seen(s));
+    }
+
+    private void seen(Sighting s) {
+        PeerId id = PeerIds.of(s.staticKey());
+        if (id.equals(selfId) || closed) {
+            return;
+        }
+        long now = config.loop().nanoTime();
+        Peer.Candidates candidates = Peer.Candidates.of(s.endpoints(), s.reflexive());
+        boolean[] fresh = new boolean[1];
+        Peer p = peers.computeIfAbsent(id, k -> {
+            config.log().info("Running peer " + k);
+            fresh[0] = true;
+            Peer created = handshakes.newPeer(k, s.staticKey(), candidates, now);
+            floods.replayTo(created, now);
+            return created;
+        });
+        p.candidates = candidates;
+        p.goneSince = 0;
+        if (fresh[0]) {
+            timers.tick(p, now); // handshake now, not at the next tick
+        }
+    }
+
+    /** A member left (discovery says): it is forgotten once it has been gone and disconnected long enough. Any thread. */
+    public void peerGone(PeerId id) {
+        config.loop().execute(() -> {
+            Peer p = peers.get(id);
+            if (p != null && p.goneSince == 0) {
+                p.goneSince = config.loop().nanoTime();
+            }
+        });
+    }
+
+    /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
+    public void overlay(Ipv4Cidr address) {
+        sender.overlay(address);
+    }
+
+    /** A new handshake with every connected peer now (after a key change, or on request). Any thread. */
+    public void rekeyAll() {
+        config.loop().execute(handshakes::rekeyAll);
+    }
+
+    /** Every peer as it is now. Any thread. */
+    public List<PeerSnapshot> snapshot() {
+        List<PeerSnapshot> out = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            out.add(snapshots.of(p));
+        }
+        return out;
+    }
+
+    /** One peer as it is now, if it is known. Any thread. */
+    public Optional<PeerSnapshot> snapshot(PeerId id) {
+        Peer p = peers.get(id);
+        return p == null ? Optional.empty() : Optional.of(snapshots.of(p));
+    }
+
+    public Counters counters() {
+        return counters.snapshot();
+    }
+
+    /** Stops the TAP thread, unhooks the socket and closes the TAP; the loop and the socket are the caller's. */
+    @Override
+    public void close() {
+        closed = true;
+        inbound.close();
+        for (AutoCloseable r : registrations) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // the socket is going away anyway
+            }
+        }
+        outbound.close();
+    }
+}

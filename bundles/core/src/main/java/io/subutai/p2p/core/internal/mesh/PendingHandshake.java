@@ -1,0 +1,11 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import io.subutai.p2p.spi.Handshake;
+
+/**
+ * A handshake this node began with a peer, waiting for its response, which names it by {@code
+ * localIndex}; under the network key with id {@code keyId}. Only the control loop touches its
+ * {@link Handshake}.
+ */
+record PendingHandshake(Peer peer, Handshake handshake, int localIndex, int keyId, long created) implements IndexEntry {
+}

@@ -1,0 +1,166 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.TapDevice;
+
+/**
+ * Seals for a peer with its current session and sends (wireguard-go's {@code send.go}). Frames
+ * go into the peer's batch, which leaves in one system call (UDP GSO) while its datagrams are of
+ * one size (a frame's fragments, a run of full-sized frames, a run of acknowledgements), and is
+ * sent before anything else for that peer, so the peer's packets keep their order. Every method
+ * wants the peer's lock.
+ */
+final class Sender {
+
+    private final DatagramPort socket;
+    private final MeshCounters counters;
+    /** Whether the TAP's frames start with its offload header. */
+    private final boolean offload;
+    private final MacAddress mac;
+    /** This node's overlay address, told to peers with each keepalive (null: not told). */
+    private volatile Ipv4Cidr overlay;
+
+    Sender(DatagramPort socket, MeshCounters counters, boolean offload, MacAddress mac, Ipv4Cidr overlay) {
+        this.socket = socket;
+        this.counters = counters;
+        this.offload = offload;
+        this.mac = mac;
+        this.overlay = overlay;
+    }
+
+    void overlay(Ipv4Cidr address) {
+        overlay = address;
+    }
+
+    /**
+     * Sends a frame as the TAP gave it, {@code buf} from {@code from} to {@code to} (with the TAP's
+     * offload header first when it has offloads), to the peer's endpoint: whole in one datagram
+     * when it fits, else in fragments. When {@code room}, the byte before the frame's first one may
+     * be overwritten, and the frame is sealed where it lies, not copied. The peer is connected.
+     */
+    void frameLocked(Peer p, ByteBuffer buf, int from, int to, boolean room, long now) {
+        Keypair k = p.keypairs.current();
+        InetSocketAddress dst = p.endpoint;
+        boolean offloaded = offload;
+        if (offloaded && Offload.plain(buf, from)) {
+            from += Offload.HEADER; // nothing for the receiver to do: a plain frame (its header's last byte is room)
+            offloaded = false;
+            room = true;
+        }
+        int overhead = Wire.HEADER + Wire.INDEX + k.session().overhead();
+        int total = to - from;
+        if (!offloaded && 1 + total + overhead <= Wire.MAX_DATAGRAM) {
+            ByteBuffer plaintext;
+            if (room) {
+                buf.put(from - 1, (byte) Wire.INNER_FRAME);
+                plaintext = buf.limit(to).position(from - 1);
+            } else {
+                plaintext = p.send.plain.clear();
+                plaintext.put((byte) Wire.INNER_FRAME).put(1, buf, from, total).position(1 + total).flip();
+            }
+            append(p, k, dst, plaintext, overhead);
+            p.lastSent = now;
+            return;
+        }
+        if (total > TapDevice.MAX_FRAME) {
+            counters.sendFailures.incrementAndGet();
+            return;
+        }
+        int chunk = Fragments.room(overhead);
+        int id = p.send.nextFrameId++ & 0xffff;
+        for (int off = 0; off < total; off += chunk) {
+            Fragments.write(p.send.plain, id, offloaded, off, total, buf, from, Math.min(chunk, total - off));
+            append(p, k, dst, p.send.plain, overhead);
+        }
+        p.lastSent = now;
+    }
+
+    /** Seals {@code plaintext} into the peer's batch, sending the batch first when this datagram cannot join it. */
+    private void append(Peer p, Keypair k, InetSocketAddress dst, ByteBuffer plaintext, int overhead) {
+        PeerSend s = p.send;
+        int size = overhead + plaintext.remaining();
+        ByteBuffer b = s.batch();
+        if (b.position() > 0 && (s.closed || size > s.segment || b.remaining() < size || !dst.equals(s.batchTo))) {
+            flushLocked(p);
+        }
+        if (b.position() == 0) {
+            s.batchTo = dst;
+            s.segment = size;
+            s.closed = false;
+        } else if (size < s.segment) {
+            s.closed = true; // a shorter one ends a GSO run
+        }
+        Wire.header(b, Wire.DATA);
+        b.putInt(k.remoteIndex());
+        k.session().seal(plaintext, b);
+    }
+
+    /** Sends what waits in the peer's batch. */
+    void flushLocked(Peer p) {
+        PeerSend s = p.send;
+        if (!s.batching()) {
+            return;
+        }
+        ByteBuffer b = s.batch().flip();
+        try {
+            if (b.remaining() <= s.segment) {
+                socket.send(s.batchTo, b);
+            } else {
+                socket.sendSegments(s.batchTo, b, s.segment);
+            }
+        } finally {
+            b.clear();
+        }
+    }
+
+    /** The scratch buffer for an inner message to the peer, cleared: fill it, flip it, {@link #controlLocked send} it. */
+    ByteBuffer plainLocked(Peer p) {
+        return p.send.plain.clear();
+    }
+
+    /** Seals the inner message in the peer's scratch buffer and sends it to {@code to} at once (after the peer's batch). */
+    void controlLocked(Peer p, InetSocketAddress to) {
+        flushLocked(p);
+        Keypair k = p.keypairs.current();
+        ByteBuffer packet = p.send.packet.clear();
+        Wire.header(packet, Wire.DATA);
+        packet.putInt(k.remoteIndex());
+        k.session().seal(p.send.plain, packet);
+        socket.send(to, packet.flip());
+    }
+
+    /** A keepalive; it carries this node's overlay address and MAC when it has them (peer info). */
+    void keepaliveLocked(Peer p, long now) {
+        ByteBuffer plain = plainLocked(p);
+        Ipv4Cidr o = overlay;
+        if (o != null) {
+            plain.put((byte) Wire.INNER_PEER_INFO).putInt(o.address()).put((byte) o.prefix()).put(mac.toBytes());
+        } else {
+            plain.put((byte) Wire.INNER_KEEPALIVE);
+        }
+        plain.flip();
+        controlLocked(p, p.endpoint);
+        p.lastSent = now;
+    }
+
+    /**
+     * The peer's session works now ({@code why}): connected, it learns this node's overlay
+     * address at once, and the frames that waited for the handshake follow.
+     */
+    void connectedLocked(Peer p, PeerEvent why, long now, long wallMillis) {
+        if (!p.changeStateLocked(PeerState.CONNECTED, why, now, wallMillis)) {
+            return;
+        }
+        keepaliveLocked(p, now);
+        for (byte[] f = p.send.waiting.poll(); f != null; f = p.send.waiting.poll()) {
+            frameLocked(p, ByteBuffer.wrap(f), 0, f.length, false, now);
+        }
+        flushLocked(p);
+    }
+}

@@ -1,0 +1,92 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The framing of docs/protocol.md, version 1: the 4-byte header and the length rules of each
+ * message type. {@link #classify} decides, without allocating and without throwing, whether a
+ * received datagram is one to look at; everything it refuses is dropped and counted.
+ */
+final class Wire {
+
+    static final int VERSION = 1;
+    static final int HEADER = 4;
+
+    static final int HANDSHAKE_INIT = 1;
+    static final int HANDSHAKE_RESP = 2;
+    static final int COOKIE_REPLY = 3;
+    static final int DATA = 4;
+    static final int LAN_BEACON = 5;
+    /** Opens this node's NAT toward a peer; nobody handles it (docs/protocol.md §4.4). */
+    static final int PUNCH = 7;
+
+    /** Returned by {@link #classify} for a datagram to drop. */
+    static final int DROP = -1;
+
+    static final int KEY = 32;
+    static final int TAG = 16;
+    static final int INDEX = 4;
+    static final int COUNTER = 8;
+    static final int NETWORK_ID = 16;
+
+    /** Smallest HANDSHAKE_INIT: sender index, e, encrypted s, a payload offering one AEAD. */
+    static final int INIT_MIN = HEADER + INDEX + KEY + KEY + TAG + 2 + TAG;
+    /** Smallest HANDSHAKE_RESP: two indexes, e, a payload naming the AEAD. */
+    static final int RESP_MIN = HEADER + INDEX + INDEX + KEY + 1 + TAG;
+    /** Smallest DATA: receiver index, counter, the inner type, the tag. */
+    static final int DATA_MIN = HEADER + INDEX + COUNTER + 1 + TAG;
+    /** The one LAN_BEACON size: network id, static key, port. */
+    static final int BEACON = HEADER + NETWORK_ID + KEY + 2;
+    /** Largest handshake message accepted (payloads are small). */
+    static final int HANDSHAKE_MAX = 1024;
+    /** Largest datagram: a jumbo frame plus the overhead. */
+    static final int MAX = 65_507;
+    /** The largest datagram this node sends: fits a 1500-byte path under IPv6 and UDP headers. */
+    static final int MAX_DATAGRAM = 1452;
+
+    // inner types: the first byte of a DATA packet's plaintext (docs/protocol.md §5)
+    static final int INNER_FRAME = 0;
+    static final int INNER_KEEPALIVE = 1;
+    static final int INNER_FRAGMENT = 2;
+    /** A keepalive that tells this node's overlay address (4), prefix (1) and MAC (6). */
+    static final int INNER_PEER_INFO = 4;
+    static final int INNER_PROBE = 5;
+    static final int INNER_PROBE_REPLY = 6;
+    /** The length of a PEER_INFO plaintext, and of a PROBE's or PROBE_REPLY's (inner type and a 4-byte id). */
+    static final int PEER_INFO_LENGTH = 12;
+    static final int PROBE_LENGTH = 5;
+
+    private Wire() {
+    }
+
+    /**
+     * The message type of {@code datagram} (position to limit) when its header and length are
+     * right for it, else {@link #DROP}. Reads absolute positions; the buffer is not moved.
+     */
+    static int classify(ByteBuffer datagram) {
+        int p = datagram.position();
+        int n = datagram.limit() - p;
+        if (n < HEADER || n > MAX || datagram.get(p) != VERSION || datagram.get(p + 2) != 0 || datagram.get(p + 3) != 0) {
+            return DROP;
+        }
+        int type = datagram.get(p + 1);
+        boolean ok = switch (type) {
+            case HANDSHAKE_INIT -> n >= INIT_MIN && n <= HANDSHAKE_MAX;
+            case HANDSHAKE_RESP -> n >= RESP_MIN && n <= HANDSHAKE_MAX;
+            case DATA -> n >= DATA_MIN;
+            case LAN_BEACON -> n == BEACON;
+            default -> false;
+        };
+        return ok ? type : DROP;
+    }
+
+    /** Writes the header of a {@code type} message at the buffer's position. */
+    static void header(ByteBuffer out, int type) {
+        out.put((byte) VERSION).put((byte) type).put((byte) 0).put((byte) 0);
+    }
+
+    /** The 32-bit index at {@code offset} bytes after the header start. */
+    static int index(ByteBuffer datagram, int offset) {
+        return datagram.getInt(datagram.position() + offset);
+    }
+}

@@ -1,0 +1,61 @@
+package io.subutai.p2p.core.internal.mesh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+
+import org.junit.jupiter.api.Test;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+class WireTest {
+
+    private static ByteBuffer packet(int version, int type, int reserved, int length) {
+        byte[] header = {(byte) version, (byte) type, (byte) (reserved >> 8), (byte) reserved};
+        byte[] b = new byte[length];
+        System.arraycopy(header, 0, b, 0, Math.min(4, length));
+        return ByteBuffer.wrap(b);
+    }
+
+    @Test
+    void wellFormedPacketsAreClassified() {
+        assertEquals(Wire.HANDSHAKE_INIT, Wire.classify(packet(1, 1, 0, Wire.INIT_MIN)));
+        assertEquals(Wire.HANDSHAKE_RESP, Wire.classify(packet(1, 2, 0, Wire.RESP_MIN)));
+        assertEquals(Wire.DATA, Wire.classify(packet(1, 4, 0, Wire.DATA_MIN)));
+        assertEquals(Wire.DATA, Wire.classify(packet(1, 4, 0, 1500)));
+        assertEquals(Wire.LAN_BEACON, Wire.classify(packet(1, 5, 0, Wire.BEACON)));
+    }
+
+    @Test
+    void everythingElseIsDropped() {
+        assertEquals(Wire.DROP, Wire.classify(ByteBuffer.allocate(0)));
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, 3)));
+        assertEquals(Wire.DROP, Wire.classify(packet(2, 4, 0, 100)), "another version");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 1, 100)), "reserved bits set");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 9, 0, 100)), "unknown type");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 3, 0, 100)), "cookie replies are not spoken yet");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.INIT_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 2, 0, Wire.RESP_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, Wire.DATA_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.HANDSHAKE_MAX + 1)), "oversized handshake");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 5, 0, Wire.BEACON + 1)), "a beacon has one size");
+    }
+
+    @Test
+    void classifyLooksAtPositionToLimitOnly() {
+        ByteBuffer b = ByteBuffer.allocate(200);
+        b.position(50);
+        Wire.header(b, Wire.DATA);
+        b.limit(50 + Wire.DATA_MIN).position(50);
+        assertEquals(Wire.DATA, Wire.classify(b));
+        assertEquals(50, b.position(), "not moved");
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void classifyNeverThrows(byte[] input) {
+        int t = Wire.classify(ByteBuffer.wrap(input));
+        if (t != Wire.DROP && (input[0] != 1 || input.length < Wire.HEADER)) {
+            throw new AssertionError("accepted a packet of version " + input[0]);
+        }
+    }
+}
