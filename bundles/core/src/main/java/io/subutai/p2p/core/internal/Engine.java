@@ -331,7 +331,8 @@ public final class Engine implements NetworkService, Networks.Plane {
         }
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
                 networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
-                new ThreadLoop(device.name(), NetworkInstance.meshLog(networksLog)), networksLog, Timing.DEFAULT,
+                new ThreadLoop(device.name(), NetworkInstance.meshLog(networksLog)), NetworkInstance.meshLog(networksLog),
+                Timing.DEFAULT,
                 address -> networks.assigned(hash, address));
         log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
         synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there

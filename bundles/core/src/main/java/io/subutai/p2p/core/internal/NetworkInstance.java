@@ -47,7 +47,7 @@ public final class NetworkInstance implements Networks.Attached {
     private final Options options;
     private final String hash;
     private final KeyQueue keys;
-    private final Networks.Log log;
+    private final MeshLog log;
     private final ControlLoop loop;
     private final TransportMux mux;
     private final Mesh mesh;
@@ -63,7 +63,7 @@ public final class NetworkInstance implements Networks.Attached {
      * @param assigned told the address a bootstrap server handed out (after the TAP has it)
      */
     public NetworkInstance(Options options, TapDevice device, DatagramPort socket, CryptoSuite suite, StaticKeys self,
-            KeyQueue keys, ControlLoop loop, Networks.Log log, Timing timing, Consumer<Ipv4Cidr> assigned) {
+            KeyQueue keys, ControlLoop loop, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
         this.hash = options.hash();
         this.keys = keys;
@@ -79,12 +79,12 @@ public final class NetworkInstance implements Networks.Attached {
                     m.updateEndpoints(extra);
                 }
             }
-        }, (transport, operation, e) -> log.error("Transport '" + transport + "' failed in " + operation + " for "
+        }, (transport, operation, e) -> log.warn("Transport '" + transport + "' failed in " + operation + " for "
                 + hash + "; skipped: " + e));
         if (options.relayOnly()) {
             log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");
         }
-        this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suite, self, keys, meshLog(log), loop,
+        this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suite, self, keys, log, loop,
                 timing, options.address(), options.relayOnly()));
         this.listener = new DiscoveryListener() {
             @Override
@@ -139,7 +139,7 @@ public final class NetworkInstance implements Networks.Attached {
         try {
             device.assignAddress(address);
         } catch (IOException e) {
-            log.error("Cannot give " + device.name() + " the address " + address + ": " + e.getMessage());
+            log.warn("Cannot give " + device.name() + " the address " + address + ": " + e.getMessage());
             return;
         }
         mesh.overlay(address);
@@ -247,7 +247,7 @@ public final class NetworkInstance implements Networks.Attached {
             try {
                 m.close();
             } catch (RuntimeException | LinkageError e) {
-                log.error("Leaving discovery for " + hash + ": " + e);
+                log.warn("Leaving discovery for " + hash + ": " + e);
             }
         }
         mesh.close();

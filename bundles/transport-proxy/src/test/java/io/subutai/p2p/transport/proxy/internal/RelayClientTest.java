@@ -104,7 +104,17 @@ class RelayClientTest {
 
         @Override
         public Scheduler scheduler() {
-            return (Runnable task, long delay, TimeUnit unit) -> () -> { };
+            return new Scheduler() {
+                @Override
+                public AutoCloseable schedule(Runnable task, long delay, TimeUnit unit) {
+                    return () -> { };
+                }
+
+                @Override
+                public long nanoTime() {
+                    return System.nanoTime();
+                }
+            };
         }
 
         @Override

@@ -1,4 +1,4 @@
-package io.subutai.p2p.core.internal;
+package io.subutai.p2p.testing;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,9 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -22,47 +19,21 @@ import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 
 /**
- * An in-memory datagram network for simulations: sockets at made-up addresses, one delivery
- * thread, and impairments set per network: loss, duplication, reordering and delay. A tap sees
- * every datagram in flight and may drop or inject, as an attacker on the path could. Sockets may
- * sit behind {@link Nat NAT boxes} of each common behaviour, on private networks of their own.
+ * An in-memory datagram network for simulations, on a {@link VirtualClock}: sockets at made-up
+ * addresses, datagrams delivered when the clock reaches their time, and impairments set per
+ * network: loss, duplication, reordering and delay. A tap sees every datagram in flight and may
+ * drop or inject, as an attacker on the path could. Sockets may sit behind {@link Nat NAT boxes}
+ * of each common behaviour, on private networks of their own.
  */
-final class SimNetwork implements AutoCloseable {
+public final class SimNetwork implements AutoCloseable {
 
     /** What the network does to datagrams. */
-    record Impairment(double loss, double duplicate, double reorder, long delayMicros) {
-        static final Impairment NONE = new Impairment(0, 0, 0, 0);
+    public record Impairment(double loss, double duplicate, double reorder, long delayMicros) {
+        public static final Impairment NONE = new Impairment(0, 0, 0, 0);
     }
 
-    private final class Flight implements Delayed {
-        final InetSocketAddress from;
-        final InetSocketAddress to;
-        final byte[] bytes;
-        final long due;
-        final long seq;
-
-        Flight(InetSocketAddress from, InetSocketAddress to, byte[] bytes, long due, long seq) {
-            this.from = from;
-            this.to = to;
-            this.bytes = bytes;
-            this.due = due;
-            this.seq = seq;
-        }
-
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(due - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public int compareTo(Delayed o) {
-            Flight f = (Flight) o;
-            int c = Long.compare(due, f.due);
-            return c != 0 ? c : Long.compare(seq, f.seq);
-        }
-    }
-
-    final class Socket implements DatagramPort {
+    /** A socket on the simulated network. */
+    public final class Socket implements DatagramPort {
         final InetSocketAddress address;
         /** The NAT in front of it; null for a socket on the public network. */
         volatile Nat nat;
@@ -92,7 +63,7 @@ final class SimNetwork implements AutoCloseable {
     }
 
     /** How a NAT box maps and filters (RFC 4787 terms), or a firewall that blocks UDP. */
-    enum NatKind {
+    public enum NatKind {
         /** One mapping per inside socket, the port kept; anyone may send to it. */
         FULL_CONE,
         /** One mapping per inside socket; only addresses it sent to may send to it. */
@@ -112,11 +83,13 @@ final class SimNetwork implements AutoCloseable {
      * the others as its public address 203.0.113.id, with the ports its {@link NatKind} gives.
      * No hairpinning; mappings never expire. Its kind may change while it runs (a block lifted).
      */
-    final class Nat {
+    public final class Nat {
         final int id;
-        final InetAddress publicAddress;
-        volatile NatKind kind;
-        final Set<InetSocketAddress> servers = ConcurrentHashMap.newKeySet();
+        public final InetAddress publicAddress;
+        /** How it behaves now; a test may change it (a block lifted). */
+        public volatile NatKind kind;
+        /** The servers a {@link NatKind#UDP_BLOCKED} firewall lets UDP through to. */
+        public final Set<InetSocketAddress> servers = ConcurrentHashMap.newKeySet();
         // guarded by this
         private final Map<List<Object>, Integer> out = new HashMap<>();
         private final Map<Integer, Mapping> in = new HashMap<>();
@@ -184,14 +157,14 @@ final class SimNetwork implements AutoCloseable {
     final AtomicLong filtered = new AtomicLong();
 
     /** A NAT box with public address 203.0.113.id. */
-    Nat nat(int id, NatKind kind) {
+    public Nat nat(int id, NatKind kind) {
         Nat n = new Nat(id, kind);
         nats.put(n.publicAddress, n);
         return n;
     }
 
     /** A socket on the private network behind {@code nat}: 10.(100+id).0.host, port 7000 + host. */
-    Socket behind(Nat nat, int host) {
+    public Socket behind(Nat nat, int host) {
         Socket s = new Socket(new InetSocketAddress(address(10, 100 + nat.id, 0, host), 7000 + host));
         s.nat = nat;
         sockets.put(s.address, s);
@@ -199,7 +172,7 @@ final class SimNetwork implements AutoCloseable {
     }
 
     /** A socket on the public network: 198.51.100.host, port {@code port}. */
-    Socket publicSocket(int host, int port) {
+    public Socket publicSocket(int host, int port) {
         Socket s = new Socket(new InetSocketAddress(address(198, 51, 100, host), port));
         sockets.put(s.address, s);
         return s;
@@ -247,23 +220,20 @@ final class SimNetwork implements AutoCloseable {
     }
 
     private final Map<InetSocketAddress, Socket> sockets = new ConcurrentHashMap<>();
-    private final DelayQueue<Flight> queue = new DelayQueue<>();
+    private final VirtualClock clock;
     private final Random random = new Random(42);
-    private final AtomicLong seq = new AtomicLong();
     private final List<Predicate<byte[]>> taps = new CopyOnWriteArrayList<>();
-    private final Thread delivery;
     private volatile Impairment impairment = Impairment.NONE;
     private volatile boolean closed;
-    final AtomicLong delivered = new AtomicLong();
-    final AtomicLong lost = new AtomicLong();
+    public final AtomicLong delivered = new AtomicLong();
+    public final AtomicLong lost = new AtomicLong();
 
-    SimNetwork() {
-        delivery = new Thread(this::deliver, "p2pt-sim-network");
-        delivery.setDaemon(true);
-        delivery.start();
+    public SimNetwork(VirtualClock clock) {
+        this.clock = clock;
     }
 
-    Socket socket(int host) {
+    /** A socket on the LAN 10.99.0.0/24: 10.99.0.host, port 7000 + host. */
+    public Socket socket(int host) {
         try {
             InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 99, 0, (byte) host}), 7000 + host);
             Socket s = new Socket(a);
@@ -274,22 +244,23 @@ final class SimNetwork implements AutoCloseable {
         }
     }
 
-    void remove(Socket s) {
+    public void remove(Socket s) {
         sockets.remove(s.address, s);
     }
 
-    void impair(Impairment i) {
+    public void impair(Impairment i) {
         impairment = i;
     }
 
     /** Sees each datagram sent; returning false drops it. */
-    void tap(Predicate<byte[]> t) {
+    public void tap(Predicate<byte[]> t) {
         taps.add(t);
     }
 
     /** Sends a datagram as if from {@code from}: for forged and replayed packets. */
-    void inject(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {
-        queue.add(new Flight(from, to, bytes.clone(), System.nanoTime(), seq.incrementAndGet()));
+    public void inject(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {
+        byte[] copy = bytes.clone();
+        clock.schedule(() -> deliver(from, to, copy), 0);
     }
 
     /** Another address of a socket, reached with extra delay (another path to the same host). */
@@ -300,12 +271,12 @@ final class SimNetwork implements AutoCloseable {
     private final java.util.Set<InetSocketAddress> blocked = ConcurrentHashMap.newKeySet();
 
     /** Makes {@code alias} a second address of {@code s}, {@code delayMicros} slower than its own. */
-    void alias(Socket s, InetSocketAddress alias, long delayMicros) {
+    public void alias(Socket s, InetSocketAddress alias, long delayMicros) {
         aliases.put(alias, new Alias(s, delayMicros));
     }
 
     /** Drops everything sent to {@code to} (a path that died), or lets it through again. */
-    void block(InetSocketAddress to, boolean block) {
+    public void block(InetSocketAddress to, boolean block) {
         if (block) {
             blocked.add(to);
         } else {
@@ -344,32 +315,27 @@ final class SimNetwork implements AutoCloseable {
                 if (random.nextDouble() < i.reorder()) {
                     delay += 200_000 + random.nextInt(2_000_000); // held back 0.2 to 2.2 ms
                 }
-                queue.add(new Flight(from, to, bytes, System.nanoTime() + delay, seq.incrementAndGet()));
+                InetSocketAddress f = from;
+                InetSocketAddress t = to;
+                clock.schedule(() -> deliver(f, t, bytes), delay);
             }
         }
     }
 
-    private void deliver() {
-        while (!closed) {
-            Flight f;
-            try {
-                f = queue.poll(50, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (f == null) {
-                continue;
-            }
-            Alias alias = aliases.get(f.to);
-            Socket s = alias != null ? alias.target() : sockets.get(f.to);
-            if (s == null || f.bytes.length < 2) {
-                continue;
-            }
-            DatagramHandler h = s.handlers.get((int) f.bytes[1]);
-            if (h != null) {
-                delivered.incrementAndGet();
-                h.received(f.from, ByteBuffer.wrap(f.bytes).asReadOnlyBuffer());
-            }
+    /** A datagram arrives (the clock reached its time): to the handler of its type at its socket, if any. */
+    private void deliver(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {
+        if (closed) {
+            return;
+        }
+        Alias alias = aliases.get(to);
+        Socket s = alias != null ? alias.target() : sockets.get(to);
+        if (s == null || bytes.length < 2) {
+            return;
+        }
+        DatagramHandler h = s.handlers.get((int) bytes[1]);
+        if (h != null) {
+            delivered.incrementAndGet();
+            h.received(from, ByteBuffer.wrap(bytes).asReadOnlyBuffer());
         }
     }
 
@@ -377,9 +343,9 @@ final class SimNetwork implements AutoCloseable {
         return new ArrayList<>(sockets.values());
     }
 
+    /** Nothing is delivered any more. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         closed = true;
-        delivery.join(2000);
     }
 }
