@@ -1,0 +1,336 @@
+package io.subutai.p2p.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.api.ShowRequest;
+import io.subutai.p2p.crypto.internal.NoiseSuite;
+import io.subutai.p2p.spi.Membership;
+import io.subutai.p2p.spi.TapSpec;
+import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
+
+/**
+ * The text of {@code show -hash}, {@code status}, {@code status -hash} and {@code debug}, byte for
+ * byte, for peers in every shape a user meets: connected on a LAN, through a relay, without an
+ * overlay IP yet, at IPv6 addresses, through a punched hole, disconnected; paths never answered,
+ * history lines repeated; and a network without peers.
+ */
+class OutputGoldenTest {
+
+    private static final InetSocketAddress HANDLE = at("198.18.1.1", 40002);
+    private static final InetSocketAddress RELAY = at("198.18.1.1", 6882);
+    private static final List<NetworkInfo> NETWORKS = List.of(
+            new NetworkInfo("alpha", "06:28:48:b4:b9:d5", "10.10.10.1", 24, "vptp1"),
+            new NetworkInfo("beta", "06:00:00:00:00:01", "10.20.0.1", 16, "vptp2"));
+
+    private final SimNetwork net = new SimNetwork();
+    private final NoiseSuite suite = new NoiseSuite(MeshSimulationTest.config());
+    private final MemoryTapDriver taps = new MemoryTapDriver();
+    private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor();
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final Mesh mesh;
+    private final List<Mesh.Peer> peers = new ArrayList<>();
+
+    OutputGoldenTest() throws Exception {
+        mesh = new Mesh("golden", taps.open(new TapSpec("golden", MacAddress.parse("06:28:48:b4:b9:d5"), 1500,
+                Ipv4Cidr.parse("10.10.10.1/24")), false), net.socket(1), suite, suite.generateKeys(), new KeyQueue(),
+                m -> { }, System::nanoTime, () -> 1_800_000_000L, Mesh.Timing.DEFAULT);
+        closing.add(mesh);
+        mesh.strategies(new Mesh.Strategies() {
+            @Override
+            public InetSocketAddress relayFor(InetSocketAddress to) {
+                return HANDLE.equals(to) ? RELAY : null;
+            }
+
+            @Override
+            public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
+                return List.of();
+            }
+
+            @Override
+            public void open(List<InetSocketAddress> targets) {
+            }
+        });
+        Mesh.Peer lan = peer(1, PeerState.CONNECTED, "10.10.10.2", "06:5b:96:10:ce:78", at("192.168.1.20", 7001),
+                List.of(at("192.168.1.20", 7001), at("fd00::20", 7001), at("203.0.113.9", 40001)),
+                Set.of(at("192.168.1.20", 7001), at("fd00::20", 7001)));
+        lan.paths.put(at("192.168.1.20", 7001), stat(1_234_999));
+        lan.paths.put(at("fd00::20", 7001), stat(-1));
+        lan.handshakes = 3;
+        history(lan, "12:00:01.250", "handshake to 192.168.1.20:7001, [fd00::20]:7001, 203.0.113.9:40001", 3);
+        history(lan, "12:00:01.300", "connected via 192.168.1.20:7001 (lan)", 1);
+
+        Mesh.Peer relayed = peer(2, PeerState.CONNECTED, "10.10.10.3", null, HANDLE,
+                List.of(at("10.0.5.7", 7000), at("203.0.113.7", 41000), HANDLE), Set.of(at("10.0.5.7", 7000)));
+        relayed.paths.put(HANDLE, stat(20_000_000));
+        relayed.paths.put(at("203.0.113.7", 41000), stat(-1));
+        relayed.handshakes = 2;
+        relayed.punchRounds = 5;
+        relayed.predictedRounds = 2;
+        relayed.predictedProbeRounds = 1;
+        history(relayed, "23:59:58.001", "punch packets to 203.0.113.7:41000 (+3 predicted)", 5);
+        history(relayed, "23:59:59.999", "connected via 198.18.1.1:40002 (relay 198.18.1.1:6882)", 1);
+
+        Mesh.Peer noIp = peer(3, PeerState.WAITING_CONNECTION, null, null, null, List.of(at("198.51.100.9", 7000)),
+                Set.of(at("198.51.100.9", 7000)));
+        noIp.handshakes = 1;
+
+        Mesh.Peer ipv6 = peer(4, PeerState.CONNECTED, "10.10.10.5", "06:00:00:00:00:05", at("2001:db8::5", 7005),
+                List.of(at("2001:db8::5", 7005)), Set.of(at("2001:db8::5", 7005)));
+        ipv6.paths.put(at("2001:db8::5", 7005), stat(1_235_000));
+
+        Mesh.Peer punched = peer(5, PeerState.CONNECTED, "10.10.10.6", "06:00:00:00:00:06", at("203.0.113.8", 42000),
+                List.of(at("10.1.0.6", 7000), at("203.0.113.8", 42000)), Set.of(at("10.1.0.6", 7000)));
+        punched.paths.put(at("203.0.113.8", 42000), stat(5_000_000));
+
+        Mesh.Peer gone = peer(6, PeerState.DISCONNECTED, "10.10.10.7", "06:00:00:00:00:07", at("192.168.1.30", 7000),
+                List.of(at("192.168.1.30", 7000)), Set.of(at("192.168.1.30", 7000)));
+        gone.paths.put(at("192.168.1.30", 7000), stat(800_000));
+        history(gone, "12:00:05.000", "disconnected: nothing for 30 s", 1);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        control.shutdownNow();
+        net.close();
+    }
+
+    private static final String ID1 = "1b7bccc0-5da2-8684-5f60-2cf56ce56a31";
+    private static final String ID2 = "354679fe-9099-20b3-0f95-a74b72852525";
+    private static final String ID3 = "ff738ef1-731e-4e70-7443-88b5235c2c03";
+    private static final String ID4 = "b96f950a-140a-9321-bffc-9dd7cb7a531d";
+    private static final String ID5 = "eb0eb785-58fb-2de8-d3d1-6c9282b84132";
+    private static final String ID6 = "d16f5538-3ad4-f313-c088-4e0423f98216";
+
+    /** {@code debug}'s lines for the peers, in their order. */
+    static final String PEERS = "\t--- " + ID1 + " ---\n"
+            + "\tState: CONNECTED\n"
+            + "\tNetwork: 10.10.10.2 06:5b:96:10:ce:78\n"
+            + "\tEndpoint: 192.168.1.20:7001 (lan)\n"
+            + "\tAll Endpoints: 192.168.1.20:7001 [1.23 ms] [fd00:0:0:0:0:0:0:20]:7001 [-]\n"
+            + "\tEndpoints pool: 192.168.1.20:7001 [fd00:0:0:0:0:0:0:20]:7001 203.0.113.9:40001 (mapped)\n"
+            + "\tAttempts: 3 handshakes, 0 punch rounds (0 with predicted ports), 0 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t  12:00:01.250 handshake to 192.168.1.20:7001, [fd00::20]:7001, 203.0.113.9:40001 (x3, time of the last)\n"
+            + "\t  12:00:01.300 connected via 192.168.1.20:7001 (lan)\n"
+            + "\t--- End of " + ID1 + " ---\n"
+            + "\t--- " + ID2 + " ---\n"
+            + "\tState: CONNECTED\n"
+            + "\tNetwork: 10.10.10.3 (no MAC yet)\n"
+            + "\tEndpoint: 198.18.1.1:40002 (relay 198.18.1.1:6882)\n"
+            + "\tAll Endpoints: 198.18.1.1:40002 [20.00 ms] 203.0.113.7:41000 [-]\n"
+            + "\tEndpoints pool: 10.0.5.7:7000 203.0.113.7:41000 (mapped) 198.18.1.1:40002 (mapped)\n"
+            + "\tAttempts: 2 handshakes, 5 punch rounds (2 with predicted ports), 1 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t  23:59:58.001 punch packets to 203.0.113.7:41000 (+3 predicted) (x5, time of the last)\n"
+            + "\t  23:59:59.999 connected via 198.18.1.1:40002 (relay 198.18.1.1:6882)\n"
+            + "\t--- End of " + ID2 + " ---\n"
+            + "\t--- " + ID3 + " ---\n"
+            + "\tState: WAITING_CONNECTION\n"
+            + "\tNo IP assigned\n"
+            + "\tEndpoint: none\n"
+            + "\tAll Endpoints:\n"
+            + "\tEndpoints pool: 198.51.100.9:7000\n"
+            + "\tAttempts: 1 handshakes, 0 punch rounds (0 with predicted ports), 0 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t--- End of " + ID3 + " ---\n"
+            + "\t--- " + ID4 + " ---\n"
+            + "\tState: CONNECTED\n"
+            + "\tNetwork: 10.10.10.5 06:00:00:00:00:05\n"
+            + "\tEndpoint: [2001:db8:0:0:0:0:0:5]:7005 (direct)\n"
+            + "\tAll Endpoints: [2001:db8:0:0:0:0:0:5]:7005 [1.24 ms]\n"
+            + "\tEndpoints pool: [2001:db8:0:0:0:0:0:5]:7005\n"
+            + "\tAttempts: 0 handshakes, 0 punch rounds (0 with predicted ports), 0 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t--- End of " + ID4 + " ---\n"
+            + "\t--- " + ID5 + " ---\n"
+            + "\tState: CONNECTED\n"
+            + "\tNetwork: 10.10.10.6 06:00:00:00:00:06\n"
+            + "\tEndpoint: 203.0.113.8:42000 (punched)\n"
+            + "\tAll Endpoints: 203.0.113.8:42000 [5.00 ms]\n"
+            + "\tEndpoints pool: 10.1.0.6:7000 203.0.113.8:42000 (mapped)\n"
+            + "\tAttempts: 0 handshakes, 0 punch rounds (0 with predicted ports), 0 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t--- End of " + ID5 + " ---\n"
+            + "\t--- " + ID6 + " ---\n"
+            + "\tState: DISCONNECTED\n"
+            + "\tNetwork: 10.10.10.7 06:00:00:00:00:07\n"
+            + "\tEndpoint: 192.168.1.30:7000\n"
+            + "\tAll Endpoints: 192.168.1.30:7000 [0.80 ms]\n"
+            + "\tEndpoints pool: 192.168.1.30:7000\n"
+            + "\tAttempts: 0 handshakes, 0 punch rounds (0 with predicted ports), 0 predicted probe rounds\n"
+            + "\tHistory (UTC, latest last):\n"
+            + "\t  12:00:05.000 disconnected: nothing for 30 s\n"
+            + "\t--- End of " + ID6 + " ---\n";
+
+    /** {@code debug}'s lines for a network without peers, after its ID, with a discovery plugin's own lines. */
+    static final String BETA = "UDP Port: 7002\n"
+            + "Relay only (-fwd): yes\n"
+            + "Bootstrap server 198.51.100.1:6881: answered 2 s ago, sees this node at 203.0.113.2:7002\n"
+            + "NAT mapping: endpoint-independent (one public port for every destination)\n"
+            + "Transports: none (direct paths only)\n"
+            + "Proxies: No proxies in use\n"
+            + "Peers:\n";
+
+    @Test
+    void showHashListsEveryPeerWithItsPath() {
+        assertEquals(CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\t< Path >\n"
+                + ID1 + "\t10.10.10.2\t192.168.1.20:7001\t06:5b:96:10:ce:78\tlan\n"
+                + ID2 + "\t10.10.10.3\t198.18.1.1:40002\t\trelay 198.18.1.1:6882\n"
+                + ID3 + "\t<nil>\t<nil>\t\t-\n"
+                + ID4 + "\t10.10.10.5\t[2001:db8:0:0:0:0:0:5]:7005\t06:00:00:00:00:05\tdirect\n"
+                + ID5 + "\t10.10.10.6\t203.0.113.8:42000\t06:00:00:00:00:06\tpunched\n"
+                + ID6 + "\t10.10.10.7\t192.168.1.30:7000\t06:00:00:00:00:07\t-\n"),
+                show(new ShowRequest("alpha", "", false, false, false, false)));
+    }
+
+    @Test
+    void showHashOfANetworkWithoutPeersIsTheHeader() {
+        assertEquals(CommandOutput.ok("< Peer ID >\t< IP >\t< Endpoint >\t< HW >\t< Path >\n"),
+                show(new ShowRequest("beta", "", false, false, false, false)));
+    }
+
+    @Test
+    void statusListsNetworksAndPeers() {
+        assertEquals(CommandOutput.ok("alpha|10.10.10.1\n"
+                + ID1 + "|10.10.10.2|State:CONNECTED|Path:lan|\n"
+                + ID2 + "|10.10.10.3|State:CONNECTED|Path:relay 198.18.1.1:6882|\n"
+                + ID3 + "||State:WAITING_CONNECTION|\n"
+                + ID4 + "|10.10.10.5|State:CONNECTED|Path:direct|\n"
+                + ID5 + "|10.10.10.6|State:CONNECTED|Path:punched|\n"
+                + ID6 + "|10.10.10.7|State:DISCONNECTED|\n"
+                + "beta|10.20.0.1\n"), status(""));
+    }
+
+    @Test
+    void statusHashIsTheOriginalsJsonWithAndWithoutPath() {
+        assertEquals(CommandOutput.ok("[\n"
+                + "\t{\n\t\t\"ip\": \"10.10.10.2\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"lan\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"10.10.10.3\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"relay 198.18.1.1:6882\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"\",\n\t\t\"state\": \"WAITING_CONNECTION\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"10.10.10.5\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"direct\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"10.10.10.6\",\n\t\t\"state\": \"CONNECTED\",\n\t\t\"path\": \"punched\"\n\t},\n"
+                + "\t{\n\t\t\"ip\": \"10.10.10.7\",\n\t\t\"state\": \"DISCONNECTED\"\n\t}\n"
+                + "]\n"), status("alpha"));
+        assertEquals(CommandOutput.ok("[]\n"), status("beta"));
+    }
+
+    @Test
+    void debugDescribesEveryPeer() {
+        assertEquals(PEERS, String.join("\n", peerBlocks()) + "\n");
+    }
+
+    @Test
+    void debugOfANetworkWithoutPeers() throws Exception {
+        NetworkInstance beta = new NetworkInstance(new NetworkInstance.Options("beta", List.of(), Ipv4Cidr.parse("10.20.0.1/16"),
+                null, false, true), taps.open(new TapSpec("beta", MacAddress.parse("06:00:00:00:00:01"), 1500,
+                Ipv4Cidr.parse("10.20.0.1/16")), false), net.socket(2), suite, suite.generateKeys(), new KeyQueue(), control,
+                new Networks.Log() {
+                    @Override
+                    public void info(String message) {
+                    }
+
+                    @Override
+                    public void error(String message) {
+                    }
+                }, Mesh.Timing.DEFAULT, a -> { });
+        closing.add(beta);
+        beta.join((ref, listener) -> Optional.of(new Membership() {
+            @Override
+            public void updateEndpoints(List<InetSocketAddress> endpoints) {
+            }
+
+            @Override
+            public List<String> describe() {
+                return List.of("Bootstrap server 198.51.100.1:6881: answered 2 s ago, sees this node at 203.0.113.2:7002",
+                        "NAT mapping: endpoint-independent (one public port for every destination)");
+            }
+
+            @Override
+            public void close() {
+            }
+        }));
+        assertEquals("ID: " + beta.mesh().selfId().value() + "\n" + BETA, String.join("\n", networkLines(beta)) + "\n");
+    }
+
+    // ---- how today's code produces the text ----
+
+    private CommandOutput show(ShowRequest request) {
+        return ShowCommand.render(request, NETWORKS, List.of(), 1500, this::views);
+    }
+
+    private CommandOutput status(String hash) {
+        return ShowCommand.status(hash, NETWORKS, this::views);
+    }
+
+    private List<Networks.PeerView> views(String hash) {
+        List<Networks.PeerView> out = new ArrayList<>();
+        for (Mesh.Peer p : hash.equals("alpha") ? peers : List.<Mesh.Peer>of()) {
+            out.add(new Networks.PeerView(p.id.value(), p.overlayIp, NetworkInstance.endpoint(p.endpoint), p.overlayMac,
+                    p.state, mesh.pathOf(p)));
+        }
+        return out;
+    }
+
+    private List<String> peerBlocks() {
+        List<String> out = new ArrayList<>();
+        for (Mesh.Peer p : peers) {
+            out.addAll(mesh.describe(p));
+        }
+        return out;
+    }
+
+    private static List<String> networkLines(NetworkInstance instance) {
+        return instance.debug();
+    }
+
+    // ---- the data ----
+
+    private Mesh.Peer peer(int n, PeerState state, String ip, String mac, InetSocketAddress endpoint,
+            List<InetSocketAddress> candidates, Set<InetSocketAddress> own) {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) n);
+        Mesh.Peer p = new Mesh.Peer(PeerIds.of(key), key, candidates, 0);
+        p.state = state;
+        p.overlayIp = ip;
+        p.overlayMac = mac;
+        p.endpoint = endpoint;
+        p.own = own;
+        peers.add(p);
+        return p;
+    }
+
+    private static Mesh.PathStat stat(long rttNanos) {
+        Mesh.PathStat s = new Mesh.PathStat();
+        s.rtt = rttNanos;
+        return s;
+    }
+
+    /** What {@code Mesh.note} keeps of an event: the UTC time of the last one, what, how many in a row. */
+    private static void history(Mesh.Peer p, String time, String what, int times) {
+        p.history.addLast(new String[] {time, what, Integer.toString(times)});
+    }
+
+    private static InetSocketAddress at(String host, int port) {
+        return new InetSocketAddress(host, port);
+    }
+}
