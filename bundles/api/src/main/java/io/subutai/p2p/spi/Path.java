@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
+import io.subutai.p2p.api.PathKind;
+
 /**
  * A way to a peer that a transport offers ({@link TransportSession#route}): where datagrams go on
  * the wire, and their encapsulation. The session (keys, counters) belongs to the peer, so the

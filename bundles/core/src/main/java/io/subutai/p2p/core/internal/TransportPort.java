@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
-import io.subutai.p2p.spi.PathKind;
+import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.Scheduler;
 import io.subutai.p2p.spi.Transport;
 import io.subutai.p2p.spi.TransportContext;

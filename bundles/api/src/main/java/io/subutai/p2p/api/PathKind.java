@@ -1,6 +1,10 @@
-package io.subutai.p2p.spi;
+package io.subutai.p2p.api;
 
-/** Kinds of path, best first: the engine prefers an earlier kind before it compares latency. */
+/**
+ * Kinds of path to a peer, best first: the engine prefers an earlier kind before it compares
+ * latency. Transports give the kind of the paths they offer; {@code show}, {@code status} and
+ * {@code debug} report it.
+ */
 public enum PathKind {
     /** The peer's address on a LAN this host shares. */
     LAN,
