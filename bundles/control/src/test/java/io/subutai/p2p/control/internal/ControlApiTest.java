@@ -79,15 +79,21 @@ class ControlApiTest {
         }
 
         @Override
-        public CommandOutput status(String hash) {
-            calls.add("status " + hash);
+        public CommandOutput status(String hash, boolean json) {
+            calls.add("status " + hash + (json ? " json" : ""));
             return CommandOutput.ok("[]\n");
         }
 
         @Override
-        public CommandOutput debug() {
-            calls.add("debug");
-            return CommandOutput.ok("Version: test\n");
+        public CommandOutput debug(boolean json) {
+            calls.add("debug" + (json ? " json" : ""));
+            return CommandOutput.ok(json ? "{}\n" : "Version: test\n");
+        }
+
+        @Override
+        public io.subutai.p2p.api.DaemonSnapshot snapshot() {
+            calls.add("snapshot");
+            return new io.subutai.p2p.api.DaemonSnapshot("9.9.9", 1, 1, false, List.of());
         }
 
         @Override

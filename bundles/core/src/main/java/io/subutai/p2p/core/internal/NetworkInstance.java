@@ -168,41 +168,30 @@ final class NetworkInstance implements Networks.Attached {
                 ? "[" + e.getAddress().getHostAddress() + "]" : e.getAddress().getHostAddress()) + ":" + e.getPort();
     }
 
+    /** This network's data plane and its peers as data, for show, status and debug; {@code network} is its interface. */
     @Override
-    public List<Networks.PeerView> peers() {
-        List<Networks.PeerView> out = new ArrayList<>();
-        for (Mesh.Peer p : mesh.peers()) {
-            out.add(new Networks.PeerView(p.id.value(), p.overlayIp, endpoint(p.endpoint), p.overlayMac, p.state,
-                    mesh.pathOf(p)));
-        }
-        return out;
-    }
-
-    @Override
-    public List<String> debug() {
-        List<String> out = new ArrayList<>();
-        out.add("ID: " + mesh.selfId().value());
-        out.add("UDP Port: " + socket.localAddress().getPort());
-        out.add("Relay only (-fwd): " + (options.relayOnly() ? "yes" : "no"));
+    public io.subutai.p2p.api.NetworkSnapshot snapshot(io.subutai.p2p.api.NetworkInfo network) {
+        List<String> discovery = new ArrayList<>();
         for (Membership m : memberships) {
             try {
-                out.addAll(m.describe());
+                discovery.addAll(m.describe());
             } catch (RuntimeException | LinkageError e) {
-                out.add("Discovery failed to describe itself: " + e);
+                discovery.add("Discovery failed to describe itself: " + e);
             }
         }
-        out.add("Transports: " + (port.names().isEmpty() ? "none (direct paths only)" : String.join(", ", port.names())));
-        List<String> proxies = new ArrayList<>();
+        List<String> relays = new ArrayList<>();
         for (InetSocketAddress r : port.announced()) {
             InetSocketAddress via = port.relayFor(r);
-            proxies.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
+            relays.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
         }
-        out.add("Proxies: " + (proxies.isEmpty() ? "No proxies in use" : String.join(" ", proxies)));
-        out.add("Peers:");
+        java.time.Instant now = java.time.Instant.now();
+        List<io.subutai.p2p.api.PeerSnapshot> peers = new ArrayList<>();
         for (Mesh.Peer p : mesh.peers()) {
-            out.addAll(mesh.describe(p));
+            peers.add(PeerSnapshots.of(mesh, p, port, now));
         }
-        return out;
+        return new io.subutai.p2p.api.NetworkSnapshot(network.hash(), network.interfaceName(), network.mac(), network.ip(),
+                network.prefix(), mesh.selfId().value(), socket.localAddress().getPort(), options.relayOnly(), discovery,
+                port.names(), relays, peers);
     }
 
     @Override

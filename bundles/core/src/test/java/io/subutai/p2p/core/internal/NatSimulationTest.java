@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
 
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.SimNetwork.NatKind;
+import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
 import io.subutai.p2p.dht.protocol.DhtMessage;
 import io.subutai.p2p.dht.server.BootstrapServer;
@@ -163,6 +165,11 @@ class NatSimulationTest {
                 .filter(p -> p.state == PeerState.CONNECTED).map(p -> from.instance().mesh().pathOf(p)).orElse(null);
     }
 
+    /** What {@code debug} prints of a member's network after its hash and interface. */
+    private static List<String> debug(Member m) {
+        return Renderer.network(m.instance().snapshot(new NetworkInfo(m.name(), "", "", 0, m.tap().name())));
+    }
+
     /** Waits until both members reach each other by a path that {@code on} accepts (named as {@code show} names it). */
     private void awaitBoth(Member a, Member b, java.util.function.Predicate<String> on, String what) {
         await(() -> on.test(path(a, b)) && on.test(path(b, a)), Duration.ofSeconds(20), what);
@@ -187,7 +194,7 @@ class NatSimulationTest {
             StringBuilder state = new StringBuilder();
             for (Member m : members) {
                 if (what.contains(m.name())) {
-                    state.append(m.name()).append(":\n").append(String.join("\n", m.instance().debug())).append('\n');
+                    state.append(m.name()).append(":\n").append(String.join("\n", debug(m))).append('\n');
                 }
             }
             throw new AssertionError(what + " did not happen within " + within + ";\n" + state + "last log lines:\n"
@@ -283,7 +290,7 @@ class NatSimulationTest {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - died);
         System.out.println("relay fail-over: " + ms + " ms");
         assertTrue(ms < 5_000, "fail-over took " + ms + " ms");
-        String history = String.join("\n", a.instance().debug()) + String.join("\n", b.instance().debug());
+        String history = String.join("\n", debug(a)) + String.join("\n", debug(b));
         assertTrue(history.contains(" replaces silent " + dead.getAddress().getHostAddress() + ":")
                 && history.contains("(" + other + ", "), "debug tells the story: " + history);
         // and it stays there: the dead relay is not taken back before it answers again
@@ -350,8 +357,8 @@ class NatSimulationTest {
         List<String> both = List.of("198.51.100.1:6881", "198.51.100.4:6881");
         Member cone = member("nat-type", NatKind.PORT_RESTRICTED, 1, false, both);
         Member symmetric = member("nat-type", NatKind.SYMMETRIC_SEQUENTIAL, 2, false, both);
-        await(() -> cone.instance().debug().contains("NAT mapping: endpoint-independent (one public port for every destination)")
-                && symmetric.instance().debug().contains(
+        await(() -> debug(cone).contains("NAT mapping: endpoint-independent (one public port for every destination)")
+                && debug(symmetric).contains(
                         "NAT mapping: endpoint-dependent (a new public port for every destination: symmetric NAT)"),
                 Duration.ofSeconds(10), "both learned their NAT's mapping");
     }

@@ -1,8 +1,11 @@
 package io.subutai.p2p.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,12 +17,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.DaemonSnapshot;
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkSnapshot;
+import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.api.ShowRequest;
+import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.TapSpec;
@@ -29,7 +39,7 @@ import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
  * The text of {@code show -hash}, {@code status}, {@code status -hash} and {@code debug}, byte for
  * byte, for peers in every shape a user meets: connected on a LAN, through a relay, without an
  * overlay IP yet, at IPv6 addresses, through a punched hole, disconnected; paths never answered,
- * history lines repeated; and a network without peers.
+ * history lines repeated; and a network without peers. The same peers in {@code -json}.
  */
 class OutputGoldenTest {
 
@@ -46,27 +56,29 @@ class OutputGoldenTest {
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final Mesh mesh;
     private final List<Mesh.Peer> peers = new ArrayList<>();
+    /** A relay at {@link #RELAY} stands for a peer at {@link #HANDLE}. */
+    private final Mesh.Strategies strategies = new Mesh.Strategies() {
+        @Override
+        public InetSocketAddress relayFor(InetSocketAddress to) {
+            return HANDLE.equals(to) ? RELAY : null;
+        }
+
+        @Override
+        public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
+            return List.of();
+        }
+
+        @Override
+        public void open(List<InetSocketAddress> targets) {
+        }
+    };
 
     OutputGoldenTest() throws Exception {
         mesh = new Mesh("golden", taps.open(new TapSpec("golden", MacAddress.parse("06:28:48:b4:b9:d5"), 1500,
                 Ipv4Cidr.parse("10.10.10.1/24")), false), net.socket(1), suite, suite.generateKeys(), new KeyQueue(),
                 m -> { }, System::nanoTime, () -> 1_800_000_000L, Mesh.Timing.DEFAULT);
         closing.add(mesh);
-        mesh.strategies(new Mesh.Strategies() {
-            @Override
-            public InetSocketAddress relayFor(InetSocketAddress to) {
-                return HANDLE.equals(to) ? RELAY : null;
-            }
-
-            @Override
-            public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {
-                return List.of();
-            }
-
-            @Override
-            public void open(List<InetSocketAddress> targets) {
-            }
-        });
+        mesh.strategies(strategies);
         Mesh.Peer lan = peer(1, PeerState.CONNECTED, "10.10.10.2", "06:5b:96:10:ce:78", at("192.168.1.20", 7001),
                 List.of(at("192.168.1.20", 7001), at("fd00::20", 7001), at("203.0.113.9", 40001)),
                 Set.of(at("192.168.1.20", 7001), at("fd00::20", 7001)));
@@ -272,35 +284,125 @@ class OutputGoldenTest {
         assertEquals("ID: " + beta.mesh().selfId().value() + "\n" + BETA, String.join("\n", networkLines(beta)) + "\n");
     }
 
-    // ---- how today's code produces the text ----
+    @Test
+    void debugOfTheDaemonItsNetworksAndTheirPeers() {
+        NetworkSnapshot gamma = new NetworkSnapshot("gamma", "vptp3", "06:00:00:00:00:03", "", 0, null, 0, false, List.of(),
+                List.of(), List.of(), List.of());
+        assertEquals(CommandOutput.ok("Version: 1.2.3\n"
+                + "Uptime: 1 h 2 m 3 s\n"
+                + "Number of threads: 42\n"
+                + "PMTU: Disabled\n"
+                + "Instances information:\n"
+                + "Hash: alpha\n"
+                + "P2P Interface vptp1, HW Addr: 06:28:48:b4:b9:d5, IP: 10.10.10.1\n"
+                + "ID: 0c6b8e1c-1d5e-4b8e-9a3f-6f1d2c3b4a59\n"
+                + "UDP Port: 7001\n"
+                + "Relay only (-fwd): no\n"
+                + "Bootstrap server 198.51.100.1:6881: answered 1 s ago, sees this node at 203.0.113.1:7001\n"
+                + "Transports: holepunch, proxy\n"
+                + "Proxies: 198.18.1.1:6882/40001 198.18.1.2:6882/40007\n"
+                + "Peers:\n"
+                + PEERS
+                + "Hash: beta\n"
+                + "P2P Interface vptp2, HW Addr: 06:00:00:00:00:01, IP: 10.20.0.1\n"
+                + "ID: 7d7e1c2a-0000-4000-8000-000000000002\n"
+                + BETA
+                + "Hash: gamma\n"
+                + "P2P Interface vptp3, HW Addr: 06:00:00:00:00:03, IP: \n"
+                + "Not joined to its peers yet\n"),
+                Renderer.debug(false, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta(), gamma))));
+    }
+
+    @Test
+    void jsonIsTheSnapshotOfEveryPeer() throws Exception {
+        CommandOutput out = Renderer.status("", true, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta())));
+        assertEquals(0, out.code());
+        assertTrue(out.out().endsWith("]\n") && out.err().isEmpty(), out.out());
+        JsonNode networks = new ObjectMapper().readTree(out.out());
+        assertEquals(List.of("alpha", "beta"), List.of(networks.get(0).get("hash").asText(), networks.get(1).get("hash").asText()));
+        JsonNode peers = networks.get(0).get("peers");
+        assertEquals(6, peers.size());
+
+        JsonNode lan = peers.get(0);
+        assertEquals(ID1, lan.get("id").asText());
+        assertEquals("CONNECTED", lan.get("state").asText());
+        assertEquals("192.168.1.20:7001", lan.get("endpoint").asText());
+        assertEquals("LAN", lan.get("path").get("kind").asText());
+        assertEquals(1234, lan.get("path").get("rttMicros").asLong(), "1.234999 ms, in whole microseconds");
+        assertTrue(lan.get("path").get("relay").isNull());
+        assertEquals("[fd00:0:0:0:0:0:0:20]:7001", lan.get("paths").get(1).get("endpoint").asText());
+        assertEquals(-1, lan.get("paths").get(1).get("rttMicros").asLong(), "never answered");
+        assertEquals("203.0.113.9:40001", lan.get("candidates").get(2).get("endpoint").asText());
+        assertTrue(lan.get("candidates").get(2).get("mapped").asBoolean());
+        assertFalse(lan.get("candidates").get(0).get("mapped").asBoolean());
+        assertEquals(3, lan.get("attempts").get("handshakes").asInt());
+        JsonNode handshakes = lan.get("history").get(0);
+        assertEquals("2030-01-15T12:00:01.250Z", handshakes.get("at").asText());
+        assertEquals("handshake to 192.168.1.20:7001, [fd00::20]:7001, 203.0.113.9:40001", handshakes.get("what").asText());
+        assertEquals(3, handshakes.get("times").asInt());
+
+        JsonNode relayed = peers.get(1);
+        assertEquals("RELAY", relayed.get("path").get("kind").asText());
+        assertEquals("198.18.1.1:6882", relayed.get("path").get("relay").asText());
+        assertEquals("198.18.1.1:40002", relayed.get("path").get("endpoint").asText());
+        assertEquals(20_000, relayed.get("path").get("rttMicros").asLong());
+        assertTrue(relayed.get("mac").isNull());
+        assertEquals(5, relayed.get("attempts").get("punchRounds").asInt());
+        assertEquals("2030-01-14T23:59:59.999Z", relayed.get("history").get(1).get("at").asText(),
+                "noted before midnight, seen the next day at 12:30");
+
+        JsonNode waiting = peers.get(2);
+        assertEquals("WAITING_CONNECTION", waiting.get("state").asText());
+        assertTrue(waiting.get("ip").isNull() && waiting.get("endpoint").isNull() && waiting.get("path").isNull());
+        assertEquals(0, waiting.get("paths").size());
+        assertEquals(List.of("DIRECT", "PUNCHED"), List.of(peers.get(3).get("path").get("kind").asText(),
+                peers.get(4).get("path").get("kind").asText()));
+        assertTrue(peers.get(5).get("path").isNull(), "disconnected: no path in use");
+        assertEquals("LAN", peers.get(5).get("paths").get(0).get("kind").asText(), "but its paths keep their kind");
+    }
+
+    // ---- how the text is made: snapshots of the peers, rendered ----
+
+    private static final Instant NOW = Instant.parse("2030-01-15T12:30:00Z");
 
     private CommandOutput show(ShowRequest request) {
-        return ShowCommand.render(request, NETWORKS, List.of(), 1500, this::views);
+        return Renderer.show(request, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta())), List.of(), 1500);
     }
 
     private CommandOutput status(String hash) {
-        return ShowCommand.status(hash, NETWORKS, this::views);
-    }
-
-    private List<Networks.PeerView> views(String hash) {
-        List<Networks.PeerView> out = new ArrayList<>();
-        for (Mesh.Peer p : hash.equals("alpha") ? peers : List.<Mesh.Peer>of()) {
-            out.add(new Networks.PeerView(p.id.value(), p.overlayIp, NetworkInstance.endpoint(p.endpoint), p.overlayMac,
-                    p.state, mesh.pathOf(p)));
-        }
-        return out;
+        return Renderer.status(hash, false, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta())));
     }
 
     private List<String> peerBlocks() {
-        List<String> out = new ArrayList<>();
-        for (Mesh.Peer p : peers) {
-            out.addAll(mesh.describe(p));
-        }
-        return out;
+        List<String> lines = Renderer.network(alpha());
+        return lines.subList(lines.indexOf("Peers:") + 1, lines.size());
     }
 
     private static List<String> networkLines(NetworkInstance instance) {
-        return instance.debug();
+        return Renderer.network(instance.snapshot(NETWORKS.get(1)));
+    }
+
+    /** The network the peers are members of, as the engine reports it. */
+    NetworkSnapshot alpha() {
+        List<PeerSnapshot> snapshots = new ArrayList<>();
+        for (Mesh.Peer p : peers) {
+            snapshots.add(PeerSnapshots.of(mesh, p, strategies, NOW));
+        }
+        NetworkInfo n = NETWORKS.get(0);
+        return new NetworkSnapshot(n.hash(), n.interfaceName(), n.mac(), n.ip(), n.prefix(),
+                "0c6b8e1c-1d5e-4b8e-9a3f-6f1d2c3b4a59", 7001, false,
+                List.of("Bootstrap server 198.51.100.1:6881: answered 1 s ago, sees this node at 203.0.113.1:7001"),
+                List.of("holepunch", "proxy"), List.of("198.18.1.1:6882/40001", "198.18.1.2:6882/40007"), snapshots);
+    }
+
+    /** The {@link #debugOfANetworkWithoutPeers} network, as a snapshot. */
+    private static NetworkSnapshot beta() {
+        NetworkInfo n = NETWORKS.get(1);
+        return new NetworkSnapshot(n.hash(), n.interfaceName(), n.mac(), n.ip(), n.prefix(),
+                "7d7e1c2a-0000-4000-8000-000000000002", 7002, true,
+                List.of("Bootstrap server 198.51.100.1:6881: answered 2 s ago, sees this node at 203.0.113.2:7002",
+                        "NAT mapping: endpoint-independent (one public port for every destination)"),
+                List.of(), List.of(), List.of());
     }
 
     // ---- the data ----
