@@ -179,6 +179,24 @@ class ControlApiTest {
     }
 
     @Test
+    void jsonIsAFlagOfShowStatusAndDebugOnly() throws Exception {
+        assertEquals(200, post("/rest/v1/show", "{\"hash\":\"h\",\"json\":true}", "Bearer secret-token").statusCode());
+        assertEquals(200, post("/rest/v1/status", "{\"hash\":\"h\",\"json\":true}", "Bearer secret-token").statusCode());
+        assertEquals(200, post("/rest/v1/status", "{}", "Bearer secret-token").statusCode());
+        HttpResponse<String> debug = post("/rest/v1/debug", "{\"json\":true}", "Bearer secret-token");
+        assertEquals("{\"code\":0,\"out\":\"{}\\n\",\"err\":\"\"}", debug.body());
+        assertEquals(List.of("show " + new ShowRequest("h", "", false, false, false, false, true), "status h json", "status ",
+                "debug json"), network.calls);
+        for (String command : List.of("start", "stop", "set", "shell", "version")) {
+            HttpResponse<String> r = post("/rest/v1/" + command, "{\"json\":true}", "Bearer secret-token");
+            assertEquals(400, r.statusCode(), command + ": " + r.body());
+            assertTrue(r.body().contains("Unknown field 'json'"), r.body());
+        }
+        assertEquals(400, post("/rest/v1/debug", "{\"json\":\"yes\"}", "Bearer secret-token").statusCode());
+        assertEquals(4, network.calls.size(), "nothing else reached the engine: " + network.calls);
+    }
+
+    @Test
     void engineErrorsBecomeCodesAndMessages() throws Exception {
         HttpResponse<String> r = post("/rest/v1/show", "{\"hash\":\"boom\"}", "Bearer secret-token");
         assertEquals(200, r.statusCode());
