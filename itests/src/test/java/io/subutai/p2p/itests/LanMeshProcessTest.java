@@ -18,6 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * The encrypted L2 mesh on a LAN, end to end: namespaces on one bridge (the LAN), each running
  * the distribution's daemon, which find each other by LAN beacons with no server and connect.
@@ -27,6 +30,7 @@ class LanMeshProcessTest {
 
     /** What every ping carries, to look for on the LAN: it must never be seen there. */
     private static final String PATTERN = "7032705f706c61696e";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -118,6 +122,24 @@ class LanMeshProcessTest {
         assertTrue(peers.contains("\t10.61.0.2\t[fe80:"), "reached by its IPv6 link-local address: " + peers);
     }
 
+    /** The peer with overlay IP {@code ip} in {@code p2p status -json} of daemon {@code i}; a missing node when it is not there. */
+    private JsonNode statusJsonPeer(int i, String ip) {
+        try {
+            Netns.Result r = daemons.get(i).p2p("status", "-json");
+            assertEquals(0, r.code(), r.err());
+            for (JsonNode network : JSON.readTree(r.out())) {
+                for (JsonNode peer : network.path("peers")) {
+                    if (ip.equals(peer.path("ip").asText())) {
+                        return peer;
+                    }
+                }
+            }
+            return JSON.missingNode();
+        } catch (Exception e) {
+            throw new AssertionError("p2p status -json", e);
+        }
+    }
+
     @Test
     void membersOfOneNetworkFindEachOtherAndTalkEncryptedOthersNever() throws Exception {
         lan(3);
@@ -160,6 +182,14 @@ class LanMeshProcessTest {
             String debug = daemons.get(0).p2p("debug").out();
             assertTrue(debug.contains("Hash: lan-mesh\n") && debug.contains("\tState: CONNECTED\n")
                     && debug.contains("\tNetwork: 10.60.0.2 ") && debug.contains(" (lan)\n"), debug);
+            // as a script reads it: the peer, connected on a LAN path, with a measured round-trip time
+            Await.require(() -> statusJsonPeer(0, "10.60.0.2").path("path").path("rttMicros").asLong(-1) >= 0,
+                    Duration.ofSeconds(10), () -> "no measured round-trip time in status -json: " + statusJsonPeer(0, "10.60.0.2"));
+            JsonNode peer = statusJsonPeer(0, "10.60.0.2");
+            assertEquals("CONNECTED", peer.path("state").asText(), peer.toString());
+            assertEquals("LAN", peer.path("path").path("kind").asText(), peer.toString());
+            JsonNode debugJson = JSON.readTree(daemons.get(0).p2p("debug", "-json").out());
+            assertEquals("lan-mesh", debugJson.path("networks").path(0).path("hash").asText(), debugJson.toString());
             assertFalse(peers.contains("10.60.0.3"), "no peer learned the overlay address of the outsider: " + peers);
 
             // iperf3 across the overlay

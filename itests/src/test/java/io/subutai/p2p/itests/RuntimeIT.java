@@ -122,6 +122,13 @@ public class RuntimeIT {
                 run("p2p:start -ip 10.55.0.1/16 -hash itest-net -mac 06:00:00:00:55:01"));
         assertEquals("06:00:00:00:55:01\t10.55.0.1\titest-net\n", run("p2p:show"));
         assertEquals("itest-net|vptp1\n", run("p2p:show -interfaces -bind"));
+        String json = run("p2p:show -json");
+        assertTrue(json, json.startsWith("[\n  {\n    \"hash\": \"itest-net\",\n    \"mac\": \"06:00:00:00:55:01\",\n"
+                + "    \"ip\": \"10.55.0.1\",\n    \"prefix\": 16,\n"));
+        json = run("p2p:status -hash itest-net -json");
+        assertTrue(json, json.startsWith("[\n  {\n    \"hash\": \"itest-net\",\n") && json.contains("\"peers\": []"));
+        json = run("p2p:debug -json");
+        assertTrue(json, json.startsWith("{\n  \"version\": \"itest\",\n") && json.contains("\"interfaceName\": \"vptp1\""));
         assertEquals("Running new P2P instance for itest-net\nHash already in use", failure("p2p:start -ip 10.55.0.2 -hash itest-net"));
         Path save = Path.of(context.getProperty("p2p.state.dir"), "p2p.save");
         assertTrue("saved", Files.readString(save).contains("itest-net"));

@@ -50,20 +50,24 @@ final class Commands {
     static final Command SHOW = new Command("show", "", "show networks, peers, interfaces or the MTU",
             "Without flags: one line per network, MAC<TAB>IP<TAB>hash.\n"
                     + "-hash H: the peers of H; with -check IP: exit 0 if that peer is connected, 12 if not.\n"
-                    + "-interfaces [-all] [-bind]: interface names. -mtu: the daemon's MTU.",
+                    + "-interfaces [-all] [-bind]: interface names. -mtu: the daemon's MTU.\n"
+                    + "-json: the networks, or with -hash that network and its peers, as JSON (docs/control-api.md).",
             List.of(Flag.string("hash", "HASH", "show the peers of this network"),
                     Flag.string("check", "IP", "with -hash: is the peer with this overlay IP connected").alias("ip"),
                     Flag.bool("interfaces", "list the interface names of running networks"),
                     Flag.bool("all", "with -interfaces: include names no longer in use"),
                     Flag.bool("bind", "with -interfaces: print hash|interface"),
                     Flag.bool("mtu", "print the daemon's MTU"),
+                    Flag.bool("json", "print JSON: the networks, or with -hash that network and its peers"),
                     RPC_PORT),
             0);
 
     static final Command STATUS = new Command("status", "", "show the state of every peer",
             "One line hash|ip per network, then peerID|peerIP|State:STATE| per peer.\n"
-                    + "With -hash, the peers of that network only, as JSON.",
-            List.of(Flag.string("hash", "HASH", "only this network"), RPC_PORT), 0);
+                    + "With -hash, the peers of that network only, as JSON.\n"
+                    + "-json: every network (only -hash's) with all the daemon knows of each peer, as JSON.",
+            List.of(Flag.string("hash", "HASH", "only this network"),
+                    Flag.bool("json", "print the networks and their peers as JSON"), RPC_PORT), 0);
 
     static final Command SET = new Command("set", "", "change the log level, or add a key to a network's key queue",
             "-log LEVEL changes the daemon's log level. -key K -ttl T -hash H adds a key to the network's\n"
@@ -79,7 +83,9 @@ final class Commands {
     static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting",
             "Version, uptime, and for every network: its bootstrap servers and how they see this node,\n"
                     + "its relays, and every peer with the path in use (lan, direct, punched or relay),\n"
-                    + "every path's round-trip time, and the attempts made to reach it.", List.of(RPC_PORT), 0);
+                    + "every path's round-trip time, and the attempts made to reach it.\n"
+                    + "-json: the same, as JSON (docs/control-api.md).",
+            List.of(Flag.bool("json", "print the daemon, its networks and their peers as JSON"), RPC_PORT), 0);
 
     static final Command VERSION = new Command("version", "", "print the version",
             "Prints the version of p2p. Needs no daemon (-rpc-port is accepted, as by every client command).",

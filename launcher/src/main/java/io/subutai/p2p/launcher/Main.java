@@ -160,7 +160,7 @@ public final class Main {
         Map<String, Object> body = new LinkedHashMap<>();
         putString(body, p, "hash");
         putString(body, p, "check");
-        for (String f : List.of("interfaces", "all", "bind", "mtu")) {
+        for (String f : List.of("interfaces", "all", "bind", "mtu", "json")) {
             if (p.bool(f)) {
                 body.put(f, true);
             }

@@ -73,6 +73,15 @@ class CommandTest {
     }
 
     @Test
+    void showStatusAndDebugTakeJson() throws Exception {
+        assertTrue(Commands.SHOW.parse(List.of("-hash", "h", "-json")).bool("json"));
+        assertTrue(Commands.STATUS.parse(List.of("--json")).bool("json"));
+        assertTrue(Commands.DEBUG.parse(List.of("-json")).bool("json"));
+        assertFalse(Commands.DEBUG.parse(List.of()).bool("json"));
+        assertThrows(UsageException.class, () -> Commands.START.parse(List.of("-json")), "start has no -json");
+    }
+
+    @Test
     void everyCommandOfTheReferenceHasHelpWithItsFlags() {
         for (String name : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "help", "shell")) {
             Command c = Commands.named(name);

@@ -154,6 +154,33 @@ class MainTest {
     }
 
     @Test
+    void jsonFlagsReachTheDaemonAndItsJsonIsPrintedAsItCame() throws IOException {
+        String json = "[\\n  {\\n    \\\"hash\\\": \\\"h\\\"\\n  }\\n]\\n";
+        int port = fakeDaemon(200, "{\"code\":0,\"out\":\"" + json + "\",\"err\":\"\"}");
+        String rpc = Integer.toString(port);
+        assertEquals(0, run("show", "-rpc-port", rpc, "-json"));
+        assertEquals(0, run("show", "-rpc-port", rpc, "-hash", "h", "--json"));
+        assertEquals(0, run("status", "-rpc-port", rpc, "-json"));
+        assertEquals(0, run("status", "-rpc-port", rpc, "-hash", "h", "-json=true"));
+        assertEquals(0, run("debug", "-rpc-port", rpc, "-json"));
+        assertEquals(0, run("debug", "-rpc-port", rpc));
+        assertEquals(List.of("/rest/v1/show Bearer tok {\"json\":true}", "/rest/v1/show Bearer tok {\"hash\":\"h\",\"json\":true}",
+                "/rest/v1/status Bearer tok {\"json\":true}", "/rest/v1/status Bearer tok {\"hash\":\"h\",\"json\":true}",
+                "/rest/v1/debug Bearer tok {\"json\":true}", "/rest/v1/debug Bearer tok {}"), requests);
+        assertEquals("[\n  {\n    \"hash\": \"h\"\n  }\n]\n".repeat(6), out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void helpOfShowStatusAndDebugNamesJson() {
+        for (String c : List.of("show", "status", "debug")) {
+            out.reset();
+            assertEquals(0, run("help", c));
+            assertTrue(out().contains("\n   -json "), c + ": " + out());
+        }
+    }
+
+    @Test
     void unauthorisedAndForeignAnswersAreExplained() throws IOException {
         int port = fakeDaemon(401, "{\"code\":1,\"out\":\"\",\"err\":\"no\"}");
         assertEquals(115, run("show", "-rpc-port", Integer.toString(port)));

@@ -24,7 +24,11 @@ public interface NetworkService {
     /** Every plugin registered now, by kind, best ranked first. */
     List<PluginInfo> plugins();
 
-    /** The {@code show} command, with the original tool's output formats and exit codes. */
+    /**
+     * The {@code show} command, with the original tool's output formats and exit codes; with
+     * {@code json} the networks (as {@link NetworkInfo}s), or with {@code hash} that network's
+     * {@link NetworkSnapshot}, in JSON.
+     */
     CommandOutput show(ShowRequest request);
 
     /**
@@ -38,9 +42,16 @@ public interface NetworkService {
 
     /**
      * The {@code status} command: every network and the state of each peer, or with {@code hash}
-     * the peers of that network as JSON (reference §1.7).
+     * the peers of that network in the original's JSON (reference §1.7); with {@code json}, the
+     * networks with their peers as {@link NetworkSnapshot}s in JSON (only that network's with
+     * {@code hash}).
      */
-    CommandOutput status(String hash);
+    CommandOutput status(String hash, boolean json);
+
+    /** {@link #status(String, boolean)} as text. */
+    default CommandOutput status(String hash) {
+        return status(hash, false);
+    }
 
     /** The {@code set} command: the log level, or a key added to a network's key queue (reference §1.8). */
     CommandOutput set(SetRequest request);
@@ -49,7 +60,18 @@ public interface NetworkService {
      * The {@code debug} command: the daemon's state for troubleshooting, in the shape of the
      * original's (reference §2.3): for every network its servers and relays, and for every peer
      * its state, the path in use and its kind, every path with its round-trip time, and the
-     * attempts made to reach it.
+     * attempts made to reach it; with {@code json}, the {@link #snapshot()} in JSON.
      */
-    CommandOutput debug();
+    CommandOutput debug(boolean json);
+
+    /** {@link #debug(boolean)} as text. */
+    default CommandOutput debug() {
+        return debug(false);
+    }
+
+    /**
+     * The daemon, its networks and their peers as data: what {@code show}, {@code status} and
+     * {@code debug} render.
+     */
+    DaemonSnapshot snapshot();
 }

@@ -3,18 +3,19 @@ package io.subutai.p2p.api;
 import java.util.List;
 
 /**
- * A peer of a network, as this node sees it.
+ * A member of a network as this node sees it, at one moment.
  *
- * @param id         the peer's ID
+ * @param id         the peer's ID (derived from its static key)
  * @param state      its state
- * @param ip         its overlay address, null until it told
- * @param mac        its TAP's MAC, null until it told
- * @param endpoint   where datagrams to it go now, null when nowhere yet
- * @param path       the path in use while it is connected, else null
- * @param paths      every address it was reached at or heard from, with what probing found
- * @param candidates the addresses discovery gave for it
- * @param attempts   what was tried to reach it
- * @param history    its latest events, oldest first
+ * @param ip         its overlay IP, dotted; null while it did not say
+ * @param mac        its TAP interface's MAC; null while it did not say
+ * @param endpoint   where datagrams to it go now, {@code HOST:PORT} (IPv6 hosts in brackets); null
+ *                   while none was chosen
+ * @param path       the path in use while it is {@link PeerState#CONNECTED}; else null
+ * @param paths      every path it was reached or heard by, with what probing found
+ * @param candidates the addresses it announced, and those found for it
+ * @param attempts   what was done to reach it
+ * @param history    what happened with it lately, oldest first
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
         List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history) {
@@ -26,20 +27,22 @@ public record PeerSnapshot(String id, PeerState state, String ip, String mac, St
     }
 
     /**
-     * An address discovery gave for the peer.
+     * An address to try for the peer.
      *
-     * @param mapped whether it is a NAT's mapping of the peer rather than one of its own interfaces' addresses
+     * @param endpoint {@code HOST:PORT}, IPv6 hosts in brackets
+     * @param mapped   whether it is a NAT's mapping of the peer (or a relay's handle), not one of
+     *                 the peer's own interface addresses
      */
     public record Candidate(String endpoint, boolean mapped) {
     }
 
     /**
-     * What was tried to reach the peer.
+     * What was done to reach the peer.
      *
-     * @param handshakes           handshakes this node began
-     * @param punchRounds          rounds of punch packets sent while waiting for its handshake
-     * @param predictedRounds      of those rounds and handshakes, how many also went to predicted ports
-     * @param predictedProbeRounds probe rounds to its predicted ports while it was reached through a relay
+     * @param handshakes           handshakes begun
+     * @param punchRounds          rounds of hole-punching packets sent
+     * @param predictedRounds      of those, rounds that also tried predicted ports
+     * @param predictedProbeRounds probe rounds to predicted ports while on a relay
      */
     public record Attempts(int handshakes, int punchRounds, int predictedRounds, int predictedProbeRounds) {
     }

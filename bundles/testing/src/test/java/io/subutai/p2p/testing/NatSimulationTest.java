@@ -23,11 +23,13 @@ import org.junit.jupiter.api.Test;
 
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
+import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.api.PathSnapshot;
 import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.NetworkInstance;
+import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
@@ -185,6 +187,11 @@ class NatSimulationTest {
         return p != null && p.kind() == PathKind.PUNCHED;
     }
 
+    /** What {@code debug} prints of a member's network after its hash and interface. */
+    private static List<String> debug(Member m) {
+        return Renderer.network(m.instance().snapshot(new NetworkInfo(m.name(), "", "", 0, m.tap().name())));
+    }
+
     /** Waits until both members reach each other by a path that {@code on} accepts. */
     private void awaitBoth(Member a, Member b, java.util.function.Predicate<PathSnapshot> on, String what) {
         await(() -> on.test(path(a, b)) && on.test(path(b, a)), Duration.ofSeconds(20), what);
@@ -211,7 +218,7 @@ class NatSimulationTest {
             StringBuilder state = new StringBuilder();
             for (Member m : members) {
                 if (what.contains(m.name())) {
-                    state.append(m.name()).append(":\n").append(String.join("\n", m.instance().debug())).append('\n');
+                    state.append(m.name()).append(":\n").append(String.join("\n", debug(m))).append('\n');
                 }
             }
             return state + "last log lines:\n" + String.join("\n", tail);
@@ -314,7 +321,7 @@ class NatSimulationTest {
         long ms = took.toMillis();
         System.out.println("relay fail-over: " + ms + " ms (simulated)");
         assertTrue(ms < 5_000, "fail-over took " + ms + " ms");
-        String history = String.join("\n", a.instance().debug()) + String.join("\n", b.instance().debug());
+        String history = String.join("\n", debug(a)) + String.join("\n", debug(b));
         assertTrue(history.contains(" replaces silent " + dead.getAddress().getHostAddress() + ":")
                 && history.contains("(" + other + ", "), "debug tells the story: " + history);
         // and it stays there: the dead relay is not taken back before it answers again
@@ -378,8 +385,8 @@ class NatSimulationTest {
         List<String> both = List.of("198.51.100.1:6881", "198.51.100.4:6881");
         Member cone = member("nat-type", NatKind.PORT_RESTRICTED, 1, false, both);
         Member symmetric = member("nat-type", NatKind.SYMMETRIC_SEQUENTIAL, 2, false, both);
-        await(() -> cone.instance().debug().contains("NAT mapping: endpoint-independent (one public port for every destination)")
-                && symmetric.instance().debug().contains(
+        await(() -> debug(cone).contains("NAT mapping: endpoint-independent (one public port for every destination)")
+                && debug(symmetric).contains(
                         "NAT mapping: endpoint-dependent (a new public port for every destination: symmetric NAT)"),
                 Duration.ofSeconds(10), "both learned their NAT's mapping");
     }

@@ -38,12 +38,14 @@ final class ControlApi implements HttpHandler {
     static final String PREFIX = "/rest/v1/";
     static final int MAX_BODY = 64 * 1024;
 
-    private static final Set<String> SHOW_FIELDS = Set.of("hash", "check", "ip", "interfaces", "all", "bind", "mtu");
+    private static final Set<String> SHOW_FIELDS = Set.of("hash", "check", "ip", "interfaces", "all", "bind", "mtu",
+            "json");
     private static final Set<String> SHELL_FIELDS = Set.of("command", "session");
     private static final Set<String> START_FIELDS = Set.of("ip", "hash", "mac", "dev", "key", "ttl", "keyfile", "port",
             "ports", "dht", "fwd");
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
-    private static final Set<String> STATUS_FIELDS = Set.of("hash");
+    private static final Set<String> STATUS_FIELDS = Set.of("hash", "json");
+    private static final Set<String> DEBUG_FIELDS = Set.of("json");
     private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl");
     private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set",
             "debug");
@@ -87,7 +89,10 @@ final class ControlApi implements HttpHandler {
             CommandOutput out;
             try {
                 out = switch (command) {
-                    case "version" -> CommandOutput.ok(network.version() + "\n");
+                    case "version" -> {
+                        allowOnly(body, Set.of());
+                        yield CommandOutput.ok(network.version() + "\n");
+                    }
                     case "show" -> show(body);
                     case "start" -> start(body);
                     case "stop" -> stop(body);
@@ -97,12 +102,12 @@ final class ControlApi implements HttpHandler {
                                 text(body, "hash"), text(body, "key"), text(body, "ttl")));
                     }
                     case "debug" -> {
-                        allowOnly(body, Set.of());
-                        yield network.debug();
+                        allowOnly(body, DEBUG_FIELDS);
+                        yield network.debug(bool(body, "json"));
                     }
                     case "status" -> {
                         allowOnly(body, STATUS_FIELDS);
-                        yield network.status(text(body, "hash"));
+                        yield network.status(text(body, "hash"), bool(body, "json"));
                     }
                     default -> shell(body);
                 };
@@ -125,7 +130,7 @@ final class ControlApi implements HttpHandler {
             check = text(body, "ip");
         }
         return network.show(new ShowRequest(text(body, "hash"), check, bool(body, "interfaces"), bool(body, "all"),
-                bool(body, "bind"), bool(body, "mtu")));
+                bool(body, "bind"), bool(body, "mtu"), bool(body, "json")));
     }
 
     private CommandOutput start(Map<String, Object> body) throws BadRequest {

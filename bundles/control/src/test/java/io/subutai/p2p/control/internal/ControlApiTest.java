@@ -79,15 +79,21 @@ class ControlApiTest {
         }
 
         @Override
-        public CommandOutput status(String hash) {
-            calls.add("status " + hash);
+        public CommandOutput status(String hash, boolean json) {
+            calls.add("status " + hash + (json ? " json" : ""));
             return CommandOutput.ok("[]\n");
         }
 
         @Override
-        public CommandOutput debug() {
-            calls.add("debug");
-            return CommandOutput.ok("Version: test\n");
+        public CommandOutput debug(boolean json) {
+            calls.add("debug" + (json ? " json" : ""));
+            return CommandOutput.ok(json ? "{}\n" : "Version: test\n");
+        }
+
+        @Override
+        public io.subutai.p2p.api.DaemonSnapshot snapshot() {
+            calls.add("snapshot");
+            return new io.subutai.p2p.api.DaemonSnapshot("9.9.9", 1, 1, false, List.of());
         }
 
         @Override
@@ -170,6 +176,24 @@ class ControlApiTest {
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("{\"code\":0,\"out\":\"Version: test\\n\",\"err\":\"\"}", r.body());
         assertEquals(400, post("/rest/v1/debug", "{\"hash\":\"h\"}", "Bearer secret-token").statusCode());
+    }
+
+    @Test
+    void jsonIsAFlagOfShowStatusAndDebugOnly() throws Exception {
+        assertEquals(200, post("/rest/v1/show", "{\"hash\":\"h\",\"json\":true}", "Bearer secret-token").statusCode());
+        assertEquals(200, post("/rest/v1/status", "{\"hash\":\"h\",\"json\":true}", "Bearer secret-token").statusCode());
+        assertEquals(200, post("/rest/v1/status", "{}", "Bearer secret-token").statusCode());
+        HttpResponse<String> debug = post("/rest/v1/debug", "{\"json\":true}", "Bearer secret-token");
+        assertEquals("{\"code\":0,\"out\":\"{}\\n\",\"err\":\"\"}", debug.body());
+        assertEquals(List.of("show " + new ShowRequest("h", "", false, false, false, false, true), "status h json", "status ",
+                "debug json"), network.calls);
+        for (String command : List.of("start", "stop", "set", "shell", "version")) {
+            HttpResponse<String> r = post("/rest/v1/" + command, "{\"json\":true}", "Bearer secret-token");
+            assertEquals(400, r.statusCode(), command + ": " + r.body());
+            assertTrue(r.body().contains("Unknown field 'json'"), r.body());
+        }
+        assertEquals(400, post("/rest/v1/debug", "{\"json\":\"yes\"}", "Bearer secret-token").statusCode());
+        assertEquals(4, network.calls.size(), "nothing else reached the engine: " + network.calls);
     }
 
     @Test

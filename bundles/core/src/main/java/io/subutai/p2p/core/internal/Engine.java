@@ -35,8 +35,10 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.log.admin.LoggerAdmin;
 
 import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.DaemonSnapshot;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkService;
+import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.PluginInfo;
 import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
@@ -46,6 +48,7 @@ import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.mesh.WarmUp;
+import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
@@ -347,13 +350,8 @@ public final class Engine implements NetworkService, Networks.Plane {
         return new Networks.Attached() {
 
             @Override
-            public List<String> debug() {
-                return instance.debug();
-            }
-
-            @Override
-            public List<Networks.PeerView> peers() {
-                return instance.peers();
+            public NetworkSnapshot snapshot(NetworkInfo network) {
+                return instance.snapshot(network);
             }
 
             @Override
@@ -442,7 +440,7 @@ public final class Engine implements NetworkService, Networks.Plane {
 
     @Override
     public CommandOutput show(ShowRequest request) {
-        return ShowCommand.render(request, networks.list(), networks.history(), config.mtu(), networks::peers);
+        return Renderer.show(request, snapshot(), networks.history(), config.mtu());
     }
 
     @Override
@@ -492,29 +490,19 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     @Override
-    public CommandOutput debug() {
-        long up = (System.nanoTime() - started) / 1_000_000_000L;
-        StringBuilder b = new StringBuilder();
-        b.append("Version: ").append(version).append('\n');
-        b.append("Uptime: ").append(up / 3600).append(" h ").append(up / 60 % 60).append(" m ").append(up % 60).append(" s\n");
-        b.append("Number of threads: ").append(Thread.activeCount()).append('\n');
-        b.append("PMTU: ").append(config.pmtu() ? "Enabled" : "Disabled").append('\n');
-        b.append("Instances information:\n");
-        for (NetworkInfo n : networks.list()) {
-            b.append("Hash: ").append(n.hash()).append('\n');
-            b.append("P2P Interface ").append(n.interfaceName()).append(", HW Addr: ").append(n.mac()).append(", IP: ")
-                    .append(n.ip()).append('\n');
-            List<String> lines = networks.debug(n.hash());
-            for (String line : lines == null ? List.<String>of() : lines) {
-                b.append(line).append('\n');
-            }
-        }
-        return CommandOutput.ok(b.toString());
+    public CommandOutput debug(boolean json) {
+        return Renderer.debug(json, snapshot());
     }
 
     @Override
-    public CommandOutput status(String hash) {
-        return ShowCommand.status(hash, networks.list(), networks::peers);
+    public CommandOutput status(String hash, boolean json) {
+        return Renderer.status(hash, json, snapshot());
+    }
+
+    @Override
+    public DaemonSnapshot snapshot() {
+        return new DaemonSnapshot(version, (System.nanoTime() - started) / 1_000_000_000L, Thread.activeCount(),
+                config.pmtu(), networks.snapshots());
     }
 
     private static int intProperty(BundleContext context, String name) {

@@ -10,7 +10,8 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import io.subutai.p2p.api.Ipv4Cidr;
-import io.subutai.p2p.api.PeerSnapshot;
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.core.internal.mesh.ControlLoop;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
@@ -192,45 +193,25 @@ public final class NetworkInstance implements Networks.Attached {
         return Endpoints.text(e);
     }
 
-    /** The peers as the mesh sees them now. */
-    public List<PeerSnapshot> peerSnapshots() {
-        return mesh.snapshot();
-    }
-
+    /** This network's data plane and its peers as data, for show, status and debug; {@code network} is its interface. */
     @Override
-    public List<Networks.PeerView> peers() {
-        List<Networks.PeerView> out = new ArrayList<>();
-        for (PeerSnapshot p : mesh.snapshot()) {
-            out.add(new Networks.PeerView(p.id(), p.ip(), p.endpoint(), p.mac(), p.state(), DebugText.path(p.path())));
-        }
-        return out;
-    }
-
-    @Override
-    public List<String> debug() {
-        List<String> out = new ArrayList<>();
-        out.add("ID: " + mesh.selfId().value());
-        out.add("UDP Port: " + socket.localAddress().getPort());
-        out.add("Relay only (-fwd): " + (options.relayOnly() ? "yes" : "no"));
+    public NetworkSnapshot snapshot(NetworkInfo network) {
+        List<String> discovery = new ArrayList<>();
         for (Membership m : memberships) {
             try {
-                out.addAll(m.describe());
+                discovery.addAll(m.describe());
             } catch (RuntimeException | LinkageError e) {
-                out.add("Discovery failed to describe itself: " + e);
+                discovery.add("Discovery failed to describe itself: " + e);
             }
         }
-        out.add("Transports: " + (mux.names().isEmpty() ? "none (direct paths only)" : String.join(", ", mux.names())));
-        List<String> proxies = new ArrayList<>();
+        List<String> relays = new ArrayList<>();
         for (InetSocketAddress r : mux.announced()) {
             InetSocketAddress via = mux.relayFor(r);
-            proxies.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
+            relays.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
         }
-        out.add("Proxies: " + (proxies.isEmpty() ? "No proxies in use" : String.join(" ", proxies)));
-        out.add("Peers:");
-        for (PeerSnapshot p : mesh.snapshot()) {
-            out.addAll(DebugText.peer(p));
-        }
-        return out;
+        return new NetworkSnapshot(network.hash(), network.interfaceName(), network.mac(), network.ip(), network.prefix(),
+                mesh.selfId().value(), socket.localAddress().getPort(), options.relayOnly(), discovery, mux.names(), relays,
+                mesh.snapshot());
     }
 
     @Override

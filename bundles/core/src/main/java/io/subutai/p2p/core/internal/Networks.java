@@ -16,6 +16,7 @@ import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.Availability;
@@ -57,26 +58,14 @@ final class Networks {
 
     /** A network joined to its peers; closing leaves it (and closes its interface). */
     interface Attached extends AutoCloseable {
-        List<PeerView> peers();
-
-        /** What {@code debug} says of the network's data plane: lines without indentation. */
-        default List<String> debug() {
-            return List.of();
-        }
+        /** The network and its peers as data; {@code network} says what its interface is. */
+        NetworkSnapshot snapshot(NetworkInfo network);
 
         /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
         void addKey(String key, long until);
 
         @Override
         void close();
-    }
-
-    /**
-     * A peer as {@code show -hash} and {@code status} print it; null fields are unknown.
-     *
-     * @param path how it is reached: {@code lan}, {@code direct}, {@code punched} or {@code relay HOST:PORT}
-     */
-    record PeerView(String id, String ip, String endpoint, String mac, io.subutai.p2p.api.PeerState state, String path) {
     }
 
     /** A running network. */
@@ -476,22 +465,16 @@ final class Networks {
         }
     }
 
-    /** The peers of a network, or null when it does not run. */
-    /** What {@code debug} says of a running network's data plane (empty while it is not attached); null: unknown hash. */
-    synchronized List<String> debug(String hash) {
-        Instance i = instances.get(hash);
-        if (i == null) {
-            return null;
+    /** Every running network with its peers, in the order they were started. */
+    synchronized List<NetworkSnapshot> snapshots() {
+        List<NetworkSnapshot> out = new ArrayList<>(instances.size());
+        for (Instance i : instances.values()) {
+            NetworkInfo info = i.info(address(i));
+            out.add(i.attached() != null ? i.attached().snapshot(info) : new NetworkSnapshot(info.hash(),
+                    info.interfaceName(), info.mac(), info.ip(), info.prefix(), null, 0, i.spec().request().fwd(), List.of(),
+                    List.of(), List.of(), List.of())); // not joined to its peers yet
         }
-        return i.attached() == null ? List.of("Not joined to its peers yet") : i.attached().debug();
-    }
-
-    synchronized List<PeerView> peers(String hash) {
-        Instance i = instances.get(hash);
-        if (i == null) {
-            return null;
-        }
-        return i.attached() == null ? List.of() : i.attached().peers();
+        return out;
     }
 
     private void close(Instance i) {

@@ -21,6 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkSnapshot;
+import io.subutai.p2p.api.PathKind;
+import io.subutai.p2p.api.PathSnapshot;
+import io.subutai.p2p.api.PeerSnapshot;
+import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.spi.TapDriver;
@@ -277,9 +282,10 @@ class NetworksTest {
                 attached.add(spec.request().hash() + "@" + device.name());
                 return new Networks.Attached() {
                     @Override
-                    public List<Networks.PeerView> peers() {
-                        return List.of(new Networks.PeerView("id", "10.10.10.2", "1.2.3.4:5", "06:00:00:00:00:02",
-                                io.subutai.p2p.api.PeerState.CONNECTED, "punched"));
+                    public NetworkSnapshot snapshot(NetworkInfo network) {
+                        return joined(network, List.of(new PeerSnapshot("id", PeerState.CONNECTED, "10.10.10.2",
+                                "06:00:00:00:00:02", "1.2.3.4:5", new PathSnapshot("1.2.3.4:5", PathKind.PUNCHED, null, 1000),
+                                List.of(), List.of(), new PeerSnapshot.Attempts(1, 1, 0, 0), List.of())));
                     }
 
                     @Override
@@ -296,11 +302,11 @@ class NetworksTest {
         };
         Networks n = new Networks(() -> memory, plane, "memory", 1500, null, errorsToLog(), new Random(1), clock);
         assertEquals(0, n.start(start("alpha", "10.10.10.1")).code(), "the interface comes up at once");
-        assertEquals(List.of(), n.peers("alpha"));
+        assertEquals(List.of(), peers(n, "alpha"));
         ready[0] = true;
         n.attachPending();
         assertEquals(List.of("alpha@vptp1"), attached);
-        assertEquals("10.10.10.2", n.peers("alpha").get(0).ip());
+        assertEquals("10.10.10.2", peers(n, "alpha").get(0).ip());
         n.attachPending();
         assertEquals(1, attached.size(), "attached once");
         assertTrue(n.addKey("alpha", "k2", 2_000_000_000L));
@@ -309,6 +315,17 @@ class NetworksTest {
         attached.remove(1);
         n.stop(new StopRequest("alpha", ""));
         assertEquals(List.of("alpha@vptp1", "closed alpha"), attached);
+    }
+
+    /** A network joined to these peers. */
+    private static NetworkSnapshot joined(NetworkInfo network, List<PeerSnapshot> peers) {
+        return new NetworkSnapshot(network.hash(), network.interfaceName(), network.mac(), network.ip(), network.prefix(),
+                "self", 7000, false, List.of(), List.of(), List.of(), peers);
+    }
+
+    /** The peers of a running network, as the engine reports them. */
+    private static List<PeerSnapshot> peers(Networks n, String hash) {
+        return n.snapshots().stream().filter(s -> s.hash().equals(hash)).findFirst().orElseThrow().peers();
     }
 
     /** A data plane that is always ready and writes down what it is asked. */
@@ -324,8 +341,8 @@ class NetworksTest {
                 calls.add("attach " + spec.request().hash());
                 return new Networks.Attached() {
                     @Override
-                    public List<Networks.PeerView> peers() {
-                        return List.of();
+                    public NetworkSnapshot snapshot(NetworkInfo network) {
+                        return joined(network, List.of());
                     }
 
                     @Override

@@ -88,8 +88,9 @@ public final class P2pCommands {
             @Descriptor("list interface names") @Parameter(names = {"-interfaces", "--interfaces"}, presentValue = "true", absentValue = "false") boolean interfaces,
             @Descriptor("with -interfaces: include names no longer in use") @Parameter(names = {"-all", "--all"}, presentValue = "true", absentValue = "false") boolean all,
             @Descriptor("with -interfaces: print hash|interface") @Parameter(names = {"-bind", "--bind"}, presentValue = "true", absentValue = "false") boolean bind,
-            @Descriptor("print the MTU") @Parameter(names = {"-mtu", "--mtu"}, presentValue = "true", absentValue = "false") boolean mtu) {
-        return text(network.show(new ShowRequest(hash, check, interfaces, all, bind, mtu)));
+            @Descriptor("print the MTU") @Parameter(names = {"-mtu", "--mtu"}, presentValue = "true", absentValue = "false") boolean mtu,
+            @Descriptor("print JSON: the networks, or with -hash that network and its peers") @Parameter(names = {"-json", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+        return text(network.show(new ShowRequest(hash, check, interfaces, all, bind, mtu, json)));
     }
 
     @Descriptor("join or create a network: a TAP interface with an overlay IP")
@@ -117,13 +118,15 @@ public final class P2pCommands {
 
     @Descriptor("show every network and the state of each peer; with -hash, that network's peers as JSON")
     public String status(
-            @Descriptor("only this network") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash) {
-        return text(network.status(hash));
+            @Descriptor("only this network") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
+            @Descriptor("print the networks and their peers as JSON") @Parameter(names = {"-json", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+        return text(network.status(hash, json));
     }
 
     @Descriptor("print the daemon's state for troubleshooting: networks, servers, relays, peers and their paths")
-    public String debug() {
-        return text(network.debug());
+    public String debug(
+            @Descriptor("print the daemon, its networks and their peers as JSON") @Parameter(names = {"-json", "--json"}, presentValue = "true", absentValue = "false") boolean json) {
+        return text(network.debug(json));
     }
 
     @Descriptor("list the plugins (TAP drivers, transports, discovery, crypto) the engine knows")

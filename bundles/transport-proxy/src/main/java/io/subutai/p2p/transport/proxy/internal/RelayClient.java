@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.proxy.protocol.RelayMessage;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
-import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
 

@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.proxy.protocol.RelayMessage;
 import io.subutai.p2p.proxy.server.RelayServer;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
-import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.Scheduler;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;

@@ -1,0 +1,21 @@
+package io.subutai.p2p.api;
+
+import java.util.List;
+
+/**
+ * The daemon and every network it runs, at one moment: what {@code show}, {@code status} and
+ * {@code debug} report.
+ *
+ * @param version       the product version
+ * @param uptimeSeconds seconds since the engine started
+ * @param threads       live threads in the daemon's JVM (an estimate, as {@link Thread#activeCount()})
+ * @param pmtu          whether PMTU emulation is on
+ * @param networks      the running networks, in the order they were started
+ */
+public record DaemonSnapshot(String version, long uptimeSeconds, int threads, boolean pmtu,
+        List<NetworkSnapshot> networks) {
+
+    public DaemonSnapshot {
+        networks = List.copyOf(networks);
+    }
+}
