@@ -12,9 +12,11 @@ import io.subutai.p2p.spi.Session;
 import io.subutai.p2p.spi.StaticKeys;
 
 /**
- * One handshake and a few sealed packets between two throwaway keys, and a packet through the
+ * One handshake and a few sealed packets between two throwaway keys, and a packet through a
  * socket: the first real handshake then finds the crypto code loaded and warm (cold, it took
- * ~0.5 s in a fresh daemon, most of the time to the first ping).
+ * ~0.5 s in a fresh daemon, most of the time to the first ping). The engine runs it once, when
+ * the crypto suite and the socket provider arrive; a network warms only its own socket's path,
+ * so its control loop is never held up by it (discovery's first registration runs there).
  */
 public final class WarmUp {
 
@@ -41,15 +43,19 @@ public final class WarmUp {
                 a.seal(plain.clear().limit(k % 2 == 0 ? 64 : 1400), sealed.clear());
                 b.open(sealed.flip(), plain.clear());
             }
-            // and the socket's send and receive paths: a packet of a reserved type to itself, which no handler takes
-            int port = socket.localAddress().getPort();
-            if (port > 0) {
-                ByteBuffer runt = ByteBuffer.allocateDirect(Wire.HEADER);
-                Wire.header(runt, 15);
-                socket.send(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), runt.flip());
-            }
+            socket(socket);
         } catch (GeneralSecurityException | RuntimeException e) {
             log.debug("Crypto warm-up failed: " + e); // the real handshake will say more
+        }
+    }
+
+    /** The socket's send and receive paths: a packet of a reserved type to itself, which no handler takes. */
+    public static void socket(DatagramPort socket) {
+        int port = socket.localAddress().getPort();
+        if (port > 0) {
+            ByteBuffer runt = ByteBuffer.allocateDirect(Wire.HEADER);
+            Wire.header(runt, 15);
+            socket.send(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), runt.flip());
         }
     }
 }
