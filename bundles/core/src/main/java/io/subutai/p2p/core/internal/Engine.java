@@ -1,7 +1,6 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -11,7 +10,6 @@ import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,25 +36,17 @@ import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.DaemonSnapshot;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkService;
-import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.PluginInfo;
 import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
-import io.subutai.p2p.core.internal.mesh.KeyQueue;
-import io.subutai.p2p.core.internal.mesh.ThreadLoop;
-import io.subutai.p2p.core.internal.mesh.Timing;
-import io.subutai.p2p.core.internal.mesh.WarmUp;
 import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.SocketProvider;
-import io.subutai.p2p.spi.StaticKeys;
-import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
-import io.subutai.p2p.spi.UdpSocket;
 import io.subutai.p2p.spi.Transport;
 
 /**
@@ -73,10 +63,7 @@ import io.subutai.p2p.spi.Transport;
  * are restored, on the engine's own thread, as soon as it is there.
  */
 @Component(service = NetworkService.class, immediate = true)
-public final class Engine implements NetworkService, Networks.Plane {
-
-    static final String SOCKETS = "udp";
-    static final String CRYPTO = "noise-ikpsk2";
+public final class Engine implements NetworkService {
 
     // immutable
     private final Logger log;
@@ -93,10 +80,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     private final java.util.concurrent.ScheduledExecutorService control;
     private final Networks.Log networksLog;
     private final long started = System.nanoTime();
-    /** Guards the transports' registry together with the networks that use them ({@link #live}). */
-    private final Object transportLock = new Object();
-    /** The running networks' data planes, which every transport is attached to. */
-    private final List<NetworkInstance> live = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final DataPlane plane;
 
     @Activate
     public Engine(BundleContext context,
@@ -148,9 +132,11 @@ public final class Engine implements NetworkService, Networks.Plane {
                 log.debug(message);
             }
         };
+        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, NetworkInstance.meshLog(networksLog));
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
-                this, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
+                plane, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC());
+        plane.networks(networks);
         networks.load();
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
     }
@@ -186,42 +172,9 @@ public final class Engine implements NetworkService, Networks.Plane {
     private void attachWhenReady() {
         if (ready()) {
             runOnEngine(() -> {
-                warmUp();
+                plane.warmUp(taps.named(config.tap()).map(PluginRegistry.Plugin::service));
                 networks.attachPending();
             });
-        }
-    }
-
-    private boolean warm; // owned by the engine's thread
-
-    /**
-     * Once the socket provider and the crypto suite are there: loads the node key and opens a
-     * socket, sends on it and runs a handshake, so that the first {@code p2p start} and its first
-     * handshake do not pay for loading Netty's native transport, BouncyCastle and JNA (measured:
-     * about 0.7 s of a fresh daemon's first start to first ping).
-     */
-    private void warmUp() {
-        if (warm) {
-            return;
-        }
-        warm = true;
-        Optional<SocketProvider> sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service);
-        Optional<CryptoSuite> cs = cryptos.named(CRYPTO).map(PluginRegistry.Plugin::service);
-        if (sp.isEmpty() || cs.isEmpty()) {
-            return;
-        }
-        taps.named(config.tap()).ifPresent(t -> {
-            try {
-                t.service().availability(); // a native driver binds its natives here
-            } catch (RuntimeException | LinkageError e) {
-                log.debug("Warm-up of the TAP driver: {}", e.toString());
-            }
-        });
-        try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
-            NodeKeys.load(stateDir.resolve("node.key"), cs.get());
-            WarmUp.run(cs.get(), socket, NetworkInstance.meshLog(networksLog));
-        } catch (IOException | RuntimeException e) {
-            log.debug("Warm-up: {}", e.toString());
         }
     }
 
@@ -233,9 +186,8 @@ public final class Engine implements NetworkService, Networks.Plane {
         }
     }
 
-    @Override
-    public boolean ready() {
-        return sockets.named(SOCKETS).isPresent() && cryptos.named(CRYPTO).isPresent();
+    private boolean ready() {
+        return plane.ready();
     }
 
     @Deactivate
@@ -268,18 +220,11 @@ public final class Engine implements NetworkService, Networks.Plane {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTransport(Transport transport, ServiceReference<Transport> ref) {
-        synchronized (transportLock) {
-            added(transports, transport, ref);
-            transports.snapshot().stream().filter(p -> p.service() == transport).findFirst()
-                    .ifPresent(p -> live.forEach(i -> i.attach(p.name(), transport)));
-        }
+        plane.transportAdded(() -> added(transports, transport, ref), transport);
     }
 
     void unbindTransport(Transport transport) {
-        synchronized (transportLock) {
-            removed(transports, transport);
-            live.forEach(i -> i.detach(transport));
-        }
+        plane.transportRemoved(() -> removed(transports, transport), transport);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -300,7 +245,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
-        removedMaybeInUse(cryptos, CRYPTO, suite);
+        removedMaybeInUse(cryptos, DataPlane.CRYPTO, suite);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -311,63 +256,7 @@ public final class Engine implements NetworkService, Networks.Plane {
     }
 
     void unbindSocketProvider(SocketProvider provider) {
-        removedMaybeInUse(sockets, SOCKETS, provider);
-    }
-
-    // ---- the data plane: a socket, a crypto suite, the mesh, discovery ----
-
-    @Override
-    public Networks.Attached attach(NetworkSpec spec, TapDevice device) throws IOException {
-        SocketProvider sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service)
-                .orElseThrow(() -> new IOException("no UDP socket provider (bundle io.subutai.p2p.transport.udp)"));
-        CryptoSuite cs = cryptos.named(CRYPTO).map(PluginRegistry.Plugin::service)
-                .orElseThrow(() -> new IOException("no crypto suite " + CRYPTO + " (bundle io.subutai.p2p.crypto)"));
-        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), cs);
-        UdpSocket socket = sp.open(device.name(), spec.ports().min(), spec.ports().max());
-        String hash = spec.request().hash();
-        KeyQueue keys = new KeyQueue();
-        if (spec.keys().isEmpty()) {
-            keys.add(hash, Long.MAX_VALUE);
-        }
-        for (NetworkSpec.Key k : spec.keys()) {
-            keys.add(k.key(), k.until());
-        }
-        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
-                networks.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
-                new ThreadLoop(device.name(), NetworkInstance.meshLog(networksLog)), NetworkInstance.meshLog(networksLog),
-                Timing.DEFAULT,
-                address -> networks.assigned(hash, address));
-        log.info("UDP port of {}: {}", hash, socket.localAddress().getPort());
-        synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there
-            live.add(instance);
-            for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
-                instance.attach(t.name(), t.service());
-            }
-        }
-        for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
-            instance.join((ref, listener) -> discoveries.call(d, "join", p -> p.join(ref, listener)));
-        }
-        return new Networks.Attached() {
-
-            @Override
-            public NetworkSnapshot snapshot(NetworkInfo network) {
-                return instance.snapshot(network);
-            }
-
-            @Override
-            public void addKey(String key, long until) {
-                instance.addKey(key, until);
-            }
-
-            @Override
-            public void close() {
-                synchronized (transportLock) {
-                    live.remove(instance);
-                }
-                instance.close();
-                socket.close();
-            }
-        };
+        removedMaybeInUse(sockets, DataPlane.SOCKETS, provider);
     }
 
     private <T> void added(PluginRegistry<T> registry, T service, ServiceReference<T> ref) {

@@ -38,7 +38,7 @@ import io.subutai.p2p.spi.Transport;
  * the transports' and providers' timers all run on the network's loop. The engine makes one per
  * started network; simulations make them on an in-memory network and a virtual clock.
  */
-public final class NetworkInstance implements Networks.Attached {
+public final class NetworkInstance implements Plane.Attached {
 
     /** What a start asked for, as the data plane needs it. */
     public record Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,

@@ -44,32 +44,8 @@ final class Networks {
         }
     }
 
-    /** Joins a network's interface to its peers: the data plane (the engine gives it). */
-    interface Plane {
-        /** Whether the plugins a network needs to reach its peers are there now. */
-        boolean ready();
-
-        /**
-         * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
-         *                     message says why
-         */
-        Attached attach(NetworkSpec spec, TapDevice device) throws IOException;
-    }
-
-    /** A network joined to its peers; closing leaves it (and closes its interface). */
-    interface Attached extends AutoCloseable {
-        /** The network and its peers as data; {@code network} says what its interface is. */
-        NetworkSnapshot snapshot(NetworkInfo network);
-
-        /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
-        void addKey(String key, long until);
-
-        @Override
-        void close();
-    }
-
     /** A running network. */
-    record Instance(NetworkSpec spec, TapDevice device, Attached attached) {
+    record Instance(NetworkSpec spec, TapDevice device, Plane.Attached attached) {
         /** @param address the address it has now (null: none yet) */
         NetworkInfo info(Ipv4Cidr address) {
             return new NetworkInfo(spec.request().hash(), device.mac().toString(), address == null ? "" : address.addressText(),
@@ -197,7 +173,7 @@ final class Networks {
         TapDevice device = null;
         try {
             device = open(spec);
-            Attached attached = null;
+            Plane.Attached attached = null;
             if (join && plane != null && plane.ready()) {
                 try {
                     attached = plane.attach(spec, device);
@@ -230,7 +206,7 @@ final class Networks {
     }
 
     /** @param restored whether it came back from the save file (which keeps the keys added to it at run time) */
-    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Attached attached, boolean restored) {
+    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Plane.Attached attached, boolean restored) {
         StartRequest request = spec.request();
         String hash = request.hash();
         SaveFile.Entry before = saved.get(hash);
@@ -415,7 +391,7 @@ final class Networks {
             }
         }
         for (Instance i : waiting) {
-            Attached a;
+            Plane.Attached a;
             try {
                 a = plane.attach(i.spec(), i.device());
             } catch (IOException | RuntimeException e) {
@@ -453,7 +429,7 @@ final class Networks {
     }
 
     /** Queues the keys added at run time, as saved, behind the network's own. Caller holds this. */
-    private void addSavedKeys(String hash, Attached attached) {
+    private void addSavedKeys(String hash, Plane.Attached attached) {
         SaveFile.Entry e = saved.get(hash);
         if (e != null) {
             long now = clock.instant().getEpochSecond();

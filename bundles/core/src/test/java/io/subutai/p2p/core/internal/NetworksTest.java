@@ -271,16 +271,16 @@ class NetworksTest {
     void networksComeUpBeforeTheirPeersAndJoinThemWhenThePlaneIsReady() throws IOException {
         boolean[] ready = {false};
         List<String> attached = new ArrayList<>();
-        Networks.Plane plane = new Networks.Plane() {
+        Plane plane = new Plane() {
             @Override
             public boolean ready() {
                 return ready[0];
             }
 
             @Override
-            public Networks.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+            public Plane.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
                 attached.add(spec.request().hash() + "@" + device.name());
-                return new Networks.Attached() {
+                return new Plane.Attached() {
                     @Override
                     public NetworkSnapshot snapshot(NetworkInfo network) {
                         return joined(network, List.of(new PeerSnapshot("id", PeerState.CONNECTED, "10.10.10.2",
@@ -329,17 +329,17 @@ class NetworksTest {
     }
 
     /** A data plane that is always ready and writes down what it is asked. */
-    private static Networks.Plane recordingPlane(List<String> calls) {
-        return new Networks.Plane() {
+    private static Plane recordingPlane(List<String> calls) {
+        return new Plane() {
             @Override
             public boolean ready() {
                 return true;
             }
 
             @Override
-            public Networks.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+            public Plane.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
                 calls.add("attach " + spec.request().hash());
-                return new Networks.Attached() {
+                return new Plane.Attached() {
                     @Override
                     public NetworkSnapshot snapshot(NetworkInfo network) {
                         return joined(network, List.of());
@@ -372,7 +372,7 @@ class NetworksTest {
         };
     }
 
-    private Networks withPlane(Networks.Plane plane, Path save) {
+    private Networks withPlane(Plane plane, Path save) {
         return new Networks(() -> memory, plane, "memory", 1500, new SaveFile(save), errorsToLog(), new Random(3), clock);
     }
 

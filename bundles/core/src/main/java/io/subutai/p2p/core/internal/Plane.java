@@ -1,0 +1,32 @@
+package io.subutai.p2p.core.internal;
+
+import java.io.IOException;
+
+import io.subutai.p2p.api.NetworkInfo;
+import io.subutai.p2p.api.NetworkSnapshot;
+import io.subutai.p2p.spi.TapDevice;
+
+/** Joins a network's interface to its peers: the data plane ({@link DataPlane} in the daemon). */
+interface Plane {
+
+    /** Whether the plugins a network needs to reach its peers are there now. */
+    boolean ready();
+
+    /**
+     * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
+     *                     message says why
+     */
+    Attached attach(NetworkSpec spec, TapDevice device) throws IOException;
+
+    /** A network joined to its peers; closing leaves it (and closes its interface). */
+    interface Attached extends AutoCloseable {
+        /** The network and its peers as data; {@code network} says what its interface is. */
+        NetworkSnapshot snapshot(NetworkInfo network);
+
+        /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
+        void addKey(String key, long until);
+
+        @Override
+        void close();
+    }
+}
