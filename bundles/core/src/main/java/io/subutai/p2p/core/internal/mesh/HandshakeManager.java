@@ -131,9 +131,16 @@ final class HandshakeManager {
      * The first packet under a session this node answered for a node it did not know: the node
      * holds the network key, so it becomes a peer now (or its session moves to the peer discovery
      * found meanwhile). The receive thread's.
+     *
+     * @return the session, now a known peer's; null when its peer was forgotten (the packet is dropped)
      */
     Keypair adopt(Keypair k) {
         Peer fresh = k.peer();
+        synchronized (fresh) { // a peer being forgotten is no longer in the map either: it is not taken back
+            if (fresh.state() == PeerState.STOPPED) {
+                return null;
+            }
+        }
         unconfirmed.decrementAndGet();
         Peer existing = peers.putIfAbsent(fresh.id, fresh);
         if (existing == null) {

@@ -88,6 +88,10 @@ final class Inbound {
         Peer p = k.peer();
         if (peers.get(p.id) != p) {
             k = handshakes.adopt(k);
+            if (k == null) {
+                counters.unknownIndex.incrementAndGet();
+                return;
+            }
             p = k.peer();
         }
         long now = clock.nanoTime();
