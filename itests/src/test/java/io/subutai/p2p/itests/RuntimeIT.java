@@ -77,7 +77,7 @@ public class RuntimeIT {
                 p2p.add(b.getSymbolicName());
             }
         }
-        assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.control", "io.subutai.p2p.core",
+        assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.wire", "io.subutai.p2p.control", "io.subutai.p2p.core",
                 "io.subutai.p2p.provision", "io.subutai.p2p.shell", "io.subutai.p2p.tap.linux",
                 "io.subutai.p2p.tap.memory", "io.subutai.p2p.crypto", "io.subutai.p2p.transport.udp",
                 "io.subutai.p2p.discovery.lan", "io.subutai.p2p.dht.server", "io.subutai.p2p.discovery.dht",

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-import io.subutai.p2p.dht.protocol.DhtMessage;
+import io.subutai.p2p.wire.dht.DhtMessage;
 
 /**
  * The bootstrap ("DHT") server (docs/protocol.md §7). Members of a network, named by its network

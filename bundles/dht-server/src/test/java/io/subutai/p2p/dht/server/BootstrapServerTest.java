@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.subutai.p2p.dht.protocol.DhtMessage;
+import io.subutai.p2p.wire.dht.DhtMessage;
 
 /** The bootstrap server over real UDP on the loopback interface, with a clock the test moves. */
 class BootstrapServerTest {

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import io.subutai.p2p.dht.server.DatagramServer;
-import io.subutai.p2p.proxy.protocol.RelayMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /**
  * The relay ("proxy") server (docs/protocol.md §8). A member that cannot reach a peer directly
@@ -202,7 +202,7 @@ public final class RelayServer extends DatagramServer {
     private void announce() {
         for (InetSocketAddress dht : bootstrap) {
             ByteBuffer b = ByteBuffer.allocate(64);
-            io.subutai.p2p.dht.protocol.DhtMessage.encode(new io.subutai.p2p.dht.protocol.DhtMessage.Proxy(new byte[16],
+            io.subutai.p2p.wire.dht.DhtMessage.encode(new io.subutai.p2p.wire.dht.DhtMessage.Proxy(new byte[16],
                     address().getPort()), b);
             try {
                 send(b.array(), b.position(), dht);

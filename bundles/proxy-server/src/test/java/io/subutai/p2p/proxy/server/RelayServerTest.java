@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.subutai.p2p.proxy.protocol.RelayMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /** The relay over real UDP on the loopback interface, with a clock the test moves. Members talk only to its one port. */
 class RelayServerTest {

@@ -27,7 +27,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.subutai.p2p.dht.protocol.DhtMessage;
+import io.subutai.p2p.wire.dht.DhtMessage;
 import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.subutai.p2p.proxy.protocol.RelayMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
 import io.subutai.p2p.spi.PathKind;

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import io.subutai.p2p.proxy.protocol.RelayMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 import io.subutai.p2p.proxy.server.RelayServer;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;

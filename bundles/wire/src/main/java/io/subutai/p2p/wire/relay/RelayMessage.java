@@ -1,7 +1,10 @@
-package io.subutai.p2p.proxy.protocol;
+package io.subutai.p2p.wire.relay;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+
+import io.subutai.p2p.wire.Header;
+import io.subutai.p2p.wire.MessageType;
 
 /**
  * Relay control messages (docs/protocol.md §8): the common header with type {@link #TYPE}, an
@@ -19,7 +22,7 @@ import java.nio.ByteBuffer;
 public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handle, int lifetime) {
 
     /** The message type of the common header (docs/protocol.md §3). */
-    public static final int TYPE = 8;
+    public static final int TYPE = MessageType.RELAY;
     public static final int OP_ALLOCATE = 1;
     public static final int OP_ALLOCATED = 2;
     /** A datagram for the member with a handle (member to relay). */
@@ -44,7 +47,8 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handl
 
     /** Writes the message into {@code out} from its position. */
     public void encode(ByteBuffer out) {
-        out.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0).put((byte) op).put(networkId).put(staticKey);
+        Header.write(out, TYPE);
+        out.put((byte) op).put(networkId).put(staticKey);
         if (op == OP_ALLOCATED) {
             out.putShort((short) handle).put((byte) lifetime);
         }
@@ -52,16 +56,16 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handl
 
     /** Writes the envelope of a SEND or FROM ({@code op}) naming {@code handle} into {@code out}; the datagram follows. */
     public static void envelope(ByteBuffer out, int op, int handle) {
-        out.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0).put((byte) op).putShort((short) handle);
+        Header.write(out, TYPE);
+        out.put((byte) op).putShort((short) handle);
     }
 
     /** The operation of a relay message in {@code in} (position unchanged), or -1 when it has no valid header. */
     public static int op(ByteBuffer in) {
-        int p = in.position();
-        if (in.remaining() < 5 || in.get(p) != 1 || in.get(p + 1) != TYPE || in.get(p + 2) != 0 || in.get(p + 3) != 0) {
+        if (in.remaining() < Header.SIZE + 1 || Header.type(in) != TYPE) {
             return -1;
         }
-        return in.get(p + 4);
+        return in.get(in.position() + Header.SIZE);
     }
 
     /** The handle in the envelope of a SEND or FROM at {@code in}'s position; 0 when it has none. */
@@ -72,7 +76,7 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handl
     /** The ALLOCATE or ALLOCATED in {@code in} (position to limit), or null when it is not exactly one. */
     public static RelayMessage decode(ByteBuffer in) {
         try {
-            if (in.get() != 1 || in.get() != TYPE || in.get() != 0 || in.get() != 0) {
+            if (!Header.skip(in, TYPE)) {
                 return null;
             }
             int op = in.get();

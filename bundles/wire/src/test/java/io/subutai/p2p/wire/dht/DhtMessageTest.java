@@ -1,4 +1,4 @@
-package io.subutai.p2p.dht.protocol;
+package io.subutai.p2p.wire.dht;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

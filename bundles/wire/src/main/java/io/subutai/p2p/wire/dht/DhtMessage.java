@@ -1,4 +1,4 @@
-package io.subutai.p2p.dht.protocol;
+package io.subutai.p2p.wire.dht;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -12,6 +12,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
+import io.subutai.p2p.wire.Header;
+import io.subutai.p2p.wire.MessageType;
+
 /**
  * One bootstrap message (docs/protocol.md §7): the common header with type {@link #TYPE}, an
  * operation, the network id (a digest of the hash: the server never learns the hash), then the
@@ -21,7 +24,7 @@ import java.util.List;
 public sealed interface DhtMessage {
 
     /** The message type of the common header (docs/protocol.md §3). */
-    int TYPE = 6;
+    int TYPE = MessageType.BOOTSTRAP;
     int KEY = 32;
     int NETWORK_ID = 16;
     /** At most this many endpoints per member, and members per PEERS or GONE message. */
@@ -87,7 +90,7 @@ public sealed interface DhtMessage {
 
     /** Writes the message into {@code out} (from its position) as one datagram. */
     static void encode(DhtMessage m, ByteBuffer out) {
-        out.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0);
+        Header.write(out, TYPE);
         if (m.networkId().length != NETWORK_ID) {
             throw new IllegalArgumentException("network id of " + m.networkId().length + " bytes");
         }
@@ -169,7 +172,7 @@ public sealed interface DhtMessage {
     }
 
     private static DhtMessage decodeOrThrow(ByteBuffer in) {
-        if (in.get() != 1 || in.get() != TYPE || in.get() != 0 || in.get() != 0) {
+        if (!Header.skip(in, TYPE)) {
             return null;
         }
         int op = in.get();

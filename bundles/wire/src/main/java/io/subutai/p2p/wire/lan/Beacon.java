@@ -1,7 +1,10 @@
-package io.subutai.p2p.discovery.lan.internal;
+package io.subutai.p2p.wire.lan;
 
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+
+import io.subutai.p2p.wire.Header;
+import io.subutai.p2p.wire.MessageType;
 
 /**
  * The LAN_BEACON of docs/protocol.md: {@code 1 | 5 | 0 0 | network id (16) | static key (32) | port (2)}.
@@ -10,24 +13,28 @@ import java.util.HexFormat;
  * @param staticKey the member's static public key
  * @param port      the member's instance UDP port
  */
-record Beacon(String networkId, byte[] staticKey, int port) {
+public record Beacon(String networkId, byte[] staticKey, int port) {
 
-    static final int SIZE = 4 + 16 + 32 + 2;
-    static final int TYPE = 5;
+    /** The one size of a beacon. */
+    public static final int SIZE = Header.SIZE + 16 + 32 + 2;
+    public static final int TYPE = MessageType.LAN_BEACON;
 
-    byte[] encode() {
+    public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE);
-        b.put((byte) 1).put((byte) TYPE).put((byte) 0).put((byte) 0);
+        Header.write(b, TYPE);
         b.put(HexFormat.of().parseHex(networkId)).put(staticKey).putShort((short) port);
         return b.array();
     }
 
-    /** The beacon in {@code bytes}, or null when they are not exactly one. */
-    static Beacon decode(byte[] bytes, int length) {
-        if (length != SIZE || bytes[0] != 1 || bytes[1] != TYPE || bytes[2] != 0 || bytes[3] != 0) {
+    /** The beacon in the first {@code length} of {@code bytes}, or null when they are not exactly one. */
+    public static Beacon decode(byte[] bytes, int length) {
+        if (length != SIZE) {
             return null;
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 4, SIZE - 4);
+        ByteBuffer b = ByteBuffer.wrap(bytes, 0, SIZE);
+        if (!Header.skip(b, TYPE)) {
+            return null;
+        }
         byte[] id = new byte[16];
         byte[] key = new byte[32];
         b.get(id).get(key);

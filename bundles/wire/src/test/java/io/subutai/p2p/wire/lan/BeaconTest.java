@@ -1,4 +1,4 @@
-package io.subutai.p2p.discovery.lan.internal;
+package io.subutai.p2p.wire.lan;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.subutai.p2p.proxy.protocol;
+package io.subutai.p2p.wire.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -3,4 +3,4 @@
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")
-package io.subutai.p2p.proxy.protocol;
+package io.subutai.p2p.wire.relay;
