@@ -80,8 +80,8 @@ public class RuntimeIT {
         assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.wire", "io.subutai.p2p.control", "io.subutai.p2p.core",
                 "io.subutai.p2p.provision", "io.subutai.p2p.shell", "io.subutai.p2p.tap.linux",
                 "io.subutai.p2p.tap.memory", "io.subutai.p2p.crypto", "io.subutai.p2p.transport.udp",
-                "io.subutai.p2p.discovery.lan", "io.subutai.p2p.dht.server", "io.subutai.p2p.discovery.dht",
-                "io.subutai.p2p.proxy.server", "io.subutai.p2p.transport.holepunch", "io.subutai.p2p.transport.proxy"), p2p);
+                "io.subutai.p2p.discovery.lan", "io.subutai.p2p.discovery.dht",
+                "io.subutai.p2p.transport.holepunch", "io.subutai.p2p.transport.proxy"), p2p);
         FeatureInfo daemon = feature(P2pOptions.BOOT_FEATURE);
         assertTrue("the boot feature counts as installed", daemon.installed());
         assertTrue("its dependencies too", feature("p2p-core").installed());

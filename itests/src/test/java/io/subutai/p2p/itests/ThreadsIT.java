@@ -64,7 +64,7 @@ public class ThreadsIT {
                 p2p.add(0, b);
             }
         }
-        assertEquals(16, p2p.size());
+        assertEquals(14, p2p.size());
         for (Bundle b : p2p) {
             b.stop();
             assertEquals(b.getSymbolicName(), Bundle.RESOLVED, b.getState());

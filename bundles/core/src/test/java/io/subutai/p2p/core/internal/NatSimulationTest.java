@@ -27,19 +27,19 @@ import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.SimNetwork.NatKind;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
-import io.subutai.p2p.wire.dht.DhtMessage;
-import io.subutai.p2p.dht.server.BootstrapServer;
-import io.subutai.p2p.dht.server.DatagramServer;
 import io.subutai.p2p.discovery.dht.internal.DhtDiscovery;
-import io.subutai.p2p.wire.relay.RelayMessage;
-import io.subutai.p2p.proxy.server.RelayServer;
+import io.subutai.p2p.servers.internal.BootstrapServer;
+import io.subutai.p2p.servers.internal.DatagramServer;
+import io.subutai.p2p.servers.internal.RelayServer;
 import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.spi.TapSpec;
 import io.subutai.p2p.spi.Transport;
-import io.subutai.p2p.transport.holepunch.internal.HolePunchTransport;
-import io.subutai.p2p.transport.proxy.internal.RelayTransport;
 import io.subutai.p2p.tap.memory.internal.MemoryTap;
 import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
+import io.subutai.p2p.transport.holepunch.internal.HolePunchTransport;
+import io.subutai.p2p.transport.proxy.internal.RelayTransport;
+import io.subutai.p2p.wire.dht.DhtMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /**
  * Whole network instances (mesh, relay client, bootstrap discovery) behind simulated NAT boxes
@@ -65,6 +65,9 @@ class NatSimulationTest {
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final List<Member> members = new ArrayList<>();
     private final List<DatagramServer> servers = new CopyOnWriteArrayList<>();
+    /** Keeps the servers' clock: they have no thread of their own without a socket. */
+    private final ScheduledExecutorService serverClock = Executors.newSingleThreadScheduledExecutor(
+            r -> new Thread(r, "p2pt-sim-servers"));
     private SimNetwork.Socket serverSocket;
     private int nextNat = 1;
 
@@ -76,6 +79,7 @@ class NatSimulationTest {
 
     @BeforeEach
     void servers() {
+        serverClock.scheduleAtFixedRate(() -> servers.forEach(DatagramServer::tick), 250, 250, TimeUnit.MILLISECONDS);
         serverSocket = net.publicSocket(1, SERVER.getPort());
         BootstrapServer s = bootstrap();
         relay(RELAY_A, 2);
@@ -109,6 +113,8 @@ class NatSimulationTest {
         for (Member m : members) {
             m.instance().close();
         }
+        serverClock.shutdownNow();
+        assertTrue(serverClock.awaitTermination(5, TimeUnit.SECONDS));
         for (DatagramServer s : servers) {
             s.close();
         }

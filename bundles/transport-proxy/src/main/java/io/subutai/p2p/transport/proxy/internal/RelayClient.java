@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.subutai.p2p.wire.relay.RelayMessage;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
 import io.subutai.p2p.spi.PathKind;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /**
  * One network's relay client (docs/protocol.md §8). An address {@code relay:handle} is a peer
