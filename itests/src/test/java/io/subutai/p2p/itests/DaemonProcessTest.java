@@ -155,7 +155,7 @@ class DaemonProcessTest {
     }
 
     @Test
-    void bundlesDroppedIntoDeployComeAndGoAndSigintStops() throws Exception {
+    void bundlesAndServerConfigurationsDroppedIntoDeployComeAndGoAndSigintStops() throws Exception {
         // a private copy of the distribution: this test writes into its deploy/ folder, as a user would
         Path copy = state.resolve("dist");
         Netns.Result cp = Netns.exec(List.of("cp", "-a", P2pOptions.dist().toString(), copy.toString()));
@@ -173,11 +173,30 @@ class DaemonProcessTest {
         Await.require(() -> !lb(rpc).contains("eventadmin.jar"), Duration.ofSeconds(20),
                 () -> "the removed bundle is still there:\n" + lb(rpc));
 
+        // a server's configuration dropped there: the member installs feature p2p-servers and runs the server
+        assertFalse(lb(rpc).contains("/io/subutai/p2p/servers/"), "a member runs no server bundle by default");
+        Path cfg = copy.resolve("deploy/io.subutai.p2p.dht.server.cfg");
+        Files.writeString(cfg, "listen = 127.0.0.1:6881\n");
+        Await.require(() -> udpListening(6881), Duration.ofSeconds(20), () -> "no bootstrap server on :6881:\n" + lb(rpc));
+        assertTrue(lb(rpc).contains("/io/subutai/p2p/servers/"), lb(rpc));
+        assertTrue(log().contains("Feature p2p-servers installed: configuration io.subutai.p2p.dht.server asks"), log());
+        Files.delete(cfg);
+        Await.require(() -> !udpListening(6881), Duration.ofSeconds(20), () -> "the server outlived its configuration");
+
         Netns.Result kill = Netns.exec(List.of("kill", "-INT", Long.toString(daemon.pid())));
         assertEquals(0, kill.code(), kill.err());
         assertTrue(daemon.waitFor(2, TimeUnit.SECONDS), "the daemon did not stop within 2 s of SIGINT; log:\n" + log());
         assertEquals(0, daemon.exitValue(), log());
         assertTrue(log().contains("Received signal: interrupt"), log());
+    }
+
+    /** Whether something in the namespace listens on UDP {@code port}. */
+    private boolean udpListening(int port) {
+        try {
+            return !Netns.exec(ns.wrap(List.of("ss", "-Huln", "sport = :" + port))).out().isBlank();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** {@code lb -l} in the daemon: bundles with their locations. */

@@ -9,6 +9,11 @@ import static org.junit.Assert.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -50,6 +56,7 @@ import io.subutai.p2p.spi.TapSpec;
 @ExamReactorStrategy(PerClass.class)
 public class RuntimeIT {
 
+    static final String SERVERS = "io.subutai.p2p.servers";
     static final List<String> COMMANDS = List.of("version", "show", "plugins", "start", "stop", "status", "debug", "repo-add", "repo-list",
             "feature-list", "feature-install", "feature-uninstall");
 
@@ -77,11 +84,11 @@ public class RuntimeIT {
                 p2p.add(b.getSymbolicName());
             }
         }
-        assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.control", "io.subutai.p2p.core",
+        assertEquals(Set.of("io.subutai.p2p.api", "io.subutai.p2p.wire", "io.subutai.p2p.control", "io.subutai.p2p.core",
                 "io.subutai.p2p.provision", "io.subutai.p2p.shell", "io.subutai.p2p.tap.linux",
                 "io.subutai.p2p.tap.memory", "io.subutai.p2p.crypto", "io.subutai.p2p.transport.udp",
-                "io.subutai.p2p.discovery.lan", "io.subutai.p2p.dht.server", "io.subutai.p2p.discovery.dht",
-                "io.subutai.p2p.proxy.server", "io.subutai.p2p.transport.holepunch", "io.subutai.p2p.transport.proxy"), p2p);
+                "io.subutai.p2p.discovery.lan", "io.subutai.p2p.discovery.dht",
+                "io.subutai.p2p.transport.holepunch", "io.subutai.p2p.transport.proxy"), p2p);
         FeatureInfo daemon = feature(P2pOptions.BOOT_FEATURE);
         assertTrue("the boot feature counts as installed", daemon.installed());
         assertTrue("its dependencies too", feature("p2p-core").installed());
@@ -173,47 +180,97 @@ public class RuntimeIT {
     }
 
     @Test
+    public void aMemberDaemonsDefaultFeaturesInstallNoServer() throws Exception {
+        assertNull("no server is configured here", serverConfigurations());
+        assertNull("no server bundle is installed", bundle(SERVERS));
+        for (FeatureInfo f : features.features()) {
+            if (f.installed()) { // the default features and those they need
+                assertFalse(f.name() + " names a server bundle: " + f.bundles(), f.bundles().stream().anyMatch(
+                        location -> location.contains("/servers/")));
+            }
+        }
+        assertFalse(feature("p2p-servers").installed());
+    }
+
+    @Test
     public void aBootstrapServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
+        byte[] register = new byte[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1];
+        register[0] = 1;
+        register[1] = 6; // BOOTSTRAP
+        register[4] = 1; // REGISTER, no endpoints
+        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.dht.server", Map.of(), register, 2); // WELCOME
+    }
+
+    @Test
+    public void aRelayServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
+        byte[] allocate = new byte[4 + 1 + 16 + 32];
+        allocate[0] = 1;
+        allocate[1] = 8; // RELAY
+        allocate[4] = 1; // ALLOCATE
+        allocate[5 + 16] = 42; // a static key
+        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.proxy.server", Map.of("rate", "10"), allocate, 2); // ALLOCATED
+    }
+
+    /**
+     * Creating the configuration {@code pid} (with {@code listen} on a free loopback port and
+     * {@code settings}) installs feature p2p-servers, for this run only, and the server answers
+     * {@code request} with a message of the same type and operation {@code answerOp}; deleting it
+     * stops the server, which frees the port. The feature is uninstalled again at the end.
+     */
+    private void aServerRunsWhileItsConfigurationExists(String pid, Map<String, String> settings, byte[] request,
+            int answerOp) throws Exception {
+        assertNull("no server bundle before: " + bundle(SERVERS), bundle(SERVERS));
         int port;
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort(); // a free port, given back
         }
-        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
-                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
-        org.osgi.service.cm.Configuration c = context.getService(ref).getConfiguration("io.subutai.p2p.dht.server", "?");
-        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        org.osgi.service.cm.Configuration c = configurationAdmin().getConfiguration(pid, "?");
+        Hashtable<String, Object> props = new Hashtable<>(settings);
         props.put("listen", "127.0.0.1:" + port);
-        c.update(props);
-        try (java.net.DatagramSocket member = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            member.setSoTimeout(200);
-            byte[] register = new byte[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1];
-            register[0] = 1;
-            register[1] = 6; // BOOTSTRAP
-            register[4] = 1; // REGISTER, no endpoints
-            java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1500], 1500);
-            boolean welcomed = false;
-            for (int i = 0; i < 50 && !welcomed; i++) { // until the component is up
-                member.send(new java.net.DatagramPacket(register, register.length,
-                        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port)));
-                try {
-                    member.receive(answer);
-                    welcomed = answer.getData()[1] == 6 && answer.getData()[4] == 2; // WELCOME
-                } catch (java.net.SocketTimeoutException e) {
-                    // not listening yet
+        try {
+            c.update(props);
+            Await.require(() -> bundle(SERVERS) != null && bundle(SERVERS).getState() == Bundle.ACTIVE, Duration.ofSeconds(10),
+                    () -> "the configuration " + pid + " did not install feature p2p-servers: " + bundle(SERVERS));
+            assertTrue(feature("p2p-servers").installed());
+            Path state = Path.of(System.getProperty("p2p.itest.state"), "features.state");
+            assertFalse("installed for this run only", Files.exists(state) && Files.readString(state).contains("p2p-servers"));
+            try (DatagramSocket member = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                member.setSoTimeout(200); // the polling interval: resent until the component is up
+                DatagramPacket answer = new DatagramPacket(new byte[1500], 1500);
+                boolean answered = false;
+                for (int i = 0; i < 50 && !answered; i++) {
+                    member.send(new DatagramPacket(request, request.length, InetAddress.getLoopbackAddress(), port));
+                    try {
+                        member.receive(answer);
+                        answered = answer.getData()[1] == request[1] && answer.getData()[4] == answerOp;
+                    } catch (SocketTimeoutException e) {
+                        // not listening yet
+                    }
                 }
+                assertTrue("the server configured by " + pid + " answers", answered);
             }
-            assertTrue("the configured bootstrap server answers a registration", welcomed);
         } finally {
             c.delete();
         }
         // its configuration gone, the server stops and frees the port
         Await.require(() -> {
-            try (java.net.DatagramSocket again = new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress())) {
+            try (DatagramSocket again = new DatagramSocket(port, InetAddress.getLoopbackAddress())) {
                 return true;
-            } catch (java.net.SocketException e) {
+            } catch (SocketException e) {
                 return false;
             }
-        }, java.time.Duration.ofSeconds(10), () -> "the bootstrap server still holds its port");
+        }, Duration.ofSeconds(10), () -> "the server of " + pid + " still holds its port");
+        features.uninstall("p2p-servers"); // as a member that never ran a server, for the other tests
+        assertNull(bundle(SERVERS));
+    }
+
+    private org.osgi.service.cm.ConfigurationAdmin configurationAdmin() {
+        return context.getService(context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class));
+    }
+
+    private org.osgi.service.cm.Configuration[] serverConfigurations() throws Exception {
+        return configurationAdmin().listConfigurations(
+                "(|(service.pid=io.subutai.p2p.dht.server)(service.pid=io.subutai.p2p.proxy.server))");
     }
 
     @Test

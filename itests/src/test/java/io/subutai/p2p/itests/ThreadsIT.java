@@ -56,7 +56,17 @@ public class ThreadsIT {
         try (InputStream in = c.getInputStream()) {
             assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("itest"));
         }
-        assertFalse("p2p threads run before the stop", p2pThreads().isEmpty());
+        // A configured bootstrap server too: its feature is installed on demand, its thread must go as well.
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        org.osgi.service.cm.Configuration server = context.getService(context.getServiceReference(
+                org.osgi.service.cm.ConfigurationAdmin.class)).getConfiguration("io.subutai.p2p.dht.server", "?");
+        server.update(new java.util.Hashtable<>(java.util.Map.of("listen", "127.0.0.1:" + port)));
+        Await.require(() -> p2pThreads().contains("p2p-dht-server"), Duration.ofSeconds(10),
+                () -> "the configured bootstrap server did not start: " + p2pThreads());
+        assertTrue("the provisioning thread runs before the stop: " + p2pThreads(), p2pThreads().contains("p2p-provision-1"));
 
         List<Bundle> p2p = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
@@ -64,7 +74,7 @@ public class ThreadsIT {
                 p2p.add(0, b);
             }
         }
-        assertEquals(15, p2p.size());
+        assertEquals("the default features' 14 and the servers", 15, p2p.size());
         for (Bundle b : p2p) {
             b.stop();
             assertEquals(b.getSymbolicName(), Bundle.RESOLVED, b.getState());

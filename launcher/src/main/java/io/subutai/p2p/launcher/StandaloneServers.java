@@ -3,9 +3,11 @@ package io.subutai.p2p.launcher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-import io.subutai.p2p.dht.server.BootstrapServer;
+import io.subutai.p2p.servers.internal.BootstrapServer;
+import io.subutai.p2p.servers.internal.RelayServer;
 
 /**
  * {@code p2p dht-server} and {@code p2p proxy-server}: a bootstrap server or a relay in the
@@ -74,19 +76,12 @@ final class StandaloneServers {
             err.println("Invalid -rate " + mbit + ": give Mbit/s per member, at least 1");
             return Main.EXIT_USAGE;
         }
-        java.util.List<InetSocketAddress> dht = new java.util.ArrayList<>();
-        for (String s : p.string("dht").split(",")) {
-            if (s.isBlank()) {
-                continue;
-            }
-            InetSocketAddress a = BootstrapServer.listenAddress(s.strip());
-            if (a == null || a.getAddress().isAnyLocalAddress()) {
-                err.println("Invalid -dht '" + s.strip() + "': give HOST:PORT");
-                return Main.EXIT_USAGE;
-            }
-            dht.add(a);
+        List<InetSocketAddress> dht = RelayServer.bootstrapServers(p.string("dht"),
+                s -> err.println("Invalid -dht '" + s + "': give HOST:PORT"));
+        if (dht == null) {
+            return Main.EXIT_USAGE;
         }
-        return serve(out, err, "the relay server", () -> io.subutai.p2p.proxy.server.RelayServer.start(address,
+        return serve(out, err, "the relay server", () -> RelayServer.start(address,
                 mbit * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m)), dht));
     }
 

@@ -29,27 +29,27 @@ import io.subutai.p2p.api.PathSnapshot;
 import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.NetworkInstance;
-import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Timing;
+import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
-import io.subutai.p2p.dht.protocol.DhtMessage;
-import io.subutai.p2p.dht.server.BootstrapServer;
-import io.subutai.p2p.dht.server.DatagramServer;
 import io.subutai.p2p.discovery.dht.internal.DhtDiscovery;
-import io.subutai.p2p.proxy.protocol.RelayMessage;
-import io.subutai.p2p.proxy.server.RelayServer;
+import io.subutai.p2p.servers.internal.BootstrapServer;
+import io.subutai.p2p.servers.internal.DatagramServer;
+import io.subutai.p2p.servers.internal.RelayServer;
 import io.subutai.p2p.spi.StaticKeys;
-import io.subutai.p2p.testing.SimNetwork.NatKind;
 import io.subutai.p2p.spi.TapSpec;
 import io.subutai.p2p.spi.Transport;
-import io.subutai.p2p.transport.holepunch.internal.HolePunchTransport;
-import io.subutai.p2p.transport.proxy.internal.RelayTransport;
 import io.subutai.p2p.tap.memory.internal.MemoryTap;
 import io.subutai.p2p.tap.memory.internal.MemoryTapDriver;
+import io.subutai.p2p.testing.SimNetwork.NatKind;
+import io.subutai.p2p.transport.holepunch.internal.HolePunchTransport;
+import io.subutai.p2p.transport.proxy.internal.RelayTransport;
+import io.subutai.p2p.wire.dht.DhtMessage;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /**
  * Whole network instances (mesh, relay client, bootstrap discovery) behind simulated NAT boxes
@@ -85,6 +85,8 @@ class NatSimulationTest {
 
     @BeforeEach
     void servers() {
+        // the servers' once-a-second work, on the simulation's clock: without a socket they have no thread
+        clock.every(() -> servers.forEach(DatagramServer::tick), TimeUnit.MILLISECONDS.toNanos(250));
         serverSocket = net.publicSocket(1, SERVER.getPort());
         BootstrapServer s = bootstrap();
         relay(RELAY_A, 2);

@@ -22,9 +22,13 @@ import io.subutai.p2p.api.P2pException;
 /**
  * The {@link FeatureService}: knows the repositories the launcher booted from plus those added at
  * run time, installs and uninstalls features, and keeps runtime additions in the state directory
- * so the next start brings them back. All methods are serialised on this object.
+ * so the next start brings them back. Features installed {@linkplain #installForThisRun for this
+ * run only} are not kept. All methods are serialised on this object.
+ *
+ * <p>Also registered as {@code FeatureManager}, for {@link ServersOnDemand} in this bundle (the
+ * type is not exported, so no other bundle can use it).
  */
-@Component(service = FeatureService.class, immediate = true)
+@Component(service = {FeatureService.class, FeatureManager.class}, immediate = true)
 public final class FeatureManager implements FeatureService {
 
     // immutable
@@ -36,6 +40,7 @@ public final class FeatureManager implements FeatureService {
     private Catalog catalog;
     private ProvisionState state;
     private final Set<String> installed = new LinkedHashSet<>();
+    private final Set<String> forThisRun = new HashSet<>(); // installed, not kept in the state file
 
     @Activate
     public FeatureManager(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -125,20 +130,17 @@ public final class FeatureManager implements FeatureService {
     public synchronized FeatureInfo install(String name) {
         Feature f = feature(name);
         if (catalog.closure(installed).contains(f.name())) {
+            if (forThisRun.contains(f.name())) {
+                keep(f.name()); // installed on demand, now asked for: kept from now on
+                forThisRun.remove(f.name());
+            }
             return info(f, true);
         }
         Provisioner provisioner = new Provisioner(context, catalog.resolver());
-        List<Bundle> added;
-        try {
-            added = provisioner.install(catalog.bundles(List.of(f.name())));
-        } catch (ProvisionException e) {
-            throw new P2pException("Feature '" + f.name() + "' was not installed: " + e.getMessage());
-        }
+        List<Bundle> added = installBundles(provisioner, f);
         if (!settings.bootFeatures().contains(f.name())) {
-            List<String> features = new ArrayList<>(state.features());
-            features.add(f.name());
             try {
-                save(new ProvisionState(state.repositories(), features));
+                keep(f.name());
             } catch (P2pException e) {
                 provisioner.uninstall(added); // not kept across restarts: not installed at all
                 throw e;
@@ -147,6 +149,42 @@ public final class FeatureManager implements FeatureService {
         installed.add(f.name());
         log.info("Feature installed: {}", f.name());
         return info(f, true);
+    }
+
+    /**
+     * Installs the feature for this run only, unless it is installed already: it is not kept in
+     * the state file, so after a restart it comes back only if what asked for it asks again.
+     *
+     * @return whether this call installed it
+     * @throws P2pException when it could not be installed (nothing of it is left then)
+     */
+    synchronized boolean installForThisRun(String name) {
+        Feature f = feature(name);
+        if (catalog.closure(installed).contains(f.name())) {
+            return false;
+        }
+        installBundles(new Provisioner(context, catalog.resolver()), f);
+        installed.add(f.name());
+        forThisRun.add(f.name());
+        return true;
+    }
+
+    private List<Bundle> installBundles(Provisioner provisioner, Feature f) {
+        try {
+            return provisioner.install(catalog.bundles(List.of(f.name())));
+        } catch (ProvisionException e) {
+            throw new P2pException("Feature '" + f.name() + "' was not installed: " + e.getMessage());
+        }
+    }
+
+    /** Adds the feature to those the next start installs. */
+    private void keep(String feature) {
+        if (state.features().contains(feature)) {
+            return;
+        }
+        List<String> features = new ArrayList<>(state.features());
+        features.add(feature);
+        save(new ProvisionState(state.repositories(), features));
     }
 
     @Override
@@ -178,6 +216,7 @@ public final class FeatureManager implements FeatureService {
             features.remove(f.name());
             save(new ProvisionState(state.repositories(), features)); // first: a failure changes nothing
             installed.remove(f.name());
+            forThisRun.remove(f.name());
             for (String problem : new Provisioner(context, catalog.resolver()).uninstall(remove)) {
                 log.warn("Uninstalling feature {}: {}", f.name(), problem);
             }

@@ -2,6 +2,10 @@ package io.subutai.p2p.core.internal.mesh;
 
 import java.nio.ByteBuffer;
 
+import io.subutai.p2p.wire.Header;
+import io.subutai.p2p.wire.MessageType;
+import io.subutai.p2p.wire.lan.Beacon;
+
 /**
  * The framing of docs/protocol.md, version 1: the 4-byte header and the length rules of each
  * message type. {@link #classify} decides, without allocating and without throwing, whether a
@@ -9,16 +13,16 @@ import java.nio.ByteBuffer;
  */
 final class Wire {
 
-    static final int VERSION = 1;
-    static final int HEADER = 4;
+    static final int VERSION = Header.VERSION;
+    static final int HEADER = Header.SIZE;
 
-    static final int HANDSHAKE_INIT = 1;
-    static final int HANDSHAKE_RESP = 2;
-    static final int COOKIE_REPLY = 3;
-    static final int DATA = 4;
-    static final int LAN_BEACON = 5;
+    static final int HANDSHAKE_INIT = MessageType.HANDSHAKE_INIT;
+    static final int HANDSHAKE_RESP = MessageType.HANDSHAKE_RESP;
+    static final int COOKIE_REPLY = MessageType.COOKIE_REPLY;
+    static final int DATA = MessageType.DATA;
+    static final int LAN_BEACON = MessageType.LAN_BEACON;
     /** Opens this node's NAT toward a peer; nobody handles it (docs/protocol.md §4.4). */
-    static final int PUNCH = 7;
+    static final int PUNCH = MessageType.PUNCH;
 
     /** Returned by {@link #classify} for a datagram to drop. */
     static final int DROP = -1;
@@ -36,7 +40,7 @@ final class Wire {
     /** Smallest DATA: receiver index, counter, the inner type, the tag. */
     static final int DATA_MIN = HEADER + INDEX + COUNTER + 1 + TAG;
     /** The one LAN_BEACON size: network id, static key, port. */
-    static final int BEACON = HEADER + NETWORK_ID + KEY + 2;
+    static final int BEACON = Beacon.SIZE;
     /** Largest handshake message accepted (payloads are small). */
     static final int HANDSHAKE_MAX = 1024;
     /** Largest datagram: a jumbo frame plus the overhead. */
@@ -64,12 +68,11 @@ final class Wire {
      * right for it, else {@link #DROP}. Reads absolute positions; the buffer is not moved.
      */
     static int classify(ByteBuffer datagram) {
-        int p = datagram.position();
-        int n = datagram.limit() - p;
-        if (n < HEADER || n > MAX || datagram.get(p) != VERSION || datagram.get(p + 2) != 0 || datagram.get(p + 3) != 0) {
+        int n = datagram.remaining();
+        int type = Header.type(datagram);
+        if (type == Header.NONE || n > MAX) {
             return DROP;
         }
-        int type = datagram.get(p + 1);
         boolean ok = switch (type) {
             case HANDSHAKE_INIT -> n >= INIT_MIN && n <= HANDSHAKE_MAX;
             case HANDSHAKE_RESP -> n >= RESP_MIN && n <= HANDSHAKE_MAX;
@@ -82,7 +85,7 @@ final class Wire {
 
     /** Writes the header of a {@code type} message at the buffer's position. */
     static void header(ByteBuffer out, int type) {
-        out.put((byte) VERSION).put((byte) type).put((byte) 0).put((byte) 0);
+        Header.write(out, type);
     }
 
     /** The 32-bit index at {@code offset} bytes after the header start. */

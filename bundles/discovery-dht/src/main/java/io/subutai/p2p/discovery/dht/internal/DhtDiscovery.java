@@ -26,12 +26,12 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import io.subutai.p2p.dht.protocol.DhtMessage;
 import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
 import io.subutai.p2p.spi.Sighting;
+import io.subutai.p2p.wire.dht.DhtMessage;
 
 /**
  * Finds members through bootstrap ("DHT") servers (docs/protocol.md §7): each network instance

@@ -34,6 +34,7 @@ import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
 import io.subutai.p2p.spi.Sighting;
+import io.subutai.p2p.wire.lan.Beacon;
 
 /**
  * Finds members of a network on the LAN, with no server: every member multicasts a beacon (its

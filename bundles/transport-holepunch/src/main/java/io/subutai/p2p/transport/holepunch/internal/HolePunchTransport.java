@@ -11,6 +11,7 @@ import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Transport;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
+import io.subutai.p2p.wire.Punch;
 
 /**
  * The hole punching strategy (docs/protocol.md §4.4). The engine decides when (a peer that has
@@ -24,10 +25,6 @@ import io.subutai.p2p.spi.TransportSession;
     Transport.PREFERENCE + ":Integer=20"})
 public final class HolePunchTransport implements Transport {
 
-    /** Message type of PUNCH (docs/protocol.md §3): the 4-byte header alone; receivers drop it. */
-    static final int PUNCH = 7;
-    /** Protocol version in the header. */
-    static final int VERSION = 1;
     /** How many ports after the one a server saw are predicted. */
     static final int PREDICTED_PORTS = 16;
 
@@ -35,7 +32,7 @@ public final class HolePunchTransport implements Transport {
     public TransportSession attach(TransportContext context) {
         DatagramPort socket = context.socket();
         return new TransportSession() {
-            private final ByteBuffer punch = ByteBuffer.wrap(new byte[] {(byte) VERSION, (byte) PUNCH, 0, 0}).asReadOnlyBuffer();
+            private final ByteBuffer punch = Punch.message();
 
             @Override
             public List<InetSocketAddress> guesses(List<InetSocketAddress> mapped) {

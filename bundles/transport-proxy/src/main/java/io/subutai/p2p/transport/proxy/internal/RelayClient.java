@@ -12,11 +12,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.subutai.p2p.api.PathKind;
-import io.subutai.p2p.proxy.protocol.RelayMessage;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /**
  * One network's relay client (docs/protocol.md §8). An address {@code relay:handle} is a peer

@@ -19,14 +19,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.subutai.p2p.api.PathKind;
-import io.subutai.p2p.proxy.protocol.RelayMessage;
-import io.subutai.p2p.proxy.server.RelayServer;
+import io.subutai.p2p.servers.internal.RelayServer;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
 import io.subutai.p2p.spi.Scheduler;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
+import io.subutai.p2p.wire.relay.RelayMessage;
 
 /** Two members' relay clients and a real relay server, wired by hand, one datagram at a time. */
 class RelayClientTest {

@@ -1,6 +1,0 @@
-/**
- * The bootstrap protocol's messages (docs/protocol.md §7), shared by the server and its client.
- */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
-package io.subutai.p2p.dht.protocol;

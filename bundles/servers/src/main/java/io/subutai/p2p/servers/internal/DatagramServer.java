@@ -1,0 +1,229 @@
+package io.subutai.p2p.servers.internal;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * What the bootstrap and relay servers share: one UDP socket served by one named thread, which
+ * hands every datagram to {@link #received} and, once a second of the given clock, calls {@link
+ * #everySecond} (to forget what went silent); {@link #close} stops the thread and frees the port.
+ * A server without a socket (for simulations) has no thread at all: it is fed by {@link #deliver}
+ * and driven by {@link #tick}.
+ *
+ * <p>Sealed to the two servers of this package: a base class shared inside one bundle, never
+ * exported. {@link #received} and {@link #everySecond} run holding the server's monitor, so a
+ * server's state is touched by one thread at a time whoever calls.
+ */
+public abstract sealed class DatagramServer implements AutoCloseable permits BootstrapServer, RelayServer {
+
+    /** Where a server that owns no socket sends (a simulated network). */
+    @FunctionalInterface
+    public interface Outlet {
+        void send(byte[] data, int length, InetSocketAddress to) throws IOException;
+    }
+
+    private static final long SECOND = 1_000_000_000L;
+
+    // immutable
+    private final DatagramSocket socket; // null: fed by deliver, driven by tick, sending by the outlet
+    private final Outlet outlet;
+    private final InetSocketAddress address;
+    private final String name;
+    private final Thread thread; // null without a socket
+    private final byte[] in;
+    /** The clock of the server's soft state, in nanoseconds. */
+    final LongSupplier nanos;
+    /** Where the server reports. */
+    final Consumer<String> log;
+
+    // guarded by this
+    private long lastSecond;
+    private volatile boolean closed; // written holding this
+
+    /**
+     * Binds {@code listen}; {@link #serve} starts the thread, named {@code name}.
+     *
+     * @param largest the largest datagram it takes
+     */
+    DatagramServer(InetSocketAddress listen, int largest, String name, LongSupplier nanos, Consumer<String> log)
+            throws IOException {
+        DatagramSocket s = new DatagramSocket(null);
+        try {
+            s.setReceiveBufferSize(4 << 20);
+            s.setSendBufferSize(4 << 20);
+            s.bind(listen);
+            s.setSoTimeout(500);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        this.socket = s;
+        this.outlet = (data, length, to) -> s.send(new DatagramPacket(data, length, to));
+        this.address = (InetSocketAddress) s.getLocalSocketAddress();
+        this.name = name;
+        this.in = new byte[largest];
+        this.nanos = nanos;
+        this.log = log;
+        this.lastSecond = nanos.getAsLong();
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * A server that owns no socket and no thread: datagrams come by {@link #deliver}, answers leave
+     * by {@code outlet} as from {@code address}, and time passes when the caller says so by {@link
+     * #tick}. For simulations.
+     */
+    DatagramServer(InetSocketAddress address, Outlet outlet, String name, LongSupplier nanos, Consumer<String> log) {
+        this.socket = null;
+        this.outlet = outlet;
+        this.address = address;
+        this.name = name;
+        this.in = new byte[0];
+        this.nanos = nanos;
+        this.log = log;
+        this.lastSecond = nanos.getAsLong();
+        this.thread = null;
+    }
+
+    /**
+     * A listen address as servers are given one: {@code ADDR:PORT}, {@code [IPv6]:PORT} or {@code
+     * :PORT} (every address); null when the text is none of them.
+     */
+    public static InetSocketAddress listenAddress(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 1 || port > 65535) {
+            return null;
+        }
+        String host = text.substring(0, colon);
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        return a.isUnresolved() ? null : a;
+    }
+
+    /** {@link #listenAddress} of a component's {@code listen}; an exception that says what is wrong when it is none. */
+    static InetSocketAddress configuredListen(String listen) throws IOException {
+        InetSocketAddress address = listenAddress(listen);
+        if (address == null) {
+            throw new IOException("listen=" + listen + " is not ADDR:PORT, [IPv6]:PORT or :PORT");
+        }
+        return address;
+    }
+
+    /** A datagram for a server without a socket (see the outlet constructor), handled on the caller's thread. */
+    public final void deliver(ByteBuffer datagram, InetSocketAddress from) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            try {
+                ByteBuffer own = ByteBuffer.allocate(datagram.remaining()).put(datagram.duplicate()).flip();
+                received(own, from); // a server may rewrite what it got, as it does in its socket's buffer
+            } catch (IOException | RuntimeException e) {
+                log.accept(name + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * Calls {@link #everySecond} when a second of the server's clock has passed since it last did.
+     * A server with a socket ticks on its own thread; one without does nothing on its own: whoever
+     * feeds it calls this, on a real clock or a virtual one.
+     */
+    public final void tick() {
+        synchronized (this) {
+            long now = nanos.getAsLong();
+            if (closed || now - lastSecond < SECOND) {
+                return;
+            }
+            lastSecond = now;
+            try {
+                everySecond(now);
+            } catch (RuntimeException e) {
+                log.accept(name + ": " + e);
+            }
+        }
+    }
+
+    /** Starts serving (the thread, when it has a socket), and says where. */
+    final void serve(String what) {
+        if (thread != null) {
+            thread.start();
+        }
+        log.accept(what + " listening on " + address);
+    }
+
+    public final InetSocketAddress address() {
+        return address;
+    }
+
+    /** A datagram from {@code from}, valid during the call. */
+    abstract void received(ByteBuffer datagram, InetSocketAddress from) throws IOException;
+
+    /** Called once a second of the clock, with the clock's time. */
+    abstract void everySecond(long now);
+
+    /** Sends {@code length} bytes of {@code data} to {@code to} from the server's port. */
+    final void send(byte[] data, int length, InetSocketAddress to) throws IOException {
+        outlet.send(data, length, to);
+    }
+
+    private void run() {
+        DatagramPacket packet = new DatagramPacket(in, in.length);
+        while (!closed) {
+            try {
+                packet.setLength(in.length);
+                socket.receive(packet);
+                synchronized (this) {
+                    received(ByteBuffer.wrap(in, 0, packet.getLength()), (InetSocketAddress) packet.getSocketAddress());
+                }
+            } catch (SocketTimeoutException e) {
+                // time to look at the clock
+            } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                log.accept(name + ": " + e);
+            }
+            tick();
+        }
+    }
+
+    /** Stops the server: no datagram is handled and no tick runs after this returns; the port is free. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        if (socket != null) {
+            socket.close();
+        }
+        if (thread != null) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.subutai.p2p.servers.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The relay server inside a daemon: it runs while its configuration
+ * ({@code io.subutai.p2p.proxy.server}, e.g. a {@code deploy/io.subutai.p2p.proxy.server.cfg}
+ * with {@code listen=:6882} and {@code dht=HOST:6881}) exists, and stops when it goes. The same
+ * settings as {@code p2p proxy-server -listen -rate -dht}.
+ */
+@Component(immediate = true, configurationPid = RelayServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = RelayServerComponent.Config.class)
+public final class RelayServerComponent {
+
+    static final String PID = "io.subutai.p2p.proxy.server";
+
+    @ObjectClassDefinition(name = "p2p relay server")
+    public @interface Config {
+        @AttributeDefinition(description = "UDP address and port to listen on: ADDR:PORT, [IPv6]:PORT or :PORT")
+        String listen() default ":6882";
+
+        @AttributeDefinition(description = "Mbit/s relayed from each member, at least 1")
+        int rate() default 1000;
+
+        @AttributeDefinition(description = "Bootstrap servers to announce the relay to (they hand it to members): HOST:PORT, comma-separated")
+        String dht() default "";
+    }
+
+    private final RelayServer server;
+
+    @Activate
+    public RelayServerComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) throws IOException {
+        InetSocketAddress address = RelayServer.configuredListen(config.listen());
+        if (config.rate() < 1) {
+            throw new IOException("rate=" + config.rate() + " is not a number of Mbit/s per member, at least 1");
+        }
+        StringBuilder invalid = new StringBuilder();
+        List<InetSocketAddress> dht = RelayServer.bootstrapServers(config.dht(), invalid::append);
+        if (dht == null) {
+            throw new IOException("dht=" + config.dht() + ": '" + invalid + "' is not HOST:PORT");
+        }
+        this.server = RelayServer.start(address, config.rate() * 125_000L, System::nanoTime, log::info, dht);
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    @Deactivate
+    void deactivate() {
+        server.close();
+    }
+}

@@ -1,0 +1,163 @@
+package io.subutai.p2p.servers.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.subutai.p2p.wire.relay.RelayMessage;
+
+/** The relay over real UDP on the loopback interface, with a clock the test moves. Members talk only to its one port. */
+class RelayServerTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private final AtomicLong clock = new AtomicLong(5_000_000_000_000L);
+    private RelayServer relay;
+
+    /** A member: a socket of its own, a network and a key. */
+    private final class Member implements AutoCloseable {
+        final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+        final byte[] network = new byte[16];
+        final byte[] key = new byte[32];
+        int handle;
+
+        Member(int network, int n) throws IOException {
+            this.network[0] = (byte) network;
+            this.key[0] = (byte) n;
+            socket.setSoTimeout(2000);
+        }
+
+        /** Asks for its allocation; returns its handle. */
+        int allocate() throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATE_SIZE);
+            RelayMessage.allocate(network, key).encode(b);
+            socket.send(new DatagramPacket(b.array(), b.position(), new InetSocketAddress(LOOPBACK, relay.address().getPort())));
+            DatagramPacket p = new DatagramPacket(new byte[100], 100);
+            socket.receive(p);
+            RelayMessage m = RelayMessage.decode(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
+            assertEquals(RelayMessage.OP_ALLOCATED, m.op());
+            assertEquals(RelayServer.LIFETIME_SECONDS, m.lifetime());
+            handle = m.handle();
+            return handle;
+        }
+
+        /** SEND to the relay's one port, for the member with handle {@code to}. */
+        void sendTo(int to, byte[] data) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ENVELOPE + data.length);
+            RelayMessage.envelope(b, RelayMessage.OP_SEND, to);
+            b.put(data);
+            socket.send(new DatagramPacket(b.array(), b.position(), relay.address()));
+        }
+
+        void sendTo(Member other, byte[] data) throws IOException {
+            sendTo(other.handle, data);
+        }
+
+        /** The next FROM: its sender's handle and the datagram, or null after the timeout. */
+        Object[] next() throws IOException {
+            DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+            try {
+                socket.receive(p);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+            assertEquals(relay.address().getPort(), p.getPort(), "everything comes from the relay's one port");
+            ByteBuffer b = ByteBuffer.wrap(p.getData(), 0, p.getLength());
+            assertEquals(RelayMessage.OP_FROM, RelayMessage.op(b));
+            return new Object[] {RelayMessage.handle(b),
+                    java.util.Arrays.copyOfRange(p.getData(), RelayMessage.ENVELOPE, p.getLength())};
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+
+    private void start(long bytesPerSecond) throws IOException {
+        relay = RelayServer.start(new InetSocketAddress(LOOPBACK, 0), bytesPerSecond, clock::get, m -> { });
+    }
+
+    @AfterEach
+    void stop() {
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    @Test
+    void twoMembersOfANetworkTalkThroughTheirRelayedPorts() throws Exception {
+        start(100_000_000);
+        try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
+            int ha = a.allocate();
+            int hb = b.allocate();
+            assertNotEquals(ha, hb);
+            assertEquals(ha, a.allocate(), "a refresh keeps the handle");
+            a.sendTo(b, "ciphertext from a".getBytes());
+            Object[] got = b.next();
+            assertArrayEquals("ciphertext from a".getBytes(), (byte[]) got[1]);
+            assertEquals(ha, got[0], "b learns a's handle, and answers to it");
+            b.sendTo(ha, "and back".getBytes());
+            Object[] back = a.next();
+            assertEquals("and back", new String((byte[]) back[1]));
+            assertEquals(hb, back[0]);
+            org.awaitility.Awaitility.await("counted").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> relay.relayedBytes() == 17 + 8);
+        }
+    }
+
+    @Test
+    void nobodyElseGetsThrough() throws Exception {
+        start(100_000_000);
+        try (Member a = new Member(1, 1); Member b = new Member(1, 2); Member other = new Member(2, 3);
+                Member outsider = new Member(1, 4)) {
+            a.allocate();
+            b.allocate();
+            other.allocate(); // another network
+            outsider.sendTo(b, new byte[] {1}); // knows the handle, has no allocation
+            other.sendTo(b, new byte[] {2});
+            a.sendTo(a, new byte[] {3}); // to itself
+            b.socket.setSoTimeout(500);
+            assertNull(b.next(), "nothing from outside the network, nor from nowhere");
+            assertEquals(0, relay.relayedBytes());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> relay.dropped() == 3);
+            a.sendTo(9999, new byte[] {4}); // to no handle
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> relay.dropped() == 4);
+        }
+    }
+
+    @Test
+    void aMemberIsHeldToItsRateAndAllocationsExpire() throws Exception {
+        start(10_000); // 10 kB/s
+        try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
+            a.allocate();
+            b.allocate();
+            for (int i = 0; i < 100; i++) {
+                a.sendTo(b, new byte[1000]);
+            }
+            b.socket.setSoTimeout(500);
+            int passed = 0;
+            while (b.next() != null) {
+                passed++;
+            }
+            assertTrue(passed >= 9 && passed <= 11, passed + " kB passed of 100, at 10 kB/s with the clock standing");
+
+            clock.addAndGet((RelayServer.LIFETIME_SECONDS + 2) * 1_000_000_000L);
+            org.awaitility.Awaitility.await("allocations not refreshed expire").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> relay.allocations() == 0);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.subutai.p2p.servers.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.osgi.service.log.Logger;
+
+/** The two components as SCR builds them from their configuration, and what they refuse. */
+class ServerComponentsTest {
+
+    private final List<String> logged = new ArrayList<>();
+
+    /** A configuration annotation instance answering {@code values}, else the attribute's default. */
+    private static <A> A config(Class<A> type, Map<String, Object> values) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, args) -> values.getOrDefault(method.getName(), method.getDefaultValue())));
+    }
+
+    private Logger log() {
+        return (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(), new Class<?>[] {Logger.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("info") && args != null && args.length == 1) {
+                        logged.add(String.valueOf(args[0]));
+                    }
+                    return method.getReturnType() == boolean.class ? Boolean.FALSE : null;
+                });
+    }
+
+    /** A loopback address with a port free now (servers take no port 0: a configured one is meant). */
+    private static InetSocketAddress freeLoopback() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return (InetSocketAddress) s.getLocalSocketAddress();
+        }
+    }
+
+    private static boolean free(InetSocketAddress address) {
+        try (DatagramSocket s = new DatagramSocket(address)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aConfiguredRelayListensUntilDeactivatedAndFreesItsPort() throws Exception {
+        InetSocketAddress at = freeLoopback();
+        RelayServerComponent relay = new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("listen",
+                "127.0.0.1:" + at.getPort(), "rate", 10, "dht", "127.0.0.1:6881, 127.0.0.2:6881")), log());
+        assertEquals(at, relay.address());
+        assertFalse(free(at), "it holds its port");
+        assertTrue(logged.get(0).startsWith("Relay server listening on "), logged.toString());
+        relay.deactivate();
+        assertTrue(free(at), "deactivated, the port is free");
+    }
+
+    @Test
+    void aConfiguredBootstrapServerListensUntilDeactivated() throws Exception {
+        InetSocketAddress at = freeLoopback();
+        BootstrapServerComponent dht = new BootstrapServerComponent(config(BootstrapServerComponent.Config.class,
+                Map.of("listen", "127.0.0.1:" + at.getPort())), log());
+        assertEquals(at, dht.address());
+        assertTrue(logged.get(0).startsWith("Bootstrap server listening on "), logged.toString());
+        dht.deactivate();
+        assertTrue(free(at));
+    }
+
+    @Test
+    void aConfigurationThatIsNotOneSaysWhatIsWrong() {
+        assertEquals("listen=6881 is not ADDR:PORT, [IPv6]:PORT or :PORT", assertThrows(IOException.class,
+                () -> new BootstrapServerComponent(config(BootstrapServerComponent.Config.class, Map.of("listen", "6881")), log()))
+                .getMessage());
+        assertEquals("rate=0 is not a number of Mbit/s per member, at least 1", assertThrows(IOException.class,
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("rate", 0)), log())).getMessage());
+        assertEquals("dht=127.0.0.1:6881,:6881: ':6881' is not HOST:PORT", assertThrows(IOException.class,
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("dht", "127.0.0.1:6881,:6881")),
+                        log())).getMessage());
+        assertTrue(logged.isEmpty(), "nothing started");
+    }
+}
