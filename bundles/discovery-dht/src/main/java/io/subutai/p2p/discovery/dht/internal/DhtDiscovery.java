@@ -126,8 +126,10 @@ public final class DhtDiscovery implements DiscoveryProvider {
             long now = ref.scheduler().nanoTime();
             for (Server s : servers) {
                 if (s.address == null) {
-                    lookUp(this, s, now);
-                    continue;
+                    lookUp(this, s, now); // an address literal at once, a name later
+                    if (s.address == null) {
+                        continue;
+                    }
                 }
                 boolean answered = s.lastWelcome > s.lastSent;
                 long due = answered ? s.refreshSeconds * 1_000_000_000L : RETRY_NANOS;
