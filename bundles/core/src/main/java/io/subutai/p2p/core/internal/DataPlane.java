@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
@@ -38,6 +40,8 @@ final class DataPlane implements Plane {
     private final PluginRegistry<DiscoveryProvider> discoveries;
     private final Path stateDir;
     private final MeshLog log;
+    /** The engine's thread: a network's warm-up runs there, never on the network's loop. */
+    private final Executor engine;
     private volatile Networks networks;
     /** Guards the transports' registry together with the networks that use them ({@link #live}). */
     private final Object transportLock = new Object();
@@ -47,13 +51,14 @@ final class DataPlane implements Plane {
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
-            MeshLog log) {
+            MeshLog log, Executor engine) {
         this.sockets = sockets;
         this.cryptos = cryptos;
         this.transports = transports;
         this.discoveries = discoveries;
         this.stateDir = stateDir;
         this.log = log;
+        this.engine = engine;
     }
 
     /** The networks whose addresses a bootstrap server hands out (told once, before any attach). */
@@ -137,6 +142,12 @@ final class DataPlane implements Plane {
                 n.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
                 new ThreadLoop(device.name(), log), log, Timing.DEFAULT, address -> n.assigned(hash, address));
         log.info("UDP port of " + hash + ": " + socket.localAddress().getPort());
+        try {
+            // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
+            engine.execute(() -> WarmUp.run(cs, socket, log));
+        } catch (RejectedExecutionException e) {
+            // the engine is stopping
+        }
         synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there
             live.add(instance);
             for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {

@@ -132,13 +132,14 @@ public final class Engine implements NetworkService {
                 log.debug(message);
             }
         };
-        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, NetworkInstance.meshLog(networksLog));
+        control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
+        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, NetworkInstance.meshLog(networksLog),
+                control);
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 plane, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC());
         plane.networks(networks);
         networks.load();
-        control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
     }
 
     /**

@@ -100,7 +100,6 @@ public final class Mesh implements AutoCloseable {
         m.registrations.add(socket.register(Wire.DATA, m.inbound::onData));
         m.outbound.start();
         ControlLoop loop = config.loop();
-        loop.execute(() -> WarmUp.socket(socket));
         long tick = config.timing().tickNanos();
         m.registrations.add(loop.every(m::tick, 0, tick));
         return m;

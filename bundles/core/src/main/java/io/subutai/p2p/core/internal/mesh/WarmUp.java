@@ -14,9 +14,10 @@ import io.subutai.p2p.spi.StaticKeys;
 /**
  * One handshake and a few sealed packets between two throwaway keys, and a packet through a
  * socket: the first real handshake then finds the crypto code loaded and warm (cold, it took
- * ~0.5 s in a fresh daemon, most of the time to the first ping). The engine runs it once, when
- * the crypto suite and the socket provider arrive; a network warms only its own socket's path,
- * so its control loop is never held up by it (discovery's first registration runs there).
+ * ~0.5 s in a fresh daemon, most of the time to the first ping). The engine runs it when the
+ * crypto suite and the socket provider arrive, and again, on its own thread, for each network it
+ * starts, through that network's socket (never on the network's loop: discovery's first
+ * registration runs there).
  */
 public final class WarmUp {
 
@@ -50,7 +51,7 @@ public final class WarmUp {
     }
 
     /** The socket's send and receive paths: a packet of a reserved type to itself, which no handler takes. */
-    public static void socket(DatagramPort socket) {
+    private static void socket(DatagramPort socket) {
         int port = socket.localAddress().getPort();
         if (port > 0) {
             ByteBuffer runt = ByteBuffer.allocateDirect(Wire.HEADER);
