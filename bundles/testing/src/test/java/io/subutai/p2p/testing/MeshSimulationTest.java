@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,7 @@ import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Routes;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
+import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Sighting;
 import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.spi.TapSpec;
@@ -66,13 +68,18 @@ class MeshSimulationTest {
     }
 
     private Node node(int n, KeyQueue keys, int mtu, boolean offload) throws Exception {
+        return node(n, keys, mtu, offload, s -> s);
+    }
+
+    /** @param wrap what the mesh sends through, around its socket (a test may watch the calls) */
+    private Node node(int n, KeyQueue keys, int mtu, boolean offload, UnaryOperator<DatagramPort> wrap) throws Exception {
         MemoryTap tap = (MemoryTap) taps.open(new TapSpec("sim" + n, MacAddress.of(Frames.mac(0x0600_0000_0000L + n)), mtu,
                 Ipv4Cidr.parse("10.10.10." + n)), offload);
         clock.settlesWhen(tap::idle);
         SimNetwork.Socket socket = net.socket(n);
         StaticKeys k = suite.generateKeys();
-        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, socket, Routes.NONE, suite, k, keys, log(n), clock.loop(),
-                FAST, null, false));
+        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, suite, k, keys, log(n),
+                clock.loop(), FAST, null, false));
         Node node = new Node(n, tap, socket, mesh, k);
         nodes.add(node);
         return node;
@@ -477,6 +484,72 @@ class MeshSimulationTest {
         byte[] got = take(a, Duration.ofSeconds(5));
         assertArrayEquals(Frames.withOffloadHeader(0, 0, 0, 0, 0, 0, plain), got);
         assertEquals(0, a.mesh().counters().malformed() + b.mesh().counters().malformed() + c.mesh().counters().malformed());
+    }
+
+    /** A socket that notes how many datagrams of which size each sending call carried. */
+    private static final class Watched implements DatagramPort {
+        final DatagramPort socket;
+        final List<List<Integer>> calls = new CopyOnWriteArrayList<>();
+
+        Watched(DatagramPort socket) {
+            this.socket = socket;
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return socket.localAddress();
+        }
+
+        @Override
+        public void send(InetSocketAddress to, java.nio.ByteBuffer datagram) {
+            calls.add(List.of(datagram.remaining()));
+            socket.send(to, datagram);
+        }
+
+        @Override
+        public void sendSegments(InetSocketAddress to, java.nio.ByteBuffer datagrams, int segmentSize) {
+            List<Integer> sizes = new ArrayList<>();
+            for (int left = datagrams.remaining(); left > 0; left -= segmentSize) {
+                sizes.add(Math.min(segmentSize, left));
+            }
+            calls.add(sizes);
+            socket.sendSegments(to, datagrams, segmentSize);
+        }
+
+        @Override
+        public AutoCloseable register(int type, io.subutai.p2p.spi.DatagramHandler handler) {
+            return socket.register(type, handler);
+        }
+    }
+
+    @Test
+    void framesOfOneTapBatchToOnePeerLeaveInOneCallWhileTheyAreOfOneSize() throws Exception {
+        Watched[] watched = new Watched[1];
+        Node a = node(1, key("k"), 1500, false, s -> watched[0] = new Watched(s));
+        Node b = node(2, key("k"));
+        introduce();
+        awaitAllConnected();
+        a.tap().inject(frame(BROADCAST, a.mac(), 0, 60));
+        b.tap().inject(frame(a.mac(), b.mac(), 0, 60)); // the switches learn where the MACs are
+        assertEquals(0, seq(take(b, Duration.ofSeconds(5))));
+        assertEquals(0, seq(take(a, Duration.ofSeconds(5))));
+        clock.settleNow();
+        watched[0].calls.clear();
+        List<byte[]> burst = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) {
+            burst.add(frame(b.mac(), a.mac(), i, i == 6 ? 500 : 1000)); // the sixth is shorter: it ends a run
+        }
+        a.tap().injectAll(burst);
+        List<byte[]> got = drain(b, 11);
+        assertEquals(11, got.size());
+        for (int i = 0; i < 11; i++) {
+            assertArrayEquals(burst.get(i), got.get(i), "frame " + (i + 1) + " intact and in order");
+        }
+        List<List<Integer>> data = watched[0].calls.stream().filter(c -> c.get(0) > 100).toList(); // not keepalives
+        assertEquals(2, data.size(), "two calls: " + watched[0].calls);
+        assertEquals(6, data.get(0).size(), "five full frames and the shorter one that ends the run: " + data);
+        assertTrue(data.get(0).get(5) < data.get(0).get(0), data.toString());
+        assertEquals(5, data.get(1).size(), "then the other five: " + data);
     }
 
     @Test

@@ -120,6 +120,23 @@ public final class MemoryTap implements PollableTapDevice {
         }
     }
 
+    /** Hands several frames to the engine at once, so that it reads them as one batch (as a busy kernel queue would). */
+    public void injectAll(java.util.List<byte[]> frames) {
+        lock.lock();
+        try {
+            for (byte[] f : frames) {
+                if (!closed && toEngine.size() < capacity) {
+                    toEngine.add(f.clone());
+                } else {
+                    dropped++;
+                }
+            }
+            toEngineReady.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The next frame the engine wrote, waiting up to {@code timeout}; null if none came or the device closed. */
     public byte[] takeWritten(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
