@@ -32,7 +32,6 @@ import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.Mesh;
-import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Routes;
 import io.subutai.p2p.core.internal.mesh.Timing;
@@ -78,29 +77,11 @@ class MeshSimulationTest {
         clock.settlesWhen(tap::idle);
         SimNetwork.Socket socket = net.socket(n);
         StaticKeys k = suite.generateKeys();
-        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, suite, k, keys, log(n),
-                clock.loop(), FAST, null, false));
+        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, suite, k, keys,
+                Logs.into(log, Integer.toString(n)), clock.loop(), FAST, null, false));
         Node node = new Node(n, tap, socket, mesh, k);
         nodes.add(node);
         return node;
-    }
-
-    private MeshLog log(int n) {
-        return new MeshLog() {
-            @Override
-            public void info(String message) {
-                log.add(n + ": " + message);
-            }
-
-            @Override
-            public void warn(String message) {
-                log.add(n + " WARN: " + message);
-            }
-
-            @Override
-            public void debug(String message) {
-            }
-        };
     }
 
     static KeyQueue key(String secret) {

@@ -31,7 +31,6 @@ import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.core.internal.NetworkInstance;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
-import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.render.Renderer;
@@ -148,21 +147,7 @@ class NatSimulationTest {
         String name = hash + "/" + host + " (" + kind + ")";
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, bootstrap,
                 Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, suite, keys, queue, clock.loop(),
-                new MeshLog() {
-                    @Override
-                    public void info(String message) {
-                        log.add(name + ": " + message);
-                    }
-
-                    @Override
-                    public void warn(String message) {
-                        log.add(name + " ERROR: " + message);
-                    }
-
-                    @Override
-                    public void debug(String message) {
-                    }
-                }, Timing.DEFAULT, a -> { });
+                Logs.into(log, name), Timing.DEFAULT, a -> { });
         instance.attach("holepunch", holePunch);
         instance.attach("proxy", relays);
         instance.join((ref, listener) -> Optional.of(dht.join(ref, listener)));
