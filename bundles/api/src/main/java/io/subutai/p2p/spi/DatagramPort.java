@@ -11,15 +11,17 @@ public interface DatagramPort {
 
     InetSocketAddress localAddress();
 
-    /** Sends the bytes between position and limit of {@code datagram}; does not block. */
+    /**
+     * Sends the bytes between position and limit of {@code datagram}. It may wait briefly while the
+     * socket's buffer is full (the back-pressure a sender should feel), never longer.
+     */
     void send(InetSocketAddress to, ByteBuffer datagram);
 
     /**
      * Sends the bytes between position and limit of {@code datagrams} as consecutive datagrams of
      * {@code segmentSize} bytes each (the last may be shorter), all to {@code to}, in as few system
-     * calls as the platform allows (UDP GSO). Meant for the one thread that moves a network's data;
-     * it may wait briefly while the socket's buffer is full, which is the back-pressure a sender
-     * should feel.
+     * calls as the platform allows (UDP GSO). Meant for the data path; like {@link #send} it may
+     * wait briefly while the socket's buffer is full.
      */
     default void sendSegments(InetSocketAddress to, ByteBuffer datagrams, int segmentSize) {
         if (segmentSize < 1) {

@@ -6,7 +6,9 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The keys, counters and replay window agreed with one peer. {@link #seal} is called by one
- * thread and {@link #open} by one (possibly another) thread.
+ * thread at a time (the engine seals for a peer under that peer's lock, from the TAP thread, the
+ * receive thread or the network's loop), {@link #open} by one thread (the network's receive
+ * thread), possibly at the same time as a seal.
  */
 @ConsumerType
 public interface Session {

@@ -205,6 +205,22 @@ public final class VirtualClock {
         }
     }
 
+    /**
+     * One step: runs what is due now, then moves the clock to the next task's time and runs every
+     * task due then (and what they schedule for that moment).
+     *
+     * @return false when no task is queued (the clock did not move)
+     */
+    public boolean step() {
+        runTo(now);
+        long next = nextDue();
+        if (next == Long.MAX_VALUE) {
+            return false;
+        }
+        runTo(next);
+        return true;
+    }
+
     /** Moves the clock on by {@code d}, running everything that falls due. */
     public void advance(Duration d) {
         runTo(now + d.toNanos());
@@ -229,12 +245,11 @@ public final class VirtualClock {
             if (done.getAsBoolean()) {
                 return true;
             }
-            long next = nextDue();
-            if (next > deadline || System.nanoTime() > realDeadline) {
+            if (nextDue() > deadline || System.nanoTime() > realDeadline) {
                 runTo(Math.max(now, deadline));
                 return done.getAsBoolean();
             }
-            runTo(next);
+            step();
         }
     }
 
@@ -265,15 +280,14 @@ public final class VirtualClock {
             if (!holds.getAsBoolean()) {
                 throw new AssertionError(what + " stopped holding after " + Duration.ofNanos(now - (end - during.toNanos())));
             }
-            long next = nextDue();
-            if (next > end) {
+            if (nextDue() > end) {
                 runTo(end);
                 if (!holds.getAsBoolean()) {
                     throw new AssertionError(what + " stopped holding at the end");
                 }
                 return;
             }
-            runTo(next);
+            step();
         }
     }
 }

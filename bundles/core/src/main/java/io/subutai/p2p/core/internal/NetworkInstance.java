@@ -72,7 +72,7 @@ public final class NetworkInstance implements Plane.Attached {
         this.socket = socket;
         this.loop = loop;
         String networkId = NodeKeys.networkId(hash);
-        this.mux = new TransportMux(socket, networkId, self.publicKey(), loop, extra -> {
+        this.mux = new TransportMux(socket, networkId, self.publicKey(), loop, extra -> loop.execute(() -> {
             log.info("Transports stand for this node in " + hash + " at: " + describe(extra));
             synchronized (memberships) {
                 this.extra = extra;
@@ -80,7 +80,7 @@ public final class NetworkInstance implements Plane.Attached {
                     m.updateEndpoints(extra);
                 }
             }
-        }, (transport, operation, e) -> log.warn("Transport '" + transport + "' failed in " + operation + " for "
+        }), (transport, operation, e) -> log.warn("Transport '" + transport + "' failed in " + operation + " for "
                 + hash + "; skipped: " + e));
         if (options.relayOnly()) {
             log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");
@@ -153,10 +153,14 @@ public final class NetworkInstance implements Plane.Attached {
         join.apply(ref, listener).ifPresent(m -> {
             synchronized (memberships) {
                 memberships.add(m);
-                if (!extra.isEmpty()) {
-                    m.updateEndpoints(extra); // a relay may have answered before the provider's join returned
-                }
             }
+            loop.execute(() -> {
+                synchronized (memberships) {
+                    if (!extra.isEmpty() && memberships.contains(m)) {
+                        m.updateEndpoints(extra); // a relay may have answered before the provider's join returned
+                    }
+                }
+            });
         });
     }
 
