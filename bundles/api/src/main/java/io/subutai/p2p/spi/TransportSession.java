@@ -10,9 +10,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * the choice of path; a transport adds ways to reach them, and never sees plaintext or keys:
  * what it is given to send is sealed already. {@link #route}, {@link #guesses} and {@link #open}
  * are called from the data path's threads (the TAP thread, the socket's receive thread) and the
- * network's control loop, {@link #relaysOffered} from the control loop, {@link #close} from the
- * engine's thread that stops the network or unbinds the transport: a session must be
- * thread-safe, and no method may block.
+ * network's control loop; {@link #relaysOffered} from the control loop (and once, when relays are
+ * known already, from the thread that attaches it, before any route is asked of it); {@link
+ * #close} from the engine's thread that stops the network or unbinds the transport: a session
+ * must be thread-safe, and no method may block.
  */
 @ConsumerType
 public interface TransportSession extends AutoCloseable {

@@ -146,8 +146,8 @@ class NatSimulationTest {
         queue.add(hash, Long.MAX_VALUE);
         String name = hash + "/" + host + " (" + kind + ")";
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, bootstrap,
-                Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, suite, keys, queue, clock.loop(),
-                Logs.into(log, name), Timing.DEFAULT, a -> { });
+                Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, suite, keys, queue,
+                clock.loop(), Runnable::run, Logs.into(log, name), Timing.DEFAULT, a -> { });
         instance.attach("holepunch", holePunch);
         instance.attach("proxy", relays);
         instance.join((ref, listener) -> Optional.of(dht.join(ref, listener)));

@@ -33,7 +33,7 @@ class NetworkInstanceSnapshotTest {
         NetworkInstance beta = new NetworkInstance(new NetworkInstance.Options("beta", List.of(),
                 Ipv4Cidr.parse("10.20.0.1/16"), null, false, true), taps.open(new TapSpec("beta",
                 MacAddress.parse("06:00:00:00:00:01"), 1500, Ipv4Cidr.parse("10.20.0.1/16")), false), net.socket(2), suite,
-                suite.generateKeys(), new KeyQueue(), clock.loop(), MeshLog.NONE, Timing.DEFAULT, a -> { });
+                suite.generateKeys(), new KeyQueue(), clock.loop(), Runnable::run, MeshLog.NONE, Timing.DEFAULT, a -> { });
         try {
             beta.join((ref, listener) -> Optional.of(new Membership() {
                 @Override

@@ -40,7 +40,7 @@ final class DataPlane implements Plane {
     private final PluginRegistry<DiscoveryProvider> discoveries;
     private final Path stateDir;
     private final MeshLog log;
-    /** The engine's thread: a network's warm-up runs there, never on the network's loop. */
+    /** The engine's thread: what may block for a network (its warm-up, an address given to its TAP) runs there. */
     private final Executor engine;
     private volatile Networks networks;
     /** Guards the transports' registry together with the networks that use them ({@link #live}). */
@@ -140,7 +140,7 @@ final class DataPlane implements Plane {
         Networks n = networks;
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
                 n.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
-                new ThreadLoop(device.name(), log), log, Timing.DEFAULT, address -> n.assigned(hash, address));
+                new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address));
         log.info("UDP port of " + hash + ": " + socket.localAddress().getPort());
         try {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers

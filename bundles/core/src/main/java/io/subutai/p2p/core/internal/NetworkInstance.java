@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
@@ -61,10 +62,12 @@ public final class NetworkInstance implements Plane.Attached {
 
     /**
      * @param loop     the network's control loop, which the instance owns from now on (closed with it)
+     * @param blocking runs what may block (an address given to the TAP, the save file written),
+     *                 which must never hold up the loop
      * @param assigned told the address a bootstrap server handed out (after the TAP has it)
      */
     public NetworkInstance(Options options, TapDevice device, DatagramPort socket, CryptoSuite suite, StaticKeys self,
-            KeyQueue keys, ControlLoop loop, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
+            KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
         this.hash = options.hash();
         this.keys = keys;
@@ -106,7 +109,7 @@ public final class NetworkInstance implements Plane.Attached {
             @Override
             public void addressAssigned(Ipv4Cidr address) {
                 if (options.automatic()) { // an address given on start is never replaced
-                    loop.execute(() -> assign(device, address, assigned));
+                    blocking.execute(() -> assign(device, address, assigned));
                 }
             }
         };
@@ -135,7 +138,7 @@ public final class NetworkInstance implements Plane.Attached {
         };
     }
 
-    /** Gives the TAP the address a bootstrap server handed out, and tells the peers. The loop's. */
+    /** Gives the TAP the address a bootstrap server handed out, and tells the peers; off the loop (it runs {@code ip}). */
     private void assign(TapDevice device, Ipv4Cidr address, Consumer<Ipv4Cidr> assigned) {
         try {
             device.assignAddress(address);
@@ -225,7 +228,7 @@ public final class NetworkInstance implements Plane.Attached {
                 + ")");
     }
 
-    /** Leaves discovery, stops the mesh, detaches the transports and stops the loop; the socket is the caller's. */
+    /** Leaves discovery, stops the mesh and the loop, detaches the transports; the socket is the caller's. */
     @Override
     public void close() {
         for (Membership m : memberships) {
@@ -236,7 +239,7 @@ public final class NetworkInstance implements Plane.Attached {
             }
         }
         mesh.close();
+        loop.close(); // nothing queued runs after this: no handshake completes, nothing more is sent
         mux.close();
-        loop.close();
     }
 }

@@ -54,6 +54,8 @@ final class HandshakeManager {
     private final AtomicInteger unconfirmed = new AtomicInteger();
     private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX); // the loop's
     private HandshakeLimiter limiter; // the receive thread's, made at its first initiation
+    /** The mesh closed: nothing queued answers, completes or starts a handshake any more. */
+    private volatile boolean closed;
 
     HandshakeManager(Mesh.Parts parts, Sender sender, HolePunch holePunch) {
         this.suite = parts.config().suite();
@@ -71,6 +73,10 @@ final class HandshakeManager {
         this.retry = parts.config().timing().retryNanos();
         this.sender = sender;
         this.holePunch = holePunch;
+    }
+
+    void close() {
+        closed = true;
     }
 
     /** A new peer object for {@code id} (known to no map yet). */
@@ -136,31 +142,36 @@ final class HandshakeManager {
      */
     Keypair adopt(Keypair k) {
         Peer fresh = k.peer();
-        synchronized (fresh) { // a peer being forgotten is no longer in the map either: it is not taken back
-            if (fresh.state() == PeerState.STOPPED) {
-                return null;
+        // under the unknown node's lock, as the sweep that may expire its session: one of the two wins.
+        // Nobody else locks such a node, and the lock of the peer discovery found is taken inside it only here.
+        synchronized (fresh) {
+            if (fresh.state() == PeerState.STOPPED || table.get(k.localIndex()) != k) {
+                return null; // forgotten, or the session expired meanwhile
             }
-        }
-        unconfirmed.decrementAndGet();
-        Peer existing = peers.putIfAbsent(fresh.id, fresh);
-        if (existing == null) {
-            log.info("Running peer " + fresh.id + " (it found this node first)");
-            return k;
-        }
-        Keypair moved = k.movedTo(existing);
-        synchronized (existing) {
-            existing.keypairs.answerLocked(moved, table);
-            if (!existing.connected()) {
-                existing.endpoint = fresh.endpoint;
+            unconfirmed.decrementAndGet();
+            Peer existing = peers.putIfAbsent(fresh.id, fresh);
+            if (existing == null) {
+                log.info("Running peer " + fresh.id + " (it found this node first)");
+                return k;
             }
+            Keypair moved = k.movedTo(existing);
+            synchronized (existing) {
+                existing.keypairs.answerLocked(moved, table);
+                if (!existing.connected()) {
+                    existing.endpoint = fresh.endpoint;
+                }
+            }
+            return moved;
         }
-        return moved;
     }
 
     // ---- the control loop ----
 
     /** Answers an initiation ({@code msg}: what follows the sender's index). */
     private void respond(InetSocketAddress from, ByteBuffer msg, int senderIndex) {
+        if (closed) {
+            return;
+        }
         long unixNow = loop.currentTimeMillis() / 1000;
         Optional<KeyQueue.Key> current = keys.current(unixNow);
         if (current.isEmpty()) {
@@ -232,6 +243,9 @@ final class HandshakeManager {
 
     /** Completes a handshake this node began ({@code msg}: what follows the two indexes). */
     private void complete(InetSocketAddress from, ByteBuffer msg, int senderIndex, int receiverIndex) {
+        if (closed) {
+            return;
+        }
         if (!(table.get(receiverIndex) instanceof PendingHandshake ph) || ph.peer().handshake.pending != ph) {
             counters.rejected.incrementAndGet();
             return;
@@ -262,14 +276,14 @@ final class HandshakeManager {
         if (s == PeerState.CONNECTED) {
             if (current != null && current.session().rekeyDue(now) && p.weInitiate
                     && (pending == null || now - pending.created() > retry)) {
-                initiate(p, now);
+                initiate(p, now, true);
             }
         } else if (s != PeerState.INITIALIZING_CONNECTION && (pending == null || now - pending.created() > retryInterval(p, now))
                 && (p.weInitiate || now - p.waitingSince > retry)) {
             // One side starts, so that handshakes do not cross; the other steps in when nothing
             // came within a retry interval (its packets may be the only ones that get through,
             // or the other side still holds a session from before this one restarted).
-            initiate(p, now);
+            initiate(p, now, false);
         }
     }
 
@@ -278,11 +292,19 @@ final class HandshakeManager {
         return now - p.waitingSince < retry ? Math.min(EARLY_RETRY_NANOS, retry) : retry;
     }
 
-    /** Sends an initiation: to the path in use for a rekey, else everywhere the peer may be. */
-    void initiate(Peer p, long now) {
+    /**
+     * Sends an initiation: a rekey to the path in use, else a first handshake everywhere the peer
+     * may be; nothing when the peer is no longer (or not yet) connected as {@code rekey} says.
+     */
+    void initiate(Peer p, long now, boolean rekey) {
+        InetSocketAddress endpoint;
+        synchronized (p) {
+            if (closed || p.connected() != rekey) {
+                return;
+            }
+            endpoint = p.endpoint;
+        }
         Optional<KeyQueue.Key> key = keys.current(loop.currentTimeMillis() / 1000);
-        boolean rekey = p.connected();
-        InetSocketAddress endpoint = p.endpoint;
         List<InetSocketAddress> targets = rekey && endpoint != null ? List.of(endpoint) : holePunch.targets(p, now);
         if (key.isEmpty() || targets.isEmpty()) {
             return;
@@ -327,7 +349,7 @@ final class HandshakeManager {
         long now = loop.nanoTime();
         for (Peer p : peers.values()) {
             if (p.connected() && p.weInitiate) {
-                initiate(p, now);
+                initiate(p, now, true);
             }
         }
     }
@@ -343,11 +365,17 @@ final class HandshakeManager {
                 return;
             }
             Peer p = k.peer();
-            if (peers.get(p.id) != p) {
-                if (now - k.created() > UNCONFIRMED_NANOS && table.remove(k)) {
+            boolean known;
+            synchronized (p) { // against adopt: a session is expired or adopted, never both
+                known = peers.get(p.id) == p;
+                if (!known && now - k.created() > UNCONFIRMED_NANOS && table.remove(k)) {
                     unconfirmed.decrementAndGet();
                 }
-            } else if (now - k.created() > REJECT_AFTER_NANOS || keys.accepted(k.keyId(), unixNow).isEmpty()) {
+            }
+            if (!known) {
+                return;
+            }
+            if (now - k.created() > REJECT_AFTER_NANOS || keys.accepted(k.keyId(), unixNow).isEmpty()) {
                 synchronized (p) {
                     if (p.keypairs.retireLocked(k, table) && p.connected()) {
                         p.changeStateLocked(PeerState.DISCONNECTED, PeerEvent.SESSION_ENDED, now, loop.currentTimeMillis());

@@ -185,6 +185,7 @@ public final class Mesh implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        handshakes.close();
         inbound.close();
         for (AutoCloseable r : registrations) {
             try {

@@ -96,9 +96,15 @@ final class Sender {
         } else if (size < s.segment) {
             s.closed = true; // a shorter one ends a GSO run
         }
-        Wire.header(b, Wire.DATA);
-        b.putInt(k.remoteIndex());
-        k.session().seal(plaintext, b);
+        int start = b.position();
+        try {
+            Wire.header(b, Wire.DATA);
+            b.putInt(k.remoteIndex());
+            k.session().seal(plaintext, b);
+        } catch (RuntimeException e) {
+            b.position(start); // what is in the batch stays whole: only this datagram is lost
+            throw e;
+        }
     }
 
     /** Sends what waits in the peer's batch. */

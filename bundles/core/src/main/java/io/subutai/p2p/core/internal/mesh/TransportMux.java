@@ -140,30 +140,22 @@ public final class TransportMux implements DatagramPort, Routes {
                 TransportMux.this.deliver(from, datagram);
             }
         };
-        TransportSession session;
+        TransportSession session = null;
         try {
             session = transport.attach(context);
+            if (!relays.isEmpty()) {
+                session.relaysOffered(relays); // before any route is asked of it
+            }
         } catch (RuntimeException | LinkageError e) {
             failures.failed(name, "attach", e);
+            if (session != null) {
+                close(new Attached(name, transport, session));
+            }
             return false;
         }
-        Attached a = new Attached(name, transport, session);
-        attached.add(a);
+        attached.add(new Attached(name, transport, session));
         forgetRoutes();
-        loop.execute(() -> offer(a)); // the relays known already, on the loop as every offer
         return true;
-    }
-
-    /** Tells a transport still attached the relays discovery offered. The control loop's. */
-    private void offer(Attached a) {
-        List<InetSocketAddress> r = relays;
-        if (!r.isEmpty() && attached.contains(a)) {
-            try {
-                a.session().relaysOffered(r);
-            } catch (RuntimeException | LinkageError e) {
-                failures.failed(a.name(), "relaysOffered", e);
-            }
-        }
     }
 
     /** Detaches a transport (it went away): its routes are forgotten, and what it announced. */
@@ -205,7 +197,11 @@ public final class TransportMux implements DatagramPort, Routes {
     public synchronized void relaysOffered(List<InetSocketAddress> offered) {
         relays = List.copyOf(offered);
         for (Attached a : attached) {
-            offer(a);
+            try {
+                a.session().relaysOffered(relays);
+            } catch (RuntimeException | LinkageError e) {
+                failures.failed(a.name(), "relaysOffered", e);
+            }
         }
         forgetRoutes();
     }

@@ -61,7 +61,9 @@ public final class DhtDiscovery implements DiscoveryProvider {
     private final Logger log;
     private final List<String> defaults;
     private final List<Joined> joined = new CopyOnWriteArrayList<>();
-    private ExecutorService resolver; // guarded by this; made when a name is to be looked up
+    /** Guards {@link #resolver}; taken alone, never while taking this or a network's lock. */
+    private final Object resolverLock = new Object();
+    private ExecutorService resolver; // guarded by resolverLock; made when a name is to be looked up
 
     @Activate
     public DhtDiscovery(Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -333,11 +335,18 @@ public final class DhtDiscovery implements DiscoveryProvider {
             s.address = hp.resolve();
             return;
         }
-        s.resolving = true;
-        synchronized (this) {
-            if (resolver == null) {
-                resolver = Executors.newSingleThreadExecutor(r -> new Thread(r, "p2p-dht-resolve"));
+        synchronized (resolverLock) {
+            if (j.left) {
+                return; // the network left meanwhile: no thread is started for it
             }
+            if (resolver == null) {
+                resolver = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "p2p-dht-resolve");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            s.resolving = true;
             resolver.execute(() -> {
                 s.address = j.left ? null : hp.resolve();
                 s.resolving = false;
@@ -412,19 +421,26 @@ public final class DhtDiscovery implements DiscoveryProvider {
         } catch (Exception e) {
             // the socket is going away
         }
-        if (joined.isEmpty() && resolver != null) {
+        if (joined.isEmpty()) {
             stopResolver();
         }
     }
 
     private void stopResolver() {
-        resolver.shutdownNow();
+        ExecutorService r;
+        synchronized (resolverLock) {
+            r = resolver;
+            resolver = null;
+        }
+        if (r == null) {
+            return;
+        }
+        r.shutdownNow();
         try {
-            resolver.awaitTermination(2, TimeUnit.SECONDS);
+            r.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        resolver = null;
     }
 
     @Deactivate
@@ -432,8 +448,6 @@ public final class DhtDiscovery implements DiscoveryProvider {
         for (Joined j : new ArrayList<>(joined)) {
             j.close();
         }
-        if (resolver != null) {
-            stopResolver();
-        }
+        stopResolver();
     }
 }
