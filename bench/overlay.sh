@@ -22,6 +22,7 @@ cleanup() {
     [ -f "$work/$ns.pid" ] && kill "$(cat "$work/$ns.pid")" 2>/dev/null || true
   done
   sleep 0.5
+  pkill -9 -f "tincd -c $work" 2>/dev/null || true # one that ignored SIGTERM would outlive its namespace
   ip netns del $a 2>/dev/null || true; ip netns del $b 2>/dev/null || true
   rm -rf "$work"
 }
