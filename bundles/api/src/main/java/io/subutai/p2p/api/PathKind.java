@@ -19,4 +19,12 @@ public enum PathKind {
     public boolean relayed() {
         return this == RELAY;
     }
+
+    /**
+     * A path of this kind as {@code show}, {@code status} and {@code debug} name it: {@code lan},
+     * {@code direct}, {@code punched}, or {@code relay HOST:PORT} with the relay's {@code relay}.
+     */
+    public String label(String relay) {
+        return this == RELAY ? "relay " + relay : name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

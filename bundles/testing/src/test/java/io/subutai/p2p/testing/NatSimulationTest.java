@@ -167,7 +167,7 @@ class NatSimulationTest {
 
     /** The path as {@code show} names it ({@code punched}, {@code relay HOST:PORT}...), for messages. */
     private static String named(PathSnapshot p) {
-        return p == null ? null : p.kind() == PathKind.RELAY ? "relay " + p.relay() : p.kind().name().toLowerCase();
+        return p == null ? null : p.kind().label(p.relay());
     }
 
     private static boolean punched(PathSnapshot p) {

@@ -41,6 +41,7 @@ import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.CryptoSuite;
@@ -78,7 +79,7 @@ public final class Engine implements NetworkService {
     private final Path stateDir;
     private final Networks networks;
     private final java.util.concurrent.ScheduledExecutorService control;
-    private final Networks.Log networksLog;
+    private final MeshLog networksLog;
     private final long started = System.nanoTime();
     private final DataPlane plane;
 
@@ -116,14 +117,14 @@ public final class Engine implements NetworkService {
         log.info(config.pmtu() ? "PMTU enabled" : "PMTU disabled");
         configureIpTool(configurationAdmin, config.ipTool(), !"false".equals(context.getProperty("p2p.tap.offload")));
         String save = context.getProperty("p2p.save");
-        networksLog = new Networks.Log() {
+        networksLog = new MeshLog() {
             @Override
             public void info(String message) {
                 log.info(message);
             }
 
             @Override
-            public void error(String message) {
+            public void warn(String message) {
                 log.error(message);
             }
 
@@ -133,7 +134,7 @@ public final class Engine implements NetworkService {
             }
         };
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
-        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, NetworkInstance.meshLog(networksLog),
+        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, networksLog,
                 control);
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 plane, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),

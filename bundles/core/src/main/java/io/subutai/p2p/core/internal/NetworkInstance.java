@@ -118,26 +118,6 @@ public final class NetworkInstance implements Plane.Attached {
                 loop);
     }
 
-    /** The mesh's log, in the networks' log. */
-    static MeshLog meshLog(Networks.Log log) {
-        return new MeshLog() {
-            @Override
-            public void info(String message) {
-                log.info(message);
-            }
-
-            @Override
-            public void warn(String message) {
-                log.error(message);
-            }
-
-            @Override
-            public void debug(String message) {
-                log.debug(message);
-            }
-        };
-    }
-
     /** Gives the TAP the address a bootstrap server handed out, and tells the peers; off the loop (it runs {@code ip}). */
     private void assign(TapDevice device, Ipv4Cidr address, Consumer<Ipv4Cidr> assigned) {
         try {
@@ -195,11 +175,6 @@ public final class NetworkInstance implements Plane.Attached {
         return out.isEmpty() ? "none" : String.join(", ", out);
     }
 
-    /** An endpoint as {@code show} prints it: IPv6 addresses in brackets. */
-    static String endpoint(InetSocketAddress e) {
-        return Endpoints.text(e);
-    }
-
     /** This network's data plane and its peers as data, for show, status and debug; {@code network} is its interface. */
     @Override
     public NetworkSnapshot snapshot(NetworkInfo network) {
@@ -214,7 +189,7 @@ public final class NetworkInstance implements Plane.Attached {
         List<String> relays = new ArrayList<>();
         for (InetSocketAddress r : mux.announced()) {
             InetSocketAddress via = mux.relayFor(r);
-            relays.add(via == null ? endpoint(r) : endpoint(via) + "/" + r.getPort());
+            relays.add(via == null ? Endpoints.text(r) : Endpoints.text(via) + "/" + r.getPort());
         }
         return new NetworkSnapshot(network.hash(), network.interfaceName(), network.mac(), network.ip(), network.prefix(),
                 mesh.selfId().value(), socket.localAddress().getPort(), options.relayOnly(), discovery, mux.names(), relays,

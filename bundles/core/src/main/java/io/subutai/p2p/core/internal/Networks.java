@@ -19,6 +19,7 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
@@ -32,17 +33,6 @@ import io.subutai.p2p.spi.TapSpec;
  * be restored; it is read once, before anything can rewrite it.
  */
 final class Networks {
-
-    /** Where messages go (the OSGi log in the daemon). */
-    interface Log {
-        void info(String message);
-
-        void error(String message);
-
-        /** Detail and repeats, seen only at the debug level. */
-        default void debug(String message) {
-        }
-    }
 
     /** A running network. */
     record Instance(NetworkSpec spec, TapDevice device, Plane.Attached attached) {
@@ -63,7 +53,7 @@ final class Networks {
     private final String driverName;
     private final int mtu;
     private final SaveFile save;
-    private final Log log;
+    private final MeshLog log;
     private final RandomGenerator random;
     private final Clock clock;
 
@@ -81,13 +71,13 @@ final class Networks {
      * @param driverName its name, for messages
      * @param save       the save file, or null to keep nothing
      */
-    Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, Log log, RandomGenerator random,
+    Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, MeshLog log, RandomGenerator random,
             Clock clock) {
         this(driver, null, driverName, mtu, save, log, random, clock);
     }
 
     /** @param plane joins each network to its peers; null keeps networks to their interfaces */
-    Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, Log log,
+    Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
             RandomGenerator random, Clock clock) {
         this.driver = driver;
         this.plane = plane;
@@ -118,7 +108,7 @@ final class Networks {
             saved.put(hash, e.withAssigned(address.toString()));
             String problem = persist();
             if (problem != null) {
-                log.error("The address of " + hash + " will not survive a restart: " + problem);
+                log.warn("The address of " + hash + " will not survive a restart: " + problem);
             }
         }
     }
@@ -308,15 +298,15 @@ final class Networks {
             }
         } catch (SaveFile.Corrupt e) {
             try {
-                log.error("The save file is corrupt (" + e.getMessage() + "); kept aside as " + save.setAside(clock.instant())
+                log.warn("The save file is corrupt (" + e.getMessage() + "); kept aside as " + save.setAside(clock.instant())
                         + "; starting without it");
             } catch (IOException x) {
                 saveUnreadable = true;
-                log.error("The save file is corrupt (" + e.getMessage() + ") and cannot be moved aside: " + x.getMessage());
+                log.warn("The save file is corrupt (" + e.getMessage() + ") and cannot be moved aside: " + x.getMessage());
             }
         } catch (IOException e) {
             saveUnreadable = true;
-            log.error("Cannot read the save file " + save.path() + ": " + e.getMessage()
+            log.warn("Cannot read the save file " + save.path() + ": " + e.getMessage()
                     + "; starting without it, and leaving it as it is");
         }
     }
@@ -341,7 +331,7 @@ final class Networks {
             if (out.code() == 0) {
                 ok++;
             } else {
-                log.error("Cannot restore " + e.request().hash() + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
+                log.warn("Cannot restore " + e.request().hash() + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
             }
         }
         if (!entries.isEmpty()) {
@@ -395,7 +385,7 @@ final class Networks {
             try {
                 a = plane.attach(i.spec(), i.device());
             } catch (IOException | RuntimeException e) {
-                log.error("Cannot join " + i.spec().request().hash() + " to its peers: " + e.getMessage());
+                log.warn("Cannot join " + i.spec().request().hash() + " to its peers: " + e.getMessage());
                 continue;
             }
             synchronized (this) {
@@ -422,7 +412,7 @@ final class Networks {
             saved.put(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()));
             String problem = persist();
             if (problem != null) {
-                log.error("The key added to " + hash + " will not survive a restart: " + problem);
+                log.warn("The key added to " + hash + " will not survive a restart: " + problem);
             }
         }
         return true;
@@ -458,13 +448,13 @@ final class Networks {
             try {
                 i.attached().close();
             } catch (RuntimeException e) {
-                log.error("Leaving " + i.spec().request().hash() + ": " + e);
+                log.warn("Leaving " + i.spec().request().hash() + ": " + e);
             }
         }
         try {
             i.device().close();
         } catch (IOException | RuntimeException e) {
-            log.error("Closing " + i.device().name() + ": " + e.getMessage());
+            log.warn("Closing " + i.device().name() + ": " + e.getMessage());
         }
     }
 
@@ -481,7 +471,7 @@ final class Networks {
             return null;
         } catch (IOException e) {
             String problem = "cannot write the save file " + save.path() + ": " + e.getMessage();
-            log.error(problem);
+            log.warn(problem);
             return problem;
         }
     }

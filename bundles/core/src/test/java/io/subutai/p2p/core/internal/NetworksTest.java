@@ -28,6 +28,7 @@ import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
+import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.spi.TapDriver;
 
 class NetworksTest {
@@ -40,15 +41,19 @@ class NetworksTest {
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     private Networks networks(TapDriver driver, Path save) {
-        return new Networks(() -> driver, "memory", 1500, save == null ? null : new SaveFile(save), new Networks.Log() {
+        return new Networks(() -> driver, "memory", 1500, save == null ? null : new SaveFile(save), new MeshLog() {
             @Override
             public void info(String message) {
                 log.add("info: " + message);
             }
 
             @Override
-            public void error(String message) {
+            public void warn(String message) {
                 log.add("error: " + message);
+            }
+
+            @Override
+            public void debug(String message) {
             }
         }, new Random(7), clock);
     }
@@ -359,15 +364,19 @@ class NetworksTest {
     }
 
     /** Errors go to {@link #log}. */
-    private Networks.Log errorsToLog() {
-        return new Networks.Log() {
+    private MeshLog errorsToLog() {
+        return new MeshLog() {
             @Override
             public void info(String message) {
             }
 
             @Override
-            public void error(String message) {
+            public void warn(String message) {
                 log.add(message);
+            }
+
+            @Override
+            public void debug(String message) {
             }
         };
     }

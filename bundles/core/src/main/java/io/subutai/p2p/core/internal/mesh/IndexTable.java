@@ -2,7 +2,6 @@ package io.subutai.p2p.core.internal.mesh;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -93,15 +92,6 @@ final class IndexTable {
         return false;
     }
 
-    /** Puts {@code now} where {@code before} is (same index); false, and nothing changed, when it is not there. */
-    synchronized boolean replace(IndexEntry before, IndexEntry now) {
-        if (before.localIndex() != now.localIndex() || get(before.localIndex()) != before) {
-            return false;
-        }
-        put(now);
-        return true;
-    }
-
     /** A new index: never 0, and naming nothing now. */
     synchronized int newIndex(RandomGenerator random) {
         while (true) {
@@ -110,22 +100,6 @@ final class IndexTable {
                 return i;
             }
         }
-    }
-
-    /** Removes every entry that {@code expired} accepts; how many it removed. */
-    synchronized int removeIf(Predicate<IndexEntry> expired) {
-        int removed = 0;
-        AtomicReferenceArray<IndexEntry> s = slots;
-        for (int i = 0; i < s.length(); i++) {
-            IndexEntry e = s.get(i);
-            if (e != null && e != TOMBSTONE && expired.test(e)) {
-                s.set(i, TOMBSTONE);
-                size--;
-                tombstones++;
-                removed++;
-            }
-        }
-        return removed;
     }
 
     /** Each entry, as the table holds them now (entries added or removed meanwhile may or may not be seen). */

@@ -47,11 +47,7 @@ final class Routing {
 
     /** A path's kind as {@code show} names it: {@code lan}, {@code direct}, {@code punched}, {@code relay HOST:PORT}. */
     String describe(Peer p, InetSocketAddress a) {
-        InetSocketAddress relay = routes.relayFor(a);
-        if (relay != null) {
-            return "relay " + Endpoints.text(relay);
-        }
-        return kind(p, a).name().toLowerCase(java.util.Locale.ROOT);
+        return kind(p, a).label(Endpoints.text(routes.relayFor(a)));
     }
 
     /** The peer's addresses that are its NAT's mapping of it: public, unrelayed, and not its own. */

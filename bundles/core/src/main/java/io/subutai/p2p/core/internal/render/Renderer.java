@@ -11,7 +11,6 @@ import io.subutai.p2p.api.DaemonSnapshot;
 import io.subutai.p2p.api.HistoryEntry;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
-import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.api.PathSnapshot;
 import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
@@ -225,6 +224,6 @@ public final class Renderer {
 
     /** How a path reaches its peer, as the text forms say it: {@code lan}, {@code direct}, {@code punched}, {@code relay HOST:PORT}. */
     static String path(PathSnapshot path) {
-        return path.kind() == PathKind.RELAY ? "relay " + path.relay() : path.kind().name().toLowerCase(Locale.ROOT);
+        return path.kind().label(path.relay());
     }
 }
