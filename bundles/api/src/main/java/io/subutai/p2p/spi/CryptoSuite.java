@@ -12,6 +12,13 @@ public interface CryptoSuite {
     /** Service property: the suite's name, e.g. {@code noise-ikpsk2-aes256gcm}. */
     String PROPERTY = "p2p.crypto";
 
+    /**
+     * The suite's number on the wire (docs/protocol.md §3.1): an initiation names the suite it
+     * was made with, and peers tell each other the suites they have. {@code 1} is
+     * {@code noise-ikpsk2}, {@code 2} is {@code noise-ikpsk2-mlkem768}; 1 to 255.
+     */
+    int wireId();
+
     default Availability availability() {
         return Availability.yes();
     }

@@ -64,6 +64,16 @@ public interface TapDevice extends AutoCloseable {
     /** Writes every frame of {@code batch} to the kernel side. */
     void write(FrameBatch batch) throws IOException;
 
+    /**
+     * Hands the interface over: this device stops (a blocked {@link #read} returns with an
+     * exception) but the kernel interface stays as it is, with its index, addresses, routes and
+     * bridge, for a driver to {@linkplain TapSpec#adopt adopt} by name. A driver that cannot keep
+     * an interface without a holder removes it, as {@link #close} does (the default).
+     */
+    default void release() throws IOException {
+        close();
+    }
+
     /** Closes the device and removes the interface; a blocked {@link #read} returns with an exception. */
     @Override
     void close() throws IOException;

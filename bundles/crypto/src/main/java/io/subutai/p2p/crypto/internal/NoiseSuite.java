@@ -43,6 +43,14 @@ public final class NoiseSuite implements CryptoSuite {
         this.aeads = a.isEmpty() ? List.of(Aead.values()) : a;
     }
 
+    /** The suite's number on the wire (docs/protocol.md §3.1). */
+    static final int WIRE_ID = 1;
+
+    @Override
+    public int wireId() {
+        return WIRE_ID;
+    }
+
     @Override
     public StaticKeys generateKeys() {
         byte[] privateKey = Curve25519.generatePrivate(random);
