@@ -11,11 +11,17 @@ import java.util.List;
  * @param threads       live threads in the daemon's JVM (an estimate, as {@link Thread#activeCount()})
  * @param pmtu          whether PMTU emulation is on
  * @param networks      the running networks, in the order they were started
+ * @param swaps         the plugins swapped under running networks since the daemon started, oldest first
  */
 public record DaemonSnapshot(String version, long uptimeSeconds, int threads, boolean pmtu,
-        List<NetworkSnapshot> networks) {
+        List<NetworkSnapshot> networks, List<PluginSwap> swaps) {
+
+    public DaemonSnapshot(String version, long uptimeSeconds, int threads, boolean pmtu, List<NetworkSnapshot> networks) {
+        this(version, uptimeSeconds, threads, pmtu, networks, List.of());
+    }
 
     public DaemonSnapshot {
         networks = List.copyOf(networks);
+        swaps = swaps == null ? List.of() : List.copyOf(swaps);
     }
 }

@@ -21,12 +21,30 @@ import java.util.List;
  * @param relays        the relays this node stands at: {@code RELAY_HOST:PORT/HANDLE_PORT}, or the
  *                      handle's {@code HOST:PORT} when its relay is unknown
  * @param peers         the network's other members
+ * @param waiting       what the network waits for, one line each (a TAP driver to take its
+ *                      interface over, a socket provider, a crypto suite), with why; empty when
+ *                      nothing is missing
  */
 public record NetworkSnapshot(String hash, String interfaceName, String mac, String ip, int prefix, String peerId,
         int udpPort, boolean relayOnly, List<String> discovery, List<String> transports, List<String> relays,
-        List<PeerSnapshot> peers) {
+        List<PeerSnapshot> peers, List<String> waiting) {
+
+    /** A network that waits for nothing. */
+    public NetworkSnapshot(String hash, String interfaceName, String mac, String ip, int prefix, String peerId,
+            int udpPort, boolean relayOnly, List<String> discovery, List<String> transports, List<String> relays,
+            List<PeerSnapshot> peers) {
+        this(hash, interfaceName, mac, ip, prefix, peerId, udpPort, relayOnly, discovery, transports, relays, peers,
+                List.of());
+    }
+
+    /** The same network, waiting for these. */
+    public NetworkSnapshot waitingFor(List<String> what) {
+        return new NetworkSnapshot(hash, interfaceName, mac, ip, prefix, peerId, udpPort, relayOnly, discovery,
+                transports, relays, peers, what);
+    }
 
     public NetworkSnapshot {
+        waiting = waiting == null ? List.of() : List.copyOf(waiting);
         discovery = List.copyOf(discovery);
         transports = List.copyOf(transports);
         relays = List.copyOf(relays);

@@ -16,9 +16,18 @@ import java.util.List;
  * @param candidates the addresses it announced, and those found for it
  * @param attempts   what was done to reach it
  * @param history    what happened with it lately, oldest first
+ * @param suite      the crypto suite of the session in use ({@code noise-ikpsk2},
+ *                   {@code noise-ikpsk2-mlkem768}, ...); null while there is none
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
-        List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history) {
+        List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history,
+        String suite) {
+
+    /** A peer whose suite is not told. */
+    public PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
+            List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history) {
+        this(id, state, ip, mac, endpoint, path, paths, candidates, attempts, history, null);
+    }
 
     public PeerSnapshot {
         paths = List.copyOf(paths);

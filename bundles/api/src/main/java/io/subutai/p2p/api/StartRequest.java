@@ -15,9 +15,18 @@ package io.subutai.p2p.api;
  * @param ports   a range {@code MIN-MAX} to take the UDP port from
  * @param dht     bootstrap servers, {@code HOST:PORT[,HOST:PORT...]}
  * @param fwd     relays only
+ * @param crypto  the crypto suites the network accepts: empty for any (the best that both sides
+ *                have is used), {@code pq} for the post-quantum suite only
+ *                ({@code noise-ikpsk2-mlkem768}), {@code classic} for {@code noise-ikpsk2} only
  */
 public record StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
-        int port, String ports, String dht, boolean fwd) {
+        int port, String ports, String dht, boolean fwd, String crypto) {
+
+    /** A request that accepts any crypto suite. */
+    public StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
+            int port, String ports, String dht, boolean fwd) {
+        this(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, "");
+    }
 
     public StartRequest {
         ip = ip == null ? "" : ip.trim();
@@ -29,6 +38,7 @@ public record StartRequest(String ip, String hash, String mac, String dev, Strin
         keyfile = keyfile == null ? "" : keyfile.trim();
         ports = ports == null ? "" : ports.trim();
         dht = dht == null ? "" : dht.trim();
+        crypto = crypto == null ? "" : crypto.trim();
     }
 
     /** The minimal request: a network and its address. */

@@ -23,9 +23,14 @@ public final class MessageType {
     public static final int PUNCH = 7;
     /** Between a member and a relay (§8, {@link io.subutai.p2p.wire.relay.RelayMessage}). */
     public static final int RELAY = 8;
+    /**
+     * A responder's unauthenticated notice that it will not answer an initiation made with a
+     * suite it lacks or its network does not accept, with the suites it would take (§4.5).
+     */
+    public static final int HANDSHAKE_REFUSED = 9;
 
     private static final String[] NAMES = {null, "HANDSHAKE_INIT", "HANDSHAKE_RESP", "COOKIE_REPLY", "DATA", "LAN_BEACON",
-        "BOOTSTRAP", "PUNCH", "RELAY"};
+        "BOOTSTRAP", "PUNCH", "RELAY", "HANDSHAKE_REFUSED"};
 
     private MessageType() {
     }

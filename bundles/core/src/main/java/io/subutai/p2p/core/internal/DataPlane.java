@@ -2,7 +2,10 @@ package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -12,6 +15,8 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.SocketSlot;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.mesh.WarmUp;
@@ -27,12 +32,19 @@ import io.subutai.p2p.spi.UdpSocket;
 /**
  * Joins networks to their peers: for each, a socket, the node's keys, its own control loop, the
  * mesh, the transports attached as they come and go, and discovery ({@link NetworkInstance}).
- * The engine binds the plugins; this keeps the networks that use them.
+ * The engine binds the plugins; this keeps the networks that use them, and swaps plugins under
+ * them while they run: a socket provider that goes closes the networks' sockets and the next
+ * binds the same ports ({@link SocketSlot}); crypto suites that come, go or are replaced are
+ * taken up by each network's next handshakes ({@link Suites}); discovery providers are joined and
+ * left as they come and go.
  */
 final class DataPlane implements Plane {
 
     static final String SOCKETS = "udp";
-    static final String CRYPTO = "noise-ikpsk2";
+
+    /** A running network joined to its peers, with its socket. */
+    private record Joined(NetworkInstance instance, SocketSlot socket, String hash, String device) {
+    }
 
     private final PluginRegistry<SocketProvider> sockets;
     private final PluginRegistry<CryptoSuite> cryptos;
@@ -42,16 +54,25 @@ final class DataPlane implements Plane {
     private final MeshLog log;
     /** The engine's thread: what may block for a network (its warm-up, an address given to its TAP) runs there. */
     private final Executor engine;
+    private final Swaps swaps;
+    /** The crypto suites there are, best first, which every network's handshakes pick from. */
+    private final Suites suites = new Suites();
     private volatile Networks networks;
-    /** Guards the transports' registry together with the networks that use them ({@link #live}). */
-    private final Object transportLock = new Object();
+    /**
+     * Guards the transports' and discovery providers' registries together with the networks that
+     * use them ({@link #live}), and the swaps of sockets, suites and providers under them.
+     */
+    private final Object lock = new Object();
     /** The running networks' data planes, which every transport is attached to. */
-    private final List<NetworkInstance> live = new CopyOnWriteArrayList<>();
+    private final List<Joined> live = new CopyOnWriteArrayList<>();
+    // guarded by lock: what served before a plugin went, and the swaps under way, by kind and name
+    private final Map<String, String> leftFrom = new HashMap<>();
+    private final Map<String, Swaps.Swap> pending = new HashMap<>();
     private boolean warm; // owned by the engine's thread
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
-            MeshLog log, Executor engine) {
+            MeshLog log, Executor engine, Swaps swaps) {
         this.sockets = sockets;
         this.cryptos = cryptos;
         this.transports = transports;
@@ -59,6 +80,7 @@ final class DataPlane implements Plane {
         this.stateDir = stateDir;
         this.log = log;
         this.engine = engine;
+        this.swaps = swaps;
     }
 
     /** The networks whose addresses a bootstrap server hands out (told once, before any attach). */
@@ -68,11 +90,36 @@ final class DataPlane implements Plane {
 
     @Override
     public boolean ready() {
-        return sockets.named(SOCKETS).isPresent() && cryptos.named(CRYPTO).isPresent();
+        return sockets.named(SOCKETS).isPresent() && !suites.all().isEmpty();
+    }
+
+    @Override
+    public String missing(NetworkSpec spec) {
+        List<String> out = new ArrayList<>();
+        if (sockets.named(SOCKETS).isEmpty()) {
+            out.add("the UDP socket provider '" + SOCKETS + "' (bundle io.subutai.p2p.transport.udp)");
+        }
+        String suite = suiteMissing(spec.requiredSuite());
+        if (suite != null) {
+            out.add(suite);
+        }
+        return out.isEmpty() ? "waiting to be joined to its peers" : "waiting for " + String.join(" and ", out);
+    }
+
+    /** The crypto suite a network lacks, in words; null when it has what it accepts. */
+    private String suiteMissing(String required) {
+        if (suites.all().isEmpty()) {
+            return "a crypto suite (bundle io.subutai.p2p.crypto)";
+        }
+        if (suites.allowed(required).isEmpty()) {
+            return "the crypto suite " + required + " that it accepts only (-crypto)"
+                    + (Suites.PQ.equals(required) ? "; install it: p2p:feature-install p2p-crypto-pq" : "");
+        }
+        return null;
     }
 
     /**
-     * Once the socket provider and the crypto suite are there: loads the node key and opens a
+     * Once the socket provider and a crypto suite are there: loads the node key and opens a
      * socket, sends on it and runs a handshake, so that the first {@code p2p start} and its first
      * handshake do not pay for loading Netty's native transport, BouncyCastle and JNA (measured:
      * about 0.7 s of a fresh daemon's first start to first ping). The engine's thread's.
@@ -85,8 +132,8 @@ final class DataPlane implements Plane {
         }
         warm = true;
         Optional<SocketProvider> sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service);
-        Optional<CryptoSuite> cs = cryptos.named(CRYPTO).map(PluginRegistry.Plugin::service);
-        if (sp.isEmpty() || cs.isEmpty()) {
+        List<Suites.Suite> all = suites.all();
+        if (sp.isEmpty() || all.isEmpty()) {
             return;
         }
         tap.ifPresent(t -> {
@@ -97,38 +144,253 @@ final class DataPlane implements Plane {
             }
         });
         try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
-            NodeKeys.load(stateDir.resolve("node.key"), cs.get());
-            WarmUp.run(cs.get(), socket, log);
+            NodeKeys.load(stateDir.resolve("node.key"), all.get(0).impl());
+            for (Suites.Suite s : all) {
+                WarmUp.run(s.impl(), socket, log);
+            }
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up: " + e);
         }
     }
 
+    // ---- transports ----
+
     /** A transport arrived: every running network may use it now. */
     void transportAdded(Runnable register, Transport transport) {
-        synchronized (transportLock) {
+        synchronized (lock) {
             register.run();
             transports.snapshot().stream().filter(p -> p.service() == transport).findFirst()
-                    .ifPresent(p -> live.forEach(i -> i.attach(p.name(), transport)));
+                    .ifPresent(p -> live.forEach(j -> j.instance().attach(p.name(), transport)));
         }
     }
 
     /** A transport left: no network uses it any more. */
     void transportRemoved(Runnable unregister, Transport transport) {
-        synchronized (transportLock) {
+        synchronized (lock) {
             unregister.run();
-            live.forEach(i -> i.detach(transport));
+            live.forEach(j -> j.instance().detach(transport));
         }
     }
+
+    // ---- discovery ----
+
+    /** A discovery provider arrived: every running network joins it. */
+    void discoveryAdded(Runnable register, DiscoveryProvider provider) {
+        synchronized (lock) {
+            register.run();
+            Optional<PluginRegistry.Plugin<DiscoveryProvider>> p = discoveries.snapshot().stream()
+                    .filter(d -> d.service() == provider).findFirst();
+            if (p.isEmpty()) {
+                return;
+            }
+            List<String> joined = new ArrayList<>();
+            for (Joined j : live) {
+                if (join(j.instance(), p.get())) {
+                    joined.add(j.hash());
+                }
+            }
+            if (!joined.isEmpty()) {
+                log.info("Discovery '" + p.get().name() + "' (" + p.get().origin() + ") joined by networks " + joined);
+            }
+            arrived("discovery", p.get().name(), p.get().origin(), 0, "joined by " + joined.size() + " networks");
+        }
+    }
+
+    /** A discovery provider left: the networks leave it; the peers it found stay connected. */
+    void discoveryRemoved(Runnable unregister, DiscoveryProvider provider) {
+        synchronized (lock) {
+            Optional<PluginRegistry.Plugin<DiscoveryProvider>> p = discoveries.snapshot().stream()
+                    .filter(d -> d.service() == provider).findFirst();
+            unregister.run();
+            List<String> left = new ArrayList<>();
+            for (Joined j : live) {
+                if (j.instance().leave(provider)) {
+                    left.add(j.hash());
+                }
+            }
+            p.ifPresent(d -> left("discovery", d.name(), d.origin(), left));
+        }
+    }
+
+    private boolean join(NetworkInstance instance, PluginRegistry.Plugin<DiscoveryProvider> d) {
+        return instance.join(d.service(), (ref, listener) -> discoveries.call(d, "join", p -> p.join(ref, listener)));
+    }
+
+    // ---- crypto suites ----
+
+    /**
+     * The crypto suites changed: the networks' next handshakes pick from those there now. A suite
+     * that came (a new one, or a new version of one) is taken up at once: every connected peer
+     * gets a new handshake while the sessions made before carry the traffic. One that went is
+     * not used for new handshakes; the sessions it made live out their time.
+     *
+     * @param change runs the change of the registry, under the plane's lock
+     * @param came   the suite that came, or null when one went
+     */
+    void cryptosChanged(Runnable change, CryptoSuite came) {
+        synchronized (lock) {
+            change.run();
+            List<Suites.Suite> next = new ArrayList<>();
+            for (PluginRegistry.Plugin<CryptoSuite> p : cryptos.snapshot()) {
+                cryptos.call(p, "wireId", CryptoSuite::wireId).ifPresent(id -> next.add(new Suites.Suite(p.name(), id,
+                        p.service())));
+            }
+            suites.set(next);
+            if (came == null) {
+                return;
+            }
+            Optional<PluginRegistry.Plugin<CryptoSuite>> p = cryptos.snapshot().stream()
+                    .filter(c -> c.service() == came).findFirst();
+            if (p.isEmpty() || live.isEmpty()) {
+                p.ifPresent(c -> forget("crypto", c.name()));
+                return;
+            }
+            String name = p.get().name();
+            String origin = p.get().origin();
+            Swaps.Swap swap = pending.remove("crypto " + name);
+            if (swap == null) {
+                swap = swaps.begin("crypto", name, leftFrom.getOrDefault("crypto " + name, ""), hashes());
+            }
+            leftFrom.remove("crypto " + name);
+            Swaps.Swap s = swap;
+            java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(live.size());
+            List<String> outcomes = new CopyOnWriteArrayList<>();
+            for (Joined j : live) {
+                j.instance().mesh().suitesChanged(outcome -> {
+                    outcomes.add(j.hash() + ": " + outcome);
+                    if (remaining.decrementAndGet() == 0) {
+                        swaps.end(s, origin, 0, String.join("; ", outcomes));
+                    }
+                });
+            }
+        }
+    }
+
+    /** Records that a suite is going (called before the registry forgets it). */
+    void cryptoLeaving(CryptoSuite suite) {
+        synchronized (lock) {
+            cryptos.snapshot().stream().filter(p -> p.service() == suite).findFirst()
+                    .ifPresent(p -> left("crypto", p.name(), p.origin(), hashes()));
+        }
+    }
+
+    // ---- sockets ----
+
+    /**
+     * The socket provider went: every network's socket closes (sends are dropped) and waits for
+     * the next provider, which binds the same port.
+     */
+    void socketGone(Runnable unregister, SocketProvider provider, long nowNanos) {
+        synchronized (lock) {
+            Optional<PluginRegistry.Plugin<SocketProvider>> p = sockets.snapshot().stream()
+                    .filter(s -> s.service() == provider).findFirst();
+            boolean inUse = sockets.named(SOCKETS).map(s -> s.service() == provider).orElse(false);
+            unregister.run();
+            if (!inUse) {
+                return;
+            }
+            List<String> touched = new ArrayList<>();
+            for (Joined j : live) {
+                if (j.socket().detach("waiting for the UDP socket provider '" + SOCKETS + "' to bind port "
+                        + j.socket().port() + " again", nowNanos)) {
+                    touched.add(j.hash());
+                }
+            }
+            p.ifPresent(s -> left("socket", s.name(), s.origin(), touched));
+        }
+        socketsChanged(nowNanos);
+    }
+
+    /**
+     * A socket provider is there (it came, or another is the one to use now): every network whose
+     * socket waits gets one from it, at the same port, so NAT mappings and punched holes survive.
+     * A port that cannot be bound again is given up for any free one, with a warning.
+     */
+    void socketsChanged(long nowNanos) {
+        synchronized (lock) {
+            Optional<PluginRegistry.Plugin<SocketProvider>> p = sockets.named(SOCKETS);
+            if (p.isEmpty()) {
+                return;
+            }
+            long worst = 0;
+            List<String> failed = new ArrayList<>();
+            int rebound = 0;
+            for (Joined j : live) {
+                SocketSlot slot = j.socket();
+                if (slot.attached()) {
+                    continue;
+                }
+                UdpSocket next;
+                try {
+                    next = p.get().service().open(j.device(), slot.port(), slot.port());
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    String problem = "the socket provider '" + SOCKETS + "' (" + p.get().origin() + ") cannot bind port "
+                            + slot.port() + " again: " + e.getMessage();
+                    slot.stillWaiting(problem + "; waiting for another");
+                    log.warn("Network " + j.hash() + ": " + problem);
+                    failed.add(j.hash());
+                    continue;
+                }
+                long gap = slot.attach(next, System.nanoTime());
+                worst = Math.max(worst, gap);
+                rebound++;
+                log.info("Network " + j.hash() + ": socket bound again at port " + slot.port() + " by "
+                        + p.get().origin() + " after " + gap / 1_000_000 + " ms");
+            }
+            if (rebound > 0 || !failed.isEmpty()) {
+                arrived("socket", p.get().name(), p.get().origin(), failed.isEmpty() ? worst / 1_000_000 : -1,
+                        failed.isEmpty() ? "sockets bound again at the same ports: " + rebound
+                                : "waiting: cannot bind again in " + failed);
+            } else {
+                forget("socket", p.get().name());
+            }
+        }
+    }
+
+    // ---- the record of swaps (caller holds lock) ----
+
+    private void left(String kind, String name, String origin, List<String> touched) {
+        leftFrom.put(kind + " " + name, origin);
+        if (!touched.isEmpty()) {
+            pending.put(kind + " " + name, swaps.begin(kind, name, origin, touched));
+        }
+    }
+
+    private void arrived(String kind, String name, String origin, long gapMillis, String outcome) {
+        Swaps.Swap s = pending.get(kind + " " + name);
+        if (s == null) {
+            return; // nothing was waiting for it: not a swap
+        }
+        if (gapMillis >= 0) {
+            pending.remove(kind + " " + name);
+            leftFrom.remove(kind + " " + name);
+        }
+        swaps.end(s, origin, gapMillis, outcome);
+    }
+
+    private void forget(String kind, String name) {
+        leftFrom.remove(kind + " " + name);
+    }
+
+    private List<String> hashes() {
+        List<String> out = new ArrayList<>();
+        live.forEach(j -> out.add(j.hash()));
+        return out;
+    }
+
+    // ---- joining ----
 
     @Override
     public Plane.Attached attach(NetworkSpec spec, TapDevice device) throws IOException {
         SocketProvider sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service)
                 .orElseThrow(() -> new IOException("no UDP socket provider (bundle io.subutai.p2p.transport.udp)"));
-        CryptoSuite cs = cryptos.named(CRYPTO).map(PluginRegistry.Plugin::service)
-                .orElseThrow(() -> new IOException("no crypto suite " + CRYPTO + " (bundle io.subutai.p2p.crypto)"));
-        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), cs);
-        UdpSocket socket = sp.open(device.name(), spec.ports().min(), spec.ports().max());
+        String required = spec.requiredSuite();
+        String lacking = suiteMissing(required);
+        if (lacking != null) {
+            throw new IOException("this daemon lacks " + lacking);
+        }
+        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl());
+        SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()));
         String hash = spec.request().hash();
         KeyQueue keys = new KeyQueue();
         if (spec.keys().isEmpty()) {
@@ -139,29 +401,41 @@ final class DataPlane implements Plane {
         }
         Networks n = networks;
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
-                n.previous(hash), spec.automatic(), spec.request().fwd()), device, socket, cs, self, keys,
+                n.previous(hash), spec.automatic(), spec.request().fwd(), required), device, socket, suites, self, keys,
                 new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address));
-        log.info("UDP port of " + hash + ": " + socket.localAddress().getPort());
+        log.info("UDP port of " + hash + ": " + socket.localAddress().getPort()
+                + (required == null ? "" : "; crypto suite " + required + " only"));
         try {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
-            engine.execute(() -> WarmUp.run(cs, socket, log));
+            List<Suites.Suite> all = suites.allowed(required);
+            engine.execute(() -> all.forEach(s -> WarmUp.run(s.impl(), socket, log)));
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }
-        synchronized (transportLock) { // a transport that comes or goes meanwhile is seen once, either here or there
-            live.add(instance);
+        Joined joined = new Joined(instance, socket, hash, device.name());
+        synchronized (lock) { // a plugin that comes or goes meanwhile is seen once, either here or there
+            live.add(joined);
             for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
                 instance.attach(t.name(), t.service());
             }
-        }
-        for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
-            instance.join((ref, listener) -> discoveries.call(d, "join", p -> p.join(ref, listener)));
+            for (PluginRegistry.Plugin<DiscoveryProvider> d : discoveries.snapshot()) {
+                join(instance, d);
+            }
         }
         return new Plane.Attached() {
 
             @Override
             public NetworkSnapshot snapshot(NetworkInfo network) {
-                return instance.snapshot(network);
+                NetworkSnapshot s = instance.snapshot(network);
+                List<String> waiting = new ArrayList<>();
+                if (!socket.attached()) {
+                    waiting.add(socket.waiting());
+                }
+                String suite = suiteMissing(required);
+                if (suite != null) {
+                    waiting.add("waiting for " + suite + " (sessions made before carry the traffic until they expire)");
+                }
+                return waiting.isEmpty() ? s : s.waitingFor(waiting);
             }
 
             @Override
@@ -171,8 +445,8 @@ final class DataPlane implements Plane {
 
             @Override
             public void close() {
-                synchronized (transportLock) {
-                    live.remove(instance);
+                synchronized (lock) {
+                    live.remove(joined);
                 }
                 instance.close();
                 socket.close();

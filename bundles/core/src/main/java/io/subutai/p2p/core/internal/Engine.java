@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -82,6 +83,8 @@ public final class Engine implements NetworkService {
     private final MeshLog networksLog;
     private final long started = System.nanoTime();
     private final DataPlane plane;
+    private final Swaps swaps;
+    private final BundleContext context;
 
     @Activate
     public Engine(BundleContext context,
@@ -90,6 +93,7 @@ public final class Engine implements NetworkService {
             @Reference LoggerAdmin loggerAdmin,
             @Reference ConfigurationAdmin configurationAdmin) {
         this.log = log;
+        this.context = context;
         String v = context.getProperty("p2p.version");
         this.version = v != null ? v : context.getBundle().getVersion().toString();
         String file = context.getProperty("p2p.config");
@@ -134,11 +138,11 @@ public final class Engine implements NetworkService {
             }
         };
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
-        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, networksLog,
-                control);
+        swaps = new Swaps(networksLog, Clock.systemUTC());
+        plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, networksLog, control, swaps);
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 plane, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
-                networksLog, new SecureRandom(), Clock.systemUTC());
+                networksLog, new SecureRandom(), Clock.systemUTC(), swaps);
         plane.networks(networks);
         networks.load();
     }
@@ -169,6 +173,22 @@ public final class Engine implements NetworkService {
         if (taps.named(config.tap()).isPresent()) {
             runOnEngine(networks::restore);
         }
+    }
+
+    /**
+     * Hands the running networks' interfaces to the TAP driver to use now (the chosen one may
+     * have come, gone, or been replaced): see {@link Networks#driverChanged}.
+     */
+    private void tapDriverChanged() {
+        Optional<PluginRegistry.Plugin<TapDriver>> p = taps.named(config.tap());
+        networks.driverChanged(p.map(PluginRegistry.Plugin::service).orElse(null), p.map(PluginRegistry.Plugin::origin)
+                .orElse(""), System.nanoTime());
+    }
+
+    /** Whether the whole daemon is stopping (plugins then go for good, and nothing is handed over). */
+    private boolean stopping() {
+        Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
+        return system == null || system.getState() == Bundle.STOPPING;
     }
 
     private void attachWhenReady() {
@@ -212,11 +232,20 @@ public final class Engine implements NetworkService {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindTapDriver(TapDriver driver, ServiceReference<TapDriver> ref) {
         added(taps, driver, ref);
+        runOnEngine(this::tapDriverChanged); // a driver that replaces the one in use takes the interfaces over
         restoreWhenReady();
     }
 
     void unbindTapDriver(TapDriver driver) {
-        removedMaybeInUse(taps, config.tap(), driver);
+        boolean used = taps.named(config.tap()).map(p -> p.service() == driver).orElse(false);
+        if (used && stopping()) {
+            networks.closeAll(); // the daemon stops: interfaces go with their networks, while the driver still works
+        }
+        removed(taps, driver);
+        if (used) {
+            tapDriverChanged(); // now, while its devices still work: they let the interfaces go, which stay
+            restoreWhenReady();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -232,33 +261,37 @@ public final class Engine implements NetworkService {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindDiscoveryProvider(DiscoveryProvider provider, ServiceReference<DiscoveryProvider> ref) {
-        added(discoveries, provider, ref);
+        plane.discoveryAdded(() -> added(discoveries, provider, ref), provider);
     }
 
     void unbindDiscoveryProvider(DiscoveryProvider provider) {
-        removed(discoveries, provider);
+        plane.discoveryRemoved(() -> removed(discoveries, provider), provider);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindCryptoSuite(CryptoSuite suite, ServiceReference<CryptoSuite> ref) {
-        added(cryptos, suite, ref);
+        plane.cryptosChanged(() -> added(cryptos, suite, ref), suite);
         attachWhenReady();
     }
 
     void unbindCryptoSuite(CryptoSuite suite) {
-        removedMaybeInUse(cryptos, DataPlane.CRYPTO, suite);
+        if (!stopping()) {
+            plane.cryptoLeaving(suite);
+        }
+        plane.cryptosChanged(() -> removed(cryptos, suite), null);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindSocketProvider(SocketProvider provider, ServiceReference<SocketProvider> ref) {
         added(sockets, provider, ref);
+        runOnEngine(() -> plane.socketsChanged(System.nanoTime())); // the networks' sockets, at their ports again
         attachWhenReady();
     }
 
     void unbindSocketProvider(SocketProvider provider) {
-        removedMaybeInUse(sockets, DataPlane.SOCKETS, provider);
+        plane.socketGone(() -> removed(sockets, provider), provider, System.nanoTime());
     }
 
     private <T> void added(PluginRegistry<T> registry, T service, ServiceReference<T> ref) {
@@ -272,19 +305,6 @@ public final class Engine implements NetworkService {
         }
         PluginRegistry.Plugin<T> p = registry.add(service, properties);
         log.info("Plugin added: {} '{}'", registry.kind(), p.name());
-    }
-
-    /**
-     * Forgets a plugin; when it was the one the networks use (named {@code inUse}), they close and
-     * wait to be restored with its successor, which may be there already.
-     */
-    private <T> void removedMaybeInUse(PluginRegistry<T> registry, String inUse, T service) {
-        boolean used = registry.named(inUse).map(p -> p.service() == service).orElse(false);
-        removed(registry, service);
-        if (used) {
-            networks.pluginGone();
-            restoreWhenReady();
-        }
     }
 
     private <T> void removed(PluginRegistry<T> registry, T service) {
@@ -393,7 +413,7 @@ public final class Engine implements NetworkService {
     @Override
     public DaemonSnapshot snapshot() {
         return new DaemonSnapshot(version, (System.nanoTime() - started) / 1_000_000_000L, Thread.activeCount(),
-                config.pmtu(), networks.snapshots());
+                config.pmtu(), networks.snapshots(), swaps.snapshot());
     }
 
     private static int intProperty(BundleContext context, String name) {

@@ -21,7 +21,7 @@ import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.mesh.TransportMux;
-import io.subutai.p2p.spi.CryptoSuite;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.Membership;
@@ -43,7 +43,13 @@ public final class NetworkInstance implements Plane.Attached {
 
     /** What a start asked for, as the data plane needs it. */
     public record Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
-            boolean relayOnly) {
+            boolean relayOnly, String requiredSuite) {
+
+        /** A network that accepts any crypto suite. */
+        public Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+                boolean relayOnly) {
+            this(hash, bootstrap, address, previous, automatic, relayOnly, null);
+        }
     }
 
     private final Options options;
@@ -54,6 +60,8 @@ public final class NetworkInstance implements Plane.Attached {
     private final TransportMux mux;
     private final Mesh mesh;
     private final List<Membership> memberships = new CopyOnWriteArrayList<>();
+    /** Which provider each membership is with (a provider that leaves takes its membership along); guarded by memberships. */
+    private final java.util.Map<Object, Membership> byProvider = new java.util.IdentityHashMap<>();
     /** This node's endpoints that transports added (relay handles); guarded by memberships. */
     private List<InetSocketAddress> extra = List.of();
     private final NetworkRef ref;
@@ -66,7 +74,7 @@ public final class NetworkInstance implements Plane.Attached {
      *                 which must never hold up the loop
      * @param assigned told the address a bootstrap server handed out (after the TAP has it)
      */
-    public NetworkInstance(Options options, TapDevice device, DatagramPort socket, CryptoSuite suite, StaticKeys self,
+    public NetworkInstance(Options options, TapDevice device, DatagramPort socket, Suites suites, StaticKeys self,
             KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
         this.hash = options.hash();
@@ -88,8 +96,8 @@ public final class NetworkInstance implements Plane.Attached {
         if (options.relayOnly()) {
             log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");
         }
-        this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suite, self, keys, log, loop,
-                timing, options.address(), options.relayOnly()));
+        this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suites, options.requiredSuite(), self, keys,
+                log, loop, timing, options.address(), options.relayOnly()));
         this.listener = new DiscoveryListener() {
             @Override
             public void peerSeen(Sighting sighting) {
@@ -133,9 +141,26 @@ public final class NetworkInstance implements Plane.Attached {
 
     /** Joins discovery with one provider; {@code join} is the provider's join, guarded by the caller. */
     public void join(BiFunction<NetworkRef, DiscoveryListener, Optional<Membership>> join) {
-        join.apply(ref, listener).ifPresent(m -> {
+        join(join, join);
+    }
+
+    /**
+     * Joins discovery with {@code provider} (once: a provider joined already is not joined again);
+     * {@code join} is its join, guarded by the caller.
+     *
+     * @return whether it joined now
+     */
+    public boolean join(Object provider, BiFunction<NetworkRef, DiscoveryListener, Optional<Membership>> join) {
+        synchronized (memberships) {
+            if (byProvider.containsKey(provider)) {
+                return false;
+            }
+        }
+        Optional<Membership> joined = join.apply(ref, listener);
+        joined.ifPresent(m -> {
             synchronized (memberships) {
                 memberships.add(m);
+                byProvider.put(provider, m);
             }
             loop.execute(() -> {
                 synchronized (memberships) {
@@ -145,6 +170,32 @@ public final class NetworkInstance implements Plane.Attached {
                 }
             });
         });
+        return joined.isPresent();
+    }
+
+    /**
+     * Leaves the discovery of a provider that went away; the peers it found stay as they are
+     * (sessions and paths do not depend on who found them).
+     *
+     * @return whether the network was a member through it
+     */
+    public boolean leave(Object provider) {
+        Membership m;
+        synchronized (memberships) {
+            m = byProvider.remove(provider);
+            if (m != null) {
+                memberships.remove(m);
+            }
+        }
+        if (m == null) {
+            return false;
+        }
+        try {
+            m.close();
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("Leaving discovery for " + hash + ": " + e);
+        }
+        return true;
     }
 
     /** Attaches a transport that is there (at start, or when it comes); every peer may use its paths from then on. */

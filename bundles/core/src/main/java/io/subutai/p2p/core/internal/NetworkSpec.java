@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.StartRequest;
+import io.subutai.p2p.core.internal.mesh.Suites;
 
 /**
  * A network as {@code p2p start} asked for it, checked: everything a restart needs to bring it back
@@ -66,6 +67,7 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
     static final int CODE_BAD_MAC = 13;
     static final int CODE_TILDE = 17;
     static final int CODE_NETWORK = 91; // the original's 603, as a shell sees it
+    static final int CODE_BAD_CRYPTO = 2;
 
     static NetworkSpec check(StartRequest r) throws Invalid {
         if (r.hash().isEmpty()) {
@@ -97,7 +99,28 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
             throw network(r, "Failed to validate interface name: '" + dev
                     + "' may hold only letters, digits, '.', '-' and '_'");
         }
+        suite(r); // refuses an unknown -crypto
         return new NetworkSpec(r, address(r, dht), mac, dev, keys, ports, dht);
+    }
+
+    /** The one crypto suite the network accepts ({@code -crypto}); null: any. */
+    String requiredSuite() {
+        try {
+            return suite(request);
+        } catch (Invalid e) {
+            throw new IllegalStateException(e); // checked when the spec was made
+        }
+    }
+
+    private static String suite(StartRequest r) throws Invalid {
+        String c = r.crypto().toLowerCase(Locale.ROOT);
+        return switch (c) {
+            case "", "any" -> null;
+            case "pq", Suites.PQ -> Suites.PQ;
+            case "classic", Suites.CLASSIC -> Suites.CLASSIC;
+            default -> throw new Invalid(CODE_BAD_CRYPTO, "Unknown -crypto '" + r.crypto() + "': give pq (the suite "
+                    + Suites.PQ + " only), classic (" + Suites.CLASSIC + " only), or leave it out for the best both sides have");
+        };
     }
 
     /** Whether the address comes from a bootstrap server. */

@@ -20,6 +20,7 @@ import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.TapSlot;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
@@ -34,8 +35,8 @@ import io.subutai.p2p.spi.TapSpec;
  */
 final class Networks {
 
-    /** A running network. */
-    record Instance(NetworkSpec spec, TapDevice device, Plane.Attached attached) {
+    /** A running network; its interface is held by whichever TAP driver is in use ({@link TapSlot}). */
+    record Instance(NetworkSpec spec, TapSlot device, Plane.Attached attached) {
         /** @param address the address it has now (null: none yet) */
         NetworkInfo info(Ipv4Cidr address) {
             return new NetworkInfo(spec.request().hash(), device.mac().toString(), address == null ? "" : address.addressText(),
@@ -49,6 +50,7 @@ final class Networks {
 
     // immutable
     private final Supplier<TapDriver> driver;
+    private final Swaps swaps;
     private final Plane plane;
     private final String driverName;
     private final int mtu;
@@ -65,6 +67,14 @@ final class Networks {
     private final Set<String> startingDevs = new HashSet<>();
     private boolean saveUnreadable;
     private boolean closed;
+    /** The TAP driver that holds the interfaces now (null: none, they wait for one). */
+    private TapDriver inUse;
+    /** Which bundle it came from, for the record of swaps. */
+    private String inUseOrigin = "";
+    /** The swap under way of the TAP driver (null: none). */
+    private Swaps.Swap tapSwap;
+    /** Interfaces of stopped networks that no driver held: the next driver removes them. */
+    private final Set<String> orphans = new LinkedHashSet<>();
 
     /**
      * @param driver     the chosen TAP driver, or null while it is not there
@@ -73,13 +83,23 @@ final class Networks {
      */
     Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, MeshLog log, RandomGenerator random,
             Clock clock) {
-        this(driver, null, driverName, mtu, save, log, random, clock);
+        this(driver, null, driverName, mtu, save, log, random, clock, new Swaps(log, clock));
     }
 
     /** @param plane joins each network to its peers; null keeps networks to their interfaces */
     Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
             RandomGenerator random, Clock clock) {
+        this(driver, plane, driverName, mtu, save, log, random, clock, new Swaps(log, clock));
+    }
+
+    /**
+     * @param plane joins each network to its peers; null keeps networks to their interfaces
+     * @param swaps where the swaps of TAP drivers under running networks are recorded
+     */
+    Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
+            RandomGenerator random, Clock clock, Swaps swaps) {
         this.driver = driver;
+        this.swaps = swaps;
         this.plane = plane;
         this.driverName = driverName;
         this.mtu = mtu;
@@ -136,7 +156,11 @@ final class Networks {
         return start(request, true);
     }
 
-    /** @param join whether to join the network to its peers now (else {@link #attachPending} does) */
+    /**
+     * @param join whether to join the network to its peers now (else {@link #attachPending} does);
+     *             false when it comes back from the save file, and then an interface of its name
+     *             that nobody holds (a crashed daemon's) is taken over rather than refused
+     */
     private CommandOutput start(StartRequest request, boolean join) {
         NetworkSpec spec;
         try {
@@ -160,9 +184,9 @@ final class Networks {
                 startingDevs.add(spec.dev());
             }
         }
-        TapDevice device = null;
+        TapSlot device = null;
         try {
-            device = open(spec);
+            device = open(spec, !join);
             Plane.Attached attached = null;
             if (join && plane != null && plane.ready()) {
                 try {
@@ -196,7 +220,7 @@ final class Networks {
     }
 
     /** @param restored whether it came back from the save file (which keeps the keys added to it at run time) */
-    private synchronized CommandOutput started(NetworkSpec spec, TapDevice device, Plane.Attached attached, boolean restored) {
+    private synchronized CommandOutput started(NetworkSpec spec, TapSlot device, Plane.Attached attached, boolean restored) {
         StartRequest request = spec.request();
         String hash = request.hash();
         SaveFile.Entry before = saved.get(hash);
@@ -213,7 +237,8 @@ final class Networks {
                 + ", Mac: " + device.mac());
         log.info("Instance created: " + hash);
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
-                request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd());
+                request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd(),
+                request.crypto());
         saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned));
         if (attached != null) {
             addSavedKeys(hash, attached);
@@ -224,7 +249,8 @@ final class Networks {
                 + hash + "\n\n", err);
     }
 
-    private TapDevice open(NetworkSpec spec) throws IOException {
+    /** Opens the network's interface with the driver in use; {@code adopt}: take over one of its name that nobody holds. */
+    private TapSlot open(NetworkSpec spec, boolean adopt) throws IOException {
         TapDriver d = driver.get();
         if (d == null) {
             throw new IOException("Failed to configure interface: Failed to initialize TAP: the TAP driver '"
@@ -241,10 +267,18 @@ final class Networks {
                     + a.reason());
         }
         MacAddress mac = spec.mac() != null ? spec.mac() : MacAddress.randomLocal(random);
+        TapDevice device;
         try {
-            return d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address()));
+            device = d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address(),
+                    adopt && spec.dev() != null));
         } catch (RuntimeException | LinkageError e) {
             throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
+        }
+        try {
+            return new TapSlot(device, spec.address());
+        } catch (IOException e) {
+            device.close();
+            throw e;
         }
     }
 
@@ -341,18 +375,110 @@ final class Networks {
     }
 
     /**
-     * A plugin the networks use went away (the TAP driver, the UDP sockets, the crypto suite):
-     * the networks are closed (their interfaces go) and wait in the save file for it, or another,
-     * to come back ({@link #restore}).
+     * The TAP driver to use is now {@code next} (null: none is there). The interfaces of the
+     * running networks are handed over: the old driver's devices are released (the kernel
+     * interfaces stay, with their addresses, routes and bridges), and {@code next}, when there is
+     * one, takes each over by name; until then each network waits, visibly so in {@code status}.
+     * Peers, sessions and sockets are untouched. A takeover that fails leaves its network waiting
+     * for the next driver. Runs on the engine's thread, or in the unbinding of the old driver
+     * (releasing only: {@code next} is null then).
+     *
+     * @param origin the bundle {@code next} comes from, for the record
      */
-    synchronized void pluginGone() {
-        for (Instance i : instances.values()) {
-            close(i);
+    void driverChanged(TapDriver next, String origin, long nowNanos) {
+        List<Instance> running;
+        List<String> removals;
+        Swaps.Swap swap;
+        synchronized (this) {
+            if (next == inUse || closed) {
+                return;
+            }
+            running = new ArrayList<>(instances.values());
+            if (inUse != null && !running.isEmpty()) {
+                List<String> hashes = new ArrayList<>();
+                running.forEach(i -> hashes.add(i.spec().request().hash()));
+                tapSwap = swaps.begin("tap", driverName, inUseOrigin, hashes);
+            }
+            swap = tapSwap;
+            inUse = next;
+            inUseOrigin = origin;
+            removals = next == null ? List.of() : List.copyOf(orphans);
+            orphans.clear();
         }
-        if (!instances.isEmpty()) {
-            log.info("A plugin the networks use went away: " + instances.size() + " networks wait for it to return");
+        String why = "waiting for the TAP driver '" + driverName + "' to take the interface over";
+        for (Instance i : running) {
+            try {
+                i.device().release(why, nowNanos);
+            } catch (IOException | RuntimeException | LinkageError e) {
+                log.warn("Handing over " + i.device().name() + ": " + e);
+            }
         }
-        instances.clear();
+        if (next == null) {
+            if (!running.isEmpty()) {
+                log.info("The TAP driver '" + driverName + "' went away: " + running.size()
+                        + " networks keep their interfaces and wait for it");
+            }
+            return;
+        }
+        long worst = 0;
+        int taken = 0;
+        List<String> failed = new ArrayList<>();
+        for (Instance i : running) {
+            TapSlot slot = i.device();
+            if (slot.attached()) {
+                continue;
+            }
+            try {
+                long gap = takeOver(next, slot, nowNanos());
+                worst = Math.max(worst, gap);
+                taken++;
+                log.info("Interface " + slot.name() + " of " + i.spec().request().hash() + " taken over by the TAP driver '"
+                        + driverName + "' (" + origin + ") after " + gap / 1_000_000 + " ms");
+            } catch (IOException | RuntimeException | LinkageError e) {
+                String problem = "the TAP driver '" + driverName + "' (" + origin + ") could not take " + slot.name()
+                        + " over: " + e.getMessage() + "; waiting for another";
+                slot.stillWaiting(problem);
+                failed.add(slot.name());
+                log.warn("Network " + i.spec().request().hash() + ": " + problem);
+            }
+        }
+        for (String name : removals) {
+            removeOrphan(next, name);
+        }
+        if (swap != null) {
+            synchronized (this) {
+                if (tapSwap == swap && failed.isEmpty()) {
+                    tapSwap = null;
+                }
+            }
+            swaps.end(swap, origin, failed.isEmpty() ? worst / 1_000_000 : -1, failed.isEmpty()
+                    ? "interfaces taken over: " + taken : "waiting: not taken over: " + String.join(", ", failed));
+        }
+    }
+
+    private static long nowNanos() {
+        return System.nanoTime();
+    }
+
+    /** {@code driver} opens the interface of {@code slot} by name, as it is, and the slot goes on with it. */
+    private long takeOver(TapDriver driver, TapSlot slot, long nowNanos) throws IOException {
+        TapDevice d = driver.open(new TapSpec(slot.name(), slot.mac(), slot.mtu(), slot.address(), true));
+        try {
+            return slot.attach(d, nowNanos);
+        } catch (IOException e) {
+            d.release(); // the interface stays for another try
+            throw e;
+        }
+    }
+
+    /** Removes the interface of a network stopped while no driver held it. */
+    private void removeOrphan(TapDriver driver, String name) {
+        try {
+            driver.open(new TapSpec(name, MacAddress.randomLocal(random), mtu, null, true)).close();
+            log.info("Removed the interface " + name + " of a network stopped while no TAP driver held it");
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.warn("Cannot remove the interface " + name + ": " + e.getMessage());
+        }
     }
 
     /** Closes every interface for good; the save file keeps them for the next start. */
@@ -436,9 +562,18 @@ final class Networks {
         List<NetworkSnapshot> out = new ArrayList<>(instances.size());
         for (Instance i : instances.values()) {
             NetworkInfo info = i.info(address(i));
-            out.add(i.attached() != null ? i.attached().snapshot(info) : new NetworkSnapshot(info.hash(),
+            NetworkSnapshot s = i.attached() != null ? i.attached().snapshot(info) : new NetworkSnapshot(info.hash(),
                     info.interfaceName(), info.mac(), info.ip(), info.prefix(), null, 0, i.spec().request().fwd(), List.of(),
-                    List.of(), List.of(), List.of())); // not joined to its peers yet
+                    List.of(), List.of(), List.of()); // not joined to its peers yet
+            List<String> waiting = new ArrayList<>();
+            if (!i.device().attached()) {
+                waiting.add(i.device().waiting());
+            }
+            waiting.addAll(s.waiting());
+            if (i.attached() == null && plane != null) {
+                waiting.add(plane.missing(i.spec()));
+            }
+            out.add(waiting.isEmpty() ? s : s.waitingFor(waiting));
         }
         return out;
     }
@@ -455,6 +590,10 @@ final class Networks {
             i.device().close();
         } catch (IOException | RuntimeException e) {
             log.warn("Closing " + i.device().name() + ": " + e.getMessage());
+        }
+        if (i.device().orphaned()) {
+            orphans.add(i.device().name());
+            log.info("The interface " + i.device().name() + " stays until a TAP driver comes to remove it");
         }
     }
 

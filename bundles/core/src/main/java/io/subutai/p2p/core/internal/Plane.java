@@ -12,6 +12,11 @@ interface Plane {
     /** Whether the plugins a network needs to reach its peers are there now. */
     boolean ready();
 
+    /** What a network that is not joined to its peers waits for, in words. */
+    default String missing(NetworkSpec spec) {
+        return "waiting to be joined to its peers";
+    }
+
     /**
      * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
      *                     message says why

@@ -262,14 +262,19 @@ class NetworksTest {
     }
 
     @Test
-    void whenTheDriverLeavesTheNetworksWaitAndComeBackWithIt() {
+    void whenTheDriverLeavesTheNetworksKeepRunningAndWaitVisiblyForTheNextToTakeOver() {
         Networks n = networks(memory, dir.resolve("p2p.save"));
+        n.driverChanged(memory, "memory 1.0", 0);
         n.start(with("alpha", "10.10.10.1", "06:00:00:00:00:01", ""));
-        n.pluginGone();
-        assertTrue(n.list().isEmpty());
-        assertTrue(memory.device("vptp1").isEmpty(), "the interface went with its driver");
-        n.restore();
-        assertEquals(List.of(new NetworkInfo("alpha", "06:00:00:00:00:01", "10.10.10.1", 24, "vptp1")), n.list());
+        List<NetworkInfo> running = List.of(new NetworkInfo("alpha", "06:00:00:00:00:01", "10.10.10.1", 24, "vptp1"));
+        n.driverChanged(null, "", 1);
+        assertEquals(running, n.list(), "the network runs on without a driver");
+        assertEquals(List.of("waiting for the TAP driver 'memory' to take the interface over"),
+                n.snapshots().get(0).waiting());
+        n.driverChanged(memory, "memory 1.1", 2);
+        assertEquals(running, n.list());
+        assertEquals(List.of(), n.snapshots().get(0).waiting(), "taken over");
+        assertTrue(memory.device("vptp1").isPresent(), "the new driver holds the interface");
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.util.random.RandomGenerator;
 
 import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.PeerSnapshot;
-import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.PeerId;
 import io.subutai.p2p.spi.Sighting;
@@ -43,10 +42,12 @@ public final class Mesh implements AutoCloseable {
      * @param routes  what the transports say of addresses ({@link Routes#NONE} without any)
      * @param overlay this node's overlay address, told to peers (null: not told)
      * @param relayOnly only relayed paths may carry anything ({@code start -fwd})
+     * @param suites  the crypto suites there are, shared with the daemon's other networks
+     * @param requiredSuite the one suite the network accepts ({@code start -crypto}); null: any
      */
-    public record Config(String name, TapDevice tap, DatagramPort socket, Routes routes, CryptoSuite suite,
-            StaticKeys self, KeyQueue keys, MeshLog log, ControlLoop loop, Timing timing, Ipv4Cidr overlay,
-            boolean relayOnly) {
+    public record Config(String name, TapDevice tap, DatagramPort socket, Routes routes, Suites suites,
+            String requiredSuite, StaticKeys self, KeyQueue keys, MeshLog log, ControlLoop loop, Timing timing,
+            Ipv4Cidr overlay, boolean relayOnly) {
     }
 
     /** What the mesh dropped, and why. */
@@ -97,6 +98,7 @@ public final class Mesh implements AutoCloseable {
         DatagramPort socket = config.socket();
         m.registrations.add(socket.register(Wire.HANDSHAKE_INIT, m.handshakes::onInitiation));
         m.registrations.add(socket.register(Wire.HANDSHAKE_RESP, m.handshakes::onResponse));
+        m.registrations.add(socket.register(Wire.HANDSHAKE_REFUSED, m.handshakes::onRefused));
         m.registrations.add(socket.register(Wire.DATA, m.inbound::onData));
         m.outbound.start();
         ControlLoop loop = config.loop();
@@ -160,6 +162,19 @@ public final class Mesh implements AutoCloseable {
     /** A new handshake with every connected peer now (after a key change, or on request). Any thread. */
     public void rekeyAll() {
         config.loop().execute(handshakes::rekeyAll);
+    }
+
+    /**
+     * The crypto suites changed (one came, went, or was replaced): every connected peer gets a new
+     * handshake with the best suite both sides have, while the sessions made before carry the
+     * traffic; {@code done} is told how it went when all have one. Any thread.
+     */
+    public void suitesChanged(java.util.function.Consumer<String> done) {
+        config.loop().execute(() -> {
+            if (!closed) {
+                handshakes.suitesChanged(done);
+            }
+        });
     }
 
     /** Every peer as it is now. Any thread. */

@@ -9,4 +9,15 @@ final class PeerHandshake {
     long lastInitiationTimestamp = -1;
     /** When punch packets last went to the peer. */
     long lastPunch;
+    /**
+     * Suites the peer refused (an unauthenticated hint, §4.5): not offered again until the peer's
+     * own authenticated word, or a change of this node's suites, says otherwise.
+     */
+    final java.util.BitSet refused = new java.util.BitSet(256);
+    /** When the peer last refused a suite (0: never). */
+    long refusedAt;
+    /** The suites the peer's network accepts, best first, as its last handshake said; null while unknown. */
+    int[] remoteSuites;
+    /** Whether "no suite in common" was said for the peer since it last connected (said once). */
+    boolean noSuiteSaid;
 }

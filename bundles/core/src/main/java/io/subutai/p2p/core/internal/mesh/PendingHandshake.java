@@ -7,5 +7,6 @@ import io.subutai.p2p.spi.Handshake;
  * localIndex}; under the network key with id {@code keyId}. Only the control loop touches its
  * {@link Handshake}.
  */
-record PendingHandshake(Peer peer, Handshake handshake, int localIndex, int keyId, long created) implements IndexEntry {
+record PendingHandshake(Peer peer, Handshake handshake, int localIndex, int keyId, long created, Suites.Suite suite)
+        implements IndexEntry {
 }

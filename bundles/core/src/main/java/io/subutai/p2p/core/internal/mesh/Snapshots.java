@@ -32,8 +32,10 @@ final class Snapshots {
             candidates.add(new PeerSnapshot.Candidate(Endpoints.text(a), !c.own().contains(a)));
         }
         Peer.Info info = p.info;
+        Keypair current = p.keypairs.current();
+        String suite = current == null || current.suite() == null ? null : current.suite().name();
         return new PeerSnapshot(p.id.value(), p.state(), info.ip(), info.mac(), Endpoints.text(endpoint), path, paths,
-                candidates, p.attempts.snapshot(), p.history.snapshot());
+                candidates, p.attempts.snapshot(), p.history.snapshot(), suite);
     }
 
     private PathSnapshot path(Peer p, InetSocketAddress a, long rttMicros) {

@@ -18,6 +18,7 @@ final class Wire {
 
     static final int HANDSHAKE_INIT = MessageType.HANDSHAKE_INIT;
     static final int HANDSHAKE_RESP = MessageType.HANDSHAKE_RESP;
+    static final int HANDSHAKE_REFUSED = MessageType.HANDSHAKE_REFUSED;
     static final int COOKIE_REPLY = MessageType.COOKIE_REPLY;
     static final int DATA = MessageType.DATA;
     static final int LAN_BEACON = MessageType.LAN_BEACON;
@@ -33,16 +34,24 @@ final class Wire {
     static final int COUNTER = 8;
     static final int NETWORK_ID = 16;
 
-    /** Smallest HANDSHAKE_INIT: sender index, e, encrypted s, a payload offering one AEAD. */
-    static final int INIT_MIN = HEADER + INDEX + KEY + KEY + TAG + 2 + TAG;
+    /** The byte after an initiation's sender index: the suite it was made with (§3.1). */
+    static final int SUITE = 1;
+    /** Smallest HANDSHAKE_INIT: sender index, suite, e, encrypted s, a payload offering one AEAD. */
+    static final int INIT_MIN = HEADER + INDEX + SUITE + KEY + KEY + TAG + 2 + TAG;
+    /** HANDSHAKE_REFUSED: the initiation's sender index, the reason, the count of suites and their numbers. */
+    static final int REFUSED_MIN = HEADER + INDEX + 1 + 1;
+    static final int REFUSED_MAX = REFUSED_MIN + 255;
+    /** Reasons of a HANDSHAKE_REFUSED: the suite is not here; the network accepts another only. */
+    static final int REFUSED_UNAVAILABLE = 1;
+    static final int REFUSED_POLICY = 2;
     /** Smallest HANDSHAKE_RESP: two indexes, e, a payload naming the AEAD. */
     static final int RESP_MIN = HEADER + INDEX + INDEX + KEY + 1 + TAG;
     /** Smallest DATA: receiver index, counter, the inner type, the tag. */
     static final int DATA_MIN = HEADER + INDEX + COUNTER + 1 + TAG;
     /** The one LAN_BEACON size: network id, static key, port. */
     static final int BEACON = Beacon.SIZE;
-    /** Largest handshake message accepted (payloads are small). */
-    static final int HANDSHAKE_MAX = 1024;
+    /** Largest handshake message accepted: a post-quantum suite's carry a KEM key or ciphertext (about 1.2 KB). */
+    static final int HANDSHAKE_MAX = 2048;
     /** Largest datagram: a jumbo frame plus the overhead. */
     static final int MAX = 65_507;
     /** The largest datagram this node sends: fits a 1500-byte path under IPv6 and UDP headers. */
@@ -76,6 +85,8 @@ final class Wire {
         boolean ok = switch (type) {
             case HANDSHAKE_INIT -> n >= INIT_MIN && n <= HANDSHAKE_MAX;
             case HANDSHAKE_RESP -> n >= RESP_MIN && n <= HANDSHAKE_MAX;
+            case HANDSHAKE_REFUSED -> n >= REFUSED_MIN && n <= REFUSED_MAX
+                    && n == REFUSED_MIN + (datagram.get(datagram.position() + HEADER + INDEX + 1) & 0xff);
             case DATA -> n >= DATA_MIN;
             case LAN_BEACON -> n == BEACON;
             default -> false;

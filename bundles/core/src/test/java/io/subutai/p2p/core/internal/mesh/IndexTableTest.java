@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 class IndexTableTest {
 
     private static Keypair session(int index, long created) {
-        return new Keypair(null, null, index, ~index, created, 0);
+        return new Keypair(null, null, index, ~index, created, 0, null);
     }
 
     private static PendingHandshake handshake(int index, long created) {
-        return new PendingHandshake(null, null, index, 0, created);
+        return new PendingHandshake(null, null, index, 0, created, null);
     }
 
     @Test
