@@ -18,8 +18,12 @@ import io.subutai.p2p.spi.PollableTapDevice;
  * queue); {@link #awaitFrames} sleeps in {@code poll} until one is, watching an eventfd as well so
  * that {@link #close} wakes it, and poll's events tell a failed device from an empty one; {@link
  * #read} is the two in turn. Reading, waiting and writing each have their own lock, so a thread may
- * read what is ready while another sleeps and a third writes; close waits for all of them to
- * leave before the descriptor is released, so a number the kernel reuses is never touched.
+ * read what is ready while another sleeps and a third writes; close and release wait for all of
+ * them to leave before the descriptor is released, so a number the kernel reuses is never touched.
+ *
+ * <p>The interface is persistent ({@code TUNSETPERSIST}): it outlives the descriptor, so a daemon
+ * that dies leaves it, and {@link #release} hands it over as it is. {@link #close} clears that
+ * first, and the interface goes with the descriptor.
  */
 final class LinuxTap implements PollableTapDevice {
 
@@ -168,10 +172,27 @@ final class LinuxTap implements PollableTapDevice {
         }
     }
 
+    /** Stops the device and removes the interface. */
     @Override
     public void close() throws IOException {
+        stop(true);
+    }
+
+    /** Stops the device and leaves the interface, persistent and as it is, for a driver to adopt. */
+    @Override
+    public void release() throws IOException {
+        stop(false);
+    }
+
+    /**
+     * Wakes a reader sleeping in poll, waits for reading, waiting and writing to leave, and
+     * releases the descriptors, once. The interface is persistent, so it outlives its descriptor
+     * unless {@code remove} clears that first; then it goes with the descriptor, as a
+     * non-persistent TAP does.
+     */
+    private void stop(boolean remove) throws IOException {
         if (!closing.compareAndSet(false, true)) {
-            return; // closed, or being closed, by another thread: the descriptors are released once
+            return; // closed or released, or being so, by another thread: the descriptors are released once
         }
         closed = true;
         ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
@@ -179,16 +200,29 @@ final class LinuxTap implements PollableTapDevice {
         synchronized (pollLock) { // the sleeper woke (eventfd) and left poll
             synchronized (readLock) {
                 synchronized (writeLock) {
+                    String failed = null;
                     try {
-                        LibC.close(fd); // a non-persistent TAP interface disappears with its last descriptor
+                        if (remove) {
+                            LibC.ioctl(fd, LibC.TUNSETPERSIST, 0);
+                        }
                     } catch (LastErrorException e) {
-                        throw new IOException("TAP " + name + ": close failed: " + e.getMessage());
+                        if (e.getErrorCode() != LibC.EBADFD) { // EBADFD: the interface was deleted already
+                            failed = "cannot remove the interface: " + e.getMessage();
+                        }
+                    }
+                    try {
+                        LibC.close(fd);
+                    } catch (LastErrorException e) {
+                        failed = "close failed: " + e.getMessage();
                     } finally {
                         try {
                             LibC.close(wakeFd);
                         } catch (LastErrorException ignored) {
                             // nothing more to release
                         }
+                    }
+                    if (failed != null) {
+                        throw new IOException("TAP " + name + ": " + failed);
                     }
                 }
             }

@@ -1,7 +1,6 @@
 package io.subutai.p2p.tap.linux.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -24,7 +23,9 @@ import io.subutai.p2p.spi.TapSpec;
 /**
  * TAP interfaces on Linux: {@code /dev/net/tun} with {@code IFF_TAP | IFF_NO_PI} through JNA,
  * and address, MAC, MTU and link state through iproute2's {@code ip} (configuration
- * {@code iptool}, found on its own when empty). Closing a device removes its interface.
+ * {@code iptool}, found on its own when empty). Every interface is persistent: closing a device
+ * removes it, releasing one leaves it as it is, and an adopting spec takes over one that nobody
+ * holds (released, or left by a daemon that died) with its index, addresses, routes and bridge.
  *
  * <p>It waits for its configuration, which the engine gives it from the daemon's YAML file at
  * every start, so that the {@code iptool} the user chose is the one every interface is made with.
@@ -104,32 +105,52 @@ public final class LinuxTapDriver implements TapDriver {
         }
         String name = null;
         boolean vnet = offload;
+        boolean adopted;
+        int wake;
         try {
-            name = attach(fd, spec.name(), vnet);
-            if (vnet) {
-                vnet = enableOffload(fd);
-            }
-            int wake = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-            LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake, vnet, tool);
+            // until TUNSETPERSIST, closing fd removes an interface made here and leaves an adopted one
+            name = attach(fd, spec, vnet);
+            adopted = (flags(fd) & LibC.IFF_PERSIST) != 0; // only one that outlived its holder is persistent
+            vnet = setOffload(fd, vnet);
+            wake = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
             try {
-                tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()),
-                        "up");
-                if (spec.address() != null) {
-                    tool.run("addr", "add", spec.address().toString(), "dev", name);
-                }
-            } catch (IOException e) {
-                tap.close();
-                throw new IOException("Failed to configure interface " + name + ": " + e.getMessage(), e);
+                LibC.ioctl(fd, LibC.TUNSETPERSIST, 1);
+            } catch (LastErrorException e) {
+                closeQuietly(wake);
+                throw e;
             }
-            return tap;
         } catch (LastErrorException e) {
             closeQuietly(fd);
             throw new IOException("Failed to initialize TAP" + (name == null ? "" : " " + name) + ": " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            if (name == null) {
-                closeQuietly(fd);
-            }
+            closeQuietly(fd);
             throw e;
+        }
+        LinuxTap tap = new LinuxTap(name, spec.mac(), spec.mtu(), fd, wake, vnet, tool);
+        try {
+            configure(tool, name, spec);
+        } catch (IOException e) {
+            if (adopted) {
+                tap.release(); // not ours to remove: left as it was found, but for what was set so far
+            } else {
+                tap.close();
+            }
+            throw new IOException("Failed to configure interface " + name + ": " + e.getMessage(), e);
+        }
+        return tap;
+    }
+
+    /**
+     * Sets MAC, MTU, link up and the address, leaving what is right already (an adopted interface
+     * usually is entirely: then no {@code ip} runs) and any other address an operator gave it.
+     */
+    private static void configure(IpTool tool, String name, TapSpec spec) throws IOException {
+        LinkState now = LinkState.of(name);
+        if (now == null || !now.is(spec.mac(), spec.mtu())) {
+            tool.run("link", "set", "dev", name, "address", spec.mac().toString(), "mtu", Integer.toString(spec.mtu()), "up");
+        }
+        if (spec.address() != null && (now == null || !spec.address().equals(now.address()))) {
+            tool.run("addr", "replace", spec.address().toString(), "dev", name); // an address there already is kept
         }
     }
 
@@ -137,15 +158,22 @@ public final class LinuxTapDriver implements TapDriver {
      * Names the device: the given name, or the first free number in a {@code %d} pattern, from 1.
      * {@code IFF_TUN_EXCL} makes the kernel refuse any name an interface of this namespace already
      * has (its answer is the only one that sees the caller's namespace; /sys may show another's).
+     * An adopting spec with a plain name leaves it out: the kernel then attaches to a TAP of that
+     * name that nobody holds, or makes one.
      */
-    private static String attach(int fd, String requested, boolean vnet) throws IOException {
+    private static String attach(int fd, TapSpec spec, boolean vnet) throws IOException {
+        String requested = spec.name();
         if (!requested.contains("%d")) {
             check(requested);
             try {
-                setIff(fd, requested, vnet);
+                setIff(fd, requested, vnet, !spec.adopt());
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == LibC.EBUSY) {
                     throw new IOException("Interface is already in use");
+                }
+                if (e.getErrorCode() == LibC.EINVAL && spec.adopt()) {
+                    throw new IOException("Failed to initialize TAP " + requested + ": an interface of this name exists"
+                            + " and is not a TAP interface that can be taken over; delete it or choose another name");
                 }
                 throw e;
             }
@@ -155,7 +183,7 @@ public final class LinuxTapDriver implements TapDriver {
             String candidate = requested.replace("%d", Integer.toString(n));
             check(candidate);
             try {
-                setIff(fd, candidate, vnet);
+                setIff(fd, candidate, vnet, true);
                 return candidate;
             } catch (LastErrorException e) {
                 if (e.getErrorCode() != LibC.EBUSY) {
@@ -173,30 +201,40 @@ public final class LinuxTapDriver implements TapDriver {
     }
 
     /**
-     * Lets the kernel hand over TCP super-frames (up to 64 KiB, segmented later by whoever
-     * receives them) and frames whose checksum is left to finish: one read and one write move
-     * dozens of packets. The device's frames carry a 10-byte virtio-net header then, which {@code
-     * IFF_VNET_HDR} already asked for. A kernel that refuses leaves the header on and the offloads
-     * off, which is correct too (every header then says "nothing to do").
+     * With {@code vnet}, lets the kernel hand over TCP super-frames (up to 64 KiB, segmented later
+     * by whoever receives them) and frames whose checksum is left to finish: one read and one
+     * write move dozens of packets. The device's frames carry a 10-byte virtio-net header then,
+     * which {@code IFF_VNET_HDR} already asked for. A kernel that refuses leaves the header on and
+     * the offloads off, which is correct too (every header then says "nothing to do").
      *
-     * @return true (the header is there in any case once IFF_VNET_HDR was accepted)
+     * <p>Without, turns them off: an adopted interface keeps the offloads its last holder set,
+     * and super-frames without a header in front could not be told from frames.
+     *
+     * @return {@code vnet} (the header is there in any case once IFF_VNET_HDR was accepted)
      */
-    private static boolean enableOffload(int fd) {
-        byte[] size = {LinuxTap.VNET_HEADER, 0, 0, 0}; // little-endian int 10, the kernel's default
-        LibC.ioctl(fd, LibC.TUNSETVNETHDRSZ, size);
-        try {
-            LibC.ioctl(fd, LibC.TUNSETOFFLOAD, LibC.TUN_F_CSUM | LibC.TUN_F_TSO4 | LibC.TUN_F_TSO6 | LibC.TUN_F_TSO_ECN);
-        } catch (LastErrorException e) {
-            // an old kernel: frames come one by one, still with a header
+    private static boolean setOffload(int fd, boolean vnet) {
+        if (vnet) {
+            byte[] size = {LinuxTap.VNET_HEADER, 0, 0, 0}; // little-endian int 10, the kernel's default
+            LibC.ioctl(fd, LibC.TUNSETVNETHDRSZ, size);
         }
-        return true;
+        try {
+            LibC.ioctl(fd, LibC.TUNSETOFFLOAD, vnet ? LibC.TUN_F_CSUM | LibC.TUN_F_TSO4 | LibC.TUN_F_TSO6 | LibC.TUN_F_TSO_ECN : 0);
+        } catch (LastErrorException e) {
+            // an old kernel: frames come one by one, with a header if asked for
+        }
+        return vnet;
     }
 
-    private static void setIff(int fd, String name, boolean vnet) {
-        byte[] ifr = new byte[40];
-        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(n, 0, ifr, 0, n.length);
-        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | LibC.IFF_TUN_EXCL | (vnet ? LibC.IFF_VNET_HDR : 0));
+    /** The device's flags as the kernel has them ({@code TUNGETIFF}): IFF_TAP, IFF_PERSIST, ... */
+    private static int flags(int fd) {
+        byte[] ifr = new byte[LibC.IFREQ];
+        LibC.ioctl(fd, LibC.TUNGETIFF, ifr);
+        return ifr[16] & 255 | (ifr[17] & 255) << 8;
+    }
+
+    private static void setIff(int fd, String name, boolean vnet, boolean exclusive) {
+        byte[] ifr = LibC.ifreq(name);
+        short flags = (short) (LibC.IFF_TAP | LibC.IFF_NO_PI | (exclusive ? LibC.IFF_TUN_EXCL : 0) | (vnet ? LibC.IFF_VNET_HDR : 0));
         ifr[16] = (byte) flags; // little-endian short, as on x86-64 and arm64
         ifr[17] = (byte) (flags >> 8);
         LibC.ioctl(fd, LibC.TUNSETIFF, ifr);

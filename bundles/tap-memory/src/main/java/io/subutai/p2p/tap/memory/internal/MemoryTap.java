@@ -19,6 +19,8 @@ import io.subutai.p2p.spi.TapSpec;
  * One in-memory TAP device: two bounded frame queues, "to the engine" (filled by {@link #inject},
  * drained by {@link #read}) and "from the engine" (filled by {@link #write}, drained by
  * {@link #takeWritten}). A full queue drops the newest frame and counts it, as a kernel queue does.
+ * A {@linkplain #release released} device stays in its driver's table until an adopting open of
+ * its name replaces it; frames that were queued go with it, as a kernel drops a detached TAP's.
  */
 public final class MemoryTap implements PollableTapDevice {
 
@@ -27,7 +29,7 @@ public final class MemoryTap implements PollableTapDevice {
     private final int mtu;
     private volatile Ipv4Cidr address;
     private final int capacity;
-    private final Consumer<String> onClose;
+    private final Consumer<MemoryTap> onClose;
     private final boolean offload;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,16 +39,18 @@ public final class MemoryTap implements PollableTapDevice {
     private final ArrayDeque<byte[]> toEngine = new ArrayDeque<>();
     private final ArrayDeque<byte[]> fromEngine = new ArrayDeque<>();
     private boolean closed;
+    /** Closed by {@link #release}: the "interface" stays in its driver's table for an adopter. */
+    private boolean released;
     private long dropped;
     /** Threads asleep in {@link #awaitFrames} (the engine's TAP reader, when it has nothing to do). */
     private int parked;
 
-    MemoryTap(TapSpec spec, String name, int capacity, Consumer<String> onClose, boolean offload) {
+    MemoryTap(TapSpec spec, String name, Ipv4Cidr address, int capacity, Consumer<MemoryTap> onClose, boolean offload) {
         this.offload = offload;
         this.name = name;
         this.mac = spec.mac();
         this.mtu = spec.mtu();
-        this.address = spec.address();
+        this.address = address;
         this.capacity = capacity;
         this.onClose = onClose;
     }
@@ -246,20 +250,45 @@ public final class MemoryTap implements PollableTapDevice {
         }
     }
 
+    /** Stops the device and removes it from its driver. */
     @Override
     public void close() {
+        if (stop(false)) {
+            onClose.accept(this);
+        }
+    }
+
+    /** Stops the device and leaves it in its driver's table, for an adopting open of its name. */
+    @Override
+    public void release() {
+        stop(true);
+    }
+
+    /** Whether the device was released (handed over) rather than closed. */
+    public boolean released() {
         lock.lock();
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            toEngineReady.signalAll();
-            fromEngineReady.signalAll();
+            return released;
         } finally {
             lock.unlock();
         }
-        onClose.accept(name);
+    }
+
+    /** Wakes every waiter, once; false when the device was stopped already. */
+    private boolean stop(boolean release) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            released = release;
+            toEngineReady.signalAll();
+            fromEngineReady.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
@@ -15,7 +16,8 @@ import io.subutai.p2p.spi.TapSpec;
 /**
  * TAP devices that live in memory: what the engine writes can be {@link MemoryTap#takeWritten taken}
  * and what a test {@link MemoryTap#inject injects} the engine reads, as if the kernel had sent it.
- * Names are unique per driver, like interface names on a host. Needs no privileges.
+ * Names are unique per driver, like interface names on a host; a released device keeps its name
+ * (and address) in this driver, not in another instance, for an adopting open. Needs no privileges.
  */
 @Component(service = {TapDriver.class, MemoryTapDriver.class}, property = TapDriver.PROPERTY + "=memory")
 public final class MemoryTapDriver implements TapDriver {
@@ -41,22 +43,34 @@ public final class MemoryTapDriver implements TapDriver {
      */
     public TapDevice open(TapSpec spec, boolean offload) throws IOException {
         if (!spec.name().contains("%d")) {
-            MemoryTap tap = new MemoryTap(spec, spec.name(), QUEUE, devices::remove, offload);
-            if (devices.putIfAbsent(spec.name(), tap) != null) {
+            MemoryTap[] made = new MemoryTap[1];
+            devices.compute(spec.name(), (name, there) -> {
+                if (there != null && !(spec.adopt() && there.released())) {
+                    return there;
+                }
+                // adopted: its address kept unless the spec names one
+                Ipv4Cidr address = there == null || spec.address() != null ? spec.address() : there.address();
+                return made[0] = new MemoryTap(spec, name, address, QUEUE, this::removed, offload);
+            });
+            if (made[0] == null) {
                 throw new IOException("Interface is already in use");
             }
-            return tap;
+            return made[0];
         }
         for (int n = 1; ; n++) {
             String name = spec.name().replace("%d", Integer.toString(n));
-            MemoryTap tap = new MemoryTap(spec, name, QUEUE, devices::remove, offload);
+            MemoryTap tap = new MemoryTap(spec, name, spec.address(), QUEUE, this::removed, offload);
             if (devices.putIfAbsent(name, tap) == null) {
                 return tap;
             }
         }
     }
 
-    /** The open device with that name. */
+    private void removed(MemoryTap tap) {
+        devices.remove(tap.name(), tap);
+    }
+
+    /** The device with that name: open, or released and not adopted yet. */
     public Optional<MemoryTap> device(String name) {
         return Optional.ofNullable(devices.get(name));
     }
