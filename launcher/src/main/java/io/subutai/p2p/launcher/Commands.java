@@ -36,6 +36,8 @@ final class Commands {
                     Flag.string("ports", "MIN-MAX", "range to pick the UDP port from"),
                     Flag.string("dht", "HOST:PORT", "bootstrap server(s), comma-separated"),
                     Flag.bool("fwd", "use relays (proxies) only"),
+                    Flag.string("crypto", "SUITES", "pq: accept only the post-quantum suite noise-ikpsk2-mlkem768 (feature"
+                            + " p2p-crypto-pq); classic: only noise-ikpsk2; default: the best both sides have"),
                     RPC_PORT),
             0);
 

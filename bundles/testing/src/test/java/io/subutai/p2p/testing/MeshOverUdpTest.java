@@ -20,6 +20,7 @@ import io.subutai.p2p.core.internal.mesh.Mesh;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.Routes;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
 import io.subutai.p2p.spi.Sighting;
@@ -60,10 +61,10 @@ class MeshOverUdpTest {
         closing.add(la);
         ThreadLoop lb = new ThreadLoop("ub", MeshLog.NONE);
         closing.add(lb);
-        Mesh a = Mesh.start(new Mesh.Config("ua", ta, sa, Routes.NONE, suite, ka, keys, MeshLog.NONE, la, Timing.DEFAULT,
+        Mesh a = Mesh.start(new Mesh.Config("ua", ta, sa, Routes.NONE, Suites.classic(suite), null, ka, keys, MeshLog.NONE, la, Timing.DEFAULT,
                 null, false));
         closing.add(a);
-        Mesh b = Mesh.start(new Mesh.Config("ub", tb, sb, Routes.NONE, suite, kb, keys, MeshLog.NONE, lb, Timing.DEFAULT,
+        Mesh b = Mesh.start(new Mesh.Config("ub", tb, sb, Routes.NONE, Suites.classic(suite), null, kb, keys, MeshLog.NONE, lb, Timing.DEFAULT,
                 null, false));
         closing.add(b);
         InetAddress lo = InetAddress.getLoopbackAddress();

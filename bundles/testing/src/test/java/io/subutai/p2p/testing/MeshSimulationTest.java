@@ -34,6 +34,7 @@ import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.Mesh;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Routes;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
 import io.subutai.p2p.spi.DatagramPort;
@@ -77,7 +78,7 @@ class MeshSimulationTest {
         clock.settlesWhen(tap::idle);
         SimNetwork.Socket socket = net.socket(n);
         StaticKeys k = suite.generateKeys();
-        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, suite, k, keys,
+        Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, Suites.classic(suite), null, k, keys,
                 Logs.into(log, Integer.toString(n)), clock.loop(), FAST, null, false));
         Node node = new Node(n, tap, socket, mesh, k);
         nodes.add(node);

@@ -32,6 +32,7 @@ import io.subutai.p2p.core.internal.NetworkInstance;
 import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
@@ -146,7 +147,7 @@ class NatSimulationTest {
         queue.add(hash, Long.MAX_VALUE);
         String name = hash + "/" + host + " (" + kind + ")";
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, bootstrap,
-                Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, suite, keys, queue,
+                Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, Suites.classic(suite), keys, queue,
                 clock.loop(), Runnable::run, Logs.into(log, name), Timing.DEFAULT, a -> { });
         instance.attach("holepunch", holePunch);
         instance.attach("proxy", relays);

@@ -14,6 +14,7 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.core.internal.NetworkInstance;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.render.Renderer;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
@@ -32,7 +33,7 @@ class NetworkInstanceSnapshotTest {
         MemoryTapDriver taps = new MemoryTapDriver();
         NetworkInstance beta = new NetworkInstance(new NetworkInstance.Options("beta", List.of(),
                 Ipv4Cidr.parse("10.20.0.1/16"), null, false, true), taps.open(new TapSpec("beta",
-                MacAddress.parse("06:00:00:00:00:01"), 1500, Ipv4Cidr.parse("10.20.0.1/16")), false), net.socket(2), suite,
+                MacAddress.parse("06:00:00:00:00:01"), 1500, Ipv4Cidr.parse("10.20.0.1/16")), false), net.socket(2), Suites.classic(suite),
                 suite.generateKeys(), new KeyQueue(), clock.loop(), Runnable::run, MeshLog.NONE, Timing.DEFAULT, a -> { });
         try {
             beta.join((ref, listener) -> Optional.of(new Membership() {

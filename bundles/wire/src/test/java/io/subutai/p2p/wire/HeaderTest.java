@@ -50,11 +50,12 @@ class HeaderTest {
         assertEquals(MessageType.LAN_BEACON, Beacon.TYPE);
         assertEquals(MessageType.BOOTSTRAP, DhtMessage.TYPE);
         assertEquals(MessageType.RELAY, RelayMessage.TYPE);
-        String[] names = {"HANDSHAKE_INIT", "HANDSHAKE_RESP", "COOKIE_REPLY", "DATA", "LAN_BEACON", "BOOTSTRAP", "PUNCH", "RELAY"};
+        String[] names = {"HANDSHAKE_INIT", "HANDSHAKE_RESP", "COOKIE_REPLY", "DATA", "LAN_BEACON", "BOOTSTRAP", "PUNCH", "RELAY",
+            "HANDSHAKE_REFUSED"};
         for (int t = 1; t <= names.length; t++) {
             assertEquals(names[t - 1], MessageType.name(t));
         }
-        assertEquals("type 9", MessageType.name(9));
+        assertEquals("type 10", MessageType.name(10));
         assertEquals("type 0", MessageType.name(0));
         assertEquals("type -1", MessageType.name(-1));
     }

@@ -9,6 +9,7 @@ import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.FrameBatch;
+import io.subutai.p2p.spi.PollableTapDevice;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.TapSpec;
@@ -19,12 +20,13 @@ import io.subutai.p2p.spi.TapSpec;
  */
 final class FakeTapDriver implements TapDriver {
 
-    /** A device that exists until it is closed. */
-    static final class FakeTap implements TapDevice {
+    /** A device that exists until it is closed; a released one waits to be adopted. */
+    static final class FakeTap implements PollableTapDevice {
         private final String name;
         private final TapSpec spec;
         private final Map<String, FakeTap> devices;
         private volatile Ipv4Cidr address;
+        volatile boolean held = true;
 
         FakeTap(String name, TapSpec spec, Map<String, FakeTap> devices) {
             this.name = name;
@@ -63,6 +65,22 @@ final class FakeTapDriver implements TapDriver {
         }
 
         @Override
+        public int readNow(FrameBatch batch) {
+            batch.clear();
+            return 0;
+        }
+
+        @Override
+        public void awaitFrames() throws IOException {
+            throw new IOException("a fake TAP moves no frames");
+        }
+
+        @Override
+        public void release() {
+            held = false;
+        }
+
+        @Override
         public void write(FrameBatch batch) {
         }
 
@@ -83,8 +101,15 @@ final class FakeTapDriver implements TapDriver {
     public TapDevice open(TapSpec spec) throws IOException {
         if (!spec.name().contains("%d")) {
             FakeTap tap = new FakeTap(spec.name(), spec, devices);
-            if (devices.putIfAbsent(spec.name(), tap) != null) {
-                throw new IOException("Interface is already in use");
+            FakeTap before = devices.putIfAbsent(spec.name(), tap);
+            if (before != null) {
+                if (!spec.adopt() || before.held) {
+                    throw new IOException("Interface is already in use");
+                }
+                if (spec.address() == null) {
+                    tap.address = before.address;
+                }
+                devices.put(spec.name(), tap); // taken over as it is
             }
             return tap;
         }

@@ -21,6 +21,7 @@ import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.api.PathSnapshot;
 import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.api.PluginSwap;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.core.internal.render.Renderer;
 
@@ -46,6 +47,7 @@ class OutputGoldenTest {
     /** {@code debug}'s lines for the peers, in their order. */
     static final String PEERS = "\t--- " + ID1 + " ---\n"
             + "\tState: CONNECTED\n"
+            + "\tCrypto suite: noise-ikpsk2-mlkem768\n"
             + "\tNetwork: 10.10.10.2 06:5b:96:10:ce:78\n"
             + "\tEndpoint: 192.168.1.20:7001 (lan)\n"
             + "\tAll Endpoints: 192.168.1.20:7001 [1.23 ms] [fd00:0:0:0:0:0:0:20]:7001 [-]\n"
@@ -57,6 +59,7 @@ class OutputGoldenTest {
             + "\t--- End of " + ID1 + " ---\n"
             + "\t--- " + ID2 + " ---\n"
             + "\tState: CONNECTED\n"
+            + "\tCrypto suite: noise-ikpsk2\n"
             + "\tNetwork: 10.10.10.3 (no MAC yet)\n"
             + "\tEndpoint: 198.18.1.1:40002 (relay 198.18.1.1:6882)\n"
             + "\tAll Endpoints: 198.18.1.1:40002 [20.00 ms] 203.0.113.7:41000 [-]\n"
@@ -68,6 +71,7 @@ class OutputGoldenTest {
             + "\t--- End of " + ID2 + " ---\n"
             + "\t--- " + ID3 + " ---\n"
             + "\tState: WAITING_CONNECTION\n"
+            + "\tCrypto suite: none yet\n"
             + "\tNo IP assigned\n"
             + "\tEndpoint: none\n"
             + "\tAll Endpoints:\n"
@@ -77,6 +81,7 @@ class OutputGoldenTest {
             + "\t--- End of " + ID3 + " ---\n"
             + "\t--- " + ID4 + " ---\n"
             + "\tState: CONNECTED\n"
+            + "\tCrypto suite: noise-ikpsk2\n"
             + "\tNetwork: 10.10.10.5 06:00:00:00:00:05\n"
             + "\tEndpoint: [2001:db8:0:0:0:0:0:5]:7005 (direct)\n"
             + "\tAll Endpoints: [2001:db8:0:0:0:0:0:5]:7005 [1.24 ms]\n"
@@ -86,6 +91,7 @@ class OutputGoldenTest {
             + "\t--- End of " + ID4 + " ---\n"
             + "\t--- " + ID5 + " ---\n"
             + "\tState: CONNECTED\n"
+            + "\tCrypto suite: noise-ikpsk2\n"
             + "\tNetwork: 10.10.10.6 06:00:00:00:00:06\n"
             + "\tEndpoint: 203.0.113.8:42000 (punched)\n"
             + "\tAll Endpoints: 203.0.113.8:42000 [5.00 ms]\n"
@@ -95,6 +101,7 @@ class OutputGoldenTest {
             + "\t--- End of " + ID5 + " ---\n"
             + "\t--- " + ID6 + " ---\n"
             + "\tState: DISCONNECTED\n"
+            + "\tCrypto suite: none yet\n"
             + "\tNetwork: 10.10.10.7 06:00:00:00:00:07\n"
             + "\tEndpoint: 192.168.1.30:7000\n"
             + "\tAll Endpoints: 192.168.1.30:7000 [0.80 ms]\n"
@@ -164,7 +171,15 @@ class OutputGoldenTest {
     @Test
     void debugOfTheDaemonItsNetworksAndTheirPeers() {
         NetworkSnapshot gamma = new NetworkSnapshot("gamma", "vptp3", "06:00:00:00:00:03", "", 0, null, 0, false, List.of(),
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of("waiting for the TAP driver 'linux' to take the interface over",
+                "waiting for the UDP socket provider 'udp' (bundle io.subutai.p2p.transport.udp)"));
+        List<PluginSwap> swaps = List.of(
+                new PluginSwap(1_894_708_800_000L, "tap", "linux", "io.subutai.p2p.tap.linux 1.0.0",
+                        "io.subutai.p2p.tap.linux 1.1.0", List.of("alpha", "beta"), 12, "interfaces taken over: 2"),
+                new PluginSwap(1_894_708_801_500L, "crypto", "noise-ikpsk2", "io.subutai.p2p.crypto 1.0.0",
+                        "io.subutai.p2p.crypto 1.0.1", List.of("alpha"), 0, "alpha: sessions renewed: 4 peers in 38 ms"),
+                new PluginSwap(1_894_708_802_000L, "socket", "udp", "io.subutai.p2p.transport.udp 1.0.0", "",
+                        List.of("gamma"), -1, "waiting for a successor"));
         assertEquals(CommandOutput.ok("Version: 1.2.3\n"
                 + "Uptime: 1 h 2 m 3 s\n"
                 + "Number of threads: 42\n"
@@ -186,8 +201,17 @@ class OutputGoldenTest {
                 + BETA
                 + "Hash: gamma\n"
                 + "P2P Interface vptp3, HW Addr: 06:00:00:00:00:03, IP: \n"
-                + "Not joined to its peers yet\n"),
-                Renderer.debug(false, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta(), gamma))));
+                + "Waiting: waiting for the TAP driver 'linux' to take the interface over\n"
+                + "Waiting: waiting for the UDP socket provider 'udp' (bundle io.subutai.p2p.transport.udp)\n"
+                + "Not joined to its peers yet\n"
+                + "Plugin swaps (UTC, latest last):\n"
+                + "\t12:00:00.000 tap 'linux' io.subutai.p2p.tap.linux 1.0.0 -> io.subutai.p2p.tap.linux 1.1.0, networks alpha, beta:"
+                + " traffic gap 12 ms; interfaces taken over: 2\n"
+                + "\t12:00:01.500 crypto 'noise-ikpsk2' io.subutai.p2p.crypto 1.0.0 -> io.subutai.p2p.crypto 1.0.1, networks alpha:"
+                + " traffic gap 0 ms; alpha: sessions renewed: 4 peers in 38 ms\n"
+                + "\t12:00:02.000 socket 'udp' io.subutai.p2p.transport.udp 1.0.0 -> (none yet), networks gamma:"
+                + " waiting for a successor\n"),
+                Renderer.debug(false, new DaemonSnapshot("1.2.3", 3723, 42, false, List.of(alpha(), beta(), gamma), swaps)));
     }
 
     @Test
@@ -285,22 +309,23 @@ class OutputGoldenTest {
                         new PeerSnapshot.Attempts(3, 0, 0, 0),
                         List.of(event("2030-01-15T12:00:01.250Z",
                                 "handshake to 192.168.1.20:7001, [fd00::20]:7001, 203.0.113.9:40001", 3),
-                                event("2030-01-15T12:00:01.300Z", "connected via 192.168.1.20:7001 (lan)", 1))),
+                                event("2030-01-15T12:00:01.300Z", "connected via 192.168.1.20:7001 (lan)", 1)),
+                        "noise-ikpsk2-mlkem768"),
                 new PeerSnapshot(ID2, PeerState.CONNECTED, "10.10.10.3", null, "198.18.1.1:40002", relayPath,
                         List.of(relayPath, path("203.0.113.7:41000", PathKind.PUNCHED, -1)),
                         List.of(own("10.0.5.7:7000"), mapped("203.0.113.7:41000"), mapped("198.18.1.1:40002")),
                         new PeerSnapshot.Attempts(2, 5, 2, 1),
                         List.of(event("2030-01-14T23:59:58.001Z", "punch packets to 203.0.113.7:41000 (+3 predicted)", 5),
                                 event("2030-01-14T23:59:59.999Z", "connected via 198.18.1.1:40002 (relay 198.18.1.1:6882)",
-                                        1))),
+                                        1)), "noise-ikpsk2"),
                 new PeerSnapshot(ID3, PeerState.WAITING_CONNECTION, null, null, null, null, List.of(),
                         List.of(own("198.51.100.9:7000")), new PeerSnapshot.Attempts(1, 0, 0, 0), List.of()),
                 new PeerSnapshot(ID4, PeerState.CONNECTED, "10.10.10.5", "06:00:00:00:00:05", "[2001:db8:0:0:0:0:0:5]:7005", v6,
                         List.of(v6), List.of(own("[2001:db8:0:0:0:0:0:5]:7005")), new PeerSnapshot.Attempts(0, 0, 0, 0),
-                        List.of()),
+                        List.of(), "noise-ikpsk2"),
                 new PeerSnapshot(ID5, PeerState.CONNECTED, "10.10.10.6", "06:00:00:00:00:06", "203.0.113.8:42000", punched,
                         List.of(punched), List.of(own("10.1.0.6:7000"), mapped("203.0.113.8:42000")),
-                        new PeerSnapshot.Attempts(0, 0, 0, 0), List.of()),
+                        new PeerSnapshot.Attempts(0, 0, 0, 0), List.of(), "noise-ikpsk2"),
                 new PeerSnapshot(ID6, PeerState.DISCONNECTED, "10.10.10.7", "06:00:00:00:00:07", "192.168.1.30:7000", null,
                         List.of(path("192.168.1.30:7000", PathKind.LAN, 800)), List.of(own("192.168.1.30:7000")),
                         new PeerSnapshot.Attempts(0, 0, 0, 0),

@@ -105,8 +105,9 @@ public final class P2pCommands {
             @Descriptor("UDP port, 0 for any") @Parameter(names = {"-port", "--port"}, absentValue = "0") int port,
             @Descriptor("UDP port range MIN-MAX") @Parameter(names = {"-ports", "--ports"}, absentValue = "") String ports,
             @Descriptor("bootstrap servers HOST:PORT[,...]") @Parameter(names = {"-dht", "--dht"}, absentValue = "") String dht,
-            @Descriptor("relays only") @Parameter(names = {"-fwd", "--fwd"}, presentValue = "true", absentValue = "false") boolean fwd) {
-        return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd)));
+            @Descriptor("relays only") @Parameter(names = {"-fwd", "--fwd"}, presentValue = "true", absentValue = "false") boolean fwd,
+            @Descriptor("pq: the post-quantum suite only; classic: noise-ikpsk2 only") @Parameter(names = {"-crypto", "--crypto"}, absentValue = "") String crypto) {
+        return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto)));
     }
 
     @Descriptor("leave a network, or forget an interface name")

@@ -14,6 +14,7 @@ import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.PathSnapshot;
 import io.subutai.p2p.api.PeerSnapshot;
 import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.api.PluginSwap;
 import io.subutai.p2p.api.ShowRequest;
 
 /**
@@ -138,6 +139,9 @@ public final class Renderer {
         }
         for (NetworkSnapshot n : networks) {
             b.append(n.hash()).append('|').append(n.ip()).append('\n');
+            for (String w : n.waiting()) {
+                b.append("Waiting: ").append(w).append('\n');
+            }
             for (PeerSnapshot p : n.peers()) {
                 b.append(p.id()).append('|').append(p.ip() == null ? "" : p.ip()).append("|State:").append(p.state())
                         .append(p.path() == null ? "" : "|Path:" + path(p.path())).append("|\n");
@@ -166,12 +170,29 @@ public final class Renderer {
                 b.append(line).append('\n');
             }
         }
+        if (!daemon.swaps().isEmpty()) {
+            b.append("Plugin swaps (UTC, latest last):\n");
+            for (PluginSwap s : daemon.swaps()) {
+                b.append('\t').append(swap(s)).append('\n');
+            }
+        }
         return CommandOutput.ok(b.toString());
+    }
+
+    /** A plugin swap as {@code debug} says it, on one line. */
+    static String swap(PluginSwap s) {
+        return CLOCK.format(java.time.Instant.ofEpochMilli(s.atMillis())) + " " + s.kind() + " '" + s.name() + "' "
+                + (s.from().isEmpty() ? "(none)" : s.from()) + " -> " + (s.to().isEmpty() ? "(none yet)" : s.to())
+                + ", networks " + String.join(", ", s.networks()) + ": "
+                + (s.gapMillis() < 0 ? "" : "traffic gap " + s.gapMillis() + " ms; ") + s.outcome();
     }
 
     /** What {@code debug} says of a network's data plane, after its hash and interface: lines without their ends. */
     public static List<String> network(NetworkSnapshot n) {
         List<String> out = new ArrayList<>();
+        for (String w : n.waiting()) {
+            out.add("Waiting: " + w);
+        }
         if (n.peerId() == null) {
             out.add("Not joined to its peers yet");
             return out;
@@ -197,6 +218,7 @@ public final class Renderer {
     private static void peer(PeerSnapshot p, List<String> out) {
         out.add("\t--- " + p.id() + " ---");
         out.add("\tState: " + p.state());
+        out.add("\tCrypto suite: " + (p.suite() == null ? "none yet" : p.suite()));
         out.add(p.ip() == null ? "\tNo IP assigned" : "\tNetwork: " + p.ip() + " " + (p.mac() == null ? "(no MAC yet)" : p.mac()));
         out.add("\tEndpoint: " + (p.endpoint() == null ? "none" : p.endpoint())
                 + (p.path() == null ? "" : " (" + path(p.path()) + ")"));
