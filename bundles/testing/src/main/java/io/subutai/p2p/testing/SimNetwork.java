@@ -248,6 +248,31 @@ public final class SimNetwork implements AutoCloseable {
         sockets.remove(s.address, s);
     }
 
+    /** {@code s} as a socket provider's: closing it takes it off the network (its address is free again). */
+    public io.subutai.p2p.spi.UdpSocket closeable(Socket s) {
+        return new io.subutai.p2p.spi.UdpSocket() {
+            @Override
+            public InetSocketAddress localAddress() {
+                return s.localAddress();
+            }
+
+            @Override
+            public void send(InetSocketAddress to, ByteBuffer datagram) {
+                s.send(to, datagram);
+            }
+
+            @Override
+            public AutoCloseable register(int type, DatagramHandler handler) {
+                return s.register(type, handler);
+            }
+
+            @Override
+            public void close() {
+                remove(s);
+            }
+        };
+    }
+
     public void impair(Impairment i) {
         impairment = i;
     }
