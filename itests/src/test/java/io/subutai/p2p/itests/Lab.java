@@ -20,6 +20,7 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
     final List<Netns> namespaces = new ArrayList<>();
     final List<TestDaemon> daemons = new ArrayList<>();
     private final List<Process> servers = new ArrayList<>();
+    private final List<String> bridges = new ArrayList<>();
 
     /** For {@code @RegisterExtension}: one per test, closed after it, with a temporary directory of its own. */
     Lab() {
@@ -53,6 +54,50 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         Netns ns = Netns.create(purpose);
         namespaces.add(ns);
         return ns;
+    }
+
+    /**
+     * A LAN: {@code n} namespaces with eth0 on one bridge of the host (a {@code p2pt-} name,
+     * deleted on close), 192.168.77.i/24, in the returned order.
+     */
+    List<Netns> lan(int n) throws Exception {
+        String bridge = "p2pt-br" + Integer.toHexString((int) (System.nanoTime() & 0xfff));
+        ok(Netns.exec(List.of("ip", "link", "add", bridge, "type", "bridge", "mcast_snooping", "0")), "bridge");
+        bridges.add(bridge);
+        ok(Netns.exec(List.of("ip", "link", "set", bridge, "up")), "bridge up");
+        List<Netns> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            out.add(onLan(bridge, i));
+        }
+        return out;
+    }
+
+    /** One more namespace on the LAN {@link #lan} made last, as host {@code i}. */
+    Netns joinLan(int i) throws Exception {
+        return onLan(bridges.get(bridges.size() - 1), i);
+    }
+
+    private Netns onLan(String bridge, int i) throws Exception {
+        Netns ns = namespace("lan" + i);
+        String veth = bridge + "v" + i;
+        ok(Netns.exec(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns.name())), "veth");
+        ok(Netns.exec(List.of("ip", "link", "set", veth, "master", bridge, "up")), "veth up");
+        ns.ip("addr", "add", "192.168.77." + i + "/24", "dev", "eth0");
+        ns.ip("link", "set", "eth0", "up");
+        return ns;
+    }
+
+    /** The id of the bundle with this symbolic name in the daemon, from {@code lb -s}. */
+    static long bundleId(TestDaemon d, String symbolicName) throws Exception {
+        Netns.Result r = d.p2p("shell", "lb -s");
+        ok(r, "lb -s");
+        for (String line : r.out().split("\n")) {
+            String[] f = line.split("\\|");
+            if (f.length > 3 && f[3].trim().startsWith(symbolicName + " ")) {
+                return Long.parseLong(f[0].trim());
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName + " in:\n" + r.out());
     }
 
     /** A daemon in {@code ns} with state directory {@code state<n>}, started. */
@@ -193,6 +238,10 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         for (Netns ns : namespaces) {
             ns.close();
         }
+        for (String b : bridges) {
+            Netns.exec(List.of("ip", "link", "del", b));
+        }
+        bridges.clear();
         namespaces.clear();
         daemons.clear();
         servers.clear();
