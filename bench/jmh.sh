@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# JMH benchmark of the data path's seal and seal+open per data AEAD (not a test; see
-# bench/jmh/src/main/java/io/subutai/p2p/bench/SealOpenBenchmark.java). Builds bench/jmh and the
+# JMH benchmarks (not tests): the data path's seal and seal+open per data AEAD
+# (bench/jmh/src/main/java/io/subutai/p2p/bench/SealOpenBenchmark.java) and one whole handshake per
+# crypto suite (HandshakeBenchmark.java, e.g. bench/jmh.sh HandshakeBenchmark). Builds bench/jmh and the
 # bundles it runs (package only, nothing installed) when bench/jmh/target/benchmarks.jar is missing
 # or older than their sources, runs JMH in one fork, then prints per suite and size: packets/s,
 # ns per packet and Gbit/s of plaintext (= ops/s x size x 8 / 1e9).
@@ -9,11 +10,12 @@
 #              option given twice, so change those here rather than in the arguments; -foe true,
 #              -rf and -rff are always set by this script)
 #   MVN_ARGS   added to the build's mvn command (e.g. -o)
-# The default run (2 suites x 5 sizes x 2 benchmarks, ~17 s each) takes about 6 minutes.
+# The default run (seal/open: 2 AEADs x 5 sizes x 2 benchmarks; handshakes: 2 suites; ~17 s each)
+# takes about 6.5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=bench/jmh/target/benchmarks.jar
-sources=(pom.xml bench/jmh/pom.xml bench/jmh/src bundles/api/pom.xml bundles/api/src bundles/crypto/pom.xml bundles/crypto/src)
+sources=(pom.xml bench/jmh/pom.xml bench/jmh/src bundles/api/pom.xml bundles/api/src bundles/crypto/pom.xml bundles/crypto/src bundles/crypto-pq/pom.xml bundles/crypto-pq/bnd.bnd bundles/crypto-pq/src)
 if [ ! -f "$jar" ] || [ -n "$(find "${sources[@]}" -newer "$jar" -print -quit)" ]; then
   echo "bench/jmh.sh: building $jar" >&2
   # shellcheck disable=SC2086

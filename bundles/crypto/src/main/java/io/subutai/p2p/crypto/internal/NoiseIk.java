@@ -20,16 +20,25 @@ import io.subutai.p2p.spi.StaticKeys;
  * from the ephemeral keys. The first message offers the data AEADs the initiator supports, best
  * first; the second names the one the responder chose (docs/protocol.md).
  *
+ * <p>With a {@link HandshakeKem} (a hybrid suite, under its own protocol name) the pattern gains
+ * one token in each message where the Noise HFS extension puts them, {@code -> e, es, e1, s, ss}
+ * and {@code <- e, ee, ekem1, se, psk}: the initiator sends a fresh encapsulation key
+ * (EncryptAndHash), the responder sends the ciphertext (EncryptAndHash) and both MixKey the shared
+ * secret, so the keys depend on the Diffie-Hellman results, the KEM secret and the PSK alike.
+ * Without one, the messages are IKpsk2's byte for byte.
+ *
  * <p>A message that does not authenticate throws and changes nothing: the state is copied, and
  * kept only when the whole message checks out.
  */
 final class NoiseIk implements Handshake {
 
-    static final byte[] PROTOCOL = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s".getBytes(StandardCharsets.US_ASCII);
+    static final String PROTOCOL_NAME = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
+    static final byte[] PROTOCOL = PROTOCOL_NAME.getBytes(StandardCharsets.US_ASCII);
     static final byte[] PROLOGUE = "p2p protocol 1".getBytes(StandardCharsets.US_ASCII);
     private static final Aead HANDSHAKE_AEAD = Aead.CHACHA20_POLY1305;
     private static final int KEY = Curve25519.KEYLEN;
     private static final int TAG = Aead.TAGLEN;
+    private static final byte[] NONE = new byte[0];
 
     /** Which side this is. */
     enum Role { INITIATOR, RESPONDER }
@@ -88,6 +97,7 @@ final class NoiseIk implements Handshake {
     private final byte[] psk;
     private final List<Aead> offered;
     private final Supplier<byte[]> ephemeralSource;
+    private final HandshakeKem kem; // null: plain IKpsk2
 
     // the handshake's progress; replaced whole on each message
     private Symmetric state = new Symmetric();
@@ -95,6 +105,8 @@ final class NoiseIk implements Handshake {
     private byte[] ephemeralPrivate;
     private byte[] remoteEphemeral;
     private Aead chosen;
+    private HandshakeKem.Decapsulator kemKeys;          // initiator, between its message and the answer
+    private HandshakeKem.Encapsulation kemEncapsulation; // responder, between the two messages
     private int messages;
     private boolean split;
 
@@ -105,6 +117,15 @@ final class NoiseIk implements Handshake {
      */
     NoiseIk(Role role, StaticKeys local, byte[] remoteStatic, byte[] psk, List<Aead> offered,
             Supplier<byte[]> ephemeralSource) {
+        this(role, local, remoteStatic, psk, offered, ephemeralSource, PROTOCOL, null);
+    }
+
+    /**
+     * @param protocol the Noise protocol name, which starts the transcript
+     * @param kem      the extra key encapsulation of a hybrid suite, or null
+     */
+    NoiseIk(Role role, StaticKeys local, byte[] remoteStatic, byte[] psk, List<Aead> offered,
+            Supplier<byte[]> ephemeralSource, byte[] protocol, HandshakeKem kem) {
         if (psk.length != 32) {
             throw new IllegalArgumentException("the PSK must have 32 bytes");
         }
@@ -116,8 +137,9 @@ final class NoiseIk implements Handshake {
         this.psk = psk.clone();
         this.offered = List.copyOf(offered);
         this.ephemeralSource = ephemeralSource;
+        this.kem = kem;
         this.remoteStatic = remoteStatic == null ? null : remoteStatic.clone();
-        state.h = PROTOCOL.length <= Blake2s.HASHLEN ? Arrays.copyOf(PROTOCOL, Blake2s.HASHLEN) : Blake2s.hash(PROTOCOL);
+        state.h = protocol.length <= Blake2s.HASHLEN ? Arrays.copyOf(protocol, Blake2s.HASHLEN) : Blake2s.hash(protocol);
         state.ck = state.h;
         state.mixHash(PROLOGUE);
         // pre-message: <- s
@@ -135,18 +157,27 @@ final class NoiseIk implements Handshake {
         s.mixKey(ePub);
         if (role == Role.INITIATOR && messages == 0) {
             s.mixKey(Curve25519.dh(e, remoteStatic));                       // es
+            HandshakeKem.Decapsulator keys = kem == null ? null : kem.generate();
+            byte[] encK = keys == null ? NONE : s.encryptAndHash(keys.encapsulationKey()); // e1
             byte[] encS = s.encryptAndHash(local.publicKey());             // s
             s.mixKey(Curve25519.dh(local.privateKey(), remoteStatic));      // ss
             byte[] encP = s.encryptAndHash(offer(app));
-            out.put(ePub).put(encS).put(encP);
+            out.put(ePub).put(encK).put(encS).put(encP);
+            kemKeys = keys;
         } else if (role == Role.RESPONDER && messages == 1) {
             s.mixKey(Curve25519.dh(e, remoteEphemeral));                    // ee
+            byte[] encC = NONE;
+            if (kem != null) {                                             // ekem1
+                encC = s.encryptAndHash(kemEncapsulation.ciphertext());
+                s.mixKey(kemEncapsulation.secret());
+            }
             s.mixKey(Curve25519.dh(e, remoteStatic));                       // se
             s.mixKeyAndHash(psk);                                          // psk
             byte[] chosenAndApp = new byte[1 + app.length];
             chosenAndApp[0] = (byte) chosen.id;
             System.arraycopy(app, 0, chosenAndApp, 1, app.length);
-            out.put(ePub).put(s.encryptAndHash(chosenAndApp));
+            out.put(ePub).put(encC).put(s.encryptAndHash(chosenAndApp));
+            kemEncapsulation = null;
         } else {
             throw new IllegalStateException("not this side's turn to write (message " + messages + ")");
         }
@@ -174,6 +205,8 @@ final class NoiseIk implements Handshake {
         byte[] app;
         if (role == Role.RESPONDER && messages == 0) {
             s.mixKey(Curve25519.dh(local.privateKey(), re));                // es
+            byte[] rk = kem == null ? null                                  // e1
+                    : s.decryptAndHash(take(message, kem.encapsulationKeyLength() + TAG));
             byte[] rs = s.decryptAndHash(take(message, KEY + TAG));         // s
             s.mixKey(Curve25519.dh(local.privateKey(), rs));                // ss
             byte[] p = s.decryptAndHash(take(message, message.remaining()));
@@ -194,10 +227,17 @@ final class NoiseIk implements Handshake {
             }
             app = Arrays.copyOfRange(p, 1 + n, p.length);
             checkFits(payloadOut, app);
+            // the answer's encapsulation is made now, once the rest checked out, so that a key that
+            // is no valid one fails here and changes nothing
+            HandshakeKem.Encapsulation enc = rk == null ? null : kem.encapsulate(rk);
             remoteStatic = rs;
             chosen = pick;
+            kemEncapsulation = enc;
         } else if (role == Role.INITIATOR && messages == 1) {
             s.mixKey(Curve25519.dh(ephemeralPrivate, re));                  // ee
+            if (kem != null) {                                             // ekem1
+                s.mixKey(kemKeys.decapsulate(s.decryptAndHash(take(message, kem.ciphertextLength() + TAG))));
+            }
             s.mixKey(Curve25519.dh(local.privateKey(), re));                // se
             s.mixKeyAndHash(psk);                                          // psk
             byte[] p = s.decryptAndHash(take(message, message.remaining()));
@@ -208,6 +248,7 @@ final class NoiseIk implements Handshake {
             app = Arrays.copyOfRange(p, 1, p.length);
             checkFits(payloadOut, app);
             chosen = pick;
+            kemKeys = null;
         } else {
             throw new IllegalStateException("not this side's turn to read (message " + messages + ")");
         }
