@@ -45,6 +45,11 @@ public final class P2pOptions {
         return dist().resolve("features/p2p-features.xml").toUri().toString();
     }
 
+    /** The extras repository, which the distribution's configuration names after the main one. */
+    public static String extrasUri() {
+        return dist().resolve("features/p2p-extras.xml").toUri().toString();
+    }
+
     /** The locations of the boot feature's bundles, in install order. */
     public static List<String> bootBundles() throws ProvisionException {
         Catalog c = Catalog.empty(new ArtifactResolver(List.of(dist().resolve("system")))).with(repositoryUri());
@@ -78,7 +83,7 @@ public final class P2pOptions {
             {"p2p.tap", "memory"},
             {"p2p.discovery.lan", "off"}, // this container runs in the host's namespace: no multicast
             {"p2p.save", state.resolve("p2p.save").toString()},
-            {"p2p.features.repositories", repositoryUri()},
+            {"p2p.features.repositories", repositoryUri() + "," + extrasUri()},
             {"p2p.features.boot", BOOT_FEATURE},
             {"p2p.features.maven", localRepo},
             {"gosh.args", "--nointeractive --noshutdown"},

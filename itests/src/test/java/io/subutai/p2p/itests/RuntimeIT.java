@@ -112,10 +112,13 @@ public class RuntimeIT {
         assertEquals("1500\n", run("p2p:show -mtu"));
         assertEquals("", run("p2p:show"));
         assertTrue(run("p2p:debug").startsWith("Version: itest\nUptime: "));
-        assertTrue(run("p2p:repo-list").contains("p2p-features.xml"));
-        assertTrue(run("p2p:feature-list").contains("[installed]  p2p-daemon"));
+        assertEquals(P2pOptions.repositoryUri() + "\n" + P2pOptions.extrasUri() + "\n", run("p2p:repo-list"));
+        String list = run("p2p:feature-list");
+        String version = feature(P2pOptions.BOOT_FEATURE).version();
+        assertTrue(list, list.contains("[installed " + version + "]  p2p-daemon  (available: " + version + ")\t"));
+        assertTrue("the extras are known, not installed: " + list, list.contains("[available]  p2p-crypto-pq  (available: "));
         assertEquals("Specified environment was not found", failure("p2p:show -hash nothing"));
-        assertEquals("Usage: p2p:feature-install NAME", failure("p2p:feature-install"));
+        assertEquals("Usage: p2p:feature-install NAME[/VERSION]", failure("p2p:feature-install"));
     }
 
     @Test
@@ -166,7 +169,7 @@ public class RuntimeIT {
         assertEquals(Bundle.ACTIVE, installed.getState());
         // getAllServiceReferences: unlike getServiceReference it does not wire the probe to the package
         assertNotNull(context.getAllServiceReferences("org.osgi.service.event.EventAdmin", null));
-        assertTrue(run("p2p:feature-list").contains("[installed]  itest-events"));
+        assertTrue(run("p2p:feature-list").contains("[installed 1.0]  itest-events  (available: 1.0)"));
         Path state = Path.of(System.getProperty("p2p.itest.state"), "features.state");
         assertTrue("kept for the next start", Files.readString(state).contains("itest-events"));
 

@@ -48,6 +48,7 @@ class DaemonPropertiesTest {
         }
         Map<String, String> provision = Daemon.load(conf.resolve("io.subutai.p2p.provision.cfg"), Map.of("p2p.home", "/h"));
         assertEquals("p2p-daemon", provision.get("boot"));
-        assertEquals("file:/h/features/p2p-features.xml", provision.get("repositories"));
+        assertEquals("file:/h/features/p2p-features.xml, file:/h/features/p2p-extras.xml", provision.get("repositories"),
+                "the extras are known, not installed");
     }
 }

@@ -26,10 +26,16 @@ public interface FeatureService {
      */
     String addRepository(String uri);
 
-    /** Every feature of every known repository. */
+    /** Every feature of every known repository, one per name, with the versions offered. */
     List<FeatureInfo> features();
 
-    /** Installs and starts the feature and what it depends on; kept across daemon restarts. */
+    /**
+     * Installs and starts the feature and what it depends on; kept, at its version, across daemon
+     * restarts. {@code name} is {@code NAME} (the newest version) or {@code NAME/VERSION}. When
+     * another version is installed, its bundles are updated in place (same bundle, new jar, its
+     * services registered anew), new ones installed and those it no longer has uninstalled; if any
+     * of that fails, the previous version is restored and the exception says so.
+     */
     FeatureInfo install(String name);
 
     /** Stops and uninstalls the feature's bundles that no other installed feature needs. */

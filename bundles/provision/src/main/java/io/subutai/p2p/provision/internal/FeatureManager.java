@@ -3,11 +3,11 @@ package io.subutai.p2p.provision.internal;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -21,9 +21,15 @@ import io.subutai.p2p.api.P2pException;
 
 /**
  * The {@link FeatureService}: knows the repositories the launcher booted from plus those added at
- * run time, installs and uninstalls features, and keeps runtime additions in the state directory
- * so the next start brings them back. Features installed {@linkplain #installForThisRun for this
- * run only} are not kept. All methods are serialised on this object.
+ * run time, installs, upgrades and uninstalls features, and keeps runtime additions (with their
+ * versions) in the state directory so the next start brings them back. Features installed
+ * {@linkplain #installForThisRun for this run only} are not kept. All methods are serialised on
+ * this object.
+ *
+ * <p>Every change is one move of the {@link Provisioner} from the bundles of the features
+ * installed now to those of the features installed afterwards; installing another version of an
+ * installed feature is such a move too, which updates its bundles in place, and undoes itself when
+ * it fails.
  *
  * <p>Also registered as {@code FeatureManager}, for {@link ServersOnDemand} in this bundle (the
  * type is not exported, so no other bundle can use it).
@@ -39,8 +45,9 @@ public final class FeatureManager implements FeatureService {
     // guarded by this
     private Catalog catalog;
     private ProvisionState state;
-    private final Set<String> installed = new LinkedHashSet<>();
-    private final Set<String> forThisRun = new HashSet<>(); // installed, not kept in the state file
+    private final Map<String, Feature> roots = new LinkedHashMap<>(); // installed by themselves (boot, asked for), by name
+    private Map<String, Feature> present = Map.of(); // the roots and every feature they need, by name
+    private final Set<String> forThisRun = new HashSet<>(); // roots not kept in the state file
 
     @Activate
     public FeatureManager(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -63,24 +70,37 @@ public final class FeatureManager implements FeatureService {
             c = Catalog.empty(settings.resolver());
         }
         this.catalog = c;
-        for (String f : Boot.features(settings, s, c, m -> { })) {
-            if (allInstalled(f)) {
-                installed.add(f);
+        List<Feature> installed;
+        try {
+            installed = Boot.features(settings, s, c, m -> { });
+        } catch (ProvisionException e) {
+            log.error("Boot features: {}", e.getMessage());
+            installed = List.of();
+        }
+        Map<String, String> versions = Catalog.versionsByName(installed);
+        for (Feature f : installed) { // what the launcher installed: those whose bundles are all there
+            try {
+                if (allInstalled(Catalog.bundlesOf(c.closure(List.of(f), versions).values()))) {
+                    roots.put(f.name(), f);
+                }
+            } catch (ProvisionException e) {
+                // not installed
             }
+        }
+        try {
+            present = c.closure(roots.values(), versions);
+        } catch (ProvisionException e) {
+            log.error("Installed features: {}", e.getMessage()); // cannot be: each closure was computed above
         }
     }
 
-    private boolean allInstalled(String feature) {
-        try {
-            for (Feature.BundleRef b : catalog.bundles(List.of(feature))) {
-                if (Provisioner.find(context, catalog.resolver(), b.location()) == null) {
-                    return false;
-                }
+    private boolean allInstalled(List<Feature.BundleRef> bundles) {
+        for (Feature.BundleRef b : bundles) {
+            if (Provisioner.find(context, catalog.resolver(), b.location()) == null) {
+                return false;
             }
-            return true;
-        } catch (ProvisionException e) {
-            return false;
         }
+        return true;
     }
 
     @Override
@@ -118,37 +138,16 @@ public final class FeatureManager implements FeatureService {
 
     @Override
     public synchronized List<FeatureInfo> features() {
-        Set<String> present = catalog.closure(installed);
         List<FeatureInfo> out = new ArrayList<>();
-        for (Feature f : catalog.features()) {
-            out.add(info(f, present.contains(f.name())));
+        for (String name : catalog.names()) {
+            out.add(info(name));
         }
         return out;
     }
 
     @Override
     public synchronized FeatureInfo install(String name) {
-        Feature f = feature(name);
-        if (catalog.closure(installed).contains(f.name())) {
-            if (forThisRun.contains(f.name())) {
-                keep(f.name()); // installed on demand, now asked for: kept from now on
-                forThisRun.remove(f.name());
-            }
-            return info(f, true);
-        }
-        Provisioner provisioner = new Provisioner(context, catalog.resolver());
-        List<Bundle> added = installBundles(provisioner, f);
-        if (!settings.bootFeatures().contains(f.name())) {
-            try {
-                keep(f.name());
-            } catch (P2pException e) {
-                provisioner.uninstall(added); // not kept across restarts: not installed at all
-                throw e;
-            }
-        }
-        installed.add(f.name());
-        log.info("Feature installed: {}", f.name());
-        return info(f, true);
+        return install(name, true);
     }
 
     /**
@@ -159,88 +158,173 @@ public final class FeatureManager implements FeatureService {
      * @throws P2pException when it could not be installed (nothing of it is left then)
      */
     synchronized boolean installForThisRun(String name) {
-        Feature f = feature(name);
-        if (catalog.closure(installed).contains(f.name())) {
+        Feature f = feature(FeatureId.parse(name));
+        if (present.containsKey(f.name())) {
             return false;
         }
-        installBundles(new Provisioner(context, catalog.resolver()), f);
-        installed.add(f.name());
-        forThisRun.add(f.name());
+        install(name, false);
         return true;
     }
 
-    private List<Bundle> installBundles(Provisioner provisioner, Feature f) {
-        try {
-            return provisioner.install(catalog.bundles(List.of(f.name())));
-        } catch (ProvisionException e) {
-            throw new P2pException("Feature '" + f.name() + "' was not installed: " + e.getMessage());
+    private FeatureInfo install(String spec, boolean keep) {
+        Feature target = feature(FeatureId.parse(spec));
+        String name = target.name();
+        Feature current = present.get(name);
+        if (current != null && current.version().equals(target.version())) {
+            boolean asked = keep && (forThisRun.remove(name) || !roots.containsKey(name));
+            if (asked && !bootClosure().containsKey(name)) { // installed on demand or as a dependency, now asked for: kept
+                save(state.with(target.id()));
+            }
+            roots.putIfAbsent(name, target);
+            return info(name);
         }
+        Map<String, Feature> nextRoots = new LinkedHashMap<>(roots);
+        nextRoots.put(name, target);
+        Map<String, String> prefer = new LinkedHashMap<>(Catalog.versionsByName(present.values()));
+        prefer.put(name, target.version());
+        String what = current == null ? "Feature '" + name + "' " + target.version() + " was not installed: "
+                : "Feature " + (upgrade(current, target) ? "upgrade" : "downgrade") + " of " + name + " to "
+                + target.version() + " failed: ";
+        Map<String, Feature> next;
+        Provisioner provisioner = new Provisioner(context, catalog.resolver());
+        Provisioner.Plan plan;
+        try {
+            next = catalog.closure(nextRoots.values(), prefer);
+            plan = provisioner.plan(Catalog.bundlesOf(present.values()), Catalog.bundlesOf(next.values()));
+        } catch (ProvisionException e) {
+            throw new P2pException(what + e.getMessage() + (current == null ? "" : "; nothing was changed, "
+                    + current.version() + " runs on"));
+        }
+        Provisioner.Applied done;
+        try {
+            done = provisioner.apply(plan);
+        } catch (Provisioner.Failed e) {
+            String message = what + e.getMessage();
+            if (!e.restored()) {
+                message += "; restart the daemon to get back to what features.state records"
+                        + (current == null ? "" : " (" + name + " " + current.version() + ")");
+            } else if (current != null) {
+                message += "; rolled back to " + current.version();
+            } else {
+                message += "; nothing of it is left";
+            }
+            log.error(message);
+            throw new P2pException(message + (current != null && e.restored() ? " (the previous version runs again)" : ""));
+        }
+        if (keep) {
+            try {
+                save(state.with(target.id()));
+            } catch (P2pException e) { // not kept across restarts: not made at all
+                undo(provisioner, next, e);
+                throw e;
+            }
+        }
+        roots.clear();
+        roots.putAll(nextRoots);
+        present = next;
+        if (keep) {
+            forThisRun.remove(name);
+        } else {
+            forThisRun.add(name);
+        }
+        if (current == null) {
+            log.info("Feature installed: {} {}", name, target.version());
+        } else {
+            log.info("Feature {}: {} {} -> {} (bundles updated: {}{}{})", upgrade(current, target) ? "upgraded" : "downgraded",
+                    name, current.version(), target.version(), String.join(", ", done.updated()),
+                    done.installed().isEmpty() ? "" : "; installed: " + String.join(", ", done.installed()),
+                    done.removed().isEmpty() ? "" : "; removed: " + String.join(", ", done.removed()));
+        }
+        return info(name);
     }
 
-    /** Adds the feature to those the next start installs. */
-    private void keep(String feature) {
-        if (state.features().contains(feature)) {
-            return;
+    private static boolean upgrade(Feature from, Feature to) {
+        return Versions.compare(to.version(), from.version()) > 0;
+    }
+
+    /** Moves back from {@code next} to the features present, after a change that cannot be kept. */
+    private void undo(Provisioner provisioner, Map<String, Feature> next, P2pException cause) {
+        try {
+            provisioner.apply(provisioner.plan(Catalog.bundlesOf(next.values()), Catalog.bundlesOf(present.values())));
+        } catch (ProvisionException e) {
+            log.error("{}; and undoing the change failed: {}", cause.getMessage(), e.getMessage());
         }
-        List<String> features = new ArrayList<>(state.features());
-        features.add(feature);
-        save(new ProvisionState(state.repositories(), features));
     }
 
     @Override
-    public synchronized FeatureInfo uninstall(String name) {
-        Feature f = feature(name);
-        if (catalog.closure(settings.bootFeatures()).contains(f.name())) {
+    public synchronized FeatureInfo uninstall(String spec) {
+        FeatureId id = FeatureId.parse(spec);
+        Feature f = feature(new FeatureId(id.name(), ""));
+        if (bootClosure().containsKey(f.name())) {
             throw new P2pException("Feature '" + f.name() + "' is part of what every start installs (boot in "
                     + "conf/io.subutai.p2p.provision.cfg); it cannot be uninstalled from a running daemon");
         }
-        if (!installed.contains(f.name())) {
+        Feature installed = roots.get(f.name());
+        if (installed == null) {
             throw new P2pException("Feature '" + f.name() + "' is not installed"
-                    + (catalog.closure(installed).contains(f.name()) ? " by itself: installed features depend on it" : ""));
+                    + (present.containsKey(f.name()) ? " by itself: installed features depend on it" : ""));
         }
-        Set<String> keep = new HashSet<>();
+        if (!id.version().isEmpty() && Versions.compare(id.version(), installed.version()) != 0) {
+            throw new P2pException("Feature '" + f.name() + "' is installed at version " + installed.version() + ", not "
+                    + id.version() + "; uninstall it as " + f.name());
+        }
+        Map<String, Feature> nextRoots = new LinkedHashMap<>(roots);
+        nextRoots.remove(f.name());
+        Map<String, Feature> next = closureOf(nextRoots);
+        ProvisionState before = state;
+        save(state.without(f.name())); // first: a failure changes nothing
+        Provisioner provisioner = new Provisioner(context, catalog.resolver());
         try {
-            List<String> others = new ArrayList<>(installed);
-            others.remove(f.name());
-            for (Feature.BundleRef b : catalog.bundles(others)) {
-                keep.add(b.location());
-            }
-            List<Bundle> remove = new ArrayList<>();
-            for (Feature.BundleRef b : catalog.bundles(List.of(f.name()))) {
-                Bundle bundle = Provisioner.find(context, catalog.resolver(), b.location());
-                if (!keep.contains(b.location()) && bundle != null && bundle.getBundleId() != context.getBundle().getBundleId()) {
-                    remove.add(bundle);
-                }
-            }
-            List<String> features = new ArrayList<>(state.features());
-            features.remove(f.name());
-            save(new ProvisionState(state.repositories(), features)); // first: a failure changes nothing
-            installed.remove(f.name());
-            forThisRun.remove(f.name());
-            for (String problem : new Provisioner(context, catalog.resolver()).uninstall(remove)) {
-                log.warn("Uninstalling feature {}: {}", f.name(), problem);
-            }
+            provisioner.apply(provisioner.plan(Catalog.bundlesOf(present.values()), Catalog.bundlesOf(next.values())));
+        } catch (ProvisionException e) {
+            save(before);
+            throw new P2pException("Feature '" + f.name() + "' was not uninstalled: " + e.getMessage()
+                    + (e instanceof Provisioner.Failed failed && !failed.restored() ? "; restart the daemon to get back "
+                    + "to what features.state records" : ""));
+        }
+        roots.remove(f.name());
+        forThisRun.remove(f.name());
+        present = next;
+        log.info("Feature uninstalled: {} {}", f.name(), installed.version());
+        return info(installed, false);
+    }
+
+    /** The boot features and what they need, at the versions present now. */
+    private Map<String, Feature> bootClosure() {
+        Map<String, Feature> boot = new LinkedHashMap<>(roots);
+        boot.keySet().retainAll(settings.bootFeatures());
+        return closureOf(boot);
+    }
+
+    /** The features these need, at the versions present now. */
+    private Map<String, Feature> closureOf(Map<String, Feature> rootFeatures) {
+        try {
+            return catalog.closure(rootFeatures.values(), Catalog.versionsByName(present.values()));
         } catch (ProvisionException e) {
             throw new P2pException(e.getMessage());
         }
-        log.info("Feature uninstalled: {}", f.name());
-        return info(f, false);
     }
 
-    private Feature feature(String name) {
+    private Feature feature(FeatureId id) {
         try {
-            return catalog.feature(name == null ? "" : name.trim());
+            return catalog.feature(id);
         } catch (ProvisionException e) {
             throw new P2pException(e.getMessage());
         }
     }
 
-    private static FeatureInfo info(Feature f, boolean installed) {
+    private FeatureInfo info(String name) {
+        Feature installed = present.get(name);
+        return info(installed != null ? installed : catalog.versions(name).get(0), installed != null);
+    }
+
+    private FeatureInfo info(Feature f, boolean installed) {
         List<String> bundles = new ArrayList<>();
         for (Feature.BundleRef b : f.bundles()) {
             bundles.add(b.location());
         }
-        return new FeatureInfo(f.name(), f.version(), f.repository(), f.description(), installed, bundles);
+        return new FeatureInfo(f.name(), f.version(), f.repository(), f.description(), installed, bundles,
+                installed ? f.version() : "", Catalog.versionsOf(catalog.versions(f.name())));
     }
 
     private void save(ProvisionState next) {

@@ -20,7 +20,8 @@ import org.xml.sax.SAXException;
 /**
  * A feature repository in the Karaf features XML format: {@code <features name="...">} with
  * {@code <repository>} references and {@code <feature name version description>} elements whose
- * children are {@code <feature>} dependencies and {@code <bundle start-level start>} locations.
+ * children are {@code <feature version>} dependencies and {@code <bundle start-level start>} locations.
+ * Several {@code <feature>} elements may share a name when their versions differ.
  * Any namespace version is accepted; elements the format has that p2p does not use
  * ({@code config}, {@code configfile}, {@code capability}, {@code conditional}) are rejected so that
  * a repository never installs less than its author meant.
@@ -28,13 +29,13 @@ import org.xml.sax.SAXException;
  * @param uri          where it was read from
  * @param name         its {@code name} attribute
  * @param repositories the URIs of the repositories it refers to
- * @param features     its features, by name
+ * @param features     its features, in the order it defines them
  */
-public record FeatureRepository(String uri, String name, List<String> repositories, Map<String, Feature> features) {
+public record FeatureRepository(String uri, String name, List<String> repositories, List<Feature> features) {
 
     public FeatureRepository {
         repositories = List.copyOf(repositories);
-        features = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+        features = List.copyOf(features);
     }
 
     /**
@@ -61,15 +62,15 @@ public record FeatureRepository(String uri, String name, List<String> repositori
             throw new ProvisionException("Feature repository " + uri + ": <features> has no name attribute");
         }
         List<String> repositories = new ArrayList<>();
-        Map<String, Feature> features = new LinkedHashMap<>();
+        Map<FeatureId, Feature> features = new LinkedHashMap<>();
         for (Element e : children(root)) {
             switch (local(e)) {
                 case "repository" -> repositories.add(text(e, uri));
                 case "feature" -> {
                     Feature f = feature(e, name, uri);
-                    if (features.putIfAbsent(f.name(), f) != null) {
+                    if (features.putIfAbsent(f.id(), f) != null) {
                         throw new ProvisionException("Feature repository " + uri + " defines feature '" + f.name()
-                                + "' twice");
+                                + "'" + (f.version().isEmpty() ? "" : " version " + f.version()) + " twice");
                     }
                 }
                 case "resource-repository" -> throw unsupported(uri, e);
@@ -77,7 +78,7 @@ public record FeatureRepository(String uri, String name, List<String> repositori
                         + local(e) + ">");
             }
         }
-        return new FeatureRepository(uri, name, repositories, features);
+        return new FeatureRepository(uri, name, repositories, List.copyOf(features.values()));
     }
 
     private static Feature feature(Element e, String repository, String uri) throws ProvisionException {
@@ -85,11 +86,11 @@ public record FeatureRepository(String uri, String name, List<String> repositori
         if (name.isEmpty()) {
             throw new ProvisionException("Feature repository " + uri + ": a <feature> has no name attribute");
         }
-        List<String> deps = new ArrayList<>();
+        List<Feature.Dependency> deps = new ArrayList<>();
         List<Feature.BundleRef> bundles = new ArrayList<>();
         for (Element c : children(e)) {
             switch (local(c)) {
-                case "feature" -> deps.add(text(c, uri));
+                case "feature" -> deps.add(dependency(c, name, uri));
                 case "bundle" -> {
                     int level = 0;
                     String sl = c.getAttribute("start-level").trim();
@@ -115,6 +116,16 @@ public record FeatureRepository(String uri, String name, List<String> repositori
         }
         return new Feature(name, e.getAttribute("version").trim(), e.getAttribute("description").trim(),
                 repository, deps, bundles);
+    }
+
+    private static Feature.Dependency dependency(Element e, String feature, String uri) throws ProvisionException {
+        String version = e.getAttribute("version").trim();
+        try {
+            Versions.matches("0", version);
+        } catch (IllegalArgumentException x) {
+            throw new ProvisionException("Feature repository " + uri + ", feature '" + feature + "': " + x.getMessage(), x);
+        }
+        return new Feature.Dependency(text(e, uri), version);
     }
 
     private static ProvisionException unsupported(String uri, Element e) {

@@ -1,7 +1,7 @@
 package io.subutai.p2p.provision.internal;
 
 /** Provisioning failed; the message says what and where, for the user. */
-public final class ProvisionException extends Exception {
+public class ProvisionException extends Exception {
 
     private static final long serialVersionUID = 1L;
 

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class CatalogTest {
         assertEquals(2, c.repositories().size());
         assertEquals(List.of("mvn:org.x/base/1", "mvn:org.x/util/1", "mvn:org.x/app/1"),
                 c.bundles(List.of("app")).stream().map(Feature.BundleRef::location).toList());
-        assertEquals(Set.of("app", "util", "base"), c.closure(List.of("app")));
+        assertEquals(Set.of("app", "util", "base"), c.closure(List.of(c.feature("app")), Map.of()).keySet());
         assertSame(c, c.with(main.toUri().toString()), "adding a known repository changes nothing");
     }
 
@@ -97,15 +98,73 @@ class CatalogTest {
     }
 
     @Test
-    void stateSurvivesARoundTrip() throws Exception {
-        Path file = system.resolve("state/features.state");
-        assertEquals(new ProvisionState(List.of(), List.of()), ProvisionState.read(file));
-        ProvisionState s = new ProvisionState(List.of("file:/a.xml", "mvn:g/a/1/xml/features"), List.of("x", "y"));
-        s.write(file);
-        assertEquals(s, ProvisionState.read(file));
-        try (var files = Files.list(file.getParent())) {
-            assertEquals(1, files.count(), "no temporary file left behind");
-        }
+    void aNameHasItsVersionsNewestFirstFromEveryRepositoryAndTheFirstRepositoryWinsATie() throws Exception {
+        Path one = put(system, "one.xml", """
+                <features name="one">
+                  <feature name="x" version="1.0.0" description="first 1.0.0"><bundle>mvn:org.x/x/1.0.0</bundle></feature>
+                  <feature name="x" version="1.10.0"><bundle>mvn:org.x/x/1.10.0</bundle></feature>
+                  <feature name="x" version="1.9.0"><bundle>mvn:org.x/x/1.9.0</bundle></feature>
+                </features>
+                """);
+        Path two = put(system, "two.xml", """
+                <features name="two">
+                  <feature name="x" version="1.0.0" description="second 1.0.0"/>
+                  <feature name="x" version="2.0.0-SNAPSHOT"><bundle>mvn:org.x/x/2.0.0-SNAPSHOT</bundle></feature>
+                </features>
+                """);
+        Catalog c = Catalog.empty(new ArtifactResolver(List.of(system))).with(one.toString()).with(two.toString());
+        assertEquals(List.of("x"), c.names());
+        assertEquals(List.of("2.0.0-SNAPSHOT", "1.10.0", "1.9.0", "1.0.0"), Catalog.versionsOf(c.versions("x")));
+        assertEquals("2.0.0-SNAPSHOT", c.feature("x").version(), "no version: the newest");
+        assertEquals("1.9.0", c.feature(FeatureId.parse("x/1.9.0")).version());
+        assertEquals("first 1.0.0", c.feature(FeatureId.parse("x/1.0")).description(), "1.0 is 1.0.0; one wins");
+        assertEquals(List.of("mvn:org.x/x/1.9.0"), c.bundles(List.of("x/1.9.0")).stream().map(Feature.BundleRef::location).toList());
+        ProvisionException e = assertThrows(ProvisionException.class, () -> c.feature(FeatureId.parse("x/3.0")));
+        assertEquals("Feature 'x' has no version 3.0 (available: 2.0.0-SNAPSHOT, 1.10.0, 1.9.0, 1.0.0)", e.getMessage());
+    }
+
+    @Test
+    void aDependencyTakesThePreferredVersionWhenItFitsElseTheNewestThatFits() throws Exception {
+        Path repo = put(system, "deps.xml", """
+                <features name="deps">
+                  <feature name="lib" version="1.0"><bundle>mvn:org.x/lib/1.0</bundle></feature>
+                  <feature name="lib" version="1.5"><bundle>mvn:org.x/lib/1.5</bundle></feature>
+                  <feature name="lib" version="2.0"><bundle>mvn:org.x/lib/2.0</bundle></feature>
+                  <feature name="any" version="1"><feature>lib</feature></feature>
+                  <feature name="ones" version="1"><feature version="[1.0,2.0)">lib</feature></feature>
+                  <feature name="exact" version="1"><feature version="1.0">lib</feature></feature>
+                  <feature name="gone" version="1"><feature version="[3,4)">lib</feature></feature>
+                </features>
+                """);
+        Catalog c = Catalog.empty(new ArtifactResolver(List.of(system))).with(repo.toString());
+        assertEquals("2.0", lib(c, "any", Map.of()));
+        assertEquals("1.0", lib(c, "any", Map.of("lib", "1.0")), "what is installed is kept");
+        assertEquals("1.5", lib(c, "ones", Map.of()));
+        assertEquals("1.5", lib(c, "ones", Map.of("lib", "2.0")), "a preference outside the range does not count");
+        assertEquals("1.0", lib(c, "exact", Map.of()));
+        ProvisionException e = assertThrows(ProvisionException.class, () -> lib(c, "gone", Map.of()));
+        assertEquals("Feature 'gone' 1 needs 'lib' [3,4), which no repository has (available: 2.0, 1.5, 1.0)", e.getMessage());
+        e = assertThrows(ProvisionException.class, () -> c.closure(List.of(c.feature("any"), c.feature("exact")), Map.of()));
+        assertTrue(e.getMessage().startsWith("Two versions of feature 'lib' would be needed: 2.0 and 1.0 (for exact 1)"),
+                e.getMessage());
+    }
+
+    private static String lib(Catalog c, String root, Map<String, String> prefer) throws ProvisionException {
+        return c.closure(List.of(c.feature(root)), prefer).get("lib").version();
+    }
+
+    @Test
+    void aRepositoryWhoseBundlesAreMissingIsListedAndOnlyItsBundlesFailToResolve() throws Exception {
+        Path extras = put(system, "extras.xml", """
+                <features name="extras">
+                  <feature name="p2p-crypto-pq" version="1.0"><bundle>mvn:io.subutai.p2p/crypto-pq/1.0</bundle></feature>
+                </features>
+                """);
+        Catalog c = Catalog.empty(new ArtifactResolver(List.of(system))).with(extras.toString());
+        assertEquals(List.of("p2p-crypto-pq"), c.names());
+        Feature.BundleRef ref = c.bundles(List.of("p2p-crypto-pq")).get(0);
+        ProvisionException e = assertThrows(ProvisionException.class, () -> c.resolver().resolve(ref.location()));
+        assertTrue(e.getMessage().startsWith("Cannot find mvn:io.subutai.p2p/crypto-pq/1.0; looked in "), e.getMessage());
     }
 
     private static Path put(Path root, String relative) throws IOException {

@@ -33,15 +33,15 @@ class FeatureRepositoryTest {
         FeatureRepository r = parse(KARAF);
         assertEquals("acme-1.0", r.name());
         assertEquals(List.of("mvn:com.acme/more/1.0/xml/features"), r.repositories());
-        assertEquals(List.of("acme-base", "acme-app"), List.copyOf(r.features().keySet()));
-        Feature base = r.features().get("acme-base");
+        assertEquals(List.of("acme-base", "acme-app"), r.features().stream().map(Feature::name).toList());
+        Feature base = r.features().get(0);
         assertEquals("1.0", base.version());
         assertEquals("Base", base.description());
         assertEquals("acme-1.0", base.repository());
         assertEquals(List.of(new Feature.BundleRef("mvn:com.acme/base/1.0", 20, true),
                 new Feature.BundleRef("mvn:com.acme/lib/1.0", 0, false)), base.bundles());
-        Feature app = r.features().get("acme-app");
-        assertEquals(List.of("acme-base"), app.dependencies());
+        Feature app = r.features().get(1);
+        assertEquals(List.of(new Feature.Dependency("acme-base", "")), app.dependencies());
         assertEquals("", app.description());
     }
 
@@ -62,11 +62,29 @@ class FeatureRepositoryTest {
         assertMessage("<features><feature name='f'/></features>", "no name attribute");
         assertMessage("<features name='x'><feature/></features>", "<feature> has no name");
         assertMessage("<features name='x'><feature name='f'/><feature name='f'/></features>", "defines feature 'f' twice");
+        assertMessage("<features name='x'><feature name='f' version='1.0'/><feature name='f' version='1.0'/></features>",
+                "defines feature 'f' version 1.0 twice");
+        assertMessage("<features name='x'><feature name='f'><feature version='[1.0'>g</feature></feature></features>",
+                "malformed version range [1.0");
         assertMessage("<features name='x'><feature name='f'><bundle> </bundle></feature></features>", "empty <bundle>");
         assertMessage("<features name='x'><feature name='f'><bundle start-level='x'>a.jar</bundle></feature></features>",
                 "start-level must be a positive number");
         assertMessage("<features name='x'><feature name='f'>", "is not valid XML");
         assertMessage("", "is not valid XML");
+    }
+
+    @Test
+    void readsSeveralVersionsOfOneFeatureAndVersionedDependencies() throws Exception {
+        FeatureRepository r = parse("""
+                <features name="x">
+                  <feature name="f" version="1.0.0"><bundle>a-1.0.0.jar</bundle></feature>
+                  <feature name="f" version="1.1.0"><bundle>a-1.1.0.jar</bundle></feature>
+                  <feature name="g" version="1"><feature version="[1.0,1.1)">f</feature><feature version="0.0.0">h</feature></feature>
+                </features>
+                """);
+        assertEquals(List.of("f/1.0.0", "f/1.1.0", "g/1"), r.features().stream().map(f -> f.id().toString()).toList());
+        assertEquals(List.of(new Feature.Dependency("f", "[1.0,1.1)"), new Feature.Dependency("h", "0.0.0")),
+                r.features().get(2).dependencies());
     }
 
     @Test

@@ -158,11 +158,19 @@ public final class P2pCommands {
     }
 
     String featureList() {
+        return featureList(features.features());
+    }
+
+    /**
+     * One line per feature name: {@code [installed VERSION]} or {@code [available]}, the name, the
+     * versions offered (newest first), then tab-separated the repository and the description.
+     */
+    static String featureList(List<FeatureInfo> features) {
         StringBuilder b = new StringBuilder();
-        for (FeatureInfo f : features.features()) {
-            b.append(f.installed() ? "[installed]  " : "[available]  ").append(f.name()).append('\t')
-                    .append(f.version()).append('\t').append(f.repository()).append('\t').append(f.description())
-                    .append('\n');
+        for (FeatureInfo f : features) {
+            b.append(f.installed() ? "[installed " + f.installedVersion() + "]  " : "[available]  ").append(f.name())
+                    .append("  (available: ").append(String.join(", ", f.available())).append(")\t")
+                    .append(f.repository()).append('\t').append(f.description()).append('\n');
         }
         return b.toString();
     }
@@ -182,7 +190,7 @@ public final class P2pCommands {
             case "repo-add" -> repoAdd(one(name, "URL", args));
             case "repo-list" -> repoList();
             case "feature-list" -> featureList();
-            case "feature-install" -> featureInstall(one(name, "NAME", args));
+            case "feature-install" -> featureInstall(one(name, "NAME[/VERSION]", args));
             case "feature-uninstall" -> featureUninstall(one(name, "NAME", args));
             default -> throw new P2pException("Unknown command p2p:" + name);
         };
