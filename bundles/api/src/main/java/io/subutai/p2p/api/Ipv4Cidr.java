@@ -64,6 +64,17 @@ public record Ipv4Cidr(int address, int prefix) {
     }
 
     /** The address alone, dotted. */
+    /** Whether {@code a} (an IPv4 address) is in this address's network. */
+    public boolean contains(java.net.InetAddress a) {
+        if (!(a instanceof java.net.Inet4Address)) {
+            return false;
+        }
+        byte[] b = a.getAddress();
+        int v = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | b[3] & 0xff;
+        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+        return (v & mask) == (address & mask);
+    }
+
     public String addressText() {
         return (address >>> 24) + "." + ((address >>> 16) & 255) + "." + ((address >>> 8) & 255) + "." + (address & 255);
     }

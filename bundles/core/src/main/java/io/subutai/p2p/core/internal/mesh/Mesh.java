@@ -74,6 +74,8 @@ public final class Mesh implements AutoCloseable {
     private final Snapshots snapshots;
     private final List<AutoCloseable> registrations = new ArrayList<>();
     private volatile boolean closed;
+    /** This node's overlay address and prefix (null: none yet). */
+    private volatile Ipv4Cidr overlay;
 
     private Mesh(Config config) {
         this.config = config;
@@ -90,6 +92,7 @@ public final class Mesh implements AutoCloseable {
         this.inbound = new Inbound(parts, sw, sender, paths, handshakes, outbound);
         this.timers = new Timers(parts, sw, handshakes, holePunch, paths, sender);
         this.snapshots = new Snapshots(routing);
+        this.overlay = config.overlay();
     }
 
     /** Makes the mesh and starts it: it takes its message types from the socket, reads the TAP, and ticks on the loop. */
@@ -128,7 +131,7 @@ public final class Mesh implements AutoCloseable {
             return;
         }
         long now = config.loop().nanoTime();
-        Peer.Candidates candidates = Peer.Candidates.of(s.endpoints(), s.reflexive());
+        Peer.Candidates candidates = Peer.Candidates.of(outsideOverlay(s.endpoints()), s.reflexive());
         boolean[] fresh = new boolean[1];
         Peer p = peers.computeIfAbsent(id, k -> {
             config.log().info("Running peer " + k);
@@ -144,6 +147,24 @@ public final class Mesh implements AutoCloseable {
         }
     }
 
+    /**
+     * The endpoints that are not in this network's own overlay: a path through the overlay would
+     * carry the network inside itself, and die with it (a member heard through its own TAP).
+     */
+    private List<java.net.InetSocketAddress> outsideOverlay(List<java.net.InetSocketAddress> endpoints) {
+        Ipv4Cidr o = overlay;
+        if (o == null) {
+            return endpoints;
+        }
+        List<java.net.InetSocketAddress> out = new ArrayList<>(endpoints.size());
+        for (java.net.InetSocketAddress e : endpoints) {
+            if (e.getAddress() == null || !o.contains(e.getAddress())) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     /** A member left (discovery says): it is forgotten once it has been gone and disconnected long enough. Any thread. */
     public void peerGone(PeerId id) {
         config.loop().execute(() -> {
@@ -156,6 +177,7 @@ public final class Mesh implements AutoCloseable {
 
     /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
     public void overlay(Ipv4Cidr address) {
+        overlay = address;
         sender.overlay(address);
     }
 

@@ -192,10 +192,20 @@ public final class LanDiscovery implements DiscoveryProvider {
         return false;
     }
 
+    /**
+     * Whether the interface is a TUN or TAP device (Linux lists {@code tun_flags} for those): an
+     * overlay, p2p's own or another VPN's, is no LAN to find members on; a member found through
+     * p2p's own overlay would be reached through itself.
+     */
+    private static boolean tunOrTap(String name) {
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name, "tun_flags"));
+    }
+
     private static List<NetworkInterface> multicastInterfaces() throws SocketException {
         List<NetworkInterface> out = new ArrayList<>();
         for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            if (nif.isUp() && nif.supportsMulticast() && !nif.isLoopback() && !nif.getName().startsWith("vptp")) {
+            if (nif.isUp() && nif.supportsMulticast() && !nif.isLoopback() && !nif.getName().startsWith("vptp")
+                    && !tunOrTap(nif.getName())) {
                 out.add(nif);
             }
         }
