@@ -9,20 +9,10 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Enumeration;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -181,38 +171,13 @@ public class FeatureUpgradeIT {
      * TAP driver is {@code p2p.tap=test-extra}, importing {@code missingPackage} too unless null.
      */
     static Path extra(Path dir, String version, String missingPackage) throws IOException {
-        Path source;
-        try (Stream<Path> files = Files.walk(P2pOptions.dist().resolve("system/io/subutai/p2p/tap-memory"))) {
-            source = files.filter(p -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Bundle-SymbolicName", EXTRA);
+        headers.put("Bundle-Version", version);
+        if (missingPackage != null) {
+            headers.put("Import-Package", missingPackage);
         }
-        Path target = dir.resolve("extra-" + version + ".jar");
-        try (JarFile in = new JarFile(source.toFile())) {
-            Manifest manifest = new Manifest(in.getManifest());
-            Attributes a = manifest.getMainAttributes();
-            a.putValue("Bundle-SymbolicName", EXTRA);
-            a.putValue("Bundle-Version", version);
-            if (missingPackage != null) {
-                a.putValue("Import-Package", a.getValue("Import-Package") + "," + missingPackage);
-            }
-            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                for (Enumeration<JarEntry> entries = in.entries(); entries.hasMoreElements();) {
-                    JarEntry e = entries.nextElement();
-                    if (e.getName().equals(JarFile.MANIFEST_NAME)) {
-                        continue;
-                    }
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    try (InputStream content = in.getInputStream(e)) {
-                        byte[] bytes = content.readAllBytes();
-                        if (e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")) {
-                            String component = new String(bytes, StandardCharsets.UTF_8);
-                            bytes = component.replace("value=\"memory\"", "value=\"test-extra\"").getBytes(StandardCharsets.UTF_8);
-                        }
-                        out.write(bytes);
-                    }
-                    out.closeEntry();
-                }
-            }
-        }
-        return target;
+        return TestJars.copy(TestJars.distributed("tap-memory"), dir.resolve("extra-" + version + ".jar"), headers,
+                component -> component.replace("value=\"memory\"", "value=\"test-extra\""));
     }
 }
