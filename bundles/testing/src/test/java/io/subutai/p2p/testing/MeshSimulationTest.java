@@ -190,6 +190,19 @@ class MeshSimulationTest {
     }
 
     @Test
+    void anAddressInsideTheNetworksOwnOverlayIsNeverAPathToAPeer() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        a.mesh().overlay(Ipv4Cidr.parse("10.10.10.1/24"));
+        InetSocketAddress throughTheOverlay = new InetSocketAddress("10.10.10.2", 7002); // b heard through a's own TAP
+        a.mesh().peerSeen(new Sighting(b.keys().publicKey(), List.of(throughTheOverlay, b.socket().localAddress())));
+        b.mesh().peerSeen(new Sighting(a.keys().publicKey(), List.of(a.socket().localAddress())));
+        awaitAllConnected();
+        List<String> candidates = peer(a, b).orElseThrow().candidates().stream().map(PeerSnapshot.Candidate::endpoint).toList();
+        assertEquals(List.of(Endpoints.text(b.socket().localAddress())), candidates);
+    }
+
+    @Test
     void framesSentDuringTheHandshakeArriveWhenItCompletes() throws Exception {
         net.impair(new SimNetwork.Impairment(0, 0, 0, 20_000)); // 20 ms each way: the frame beats the handshake
         Node a = node(1, key("k"));

@@ -128,12 +128,8 @@ final class HandshakeManager {
             counters.rejected.incrementAndGet();
             return;
         }
-        int at = datagram.position() + Wire.HEADER + Wire.INDEX;
-        int reason = datagram.get(at) & 0xff;
-        int[] accepted = new int[datagram.get(at + 1) & 0xff];
-        for (int i = 0; i < accepted.length; i++) {
-            accepted[i] = datagram.get(at + 2 + i) & 0xff;
-        }
+        int reason = Wire.refusedReason(datagram);
+        int[] accepted = Wire.refusedSuites(datagram);
         loop.execute(() -> refused(from, ph, reason, accepted));
     }
 

@@ -99,6 +99,21 @@ final class Wire {
         Header.write(out, type);
     }
 
+    /** The reason of a HANDSHAKE_REFUSED that {@link #classify} accepted. */
+    static int refusedReason(ByteBuffer refused) {
+        return refused.get(refused.position() + HEADER + INDEX) & 0xff;
+    }
+
+    /** The suites a HANDSHAKE_REFUSED that {@link #classify} accepted says its sender would take, best first. */
+    static int[] refusedSuites(ByteBuffer refused) {
+        int at = refused.position() + HEADER + INDEX + 1;
+        int[] ids = new int[refused.get(at) & 0xff];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = refused.get(at + 1 + i) & 0xff;
+        }
+        return ids;
+    }
+
     /** The 32-bit index at {@code offset} bytes after the header start. */
     static int index(ByteBuffer datagram, int offset) {
         return datagram.getInt(datagram.position() + offset);

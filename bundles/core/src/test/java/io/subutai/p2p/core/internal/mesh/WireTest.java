@@ -1,5 +1,6 @@
 package io.subutai.p2p.core.internal.mesh;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
@@ -32,13 +33,37 @@ class WireTest {
         assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, 3)));
         assertEquals(Wire.DROP, Wire.classify(packet(2, 4, 0, 100)), "another version");
         assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 1, 100)), "reserved bits set");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 9, 0, 100)), "unknown type");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 10, 0, 100)), "unknown type");
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 9, 0, Wire.REFUSED_MIN - 1)), "a refusal cut short");
+        ByteBuffer claimsMore = refusal(Wire.REFUSED_UNAVAILABLE, 1, 2);
+        claimsMore.put(claimsMore.position() + Wire.HEADER + Wire.INDEX + 1, (byte) 3);
+        assertEquals(Wire.DROP, Wire.classify(claimsMore), "a refusal that lists more suites than it carries");
         assertEquals(Wire.DROP, Wire.classify(packet(1, 3, 0, 100)), "cookie replies are not spoken yet");
         assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.INIT_MIN - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(1, 2, 0, Wire.RESP_MIN - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, Wire.DATA_MIN - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.HANDSHAKE_MAX + 1)), "oversized handshake");
         assertEquals(Wire.DROP, Wire.classify(packet(1, 5, 0, Wire.BEACON + 1)), "a beacon has one size");
+    }
+
+    @Test
+    void aRefusalSaysWhyAndWhichSuitesItsSenderTakes() {
+        ByteBuffer r = refusal(Wire.REFUSED_POLICY, 2);
+        assertEquals(Wire.HANDSHAKE_REFUSED, Wire.classify(r));
+        assertEquals(Wire.REFUSED_POLICY, Wire.refusedReason(r));
+        assertArrayEquals(new int[] {2}, Wire.refusedSuites(r));
+        assertEquals(Wire.HANDSHAKE_REFUSED, Wire.classify(refusal(Wire.REFUSED_UNAVAILABLE)), "one that takes none");
+    }
+
+    /** A HANDSHAKE_REFUSED with this reason and these suites. */
+    private static ByteBuffer refusal(int reason, int... suites) {
+        ByteBuffer b = ByteBuffer.allocate(Wire.REFUSED_MAX);
+        Wire.header(b, Wire.HANDSHAKE_REFUSED);
+        b.putInt(42).put((byte) reason).put((byte) suites.length);
+        for (int s : suites) {
+            b.put((byte) s);
+        }
+        return b.flip();
     }
 
     @Test
@@ -56,6 +81,10 @@ class WireTest {
         int t = Wire.classify(ByteBuffer.wrap(input));
         if (t != Wire.DROP && (input[0] != 1 || input.length < Wire.HEADER)) {
             throw new AssertionError("accepted a packet of version " + input[0]);
+        }
+        if (t == Wire.HANDSHAKE_REFUSED) { // what is accepted is read within its bounds
+            Wire.refusedReason(ByteBuffer.wrap(input));
+            Wire.refusedSuites(ByteBuffer.wrap(input));
         }
     }
 }
