@@ -298,14 +298,15 @@ class MeshSimulationTest {
         InetSocketAddress attacker = new InetSocketAddress("192.0.2.66", 4444);
         java.util.Random r = new java.util.Random(1);
         int flood = 3000;
-        int initMin = 4 + 4 + 32 + 32 + 16 + 2 + 16; // header, sender index, e, encrypted s, a payload offering one AEAD
+        int initMin = 4 + 4 + 1 + 32 + 32 + 16 + 2 + 16; // header, sender index, suite, e, encrypted s, one AEAD offered
         for (int i = 0; i < flood; i++) {
             byte[] init = new byte[initMin + 12];
             r.nextBytes(init);
-            init[0] = 1; // version 1
+            init[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
             init[1] = 1; // HANDSHAKE_INIT
             init[2] = 0;
             init[3] = 0;
+            init[8] = 1; // the classic suite: what is not limited costs a Diffie-Hellman
             net.inject(attacker, b.socket().localAddress(), init);
         }
         introduce();

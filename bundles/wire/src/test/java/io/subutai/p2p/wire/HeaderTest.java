@@ -25,7 +25,7 @@ class HeaderTest {
         ByteBuffer b = ByteBuffer.allocate(10).position(3);
         Header.write(b, MessageType.DATA);
         assertEquals(3 + Header.SIZE, b.position(), "moved past the header");
-        assertArrayEquals(new byte[] {0, 0, 0, 1, 4, 0, 0, 0, 0, 0}, b.array());
+        assertArrayEquals(new byte[] {0, 0, 0, 2, 4, 0, 0, 0, 0, 0}, b.array());
         b.position(3);
         assertEquals(MessageType.DATA, Header.type(b));
         assertEquals(3, b.position(), "type() does not move the buffer");
@@ -34,13 +34,13 @@ class HeaderTest {
     }
 
     @Test
-    void anythingButAVersionOneHeaderHasNoType() {
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {1, 4, 0})), "three bytes");
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {2, 4, 0, 0})), "another version");
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {1, 4, 1, 0})), "a reserved bit");
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {1, 4, 0, 1})), "a reserved bit");
-        assertEquals(200, Header.type(ByteBuffer.wrap(new byte[] {1, (byte) 200, 0, 0})), "types are unsigned");
-        ByteBuffer other = ByteBuffer.wrap(new byte[] {1, 5, 0, 0});
+    void anythingButAVersionTwoHeaderHasNoType() {
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {2, 4, 0})), "three bytes");
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {1, 4, 0, 0})), "version 1, before crypto suites");
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {2, 4, 1, 0})), "a reserved bit");
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {2, 4, 0, 1})), "a reserved bit");
+        assertEquals(200, Header.type(ByteBuffer.wrap(new byte[] {2, (byte) 200, 0, 0})), "types are unsigned");
+        ByteBuffer other = ByteBuffer.wrap(new byte[] {2, 5, 0, 0});
         assertFalse(Header.skip(other, MessageType.DATA));
         assertEquals(0, other.position(), "a header of another type is not skipped");
     }
@@ -65,15 +65,15 @@ class HeaderTest {
         ByteBuffer punch = Punch.message();
         byte[] bytes = new byte[punch.remaining()];
         punch.duplicate().get(bytes);
-        assertArrayEquals(new byte[] {1, 7, 0, 0}, bytes);
-        assertThrows(ReadOnlyBufferException.class, () -> punch.put(0, (byte) 2));
+        assertArrayEquals(new byte[] {2, 7, 0, 0}, bytes);
+        assertThrows(ReadOnlyBufferException.class, () -> punch.put(0, (byte) 1));
     }
 
     @FuzzTest(maxDuration = "10s")
     void readingAHeaderNeverThrowsNorMovesTheBuffer(byte[] input) {
         ByteBuffer b = ByteBuffer.wrap(input);
         int t = Header.type(b);
-        if (b.position() != 0 || t != Header.NONE && (input.length < Header.SIZE || input[0] != 1 || t != (input[1] & 0xff))) {
+        if (b.position() != 0 || t != Header.NONE && (input.length < Header.SIZE || input[0] != Header.VERSION || t != (input[1] & 0xff))) {
             throw new AssertionError("type " + t + " of " + java.util.Arrays.toString(input));
         }
     }

@@ -38,7 +38,7 @@ class DhtMessageTest {
 
     private static DhtMessage roundTrip(DhtMessage m) {
         byte[] b = bytes(m);
-        assertEquals(1, b[0]);
+        assertEquals(io.subutai.p2p.wire.Header.VERSION, b[0]);
         assertEquals(DhtMessage.TYPE, b[1]);
         DhtMessage back = DhtMessage.decode(ByteBuffer.wrap(b));
         assertArrayEquals(b, bytes(back), "decodes to what encodes back the same");
@@ -84,7 +84,7 @@ class DhtMessageTest {
         family[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1] = 5;
         assertNull(DhtMessage.decode(ByteBuffer.wrap(family)), "unknown address family");
         byte[] version = good.clone();
-        version[0] = 2;
+        version[0] = 1;
         assertNull(DhtMessage.decode(ByteBuffer.wrap(version)), "another version");
     }
 

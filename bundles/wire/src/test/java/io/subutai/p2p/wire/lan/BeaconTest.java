@@ -25,7 +25,7 @@ class BeaconTest {
     void aBeaconRoundTrips() {
         byte[] bytes = new Beacon(ID, key(), 52001).encode();
         assertEquals(Beacon.SIZE, bytes.length);
-        assertEquals(1, bytes[0]);
+        assertEquals(io.subutai.p2p.wire.Header.VERSION, bytes[0]);
         assertEquals(5, bytes[1]);
         Beacon b = Beacon.decode(bytes, bytes.length);
         assertEquals(ID, b.networkId());

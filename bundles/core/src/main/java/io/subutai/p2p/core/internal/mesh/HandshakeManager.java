@@ -61,6 +61,7 @@ final class HandshakeManager {
     private HandshakeLimiter limiter; // the receive thread's, made at its first initiation
     private final java.util.Map<String, Long> refusalsSaid = new java.util.HashMap<>(); // the loop's: what was logged when
     private Renewal renewal; // the loop's: sessions being renewed after a change of suites
+    private long lastVersionSaid; // the receive thread's: when another protocol version was last logged
     /** The mesh closed: nothing queued answers, completes or starts a handshake any more. */
     private volatile boolean closed;
 
@@ -97,6 +98,7 @@ final class HandshakeManager {
     void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
         if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
             counters.malformed.incrementAndGet();
+            otherVersion(from, datagram);
             return;
         }
         if (!routing.usable(from)) {
@@ -115,6 +117,24 @@ final class HandshakeManager {
         int suite = datagram.get(datagram.position() + Wire.HEADER + Wire.INDEX) & 0xff;
         ByteBuffer msg = copy(datagram, Wire.HEADER + Wire.INDEX + Wire.SUITE);
         loop.execute(() -> respond(from, msg, senderIndex, suite));
+    }
+
+    /**
+     * Says, once a minute at most, that a node speaks another version of the protocol: its
+     * handshakes are dropped, and without this line nobody would know why it never connects.
+     * The receive thread's.
+     */
+    private void otherVersion(InetSocketAddress from, ByteBuffer datagram) {
+        if (!datagram.hasRemaining() || datagram.get(datagram.position()) == Wire.VERSION) {
+            return;
+        }
+        long now = loop.nanoTime();
+        if (lastVersionSaid == 0 || now - lastVersionSaid > 60_000_000_000L) {
+            lastVersionSaid = now;
+            log.warn("Dropped a handshake from " + Endpoints.text(from) + " in protocol version "
+                    + (datagram.get(datagram.position()) & 0xff) + ": this node speaks version " + Wire.VERSION
+                    + " (docs/protocol.md); update the other node");
+        }
     }
 
     /** A responder will not answer this node's initiation with the suite it was made with (§4.5). */
@@ -136,6 +156,7 @@ final class HandshakeManager {
     void onResponse(InetSocketAddress from, ByteBuffer datagram) {
         if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
             counters.malformed.incrementAndGet();
+            otherVersion(from, datagram);
             return;
         }
         if (!routing.usable(from)) {

@@ -20,30 +20,30 @@ class WireTest {
 
     @Test
     void wellFormedPacketsAreClassified() {
-        assertEquals(Wire.HANDSHAKE_INIT, Wire.classify(packet(1, 1, 0, Wire.INIT_MIN)));
-        assertEquals(Wire.HANDSHAKE_RESP, Wire.classify(packet(1, 2, 0, Wire.RESP_MIN)));
-        assertEquals(Wire.DATA, Wire.classify(packet(1, 4, 0, Wire.DATA_MIN)));
-        assertEquals(Wire.DATA, Wire.classify(packet(1, 4, 0, 1500)));
-        assertEquals(Wire.LAN_BEACON, Wire.classify(packet(1, 5, 0, Wire.BEACON)));
+        assertEquals(Wire.HANDSHAKE_INIT, Wire.classify(packet(Wire.VERSION, 1, 0, Wire.INIT_MIN)));
+        assertEquals(Wire.HANDSHAKE_RESP, Wire.classify(packet(Wire.VERSION, 2, 0, Wire.RESP_MIN)));
+        assertEquals(Wire.DATA, Wire.classify(packet(Wire.VERSION, 4, 0, Wire.DATA_MIN)));
+        assertEquals(Wire.DATA, Wire.classify(packet(Wire.VERSION, 4, 0, 1500)));
+        assertEquals(Wire.LAN_BEACON, Wire.classify(packet(Wire.VERSION, 5, 0, Wire.BEACON)));
     }
 
     @Test
     void everythingElseIsDropped() {
         assertEquals(Wire.DROP, Wire.classify(ByteBuffer.allocate(0)));
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, 3)));
-        assertEquals(Wire.DROP, Wire.classify(packet(2, 4, 0, 100)), "another version");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 1, 100)), "reserved bits set");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 10, 0, 100)), "unknown type");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 9, 0, Wire.REFUSED_MIN - 1)), "a refusal cut short");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 4, 0, 3)));
+        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, 100)), "version 1, which had no suites");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 4, 1, 100)), "reserved bits set");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 10, 0, 100)), "unknown type");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 9, 0, Wire.REFUSED_MIN - 1)), "a refusal cut short");
         ByteBuffer claimsMore = refusal(Wire.REFUSED_UNAVAILABLE, 1, 2);
         claimsMore.put(claimsMore.position() + Wire.HEADER + Wire.INDEX + 1, (byte) 3);
         assertEquals(Wire.DROP, Wire.classify(claimsMore), "a refusal that lists more suites than it carries");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 3, 0, 100)), "cookie replies are not spoken yet");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.INIT_MIN - 1)));
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 2, 0, Wire.RESP_MIN - 1)));
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 4, 0, Wire.DATA_MIN - 1)));
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 1, 0, Wire.HANDSHAKE_MAX + 1)), "oversized handshake");
-        assertEquals(Wire.DROP, Wire.classify(packet(1, 5, 0, Wire.BEACON + 1)), "a beacon has one size");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 3, 0, 100)), "cookie replies are not spoken yet");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 1, 0, Wire.INIT_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 2, 0, Wire.RESP_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 4, 0, Wire.DATA_MIN - 1)));
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 1, 0, Wire.HANDSHAKE_MAX + 1)), "oversized handshake");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 5, 0, Wire.BEACON + 1)), "a beacon has one size");
     }
 
     @Test
@@ -79,7 +79,7 @@ class WireTest {
     @FuzzTest(maxDuration = "30s")
     void classifyNeverThrows(byte[] input) {
         int t = Wire.classify(ByteBuffer.wrap(input));
-        if (t != Wire.DROP && (input[0] != 1 || input.length < Wire.HEADER)) {
+        if (t != Wire.DROP && (input[0] != Wire.VERSION || input.length < Wire.HEADER)) {
             throw new AssertionError("accepted a packet of version " + input[0]);
         }
         if (t == Wire.HANDSHAKE_REFUSED) { // what is accepted is read within its bounds

@@ -103,7 +103,7 @@ class HolePunchTransportTest {
         assertEquals(4, sent.size());
         for (int i = 0; i < 4; i++) {
             assertEquals(targets.get(i % 2), sent.get(i)[0]);
-            assertArrayEquals(new byte[] {1, 7, 0, 0}, (byte[]) sent.get(i)[1], "the 4-byte PUNCH header, each time");
+            assertArrayEquals(new byte[] {(byte) io.subutai.p2p.wire.Header.VERSION, 7, 0, 0}, (byte[]) sent.get(i)[1], "the 4-byte PUNCH header, each time");
         }
         s.close();
     }
