@@ -1,6 +1,7 @@
 package io.subutai.p2p.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -57,7 +58,7 @@ class PluginSwapProcessTest {
             assertTrue(ping.awaitMore(50, 10), "the ping flows before the update");
             int from = ping.last();
             long t0 = System.nanoTime();
-            Lab.ok(a.p2p("shell", "update " + id), "update " + symbolicName);
+            Lab.ok(a.p2p("shell", "felix:update " + id), "update " + symbolicName);
             long updateMs = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(ping.awaitMore(100, 10), "the ping flows again after the update of " + symbolicName + ":\n"
                     + a.logQuietly());
@@ -140,5 +141,34 @@ class PluginSwapProcessTest {
                 () -> "the member that came after the update was not found within 10 s:\n" + a.logQuietly());
         System.out.println("a member started after the update of the LAN discovery was reached in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    @Test
+    void withoutATapDriverTheNetworkWaitsVisiblyAndTheNextTakesItOver() throws Exception {
+        twoMembers();
+        long id = Lab.bundleId(a, "io.subutai.p2p.tap.linux");
+        Lab.ok(a.p2p("shell", "felix:stop " + id), "stop the TAP driver");
+        String status = a.p2p("status").out();
+        assertTrue(status.contains("Waiting: waiting for the TAP driver 'linux' to take the interface over"), status);
+        assertTrue(lan.get(0).ip("-o", "link", "show", "swp1").contains("swp1"), "the interface stays");
+        assertTrue(a.p2p("debug").out().contains("(none yet), networks " + HASH + ": waiting for a successor"),
+                a.p2p("debug").out());
+        Lab.ok(a.p2p("shell", "felix:start " + id), "start the TAP driver");
+        Await.require(() -> Lab.pings(lan.get(0), "10.71.0.2"), Duration.ofSeconds(10),
+                () -> "not taken over:\n" + a.logQuietly());
+        assertFalse(a.p2p("status").out().contains("Waiting:"));
+
+        // stopped while no driver holds its interface: the next driver removes it
+        Lab.ok(a.p2p("shell", "felix:stop " + id), "stop the TAP driver");
+        Lab.ok(a.p2p("stop", "-hash", HASH), "stop the network");
+        assertTrue(lan.get(0).ip("-o", "link").contains("swp1"), "no driver to remove it yet");
+        Lab.ok(a.p2p("shell", "felix:start " + id), "start the TAP driver");
+        Await.require(() -> {
+            try {
+                return !lan.get(0).ip("-o", "link").contains("swp1");
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(10), () -> "the stopped network's interface outlived it:\n" + a.logQuietly());
     }
 }
