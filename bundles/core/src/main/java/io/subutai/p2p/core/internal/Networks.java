@@ -73,6 +73,8 @@ final class Networks {
     private String inUseOrigin = "";
     /** The swap under way of the TAP driver (null: none). */
     private Swaps.Swap tapSwap;
+    /** Serialises handovers of the interfaces between drivers (never held with this object's lock). */
+    private final Object handover = new Object();
     /** Interfaces of stopped networks that no driver held: the next driver removes them. */
     private final Set<String> orphans = new LinkedHashSet<>();
 
@@ -386,6 +388,12 @@ final class Networks {
      * @param origin the bundle {@code next} comes from, for the record
      */
     void driverChanged(TapDriver next, String origin, long nowNanos) {
+        synchronized (handover) { // one handover at a time: a release never overtakes a takeover
+            handOver(next, origin, nowNanos);
+        }
+    }
+
+    private void handOver(TapDriver next, String origin, long nowNanos) {
         List<Instance> running;
         List<String> removals;
         Swaps.Swap swap;
