@@ -198,7 +198,7 @@ public class RuntimeIT {
     @Test
     public void aBootstrapServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
         byte[] register = new byte[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1];
-        register[0] = 1;
+        register[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
         register[1] = 6; // BOOTSTRAP
         register[4] = 1; // REGISTER, no endpoints
         aServerRunsWhileItsConfigurationExists("io.subutai.p2p.dht.server", Map.of(), register, 2); // WELCOME
@@ -207,7 +207,7 @@ public class RuntimeIT {
     @Test
     public void aRelayServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
         byte[] allocate = new byte[4 + 1 + 16 + 32];
-        allocate[0] = 1;
+        allocate[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
         allocate[1] = 8; // RELAY
         allocate[4] = 1; // ALLOCATE
         allocate[5 + 16] = 42; // a static key
