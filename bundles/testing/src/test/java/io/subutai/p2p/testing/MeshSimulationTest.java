@@ -385,7 +385,8 @@ class MeshSimulationTest {
         net.inject(a.socket().localAddress(), b.socket().localAddress(), modified);
         net.inject(a.socket().localAddress(), b.socket().localAddress(), forged);
         net.inject(a.socket().localAddress(), b.socket().localAddress(), genuine); // a replay
-        net.inject(a.socket().localAddress(), b.socket().localAddress(), new byte[] {1, 4, 0, 0, 9}); // malformed
+        byte[] runt = {(byte) io.subutai.p2p.wire.Header.VERSION, 4, 0, 0, 9}; // malformed: too short
+        net.inject(a.socket().localAddress(), b.socket().localAddress(), runt);
         await(() -> rejected(b) - before == 3, "three rejected");
         assertEquals(1, b.mesh().counters().malformed());
         assertNull(take(b, Duration.ofMillis(300)), "none of them reached the TAP");
