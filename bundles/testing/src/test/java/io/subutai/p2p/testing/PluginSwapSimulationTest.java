@@ -71,7 +71,7 @@ class PluginSwapSimulationTest {
             MemoryTap device = (MemoryTap) taps.open(spec);
             this.tap = new TapSlot(device, spec.address());
             clock.settlesWhen(() -> !this.tap.attached() || memory().idle()); // a TAP thread without a device waits in the slot
-            this.socket = new SocketSlot(net.closeable(net.socket(n)));
+            this.socket = new SocketSlot(net.closeable(net.socket(n)), net);
             this.suites = suites;
             this.keys = classic.generateKeys();
             this.mesh = Mesh.start(new Mesh.Config("sw" + n, tap, socket, Routes.NONE, suites, required, keys,
@@ -242,7 +242,7 @@ class PluginSwapSimulationTest {
         SimNetwork.Socket again = net.socket(1); // the same address: the port is free again
         assertEquals(address, again.localAddress());
         clock.advance(Duration.ofMillis(40));
-        assertEquals(40_000_000L, a.socket.attach(net.closeable(again), clock.loop().nanoTime()));
+        assertEquals(40_000_000L, a.socket.attach(net.closeable(again), net, clock.loop().nanoTime()));
         assertEquals(List.of(301, 302), stream(a, b, 301, 2, () -> { }));
         assertEquals(List.of(401, 402), stream(b, a, 401, 2, () -> { }), "the handlers registered before hear the new socket");
         assertEquals(before, handshakes(a, b) + handshakes(b, a), "the session outlived the socket");
@@ -313,6 +313,30 @@ class PluginSwapSimulationTest {
         a.mesh.suitesChanged(done::add);
         await(() -> Suites.PQ.equals(suite(a, b)) && Suites.PQ.equals(suite(b, a)), "both on the post-quantum suite");
         assertEquals(3, stream(a, b, 1, 3, () -> { }).size());
+    }
+
+    @Test
+    void forgedRefusalsOfEverySuiteNeverCutTwoMembersOff() throws Exception {
+        Node a = new Node(1, Suites.of(classicSuite()), null);
+        Node b = new Node(2, Suites.of(classicSuite()), null);
+        // an attacker on the path drops the first initiations each way and answers each with a forged refusal
+        int[] forged = {0};
+        net.tap(d -> {
+            if (d.length > 9 && d[1] == 1 && forged[0] < 4) {
+                forged[0]++;
+                byte[] refusal = {d[0], 9, 0, 0, d[4], d[5], d[6], d[7], 1, 0}; // reason 1, no suites
+                net.inject(b.socket.localAddress(), a.socket.localAddress(), refusal);
+                net.inject(a.socket.localAddress(), b.socket.localAddress(), refusal);
+                return false;
+            }
+            return true;
+        });
+        introduce();
+        await(() -> connected(a, b) && connected(b, a), "connected once the forger stopped");
+        assertEquals(4, forged[0]);
+        assertTrue(peer(a, b).orElseThrow().history().stream().anyMatch(h -> h.what().startsWith("refused suite noise-ikpsk2"))
+                || peer(b, a).orElseThrow().history().stream().anyMatch(h -> h.what().startsWith("refused suite noise-ikpsk2")),
+                "the refusal is in the history");
     }
 
     private boolean has(String node, String text) {

@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.subutai.p2p.api.NetworkInfo;
@@ -53,7 +54,7 @@ final class DataPlane implements Plane {
     private final Path stateDir;
     private final MeshLog log;
     /** The engine's thread: what may block for a network (its warm-up, an address given to its TAP) runs there. */
-    private final Executor engine;
+    private final ScheduledExecutorService engine;
     private final Swaps swaps;
     /** The crypto suites there are, best first, which every network's handshakes pick from. */
     private final Suites suites = new Suites();
@@ -72,7 +73,7 @@ final class DataPlane implements Plane {
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
-            MeshLog log, Executor engine, Swaps swaps) {
+            MeshLog log, ScheduledExecutorService engine, Swaps swaps) {
         this.sockets = sockets;
         this.cryptos = cryptos;
         this.transports = transports;
@@ -284,17 +285,16 @@ final class DataPlane implements Plane {
         synchronized (lock) {
             Optional<PluginRegistry.Plugin<SocketProvider>> p = sockets.snapshot().stream()
                     .filter(s -> s.service() == provider).findFirst();
-            boolean inUse = sockets.named(SOCKETS).map(s -> s.service() == provider).orElse(false);
             unregister.run();
-            if (!inUse) {
-                return;
-            }
             List<String> touched = new ArrayList<>();
             for (Joined j : live) {
-                if (j.socket().detach("waiting for the UDP socket provider '" + SOCKETS + "' to bind port "
-                        + j.socket().port() + " again", nowNanos)) {
-                    touched.add(j.hash());
+                if (j.socket().provider() == provider && j.socket().detach("waiting for the UDP socket provider '"
+                        + SOCKETS + "' to bind port " + j.socket().port() + " again", nowNanos)) {
+                    touched.add(j.hash()); // its sockets go with it, whichever provider is the one to use now
                 }
+            }
+            if (touched.isEmpty()) {
+                return;
             }
             p.ifPresent(s -> left("socket", s.name(), s.origin(), touched));
         }
@@ -304,9 +304,15 @@ final class DataPlane implements Plane {
     /**
      * A socket provider is there (it came, or another is the one to use now): every network whose
      * socket waits gets one from it, at the same port, so NAT mappings and punched holes survive.
-     * A port that cannot be bound again is given up for any free one, with a warning.
+     * A port that cannot be bound again (another process took it meanwhile) is tried again every
+     * second while the provider is there; the network says so in {@code status} meanwhile.
      */
     void socketsChanged(long nowNanos) {
+        socketsChanged(nowNanos, false);
+    }
+
+    /** @param retry whether this is a try again after a port could not be bound (its failure is on record already) */
+    private void socketsChanged(long nowNanos, boolean retry) {
         synchronized (lock) {
             Optional<PluginRegistry.Plugin<SocketProvider>> p = sockets.named(SOCKETS);
             if (p.isEmpty()) {
@@ -320,24 +326,35 @@ final class DataPlane implements Plane {
                 if (slot.attached()) {
                     continue;
                 }
-                UdpSocket next;
+                UdpSocket next = null;
+                long gap;
                 try {
                     next = p.get().service().open(j.device(), slot.port(), slot.port());
+                    gap = slot.attach(next, p.get().service(), System.nanoTime());
                 } catch (IOException | RuntimeException | LinkageError e) {
+                    if (next != null) {
+                        next.close();
+                    }
                     String problem = "the socket provider '" + SOCKETS + "' (" + p.get().origin() + ") cannot bind port "
                             + slot.port() + " again: " + e.getMessage();
-                    slot.stillWaiting(problem + "; waiting for another");
+                    slot.stillWaiting(problem + "; trying again every second");
                     log.warn("Network " + j.hash() + ": " + problem);
                     failed.add(j.hash());
                     continue;
                 }
-                long gap = slot.attach(next, System.nanoTime());
                 worst = Math.max(worst, gap);
                 rebound++;
                 log.info("Network " + j.hash() + ": socket bound again at port " + slot.port() + " by "
                         + p.get().origin() + " after " + gap / 1_000_000 + " ms");
             }
-            if (rebound > 0 || !failed.isEmpty()) {
+            if (!failed.isEmpty()) {
+                try {
+                    engine.schedule(() -> socketsChanged(System.nanoTime(), true), 1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the engine is stopping
+                }
+            }
+            if (rebound > 0 || !failed.isEmpty() && !retry) {
                 arrived("socket", p.get().name(), p.get().origin(), failed.isEmpty() ? worst / 1_000_000 : -1,
                         failed.isEmpty() ? "sockets bound again at the same ports: " + rebound
                                 : "waiting: cannot bind again in " + failed);
@@ -390,7 +407,7 @@ final class DataPlane implements Plane {
             throw new IOException("this daemon lacks " + lacking);
         }
         StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl());
-        SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()));
+        SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()), sp);
         String hash = spec.request().hash();
         KeyQueue keys = new KeyQueue();
         if (spec.keys().isEmpty()) {
@@ -415,6 +432,11 @@ final class DataPlane implements Plane {
         Joined joined = new Joined(instance, socket, hash, device.name());
         synchronized (lock) { // a plugin that comes or goes meanwhile is seen once, either here or there
             live.add(joined);
+            if (sockets.snapshot().stream().noneMatch(p -> p.service() == sp)) { // its provider left meanwhile
+                socket.detach("waiting for the UDP socket provider '" + SOCKETS + "' to bind port " + socket.port()
+                        + " again", System.nanoTime());
+                engine.execute(() -> socketsChanged(System.nanoTime()));
+            }
             for (PluginRegistry.Plugin<Transport> t : transports.snapshot()) {
                 instance.attach(t.name(), t.service());
             }

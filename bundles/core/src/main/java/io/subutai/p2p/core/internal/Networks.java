@@ -50,7 +50,7 @@ final class Networks {
 
     // immutable
     private final Supplier<TapDriver> driver;
-    private final Swaps swaps;
+    private final TapHandover handover;
     private final Plane plane;
     private final String driverName;
     private final int mtu;
@@ -67,16 +67,6 @@ final class Networks {
     private final Set<String> startingDevs = new HashSet<>();
     private boolean saveUnreadable;
     private boolean closed;
-    /** The TAP driver that holds the interfaces now (null: none, they wait for one). */
-    private TapDriver inUse;
-    /** Which bundle it came from, for the record of swaps. */
-    private String inUseOrigin = "";
-    /** The swap under way of the TAP driver (null: none). */
-    private Swaps.Swap tapSwap;
-    /** Serialises handovers of the interfaces between drivers (never held with this object's lock). */
-    private final Object handover = new Object();
-    /** Interfaces of stopped networks that no driver held: the next driver removes them. */
-    private final Set<String> orphans = new LinkedHashSet<>();
 
     /**
      * @param driver     the chosen TAP driver, or null while it is not there
@@ -101,7 +91,8 @@ final class Networks {
     Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
             RandomGenerator random, Clock clock, Swaps swaps) {
         this.driver = driver;
-        this.swaps = swaps;
+        this.handover = new TapHandover(driverName, mtu, log, random, swaps, save == null ? null
+                : save.path().resolveSibling(save.path().getFileName() + ".orphans"));
         this.plane = plane;
         this.driverName = driverName;
         this.mtu = mtu;
@@ -269,6 +260,9 @@ final class Networks {
                     + a.reason());
         }
         MacAddress mac = spec.mac() != null ? spec.mac() : MacAddress.randomLocal(random);
+        if (spec.dev() != null) {
+            handover.reclaim(d, spec.dev()); // a stopped network's interface of that name, still there: removed first
+        }
         TapDevice device;
         try {
             device = d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address(),
@@ -377,116 +371,24 @@ final class Networks {
     }
 
     /**
-     * The TAP driver to use is now {@code next} (null: none is there). The interfaces of the
-     * running networks are handed over: the old driver's devices are released (the kernel
-     * interfaces stay, with their addresses, routes and bridges), and {@code next}, when there is
-     * one, takes each over by name; until then each network waits, visibly so in {@code status}.
-     * Peers, sessions and sockets are untouched. A takeover that fails leaves its network waiting
-     * for the next driver. Runs on the engine's thread, or in the unbinding of the old driver
-     * (releasing only: {@code next} is null then).
+     * The TAP driver to use is now {@code next} (null: none is there): the running networks'
+     * interfaces are handed over to it ({@link TapHandover}). Never called under this object's lock.
      *
      * @param origin the bundle {@code next} comes from, for the record
      */
     void driverChanged(TapDriver next, String origin, long nowNanos) {
-        synchronized (handover) { // one handover at a time: a release never overtakes a takeover
-            handOver(next, origin, nowNanos);
-        }
+        handover.driverChanged(next, origin, nowNanos, this::held);
     }
 
-    private void handOver(TapDriver next, String origin, long nowNanos) {
-        List<Instance> running;
-        List<String> removals;
-        Swaps.Swap swap;
-        synchronized (this) {
-            if (next == inUse || closed) {
-                return;
-            }
-            running = new ArrayList<>(instances.values());
-            if (inUse != null && !running.isEmpty()) {
-                List<String> hashes = new ArrayList<>();
-                running.forEach(i -> hashes.add(i.spec().request().hash()));
-                tapSwap = swaps.begin("tap", driverName, inUseOrigin, hashes);
-            }
-            swap = tapSwap;
-            inUse = next;
-            inUseOrigin = origin;
-            removals = next == null ? List.of() : List.copyOf(orphans);
-            orphans.clear();
-        }
-        String why = "waiting for the TAP driver '" + driverName + "' to take the interface over";
-        for (Instance i : running) {
-            try {
-                i.device().release(why, nowNanos);
-            } catch (IOException | RuntimeException | LinkageError e) {
-                log.warn("Handing over " + i.device().name() + ": " + e);
+    /** The interfaces of the running networks. */
+    private synchronized List<TapHandover.Held> held() {
+        List<TapHandover.Held> out = new ArrayList<>();
+        if (!closed) {
+            for (Instance i : instances.values()) {
+                out.add(new TapHandover.Held(i.spec().request().hash(), i.device()));
             }
         }
-        if (next == null) {
-            if (!running.isEmpty()) {
-                log.info("The TAP driver '" + driverName + "' went away: " + running.size()
-                        + " networks keep their interfaces and wait for it");
-            }
-            return;
-        }
-        long worst = 0;
-        int taken = 0;
-        List<String> failed = new ArrayList<>();
-        for (Instance i : running) {
-            TapSlot slot = i.device();
-            if (slot.attached()) {
-                continue;
-            }
-            try {
-                long gap = takeOver(next, slot, nowNanos());
-                worst = Math.max(worst, gap);
-                taken++;
-                log.info("Interface " + slot.name() + " of " + i.spec().request().hash() + " taken over by the TAP driver '"
-                        + driverName + "' (" + origin + ") after " + gap / 1_000_000 + " ms");
-            } catch (IOException | RuntimeException | LinkageError e) {
-                String problem = "the TAP driver '" + driverName + "' (" + origin + ") could not take " + slot.name()
-                        + " over: " + e.getMessage() + "; waiting for another";
-                slot.stillWaiting(problem);
-                failed.add(slot.name());
-                log.warn("Network " + i.spec().request().hash() + ": " + problem);
-            }
-        }
-        for (String name : removals) {
-            removeOrphan(next, name);
-        }
-        if (swap != null) {
-            synchronized (this) {
-                if (tapSwap == swap && failed.isEmpty()) {
-                    tapSwap = null;
-                }
-            }
-            swaps.end(swap, origin, failed.isEmpty() ? worst / 1_000_000 : -1, failed.isEmpty()
-                    ? "interfaces taken over: " + taken : "waiting: not taken over: " + String.join(", ", failed));
-        }
-    }
-
-    private static long nowNanos() {
-        return System.nanoTime();
-    }
-
-    /** {@code driver} opens the interface of {@code slot} by name, as it is, and the slot goes on with it. */
-    private long takeOver(TapDriver driver, TapSlot slot, long nowNanos) throws IOException {
-        TapDevice d = driver.open(new TapSpec(slot.name(), slot.mac(), slot.mtu(), slot.address(), true));
-        try {
-            return slot.attach(d, nowNanos);
-        } catch (IOException e) {
-            d.release(); // the interface stays for another try
-            throw e;
-        }
-    }
-
-    /** Removes the interface of a network stopped while no driver held it. */
-    private void removeOrphan(TapDriver driver, String name) {
-        try {
-            driver.open(new TapSpec(name, MacAddress.randomLocal(random), mtu, null, true)).close();
-            log.info("Removed the interface " + name + " of a network stopped while no TAP driver held it");
-        } catch (IOException | RuntimeException | LinkageError e) {
-            log.warn("Cannot remove the interface " + name + ": " + e.getMessage());
-        }
+        return out;
     }
 
     /** Closes every interface for good; the save file keeps them for the next start. */
@@ -600,8 +502,7 @@ final class Networks {
             log.warn("Closing " + i.device().name() + ": " + e.getMessage());
         }
         if (i.device().orphaned()) {
-            orphans.add(i.device().name());
-            log.info("The interface " + i.device().name() + " stays until a TAP driver comes to remove it");
+            handover.orphaned(i.device().name());
         }
     }
 

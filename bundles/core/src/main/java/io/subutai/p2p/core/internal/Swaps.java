@@ -50,6 +50,9 @@ final class Swaps {
         Swap s = new Swap(clock.millis(), kind, name, from, networks);
         synchronized (this) {
             open.add(s);
+            while (open.size() > KEEP) {
+                open.remove(0);
+            }
         }
         log.info("Plugin swap: " + kind + " '" + name + "' (" + from + ") leaves networks " + networks);
         return s;

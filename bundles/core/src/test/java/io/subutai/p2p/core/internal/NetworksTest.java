@@ -278,6 +278,25 @@ class NetworksTest {
     }
 
     @Test
+    void aNetworkStoppedWhileNoDriverHeldItsInterfaceHasItRemovedByTheNextDriverEvenAfterARestart() {
+        Path save = dir.resolve("p2p.save");
+        Networks n = networks(memory, save);
+        n.driverChanged(memory, "memory 1.0", 0);
+        assertEquals(0, n.start(with("alpha", "10.10.10.1", "06:00:00:00:00:01", "")).code());
+        n.driverChanged(null, "", 1);
+        assertEquals(0, n.stop(new StopRequest("alpha", "")).code());
+        assertTrue(memory.device("vptp1").isPresent(), "no driver held it: it stays for now");
+        assertTrue(Files.exists(dir.resolve("p2p.save.orphans")), "written down for the next daemon");
+        n.closeAll();
+
+        Networks next = networks(memory, save); // the daemon after a restart, on the same host
+        next.load();
+        next.driverChanged(memory, "memory 1.0", 2);
+        assertTrue(memory.device("vptp1").isEmpty(), "the next driver removed it");
+        assertFalse(Files.exists(dir.resolve("p2p.save.orphans")));
+    }
+
+    @Test
     void networksComeUpBeforeTheirPeersAndJoinThemWhenThePlaneIsReady() throws IOException {
         boolean[] ready = {false};
         List<String> attached = new ArrayList<>();

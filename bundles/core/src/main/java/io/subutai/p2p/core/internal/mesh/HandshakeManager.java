@@ -36,12 +36,8 @@ final class HandshakeManager {
     /** Handshake retries come this fast in the first moments of a peer, while NATs on the way open. */
     static final long EARLY_RETRY_NANOS = 250_000_000L;
 
-    /** A refused suite is offered again on the peer's authenticated word no sooner than this after the refusal. */
-    static final long REFUSAL_HOLD_NANOS = 60_000_000_000L;
-
-    private final Suites suites;
-    /** The one suite the network accepts ({@code start -crypto}); null: any. */
-    private final String required;
+    private final SuiteChoice choice;
+    private final Renewals renewals;
     private final StaticKeys self;
     private final byte[] selfKey;
     private final KeyQueue keys;
@@ -59,15 +55,13 @@ final class HandshakeManager {
     private final AtomicInteger unconfirmed = new AtomicInteger();
     private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX); // the loop's
     private HandshakeLimiter limiter; // the receive thread's, made at its first initiation
-    private final java.util.Map<String, Long> refusalsSaid = new java.util.HashMap<>(); // the loop's: what was logged when
-    private Renewal renewal; // the loop's: sessions being renewed after a change of suites
     private long lastVersionSaid; // the receive thread's: when another protocol version was last logged
     /** The mesh closed: nothing queued answers, completes or starts a handshake any more. */
     private volatile boolean closed;
 
     HandshakeManager(Mesh.Parts parts, Sender sender, HolePunch holePunch) {
-        this.suites = parts.config().suites();
-        this.required = parts.config().requiredSuite();
+        this.choice = new SuiteChoice(parts.config().suites(), parts.config().requiredSuite(), parts.config().log());
+        this.renewals = new Renewals(parts.peers());
         this.self = parts.config().self();
         this.selfKey = self.publicKey();
         this.keys = parts.config().keys();
@@ -218,9 +212,9 @@ final class HandshakeManager {
         if (closed) {
             return;
         }
-        Suites.Suite s = suites.byId(suiteId);
-        if (s == null || (required != null && !s.name().equals(required))) {
-            refuse(from, senderIndex, s == null ? Wire.REFUSED_UNAVAILABLE : Wire.REFUSED_POLICY, suiteId);
+        Suites.Suite s = choice.forInitiation(suiteId);
+        if (s == null) {
+            refuse(from, senderIndex, suiteId, loop.nanoTime());
             return;
         }
         CryptoSuite suite = s.impl();
@@ -241,7 +235,7 @@ final class HandshakeManager {
             }
             int keyId = payload.getInt();
             long timestamp = payload.getLong();
-            int[] remoteSuites = readSuites(payload);
+            int[] remoteSuites = SuiteChoice.read(payload);
             int usedKey = current.get().id();
             if (keyId != usedKey) {
                 Optional<KeyQueue.Key> other = keys.accepted(keyId, unixNow);
@@ -269,12 +263,12 @@ final class HandshakeManager {
                 throw new GeneralSecurityException("replayed initiation");
             }
             p.handshake.lastInitiationTimestamp = timestamp;
-            learnSuites(p, remoteSuites, now);
+            choice.learn(p, remoteSuites, now);
             int localIndex = table.newIndex(random);
             handshakeOut.clear();
             Wire.header(handshakeOut, Wire.HANDSHAKE_RESP);
             handshakeOut.putInt(localIndex).putInt(senderIndex);
-            hs.writeMessage(suitesPayload(ByteBuffer.allocate(256)).flip(), handshakeOut);
+            hs.writeMessage(choice.payload(ByteBuffer.allocate(256)).flip(), handshakeOut);
             handshakeOut.flip();
             Keypair answered = new Keypair(p, hs.split(now), localIndex, senderIndex, now, usedKey, s);
             counted = false;
@@ -309,7 +303,7 @@ final class HandshakeManager {
         int[] remoteSuites;
         try {
             ph.handshake().readMessage(msg, payload);
-            remoteSuites = readSuites(payload.flip());
+            remoteSuites = SuiteChoice.read(payload.flip());
         } catch (GeneralSecurityException e) {
             counters.rejected.incrementAndGet();
             return;
@@ -324,115 +318,31 @@ final class HandshakeManager {
             sender.connectedLocked(p, PeerEvent.connected(from, routing.describe(p, from)), now, loop.currentTimeMillis());
         }
         p.handshake.noSuiteSaid = false;
-        learnSuites(p, remoteSuites, now);
-        renewed(p, ph.suite(), now);
-        Suites.Suite best = pick(p);
-        if (best != null && best.id() != ph.suite().id() && rank(best) < rank(ph.suite()) && p.weInitiate) {
+        choice.learn(p, remoteSuites, now);
+        renewals.renewed(p, now);
+        if (p.weInitiate && choice.upgradable(p, k, now)) {
             initiate(p, now, true); // both sides have a better suite than this session's: move to it
         }
     }
 
     // ---- suites (docs/protocol.md §3.1, §4.5) ----
 
-    /** Whether both sides accept a better suite than the one that made {@code current}. */
-    private boolean upgradable(Peer p, Keypair current) {
-        Suites.Suite best = pick(p);
-        return best != null && current.suite() != null && rank(best) < rank(current.suite());
-    }
-
-    /** The position of {@code s} among the suites the network accepts, best first (Integer.MAX_VALUE: not there). */
-    private int rank(Suites.Suite s) {
-        List<Suites.Suite> allowed = suites.allowed(required);
-        for (int i = 0; i < allowed.size(); i++) {
-            if (allowed.get(i).id() == s.id()) {
-                return i;
-            }
-        }
-        return Integer.MAX_VALUE;
-    }
-
-    /**
-     * The suite to offer the peer: the best the network accepts that the peer did not refuse, and,
-     * once its handshake said which it accepts, one of those; null when there is none.
-     */
-    private Suites.Suite pick(Peer p) {
-        for (Suites.Suite s : suites.allowed(required)) {
-            if (p.handshake.refused.get(s.id())) {
-                continue;
-            }
-            if (p.handshake.remoteSuites != null && !contains(p.handshake.remoteSuites, s.id())) {
-                continue;
-            }
-            return s;
-        }
-        return null;
-    }
-
-    private static boolean contains(int[] ids, int id) {
-        for (int i : ids) {
-            if (i == id) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The suites the network accepts, as a payload: a count and their numbers, best first. */
-    private ByteBuffer suitesPayload(ByteBuffer out) {
-        int[] ids = suites.ids(required);
-        out.put((byte) ids.length);
-        for (int id : ids) {
-            out.put((byte) id);
-        }
-        return out;
-    }
-
-    private static int[] readSuites(ByteBuffer payload) throws GeneralSecurityException {
-        if (!payload.hasRemaining()) {
-            throw new GeneralSecurityException("handshake without the suites of its sender");
-        }
-        int n = payload.get() & 0xff;
-        if (payload.remaining() < n) {
-            throw new GeneralSecurityException("handshake with a cut list of suites");
-        }
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = payload.get() & 0xff;
-        }
-        return ids;
-    }
-
-    /** The peer said, authenticated, which suites its network accepts: refusals it contradicts are forgotten. */
-    private void learnSuites(Peer p, int[] ids, long now) {
-        p.handshake.remoteSuites = ids;
-        if (p.handshake.refusedAt == 0 || now - p.handshake.refusedAt > REFUSAL_HOLD_NANOS) {
-            for (int id : ids) {
-                p.handshake.refused.clear(id);
-            }
-        }
-    }
-
-    /** Tells an initiator this node will not answer it with that suite, and says so in the log (once a minute per sender and suite). */
-    private void refuse(InetSocketAddress from, int senderIndex, int reason, int suiteId) {
+    /** Tells an initiator this node will not answer it with that suite, if it is a known peer's address (others learn nothing). */
+    private void refuse(InetSocketAddress from, int senderIndex, int suiteId, long now) {
         counters.rejected.incrementAndGet();
-        String why = reason == Wire.REFUSED_UNAVAILABLE
-                ? "this node lacks that suite (install feature p2p-crypto-pq for " + Suites.PQ + ")"
-                : "this network accepts " + required + " only (-crypto)";
-        say(Endpoints.text(from) + "/" + suiteId, "Refused a handshake from " + Endpoints.text(from) + " with suite "
-                + Suites.name(suiteId) + ": " + why);
-        Peer p = peerAt(from);
-        if (p != null) {
-            p.note(PeerEvent.attempt("refused its handshake with " + Suites.name(suiteId) + ": " + why),
-                    loop.currentTimeMillis());
+        int reason = choice.refusal(suiteId);
+        choice.sayRefusal(from, suiteId, reason, now);
+        if (!knownAddress(from)) {
+            return; // a stranger's probe: no answer that would tell which suites this network takes
         }
         ByteBuffer out = ByteBuffer.allocate(Wire.REFUSED_MAX);
         Wire.header(out, Wire.HANDSHAKE_REFUSED);
         out.putInt(senderIndex).put((byte) reason);
-        suitesPayload(out);
+        choice.payload(out);
         socket.send(from, out.flip());
     }
 
-    /** The responder at {@code from} refused this node's initiation {@code ph}: another suite, if there is one. */
+    /** The responder at {@code from} refused this node's initiation {@code ph}: another suite at once, if there is one. */
     private void refused(InetSocketAddress from, PendingHandshake ph, int reason, int[] accepted) {
         Peer p = ph.peer();
         if (closed || p.handshake.pending != ph) {
@@ -441,106 +351,36 @@ final class HandshakeManager {
         long now = loop.nanoTime();
         table.remove(ph);
         p.handshake.pending = null;
-        p.handshake.refused.set(ph.suite().id());
-        p.handshake.refusedAt = now;
-        String why = reason == Wire.REFUSED_POLICY ? "its network accepts " + Suites.names(accepted) + " only"
-                : "it lacks that suite; it has " + Suites.names(accepted);
-        p.note(PeerEvent.of("refused suite " + ph.suite().name() + " (" + Endpoints.text(from) + "): " + why),
-                loop.currentTimeMillis());
-        if (pick(p) != null) {
+        if (choice.refusedBy(p, ph.suite(), reason, accepted, from, now, loop.currentTimeMillis())) {
             initiate(p, now, p.connected()); // the next suite, now
-        } else {
-            noSuite(p);
-        }
+        } // else the best again, at the retry pace
     }
 
-    /** Says once, until the peer connects again, that no suite both sides accept is known. */
-    private void noSuite(Peer p) {
-        if (!p.handshake.noSuiteSaid) {
-            p.handshake.noSuiteSaid = true;
-            log.warn("Peer " + p.id + ": no crypto suite in common: this network accepts "
-                    + Suites.names(suites.ids(required)) + (required != null ? " (-crypto)" : "")
-                    + (p.handshake.remoteSuites != null ? "; the peer accepts " + Suites.names(p.handshake.remoteSuites) : ""));
-        }
-    }
-
-    /** The peer whose endpoint or candidates include {@code from}; null when none does. */
-    private Peer peerAt(InetSocketAddress from) {
+    /** Whether {@code from} is where a known peer is, or may be. */
+    private boolean knownAddress(InetSocketAddress from) {
         for (Peer p : peers.values()) {
             if (from.equals(p.endpoint) || p.candidates.contains(from)) {
-                return p;
+                return true;
             }
         }
-        return null;
-    }
-
-    private void say(String key, String message) {
-        long now = loop.nanoTime();
-        Long last = refusalsSaid.get(key);
-        if (last == null || now - last > 60_000_000_000L) {
-            if (refusalsSaid.size() > 1024) {
-                refusalsSaid.clear();
-            }
-            refusalsSaid.put(key, now);
-            log.warn(message);
-        }
+        return false;
     }
 
     /**
-     * The suites changed (one came, went, or was replaced): refusals are forgotten and every
-     * connected peer gets a new handshake now, with the best suite there is, while the sessions
-     * made before carry the traffic. {@code done} is told, on the loop, when all have one.
+     * The suites changed (one came, went, or was replaced): what peers said and refused is
+     * forgotten and every connected peer gets a new handshake now, with the best suite there is,
+     * while the sessions made before carry the traffic. {@code done} is told, on the loop, how it went.
      */
     void suitesChanged(java.util.function.Consumer<String> done) {
         long now = loop.nanoTime();
-        java.util.Set<PeerId> waiting = new java.util.HashSet<>();
-        for (Peer p : peers.values()) {
-            p.handshake.refused.clear();
-            p.handshake.refusedAt = 0;
-            p.handshake.remoteSuites = null; // the peer may have changed too: ask again
-            if (p.connected()) {
-                waiting.add(p.id);
-            }
-        }
-        renewal = new Renewal(now, waiting, done);
+        choice.reset(peers.values());
+        renewals.start(now, done);
         for (Peer p : peers.values()) {
             if (p.connected()) {
                 initiate(p, now, true);
             }
         }
-        renewal.check(now);
-    }
-
-    /** A handshake this node began completed with {@code suite}: one peer fewer whose session is still from before. */
-    private void renewed(Peer p, Suites.Suite suite, long now) {
-        if (renewal != null) {
-            renewal.waiting.remove(p.id);
-            renewal.check(now);
-        }
-    }
-
-    /** Sessions being renewed after a change of suites. */
-    private final class Renewal {
-        final long started;
-        final java.util.Set<PeerId> waiting;
-        final int total;
-        final java.util.function.Consumer<String> done;
-
-        Renewal(long started, java.util.Set<PeerId> waiting, java.util.function.Consumer<String> done) {
-            this.started = started;
-            this.waiting = waiting;
-            this.total = waiting.size();
-            this.done = done;
-        }
-
-        void check(long now) {
-            waiting.removeIf(id -> peers.get(id) == null || !peers.get(id).connected());
-            if (waiting.isEmpty() && renewal == this) {
-                renewal = null;
-                done.accept("sessions renewed: " + total + (total == 1 ? " peer" : " peers") + " in "
-                        + (now - started) / 1_000_000 + " ms");
-            }
-        }
+        renewals.check(now);
     }
 
     /** Starts a handshake with {@code p} or rekeys, when it is time: its retries, and which side starts. */
@@ -549,8 +389,9 @@ final class HandshakeManager {
         Keypair current = p.keypairs.current();
         PeerState s = p.state();
         if (s == PeerState.CONNECTED) {
-            if (current != null && (current.session().rekeyDue(now) || upgradable(p, current)) && p.weInitiate
-                    && (pending == null || now - pending.created() > retry)) {
+            boolean renewing = renewals.wants(p); // after a change of suites, either side renews its own way
+            if (current != null && (renewing || p.weInitiate && (current.session().rekeyDue(now)
+                    || choice.upgradable(p, current, now))) && (pending == null || now - pending.created() > retry)) {
                 initiate(p, now, true);
             }
         } else if (s != PeerState.INITIALIZING_CONNECTION && (pending == null || now - pending.created() > retryInterval(p, now))
@@ -584,9 +425,9 @@ final class HandshakeManager {
         if (key.isEmpty() || targets.isEmpty()) {
             return;
         }
-        Suites.Suite s = pick(p);
+        Suites.Suite s = choice.pick(p, now);
         if (s == null) {
-            noSuite(p);
+            choice.noSuite(p);
             return;
         }
         CryptoSuite suite = s.impl();
@@ -597,7 +438,7 @@ final class HandshakeManager {
             Wire.header(out, Wire.HANDSHAKE_INIT);
             out.putInt(index).put((byte) s.id());
             ByteBuffer payload = ByteBuffer.allocate(256).putInt(key.get().id()).putLong(loop.currentTimeMillis());
-            hs.writeMessage(suitesPayload(payload).flip(), out);
+            hs.writeMessage(choice.payload(payload).flip(), out);
             out.flip();
             PendingHandshake ph = new PendingHandshake(p, hs, index, key.get().id(), now, s);
             PendingHandshake before = p.handshake.pending;
@@ -640,6 +481,7 @@ final class HandshakeManager {
      * unknown nodes that no packet confirmed in time.
      */
     void sweep(long now) {
+        renewals.check(now); // a renewal that cannot complete is reported by its deadline
         long unixNow = loop.currentTimeMillis() / 1000;
         table.forEach(e -> {
             if (!(e instanceof Keypair k)) {

@@ -74,6 +74,8 @@ public final class Mesh implements AutoCloseable {
     private final Snapshots snapshots;
     private final List<AutoCloseable> registrations = new ArrayList<>();
     private volatile boolean closed;
+    /** Whom to tell of renewals under way (told "the network stopped" if the mesh closes first). */
+    private final Map<Object, java.util.function.Consumer<String>> renewing = new ConcurrentHashMap<>();
     /** This node's overlay address and prefix (null: none yet). */
     private volatile Ipv4Cidr overlay;
 
@@ -192,9 +194,21 @@ public final class Mesh implements AutoCloseable {
      * traffic; {@code done} is told how it went when all have one. Any thread.
      */
     public void suitesChanged(java.util.function.Consumer<String> done) {
+        java.util.concurrent.atomic.AtomicBoolean told = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Consumer<String> once = outcome -> {
+            if (told.compareAndSet(false, true)) {
+                renewing.remove(told);
+                done.accept(outcome);
+            }
+        };
+        renewing.put(told, once);
+        if (closed) {
+            once.accept("the network stopped");
+            return;
+        }
         config.loop().execute(() -> {
             if (!closed) {
-                handshakes.suitesChanged(done);
+                handshakes.suitesChanged(once);
             }
         });
     }
@@ -222,6 +236,9 @@ public final class Mesh implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (java.util.function.Consumer<String> r : List.copyOf(renewing.values())) {
+            r.accept("the network stopped");
+        }
         handshakes.close();
         inbound.close();
         for (AutoCloseable r : registrations) {

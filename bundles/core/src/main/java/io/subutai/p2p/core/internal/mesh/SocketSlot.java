@@ -26,6 +26,7 @@ public final class SocketSlot implements UdpSocket {
     private final Object lock = new Object();
     // guarded by lock; the socket is also read without it (volatile)
     private volatile UdpSocket socket;
+    private Object provider;
     private final List<Registration> registrations = new ArrayList<>();
     private final List<AutoCloseable> current = new ArrayList<>(); // the registrations with the socket in use
     private String waiting = "";
@@ -33,9 +34,18 @@ public final class SocketSlot implements UdpSocket {
     private boolean closed;
     private final AtomicLong droppedWhileDetached = new AtomicLong();
 
-    public SocketSlot(UdpSocket socket) {
+    /** @param provider what opened {@code socket} (its provider: the slot lets go of it when that goes) */
+    public SocketSlot(UdpSocket socket, Object provider) {
         this.socket = socket;
+        this.provider = provider;
         this.local = socket.localAddress();
+    }
+
+    /** What opened the socket in use (null while none serves). */
+    public Object provider() {
+        synchronized (lock) {
+            return socket == null ? null : provider;
+        }
     }
 
     /** The port every socket of this slot binds. */
@@ -142,15 +152,22 @@ public final class SocketSlot implements UdpSocket {
      * @return how long no socket served it, in nanoseconds
      * @throws IllegalStateException when one serves it already, or the slot is closed (the caller closes {@code next})
      */
-    public long attach(UdpSocket next, long nowNanos) {
+    public long attach(UdpSocket next, Object from, long nowNanos) {
         synchronized (lock) {
             if (closed || socket != null) {
                 throw new IllegalStateException(closed ? "closed" : "a socket serves the network already");
             }
-            for (Registration r : registrations) {
-                current.add(next.register(r.type(), r.handler()));
+            try {
+                for (Registration r : registrations) {
+                    current.add(next.register(r.type(), r.handler()));
+                }
+            } catch (RuntimeException e) {
+                current.forEach(SocketSlot::closeQuietly);
+                current.clear();
+                throw e;
             }
             socket = next;
+            provider = from;
             waiting = "";
             return nowNanos - detachedAt;
         }

@@ -93,6 +93,11 @@ public final class TapSlot implements PollableTapDevice {
         return device != null;
     }
 
+    /** Whether the slot was closed (its network stopped). */
+    public boolean closed() {
+        return closed;
+    }
+
     /** Why no device holds the interface (empty while one does). */
     public String waiting() {
         synchronized (lock) {
@@ -142,6 +147,14 @@ public final class TapSlot implements PollableTapDevice {
      *                     frames carry a different header); the caller closes it then
      */
     public long attach(TapDevice next, long nowNanos) throws IOException {
+        return attach(next, nowNanos, address());
+    }
+
+    /**
+     * Like {@link #attach(TapDevice, long)} for a device opened with {@code openedWith}: an
+     * address given meanwhile ({@link #assignAddress}) is set on it.
+     */
+    public long attach(TapDevice next, long nowNanos, Ipv4Cidr openedWith) throws IOException {
         PollableTapDevice p = pollable(next);
         if (next.offload() != offload) {
             throw new IOException("the new device of " + name + " " + (next.offload() ? "adds" : "lacks")
@@ -153,6 +166,9 @@ public final class TapSlot implements PollableTapDevice {
             }
             if (device != null) {
                 throw new IOException(name + " is held by a device already");
+            }
+            if (address != null && !address.equals(openedWith)) {
+                p.assignAddress(address); // given while no device held the interface
             }
             device = p;
             waiting = "";
@@ -249,9 +265,16 @@ public final class TapSlot implements PollableTapDevice {
             address = next;
             d = device;
         }
-        if (d != null) {
+        if (d == null) {
+            return; // the next device is opened with it
+        }
+        try {
             d.assignAddress(next);
-        } // else the next device is opened with it
+        } catch (IOException e) {
+            if (d == device) {
+                throw e;
+            } // released meanwhile: the next device is opened with it
+        }
     }
 
     @Override
