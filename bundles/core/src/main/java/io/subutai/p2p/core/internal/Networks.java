@@ -14,17 +14,13 @@ import java.util.random.RandomGenerator;
 
 import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.Ipv4Cidr;
-import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.TapSlot;
-import io.subutai.p2p.spi.Availability;
-import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
-import io.subutai.p2p.spi.TapSpec;
 
 /**
  * The network instances of this daemon and the save file that brings them back. The bookkeeping
@@ -50,7 +46,7 @@ final class Networks {
 
     // immutable
     private final Supplier<TapDriver> driver;
-    private final TapHandover handover;
+    private final Interfaces interfaces;
     private final Plane plane;
     private final String driverName;
     private final int mtu;
@@ -91,7 +87,7 @@ final class Networks {
     Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
             RandomGenerator random, Clock clock, Swaps swaps) {
         this.driver = driver;
-        this.handover = new TapHandover(driverName, mtu, log, random, swaps, save == null ? null
+        this.interfaces = new Interfaces(driverName, mtu, log, random, swaps, save == null ? null
                 : save.path().resolveSibling(save.path().getFileName() + ".orphans"));
         this.plane = plane;
         this.driverName = driverName;
@@ -179,7 +175,7 @@ final class Networks {
         }
         TapSlot device = null;
         try {
-            device = open(spec, !join);
+            device = interfaces.open(driver.get(), spec, !join);
             Plane.Attached attached = null;
             if (join && plane != null && plane.ready()) {
                 try {
@@ -240,42 +236,6 @@ final class Networks {
         String err = problem == null ? "" : "Warning: " + problem + "; this network will not come back after a restart\n";
         return new CommandOutput(0, "Running new P2P instance for " + hash + "\nLookup finished\nInstance created: "
                 + hash + "\n\n", err);
-    }
-
-    /** Opens the network's interface with the driver in use; {@code adopt}: take over one of its name that nobody holds. */
-    private TapSlot open(NetworkSpec spec, boolean adopt) throws IOException {
-        TapDriver d = driver.get();
-        if (d == null) {
-            throw new IOException("Failed to configure interface: Failed to initialize TAP: the TAP driver '"
-                    + driverName + "' is not installed");
-        }
-        Availability a;
-        try {
-            a = d.availability();
-        } catch (RuntimeException | LinkageError e) {
-            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
-        }
-        if (!a.available()) {
-            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' cannot work here: "
-                    + a.reason());
-        }
-        MacAddress mac = spec.mac() != null ? spec.mac() : MacAddress.randomLocal(random);
-        if (spec.dev() != null) {
-            handover.reclaim(d, spec.dev()); // a stopped network's interface of that name, still there: removed first
-        }
-        TapDevice device;
-        try {
-            device = d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address(),
-                    adopt && spec.dev() != null));
-        } catch (RuntimeException | LinkageError e) {
-            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
-        }
-        try {
-            return new TapSlot(device, spec.address());
-        } catch (IOException e) {
-            device.close();
-            throw e;
-        }
     }
 
     synchronized CommandOutput stop(StopRequest request) {
@@ -372,20 +332,20 @@ final class Networks {
 
     /**
      * The TAP driver to use is now {@code next} (null: none is there): the running networks'
-     * interfaces are handed over to it ({@link TapHandover}). Never called under this object's lock.
+     * interfaces are handed over to it ({@link Interfaces}). Never called under this object's lock.
      *
      * @param origin the bundle {@code next} comes from, for the record
      */
     void driverChanged(TapDriver next, String origin, long nowNanos) {
-        handover.driverChanged(next, origin, nowNanos, this::held);
+        interfaces.driverChanged(next, origin, nowNanos, this::held);
     }
 
     /** The interfaces of the running networks. */
-    private synchronized List<TapHandover.Held> held() {
-        List<TapHandover.Held> out = new ArrayList<>();
+    private synchronized List<Interfaces.Held> held() {
+        List<Interfaces.Held> out = new ArrayList<>();
         if (!closed) {
             for (Instance i : instances.values()) {
-                out.add(new TapHandover.Held(i.spec().request().hash(), i.device()));
+                out.add(new Interfaces.Held(i.spec().request().hash(), i.device()));
             }
         }
         return out;
@@ -502,7 +462,7 @@ final class Networks {
             log.warn("Closing " + i.device().name() + ": " + e.getMessage());
         }
         if (i.device().orphaned()) {
-            handover.orphaned(i.device().name());
+            interfaces.orphaned(i.device().name());
         }
     }
 

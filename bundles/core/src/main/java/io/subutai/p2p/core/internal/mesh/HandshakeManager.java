@@ -60,7 +60,8 @@ final class HandshakeManager {
     private volatile boolean closed;
 
     HandshakeManager(Mesh.Parts parts, Sender sender, HolePunch holePunch) {
-        this.choice = new SuiteChoice(parts.config().suites(), parts.config().requiredSuite(), parts.config().log());
+        this.choice = new SuiteChoice(parts.config().suites(), parts.config().requiredSuite(), parts.config().log(),
+                parts.config().socket(), parts.peers());
         this.renewals = new Renewals(parts.peers());
         this.self = parts.config().self();
         this.selfKey = self.publicKey();
@@ -214,7 +215,8 @@ final class HandshakeManager {
         }
         Suites.Suite s = choice.forInitiation(suiteId);
         if (s == null) {
-            refuse(from, senderIndex, suiteId, loop.nanoTime());
+            counters.rejected.incrementAndGet();
+            choice.refuse(from, senderIndex, suiteId, loop.nanoTime());
             return;
         }
         CryptoSuite suite = s.impl();
@@ -327,21 +329,6 @@ final class HandshakeManager {
 
     // ---- suites (docs/protocol.md §3.1, §4.5) ----
 
-    /** Tells an initiator this node will not answer it with that suite, if it is a known peer's address (others learn nothing). */
-    private void refuse(InetSocketAddress from, int senderIndex, int suiteId, long now) {
-        counters.rejected.incrementAndGet();
-        int reason = choice.refusal(suiteId);
-        choice.sayRefusal(from, suiteId, reason, now);
-        if (!knownAddress(from)) {
-            return; // a stranger's probe: no answer that would tell which suites this network takes
-        }
-        ByteBuffer out = ByteBuffer.allocate(Wire.REFUSED_MAX);
-        Wire.header(out, Wire.HANDSHAKE_REFUSED);
-        out.putInt(senderIndex).put((byte) reason);
-        choice.payload(out);
-        socket.send(from, out.flip());
-    }
-
     /** The responder at {@code from} refused this node's initiation {@code ph}: another suite at once, if there is one. */
     private void refused(InetSocketAddress from, PendingHandshake ph, int reason, int[] accepted) {
         Peer p = ph.peer();
@@ -354,16 +341,6 @@ final class HandshakeManager {
         if (choice.refusedBy(p, ph.suite(), reason, accepted, from, now, loop.currentTimeMillis())) {
             initiate(p, now, p.connected()); // the next suite, now
         } // else the best again, at the retry pace
-    }
-
-    /** Whether {@code from} is where a known peer is, or may be. */
-    private boolean knownAddress(InetSocketAddress from) {
-        for (Peer p : peers.values()) {
-            if (from.equals(p.endpoint) || p.candidates.contains(from)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

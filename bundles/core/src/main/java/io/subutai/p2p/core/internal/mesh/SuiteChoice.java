@@ -8,6 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.subutai.p2p.spi.DatagramPort;
+import io.subutai.p2p.spi.PeerId;
+
 /**
  * Which crypto suite a handshake with a peer uses (docs/protocol.md §3.1, §4.5): the best the
  * network accepts that the peer's authenticated word allows and that it has not refused lately;
@@ -29,13 +32,17 @@ final class SuiteChoice {
     /** The one suite the network accepts ({@code start -crypto}); null: any. */
     private final String required;
     private final MeshLog log;
+    private final DatagramPort socket;
+    private final Map<PeerId, Peer> peers;
     private final Map<String, Long> said = new HashMap<>();
     private long saidAny;
 
-    SuiteChoice(Suites suites, String required, MeshLog log) {
+    SuiteChoice(Suites suites, String required, MeshLog log, DatagramPort socket, Map<PeerId, Peer> peers) {
         this.suites = suites;
         this.required = required;
         this.log = log;
+        this.socket = socket;
+        this.peers = peers;
     }
 
     /**
@@ -101,7 +108,7 @@ final class SuiteChoice {
     }
 
     /** Why an initiation with suite {@code id} is refused: {@link Wire#REFUSED_UNAVAILABLE} or {@link Wire#REFUSED_POLICY}. */
-    int refusal(int id) {
+    private int refusal(int id) {
         return suites.byId(id) == null ? Wire.REFUSED_UNAVAILABLE : Wire.REFUSED_POLICY;
     }
 
@@ -150,8 +157,36 @@ final class SuiteChoice {
         }
     }
 
+    /**
+     * This node will not answer an initiation from {@code from} with suite {@code id}: it says so
+     * in the log (within the limits) and, when {@code from} is where a known peer is or may be, to
+     * the initiator (HANDSHAKE_REFUSED); a stranger's probe learns nothing of the suites.
+     */
+    void refuse(InetSocketAddress from, int senderIndex, int id, long now) {
+        int reason = refusal(id);
+        sayRefusal(from, id, reason, now);
+        if (!knownAddress(from)) {
+            return;
+        }
+        ByteBuffer out = ByteBuffer.allocate(Wire.REFUSED_MAX);
+        Wire.header(out, Wire.HANDSHAKE_REFUSED);
+        out.putInt(senderIndex).put((byte) reason);
+        payload(out);
+        socket.send(from, out.flip());
+    }
+
+    /** Whether {@code from} is where a known peer is, or may be. */
+    private boolean knownAddress(InetSocketAddress from) {
+        for (Peer p : peers.values()) {
+            if (from.equals(p.endpoint) || p.candidates.contains(from)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Logs, within the limits, that this node refused an initiation with suite {@code id} from {@code from}. */
-    void sayRefusal(InetSocketAddress from, int id, int reason, long now) {
+    private void sayRefusal(InetSocketAddress from, int id, int reason, long now) {
         String why = reason == Wire.REFUSED_UNAVAILABLE
                 ? "this node lacks that suite (install feature p2p-crypto-pq for " + Suites.PQ + ")"
                 : "this network accepts " + required + " only (-crypto)";

@@ -16,19 +16,21 @@ import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.TapSlot;
+import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.TapSpec;
 
 /**
- * The running networks' interfaces handed from one TAP driver to the next: the old driver's
+ * The networks' TAP interfaces: opened with the driver in use, and handed from one TAP driver to
+ * the next while their networks run: the old driver's
  * devices are released (the persistent kernel interfaces stay, with their addresses, routes and
  * bridges), and the next driver takes each over by name; until then each network waits, visibly.
  * Also the interfaces of networks stopped while no driver held them ("orphans"): the next
  * driver removes them, in this run or, kept in a file next to the save file, in the next.
  * One handover at a time; never under the lock of {@link Networks}.
  */
-final class TapHandover {
+final class Interfaces {
 
     /** A running network's interface. */
     record Held(String hash, TapSlot slot) {
@@ -48,7 +50,7 @@ final class TapHandover {
     private Swaps.Swap pending; // the swap that waits for a driver to take the interfaces over
     private final Set<String> orphans = new LinkedHashSet<>();
 
-    TapHandover(String driverName, int mtu, MeshLog log, RandomGenerator random, Swaps swaps, Path orphanFile) {
+    Interfaces(String driverName, int mtu, MeshLog log, RandomGenerator random, Swaps swaps, Path orphanFile) {
         this.driverName = driverName;
         this.mtu = mtu;
         this.log = log;
@@ -171,6 +173,47 @@ final class TapHandover {
     }
 
     /**
+     * Opens a network's interface with {@code d}: its own name, or the first free {@code vptpN};
+     * {@code adopt}: an interface of its name that nobody holds (a crashed daemon's) is taken
+     * over rather than refused. A stopped network's interface of that name is removed first.
+     *
+     * @throws IOException with the original's words, naming the driver
+     */
+    TapSlot open(TapDriver d, NetworkSpec spec, boolean adopt) throws IOException {
+        if (d == null) {
+            throw new IOException("Failed to configure interface: Failed to initialize TAP: the TAP driver '"
+                    + driverName + "' is not installed");
+        }
+        Availability a;
+        try {
+            a = d.availability();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
+        }
+        if (!a.available()) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' cannot work here: "
+                    + a.reason());
+        }
+        MacAddress mac = spec.mac() != null ? spec.mac() : MacAddress.randomLocal(random);
+        if (spec.dev() != null) {
+            reclaim(d, spec.dev());
+        }
+        TapDevice device;
+        try {
+            device = d.open(new TapSpec(spec.dev() != null ? spec.dev() : "vptp%d", mac, mtu, spec.address(),
+                    adopt && spec.dev() != null));
+        } catch (RuntimeException | LinkageError e) {
+            throw new IOException("Failed to initialize TAP: the TAP driver '" + driverName + "' failed: " + e);
+        }
+        try {
+            return new TapSlot(device, spec.address());
+        } catch (IOException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /**
      * The interface of a network that stopped while no driver held it: the next driver removes
      * it. Called under the lock of {@link Networks}, so it only writes it down.
      */
@@ -183,7 +226,7 @@ final class TapHandover {
     }
 
     /** Removes an orphan of this name now (a network is about to be started on it). */
-    void reclaim(TapDriver driver, String name) {
+    private void reclaim(TapDriver driver, String name) {
         synchronized (this) {
             if (!orphans.remove(name)) {
                 return;
