@@ -10,8 +10,9 @@ import io.subutai.p2p.api.MacAddress;
  * An open TAP interface. Frames move in {@link FrameBatch batches} that the caller owns, so a
  * driver that can hand over several frames (or one offloaded super-frame) per system call does
  * so without changing the engine. One reader thread and one writer thread may use a device at
- * the same time; neither may allocate per frame. A device that can wait for frames apart from
- * reading them also implements {@link PollableTapDevice}.
+ * the same time; neither may allocate per frame. The engine needs devices that can wait for
+ * frames apart from reading them ({@link PollableTapDevice}): it refuses others, since a device
+ * that only blocks in {@link #read} could not be handed over while a thread sits in it.
  */
 @ConsumerType
 public interface TapDevice extends AutoCloseable {
