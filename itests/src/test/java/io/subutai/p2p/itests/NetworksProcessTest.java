@@ -178,6 +178,21 @@ class NetworksProcessTest {
     }
 
     @Test
+    void theHashIsNeverLoggedOnlyTheNetworkId() throws Exception {
+        daemon.start("-log", "DEBUG");
+        String hash = "never-in-the-log-4711";
+        assertEquals(0, daemon.p2p("start", "-ip", "10.10.10.1", "-hash", hash).code());
+        assertEquals(0, daemon.p2p("set", "-key", "another-key-0815", "-hash", hash).code());
+        assertEquals(0, daemon.p2p("stop", "-hash", hash).code());
+        Await.require(() -> daemon.logQuietly().contains("Instance stopped: network "), Duration.ofSeconds(5),
+                () -> daemon.logQuietly());
+        String log = daemon.log();
+        assertFalse(log.contains(hash), "the hash (the secret when no -key is given) is in the log:\n" + log);
+        assertFalse(log.contains("another-key-0815"), log);
+        assertTrue(log.matches("(?s).*Instance created: network [0-9a-f]{32}.*"), log);
+    }
+
+    @Test
     void theConfigurationsIptoolIsTheOneUsed() throws Exception {
         Path config = tmp.resolve("p2p.yaml");
         Files.writeString(config, "iptool: /nonexistent/ip\nmtu: 1300\n");

@@ -99,6 +99,11 @@ final class Commands {
             List.of(Flag.bool("install", "install the Windows service"), Flag.bool("remove", "remove the Windows service")),
             0);
 
+    static final Command KEYGEN = new Command("keygen", "", "print a fresh network key",
+            "Prints a new random 256-bit network key (base64url, 43 characters) for -key, -keyfile or set -key.\n"
+                    + "Needs no daemon.",
+            List.of(RPC_PORT), 0);
+
     static final Command HELP = new Command("help", "[COMMAND]", "show the commands, or one command's flags",
             "", List.of(), 1);
 
@@ -124,7 +129,7 @@ final class Commands {
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members")),
             0);
 
-    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, SHELL, SERVICE,
+    static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,
             DHT_SERVER, PROXY_SERVER, HELP);
 
     private Commands() {

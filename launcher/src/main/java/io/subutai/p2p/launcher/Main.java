@@ -121,6 +121,10 @@ public final class Main {
                 out.println(version);
                 yield 0;
             }
+            case "keygen" -> {
+                out.println(SecretStrength.newKey(new java.security.SecureRandom()));
+                yield 0;
+            }
             case "daemon" -> new Daemon(home, stateDir(), version, out, err).run(p, isRoot());
             case "show" -> show(p);
             case "start" -> start(p);
@@ -185,6 +189,11 @@ public final class Main {
                 err.println("Invalid MAC address provided");
                 return 13;
             }
+        }
+        String weak = p.string("keyfile").isEmpty() ? SecretStrength.warning(p.string("key").isEmpty() ? hash : p.string("key"),
+                !p.string("key").isEmpty()) : null;
+        if (weak != null) {
+            err.println(weak); // one line; the network starts all the same
         }
         if (!p.string("keyfile").isEmpty()) {
             // the daemon does not share the caller's working directory

@@ -95,8 +95,8 @@ class MainTest {
     @Test
     void helpListsEveryCommandAndEachCommandsFlags() {
         assertEquals(0, run("help"));
-        for (String c : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "help", "shell",
-                "dht-server", "proxy-server")) {
+        for (String c : List.of("daemon", "start", "stop", "show", "status", "set", "debug", "version", "keygen", "help",
+                "shell", "dht-server", "proxy-server")) {
             assertTrue(out().contains("\n   " + c + " "), "help lists " + c);
         }
         out.reset();
@@ -127,7 +127,7 @@ class MainTest {
         int port = freePort();
         String p = Integer.toString(port);
         assertEquals(115, run("show", "-rpc-port", p), "show keeps the original's code");
-        for (String[] cmd : new String[][] {{"status"}, {"debug"}, {"stop", "-hash", "x"}, {"start", "-hash", "x"},
+        for (String[] cmd : new String[][] {{"status"}, {"debug"}, {"stop", "-hash", "x"}, {"start", "-hash", STRONG},
                 {"set", "-log", "debug"}, {"shell", "lb"}}) {
             err.reset();
             String[] argv = Arrays.copyOf(cmd, cmd.length + 2);
@@ -142,6 +142,44 @@ class MainTest {
             assertTrue(e.contains("not running") && e.contains("127.0.0.1:" + port), e);
         }
         assertEquals("", out());
+    }
+
+    /** A hash strong enough to start without a warning. */
+    private static final String STRONG = "Xq7-kP2_vR9mZ4tL8wN3bY6s";
+
+    @Test
+    void keygenPrintsAFresh256BitKeyWithoutADaemon() {
+        assertEquals(0, run("keygen"));
+        String first = out().strip();
+        out.reset();
+        assertEquals(0, run("keygen"));
+        String second = out().strip();
+        assertTrue(first.matches("[A-Za-z0-9_-]{43}"), first);
+        assertEquals(32, java.util.Base64.getUrlDecoder().decode(first).length, "256 bits");
+        assertTrue(!first.equals(second), "fresh each time");
+        assertEquals("", err());
+        assertTrue(SecretStrength.bits(first) >= SecretStrength.WEAK_BITS, "and never called weak");
+    }
+
+    @Test
+    void aWeakSecretStartsWithAOneLineWarningOnStderr() throws IOException {
+        int port = fakeDaemon(200, "{\"code\":0,\"out\":\"Instance created\\n\",\"err\":\"\"}");
+        String p = Integer.toString(port);
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", "office", "-ip", "10.0.0.1"));
+        assertEquals(1, err().split("\n").length, err());
+        assertTrue(err().startsWith("Warning: the network's secret (its hash, as no -key was given) is weak: about "), err());
+        assertTrue(err().contains("'p2p keygen'"), err());
+        err.reset();
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", "office", "-key", "password1234", "-ip", "10.0.0.1"));
+        assertTrue(err().startsWith("Warning: the network's secret (its -key) is weak: about 56 bits"), err()); // 11 characters that count (the double s once), of 36
+        err.reset();
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", "office", "-key", SecretStrength.newKey(new java.security.SecureRandom()),
+                "-ip", "10.0.0.1"));
+        assertEquals("", err(), "a key from keygen is not weak, whatever the hash");
+        assertEquals(0, run("start", "-rpc-port", p, "-hash", STRONG, "-ip", "10.0.0.1"));
+        assertEquals("", err());
+        assertEquals(0, SecretStrength.bits(""), "nothing is no secret");
+        assertEquals(SecretStrength.bits("a"), SecretStrength.bits("aaaaaaaa"), "repeats add nothing");
     }
 
     @Test

@@ -68,6 +68,8 @@ class NatSimulationTest {
     private final SimNetwork net = new SimNetwork(clock);
     private final MemoryTapDriver taps = new MemoryTapDriver();
     private final NoiseSuite suite = new NoiseSuite(MeshSimulationTest.config());
+    /** Each network's hash, stretched once for all the members of these tests (as each daemon does once). */
+    private static final java.util.Map<String, byte[]> STRETCHED = new java.util.concurrent.ConcurrentHashMap<>();
     private final DhtDiscovery dht = new DhtDiscovery(dhtConfig(), quietLogger());
     private final Transport holePunch = new HolePunchTransport();
     private final Transport relays = new RelayTransport();
@@ -143,10 +145,12 @@ class NatSimulationTest {
                 1500, Ipv4Cidr.parse("10.77.0." + host)), false);
         clock.settlesWhen(tap::idle);
         StaticKeys keys = suite.generateKeys();
+        byte[] secret = STRETCHED.computeIfAbsent(hash, io.subutai.p2p.core.internal.mesh.Secrets::stretch);
         KeyQueue queue = new KeyQueue();
-        queue.add(hash, Long.MAX_VALUE);
+        queue.addStretched(secret, Long.MAX_VALUE);
         String name = hash + "/" + host + " (" + kind + ")";
-        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, bootstrap,
+        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(
+                io.subutai.p2p.core.internal.mesh.Secrets.networkId(secret), bootstrap,
                 Ipv4Cidr.parse("10.77.0." + host + "/24"), null, false, relayOnly), tap, socket, Suites.classic(suite), keys, queue,
                 clock.loop(), Runnable::run, Logs.into(log, name), Timing.DEFAULT, a -> { });
         instance.attach("holepunch", holePunch);

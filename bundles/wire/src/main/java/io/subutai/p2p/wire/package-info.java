@@ -1,5 +1,5 @@
 /**
- * The wire protocol of docs/protocol.md, version 2, as members and servers share it: the 4-byte
+ * The wire protocol of docs/protocol.md, version 3, as members and servers share it: the 4-byte
  * {@link io.subutai.p2p.wire.Header}, the one table of {@link io.subutai.p2p.wire.MessageType}s,
  * and the {@link io.subutai.p2p.wire.Punch} message. The codecs of the bootstrap, relay and LAN
  * beacon messages are in the sub-packages.

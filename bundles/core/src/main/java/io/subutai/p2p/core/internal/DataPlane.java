@@ -44,7 +44,7 @@ final class DataPlane implements Plane {
     static final String SOCKETS = "udp";
 
     /** A running network joined to its peers, with its socket. */
-    private record Joined(NetworkInstance instance, SocketSlot socket, String hash, String device) {
+    private record Joined(NetworkInstance instance, SocketSlot socket, String hash, String networkId, String device) {
     }
 
     private final PluginRegistry<SocketProvider> sockets;
@@ -187,7 +187,7 @@ final class DataPlane implements Plane {
             List<String> joined = new ArrayList<>();
             for (Joined j : live) {
                 if (join(j.instance(), p.get())) {
-                    joined.add(j.hash());
+                    joined.add(j.networkId());
                 }
             }
             if (!joined.isEmpty()) {
@@ -203,10 +203,10 @@ final class DataPlane implements Plane {
             Optional<PluginRegistry.Plugin<DiscoveryProvider>> p = discoveries.snapshot().stream()
                     .filter(d -> d.service() == provider).findFirst();
             unregister.run();
-            List<String> left = new ArrayList<>();
+            List<Joined> left = new ArrayList<>();
             for (Joined j : live) {
                 if (j.instance().leave(provider)) {
-                    left.add(j.hash());
+                    left.add(j);
                 }
             }
             p.ifPresent(d -> left("discovery", d.name(), d.origin(), left));
@@ -250,7 +250,7 @@ final class DataPlane implements Plane {
             String origin = p.get().origin();
             Swaps.Swap swap = pending.remove("crypto " + name);
             if (swap == null) {
-                swap = swaps.begin("crypto", name, leftFrom.getOrDefault("crypto " + name, ""), hashes());
+                swap = swaps.begin("crypto", name, leftFrom.getOrDefault("crypto " + name, ""), hashes(live), ids(live));
             }
             leftFrom.remove("crypto " + name);
             Swaps.Swap s = swap;
@@ -258,7 +258,7 @@ final class DataPlane implements Plane {
             List<String> outcomes = new CopyOnWriteArrayList<>();
             for (Joined j : live) {
                 j.instance().mesh().suitesChanged(outcome -> {
-                    outcomes.add(j.hash() + ": " + outcome);
+                    outcomes.add("network " + j.networkId() + ": " + outcome);
                     if (remaining.decrementAndGet() == 0) {
                         swaps.end(s, origin, 0, String.join("; ", outcomes));
                     }
@@ -271,7 +271,7 @@ final class DataPlane implements Plane {
     void cryptoLeaving(CryptoSuite suite) {
         synchronized (lock) {
             cryptos.snapshot().stream().filter(p -> p.service() == suite).findFirst()
-                    .ifPresent(p -> left("crypto", p.name(), p.origin(), hashes()));
+                    .ifPresent(p -> left("crypto", p.name(), p.origin(), live));
         }
     }
 
@@ -286,11 +286,11 @@ final class DataPlane implements Plane {
             Optional<PluginRegistry.Plugin<SocketProvider>> p = sockets.snapshot().stream()
                     .filter(s -> s.service() == provider).findFirst();
             unregister.run();
-            List<String> touched = new ArrayList<>();
+            List<Joined> touched = new ArrayList<>();
             for (Joined j : live) {
                 if (j.socket().provider() == provider && j.socket().detach("waiting for the UDP socket provider '"
                         + SOCKETS + "' to bind port " + j.socket().port() + " again", nowNanos)) {
-                    touched.add(j.hash()); // its sockets go with it, whichever provider is the one to use now
+                    touched.add(j); // its sockets go with it, whichever provider is the one to use now
                 }
             }
             if (touched.isEmpty()) {
@@ -338,13 +338,13 @@ final class DataPlane implements Plane {
                     String problem = "the socket provider '" + SOCKETS + "' (" + p.get().origin() + ") cannot bind port "
                             + slot.port() + " again: " + e.getMessage();
                     slot.stillWaiting(problem + "; trying again every second");
-                    log.warn("Network " + j.hash() + ": " + problem);
-                    failed.add(j.hash());
+                    log.warn("Network " + j.networkId() + ": " + problem);
+                    failed.add(j.networkId());
                     continue;
                 }
                 worst = Math.max(worst, gap);
                 rebound++;
-                log.info("Network " + j.hash() + ": socket bound again at port " + slot.port() + " by "
+                log.info("Network " + j.networkId() + ": socket bound again at port " + slot.port() + " by "
                         + p.get().origin() + " after " + gap / 1_000_000 + " ms");
             }
             if (!failed.isEmpty()) {
@@ -366,10 +366,10 @@ final class DataPlane implements Plane {
 
     // ---- the record of swaps (caller holds lock) ----
 
-    private void left(String kind, String name, String origin, List<String> touched) {
+    private void left(String kind, String name, String origin, List<Joined> touched) {
         leftFrom.put(kind + " " + name, origin);
         if (!touched.isEmpty()) {
-            pending.put(kind + " " + name, swaps.begin(kind, name, origin, touched));
+            pending.put(kind + " " + name, swaps.begin(kind, name, origin, hashes(touched), ids(touched)));
         }
     }
 
@@ -389,16 +389,22 @@ final class DataPlane implements Plane {
         leftFrom.remove(kind + " " + name);
     }
 
-    private List<String> hashes() {
+    private static List<String> hashes(List<Joined> networks) {
         List<String> out = new ArrayList<>();
-        live.forEach(j -> out.add(j.hash()));
+        networks.forEach(j -> out.add(j.hash()));
+        return out;
+    }
+
+    private static List<String> ids(List<Joined> networks) {
+        List<String> out = new ArrayList<>();
+        networks.forEach(j -> out.add(j.networkId()));
         return out;
     }
 
     // ---- joining ----
 
     @Override
-    public Plane.Attached attach(NetworkSpec spec, TapDevice device) throws IOException {
+    public Plane.Attached attach(NetworkSpec spec, NetworkSecrets secrets, TapDevice device) throws IOException {
         SocketProvider sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service)
                 .orElseThrow(() -> new IOException("no UDP socket provider (bundle io.subutai.p2p.transport.udp)"));
         String required = spec.requiredSuite();
@@ -409,18 +415,12 @@ final class DataPlane implements Plane {
         StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl());
         SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()), sp);
         String hash = spec.request().hash();
-        KeyQueue keys = new KeyQueue();
-        if (spec.keys().isEmpty()) {
-            keys.add(hash, Long.MAX_VALUE);
-        }
-        for (NetworkSpec.Key k : spec.keys()) {
-            keys.add(k.key(), k.until());
-        }
+        KeyQueue keys = secrets.keyQueue();
         Networks n = networks;
-        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(hash, spec.dht(), spec.address(),
-                n.previous(hash), spec.automatic(), spec.request().fwd(), required), device, socket, suites, self, keys,
-                new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address));
-        log.info("UDP port of " + hash + ": " + socket.localAddress().getPort()
+        NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(secrets.networkId(), spec.dht(),
+                spec.address(), n.previous(hash), spec.automatic(), spec.request().fwd(), required), device, socket, suites,
+                self, keys, new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address));
+        log.info("UDP port of network " + secrets.networkId() + ": " + socket.localAddress().getPort()
                 + (required == null ? "" : "; crypto suite " + required + " only"));
         try {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
@@ -429,7 +429,7 @@ final class DataPlane implements Plane {
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }
-        Joined joined = new Joined(instance, socket, hash, device.name());
+        Joined joined = new Joined(instance, socket, hash, secrets.networkId(), device.name());
         synchronized (lock) { // a plugin that comes or goes meanwhile is seen once, either here or there
             live.add(joined);
             if (sockets.snapshot().stream().noneMatch(p -> p.service() == sp)) { // its provider left meanwhile

@@ -32,8 +32,8 @@ import io.subutai.p2p.spi.TapSpec;
  */
 final class Interfaces {
 
-    /** A running network's interface. */
-    record Held(String hash, TapSlot slot) {
+    /** A running network's interface; {@code networkId} is the network's name in the log. */
+    record Held(String hash, String networkId, TapSlot slot) {
     }
 
     private final String driverName;
@@ -95,8 +95,12 @@ final class Interfaces {
             }
             if (pending == null && inUse != null && !running.isEmpty()) {
                 List<String> hashes = new ArrayList<>();
-                running.forEach(h -> hashes.add(h.hash()));
-                pending = swaps.begin("tap", driverName, inUseOrigin, hashes);
+                List<String> ids = new ArrayList<>();
+                running.forEach(h -> {
+                    hashes.add(h.hash());
+                    ids.add(h.networkId());
+                });
+                pending = swaps.begin("tap", driverName, inUseOrigin, hashes, ids);
             }
             swap = pending;
             inUse = next;
@@ -129,14 +133,14 @@ final class Interfaces {
                 long gap = takeOver(next, slot);
                 worst = Math.max(worst, gap);
                 taken++;
-                log.info("Interface " + slot.name() + " of " + h.hash() + " taken over by the TAP driver '" + driverName
+                log.info("Interface " + slot.name() + " of network " + h.networkId() + " taken over by the TAP driver '" + driverName
                         + "' (" + origin + ") after " + gap / 1_000_000 + " ms");
             } catch (IOException | RuntimeException | LinkageError e) {
                 String problem = "the TAP driver '" + driverName + "' (" + origin + ") could not take " + slot.name()
                         + " over: " + e.getMessage() + "; waiting for another";
                 slot.stillWaiting(problem);
                 failed.add(slot.name());
-                log.warn("Network " + h.hash() + ": " + problem);
+                log.warn("Network " + h.networkId() + ": " + problem);
             }
         }
         removeOrphans(next);

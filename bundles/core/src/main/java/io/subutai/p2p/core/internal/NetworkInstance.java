@@ -42,18 +42,19 @@ import io.subutai.p2p.spi.Transport;
 public final class NetworkInstance implements Plane.Attached {
 
     /** What a start asked for, as the data plane needs it. */
-    public record Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+    public record Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
             boolean relayOnly, String requiredSuite) {
 
         /** A network that accepts any crypto suite. */
-        public Options(String hash, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+        public Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
                 boolean relayOnly) {
-            this(hash, bootstrap, address, previous, automatic, relayOnly, null);
+            this(networkId, bootstrap, address, previous, automatic, relayOnly, null);
         }
     }
 
     private final Options options;
-    private final String hash;
+    /** The network's public name: what the log and discovery call it (its hash may be its secret). */
+    private final String networkId;
     private final KeyQueue keys;
     private final MeshLog log;
     private final ControlLoop loop;
@@ -77,14 +78,13 @@ public final class NetworkInstance implements Plane.Attached {
     public NetworkInstance(Options options, TapDevice device, DatagramPort socket, Suites suites, StaticKeys self,
             KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
-        this.hash = options.hash();
+        this.networkId = options.networkId();
         this.keys = keys;
         this.log = log;
         this.socket = socket;
         this.loop = loop;
-        String networkId = NodeKeys.networkId(hash);
         this.mux = new TransportMux(socket, networkId, self.publicKey(), loop, extra -> loop.execute(() -> {
-            log.info("Transports stand for this node in " + hash + " at: " + describe(extra));
+            log.info("Transports stand for this node in network " + networkId + " at: " + describe(extra));
             synchronized (memberships) {
                 this.extra = extra;
                 for (Membership m : memberships) {
@@ -92,9 +92,9 @@ public final class NetworkInstance implements Plane.Attached {
                 }
             }
         }), (transport, operation, e) -> log.warn("Transport '" + transport + "' failed in " + operation + " for "
-                + hash + "; skipped: " + e));
+                + "network " + networkId + "; skipped: " + e));
         if (options.relayOnly()) {
-            log.info("Network " + hash + " uses relays only (-fwd): peers are reached through relays alone");
+            log.info("Network " + networkId + " uses relays only (-fwd): peers are reached through relays alone");
         }
         this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suites, options.requiredSuite(), self, keys,
                 log, loop, timing, options.address(), options.relayOnly()));
@@ -193,7 +193,7 @@ public final class NetworkInstance implements Plane.Attached {
         try {
             m.close();
         } catch (RuntimeException | LinkageError e) {
-            log.warn("Leaving discovery for " + hash + ": " + e);
+            log.warn("Leaving discovery for network " + networkId + ": " + e);
         }
         return true;
     }
@@ -201,7 +201,7 @@ public final class NetworkInstance implements Plane.Attached {
     /** Attaches a transport that is there (at start, or when it comes); every peer may use its paths from then on. */
     public void attach(String name, Transport transport) {
         if (mux.attach(name, transport)) {
-            log.info("Transport '" + name + "' works for " + hash);
+            log.info("Transport '" + name + "' works for network " + networkId);
         }
     }
 
@@ -250,7 +250,7 @@ public final class NetworkInstance implements Plane.Attached {
     @Override
     public void addKey(String key, long until) {
         keys.add(key, until);
-        log.info("Key added to the queue of " + hash + " (valid until " + (until == Long.MAX_VALUE ? "no limit" : until)
+        log.info("Key added to the queue of network " + networkId + " (valid until " + (until == Long.MAX_VALUE ? "no limit" : until)
                 + ")");
     }
 
@@ -261,7 +261,7 @@ public final class NetworkInstance implements Plane.Attached {
             try {
                 m.close();
             } catch (RuntimeException | LinkageError e) {
-                log.warn("Leaving discovery for " + hash + ": " + e);
+                log.warn("Leaving discovery for network " + networkId + ": " + e);
             }
         }
         mesh.close();

@@ -32,7 +32,7 @@ import io.subutai.p2p.spi.TapDriver;
 final class Networks {
 
     /** A running network; its interface is held by whichever TAP driver is in use ({@link TapSlot}). */
-    record Instance(NetworkSpec spec, TapSlot device, Plane.Attached attached) {
+    record Instance(NetworkSpec spec, NetworkSecrets secrets, TapSlot device, Plane.Attached attached) {
         /** @param address the address it has now (null: none yet) */
         NetworkInfo info(Ipv4Cidr address) {
             return new NetworkInfo(spec.request().hash(), device.mac().toString(), address == null ? "" : address.addressText(),
@@ -117,7 +117,7 @@ final class Networks {
             saved.put(hash, e.withAssigned(address.toString()));
             String problem = persist();
             if (problem != null) {
-                log.warn("The address of " + hash + " will not survive a restart: " + problem);
+                log.warn("The address of network " + idOf(hash) + " will not survive a restart: " + problem);
             }
         }
     }
@@ -175,17 +175,18 @@ final class Networks {
         }
         TapSlot device = null;
         try {
+            NetworkSecrets secrets = NetworkSecrets.of(spec); // Argon2id: outside the lock
             device = interfaces.open(driver.get(), spec, !join);
             Plane.Attached attached = null;
             if (join && plane != null && plane.ready()) {
                 try {
-                    attached = plane.attach(spec, device);
+                    attached = plane.attach(spec, secrets, device);
                 } catch (IOException | RuntimeException e) {
                     device.close();
                     throw new IOException(e.getMessage(), e);
                 }
             }
-            return started(spec, device, attached, !join);
+            return started(spec, secrets, device, attached, !join);
         } catch (IOException e) {
             return CommandOutput.error(NetworkSpec.CODE_NETWORK, "Running new P2P instance for " + hash
                     + "\nLookup finished\nFailed to configure network: " + e.getMessage() + "\n");
@@ -209,13 +210,14 @@ final class Networks {
     }
 
     /** @param restored whether it came back from the save file (which keeps the keys added to it at run time) */
-    private synchronized CommandOutput started(NetworkSpec spec, TapSlot device, Plane.Attached attached, boolean restored) {
+    private synchronized CommandOutput started(NetworkSpec spec, NetworkSecrets secrets, TapSlot device, Plane.Attached attached,
+            boolean restored) {
         StartRequest request = spec.request();
         String hash = request.hash();
         SaveFile.Entry before = saved.get(hash);
         List<SaveFile.AddedKey> added = restored && before != null ? before.added() : List.of();
         String assigned = spec.automatic() && before != null ? before.assigned() : ""; // asked for again
-        Instance instance = new Instance(spec, device, attached);
+        Instance instance = new Instance(spec, secrets, device, attached);
         if (closed) {
             close(instance);
             return CommandOutput.error(1, "The daemon is stopping\n");
@@ -224,7 +226,7 @@ final class Networks {
         history.add(device.name());
         log.info("Configured " + device.name() + ". IP: " + (spec.automatic() ? "from the bootstrap server" : spec.address())
                 + ", Mac: " + device.mac());
-        log.info("Instance created: " + hash);
+        log.info("Instance created: network " + secrets.networkId()); // the hash may be the secret: never logged
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd(),
                 request.crypto());
@@ -255,7 +257,7 @@ final class Networks {
             }
             close(instance);
             saved.remove(hash);
-            log.info("Instance stopped: " + hash);
+            log.info("Instance stopped: network " + instance.secrets().networkId());
             String problem = persist();
             return new CommandOutput(0, "Shutting down " + hash + "\n", problem == null ? ""
                     : "Warning: " + problem + "; the network may come back after a restart\n");
@@ -321,7 +323,8 @@ final class Networks {
             if (out.code() == 0) {
                 ok++;
             } else {
-                log.warn("Cannot restore " + e.request().hash() + ": " + (out.err() + out.out()).strip().replace('\n', ' '));
+                log.warn("Cannot restore network " + idOf(e.request().hash()) + ": "
+                        + (out.err() + out.out()).replace(e.request().hash(), "(its hash)").strip().replace('\n', ' '));
             }
         }
         if (!entries.isEmpty()) {
@@ -345,10 +348,24 @@ final class Networks {
         List<Interfaces.Held> out = new ArrayList<>();
         if (!closed) {
             for (Instance i : instances.values()) {
-                out.add(new Interfaces.Held(i.spec().request().hash(), i.device()));
+                out.add(new Interfaces.Held(i.spec().request().hash(), i.secrets().networkId(), i.device()));
             }
         }
         return out;
+    }
+
+    /**
+     * A network's public name, for the log (its hash may be its secret, and is never logged): a
+     * running network's, or computed (an Argon2id) for one that is not.
+     */
+    private String idOf(String hash) {
+        synchronized (this) {
+            Instance i = instances.get(hash);
+            if (i != null) {
+                return i.secrets().networkId();
+            }
+        }
+        return io.subutai.p2p.core.internal.mesh.Secrets.networkId(io.subutai.p2p.core.internal.mesh.Secrets.stretch(hash));
     }
 
     /** Closes every interface for good; the save file keeps them for the next start. */
@@ -379,15 +396,15 @@ final class Networks {
         for (Instance i : waiting) {
             Plane.Attached a;
             try {
-                a = plane.attach(i.spec(), i.device());
+                a = plane.attach(i.spec(), i.secrets(), i.device());
             } catch (IOException | RuntimeException e) {
-                log.warn("Cannot join " + i.spec().request().hash() + " to its peers: " + e.getMessage());
+                log.warn("Cannot join network " + i.secrets().networkId() + " to its peers: " + e.getMessage());
                 continue;
             }
             synchronized (this) {
                 String hash = i.spec().request().hash();
                 if (instances.get(hash) == i && !closed) {
-                    instances.put(hash, new Instance(i.spec(), i.device(), a));
+                    instances.put(hash, new Instance(i.spec(), i.secrets(), i.device(), a));
                     addSavedKeys(hash, a);
                     continue;
                 }
@@ -408,7 +425,7 @@ final class Networks {
             saved.put(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()));
             String problem = persist();
             if (problem != null) {
-                log.warn("The key added to " + hash + " will not survive a restart: " + problem);
+                log.warn("The key added to network " + idOf(hash) + " will not survive a restart: " + problem);
             }
         }
         return true;
@@ -453,7 +470,7 @@ final class Networks {
             try {
                 i.attached().close();
             } catch (RuntimeException e) {
-                log.warn("Leaving " + i.spec().request().hash() + ": " + e);
+                log.warn("Leaving network " + i.secrets().networkId() + ": " + e);
             }
         }
         try {

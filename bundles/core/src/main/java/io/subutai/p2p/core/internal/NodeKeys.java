@@ -45,15 +45,4 @@ final class NodeKeys {
             throw new IOException(file + " is not a key file: " + e.getMessage());
         }
     }
-
-    /** The public name of a network: a digest of its hash that does not reveal the hash. */
-    static String networkId(String hash) {
-        try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            d.update("p2p network id v1".getBytes(StandardCharsets.US_ASCII));
-            return HexFormat.of().formatHex(d.digest(hash.getBytes(StandardCharsets.UTF_8)), 0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

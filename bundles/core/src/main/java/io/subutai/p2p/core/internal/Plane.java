@@ -18,10 +18,11 @@ interface Plane {
     }
 
     /**
+     * @param secrets the network's secrets, stretched
      * @throws IOException when the network cannot be joined (no socket, no crypto suite); the
      *                     message says why
      */
-    Attached attach(NetworkSpec spec, TapDevice device) throws IOException;
+    Attached attach(NetworkSpec spec, NetworkSecrets secrets, TapDevice device) throws IOException;
 
     /** A network joined to its peers; closing leaves it (and closes its interface). */
     interface Attached extends AutoCloseable {

@@ -25,13 +25,15 @@ final class Swaps {
         final String name;
         final String from;
         final List<String> networks;
+        final List<String> ids; // the networks' ids: what the log names them by
 
-        private Swap(long atMillis, String kind, String name, String from, List<String> networks) {
+        private Swap(long atMillis, String kind, String name, String from, List<String> networks, List<String> ids) {
             this.atMillis = atMillis;
             this.kind = kind;
             this.name = name;
             this.from = from;
             this.networks = List.copyOf(networks);
+            this.ids = List.copyOf(ids);
         }
     }
 
@@ -45,16 +47,19 @@ final class Swaps {
         this.clock = clock;
     }
 
-    /** A plugin the networks use is going; {@code from} is its bundle and version. */
-    Swap begin(String kind, String name, String from, List<String> networks) {
-        Swap s = new Swap(clock.millis(), kind, name, from, networks);
+    /**
+     * A plugin the networks use is going; {@code from} is its bundle and version. {@code networks}
+     * are their hashes, for {@code debug}; {@code ids} their ids, for the log, which never names a hash.
+     */
+    Swap begin(String kind, String name, String from, List<String> networks, List<String> ids) {
+        Swap s = new Swap(clock.millis(), kind, name, from, networks, ids);
         synchronized (this) {
             open.add(s);
             while (open.size() > KEEP) {
                 open.remove(0);
             }
         }
-        log.info("Plugin swap: " + kind + " '" + name + "' (" + from + ") leaves networks " + networks);
+        log.info("Plugin swap: " + kind + " '" + name + "' (" + from + ") leaves networks " + ids);
         return s;
     }
 
@@ -74,7 +79,7 @@ final class Swaps {
             }
         }
         log.info("Plugin swap: " + s.kind + " '" + s.name + "' " + s.from + " -> " + (to.isEmpty() ? "none" : to)
-                + " in networks " + s.networks + ": " + outcome + (gapMillis >= 0 ? ", traffic gap " + gapMillis + " ms" : ""));
+                + " in networks " + s.ids + ": " + outcome + (gapMillis >= 0 ? ", traffic gap " + gapMillis + " ms" : ""));
     }
 
     /** Every swap recorded, oldest first, with those under way (gap -1) after them. */

@@ -211,7 +211,8 @@ class NetworksTest {
         second.load();
         second.restore();
         assertTrue(second.list().isEmpty());
-        assertTrue(log.stream().anyMatch(l -> l.startsWith("error: Cannot restore alpha")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("error: Cannot restore network ") && !l.contains("alpha")),
+                log.toString()); // named by its network id: a hash may be a secret, and is never logged
         assertTrue(Files.readString(save).contains("hash: alpha"), "kept for the next try");
         assertEquals(CommandOutput.ok("Removed alpha from the save file (it was not running)\n"),
                 second.stop(new StopRequest("alpha", "")));
@@ -307,7 +308,7 @@ class NetworksTest {
             }
 
             @Override
-            public Plane.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+            public Plane.Attached attach(NetworkSpec spec, NetworkSecrets secrets, io.subutai.p2p.spi.TapDevice device) {
                 attached.add(spec.request().hash() + "@" + device.name());
                 return new Plane.Attached() {
                     @Override
@@ -366,7 +367,7 @@ class NetworksTest {
             }
 
             @Override
-            public Plane.Attached attach(NetworkSpec spec, io.subutai.p2p.spi.TapDevice device) {
+            public Plane.Attached attach(NetworkSpec spec, NetworkSecrets secrets, io.subutai.p2p.spi.TapDevice device) {
                 calls.add("attach " + spec.request().hash());
                 return new Plane.Attached() {
                     @Override

@@ -1,8 +1,6 @@
 package io.subutai.p2p.core.internal.mesh;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +11,9 @@ import java.util.Optional;
  * when it expires the next takes over (a key without a time never expires, so keys added after it
  * wait). New handshakes use the current key; around a switch, within {@link #GRACE_SECONDS},
  * the keys on either side of it are accepted too, so peers whose clocks differ a little lose no
- * traffic. A network started without a key uses its hash as the key, forever. Thread-safe.
+ * traffic. A network started without a key uses its hash as the key, forever. Keys are kept
+ * {@linkplain Secrets#stretch stretched}: their ids and the PSKs derive from the stretched value
+ * only. Thread-safe.
  */
 public final class KeyQueue {
 
@@ -31,10 +31,15 @@ public final class KeyQueue {
     // guarded by this; in the order added
     private final List<Key> keys = new ArrayList<>();
 
-    /** Adds a key; an identical key with the same time is not added twice. */
-    public synchronized void add(String secret, long until) {
-        byte[] s = secret.getBytes(StandardCharsets.UTF_8);
-        Key k = new Key(s, until, id(s));
+    /** Adds a key, as typed (stretched here: this costs {@link Secrets}' Argon2id once). */
+    public void add(String secret, long until) {
+        addStretched(Secrets.stretch(secret), until);
+    }
+
+    /** Adds a key {@linkplain Secrets#stretch stretched} already; an identical key with the same time is not added twice. */
+    public synchronized void addStretched(byte[] stretched, long until) {
+        byte[] s = stretched.clone();
+        Key k = new Key(s, until, Secrets.keyId(s));
         for (Key existing : keys) {
             if (existing.id == k.id && existing.until == until && MessageDigest.isEqual(existing.secret, s)) {
                 return;
@@ -89,16 +94,5 @@ public final class KeyQueue {
 
     public synchronized int size() {
         return keys.size();
-    }
-
-    static int id(byte[] secret) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update("p2p key id v1".getBytes(StandardCharsets.US_ASCII));
-            byte[] h = d.digest(secret);
-            return ((h[0] & 255) << 24) | ((h[1] & 255) << 16) | ((h[2] & 255) << 8) | (h[3] & 255);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java", e);
-        }
     }
 }

@@ -7,7 +7,7 @@ import io.subutai.p2p.wire.MessageType;
 import io.subutai.p2p.wire.lan.Beacon;
 
 /**
- * The framing of docs/protocol.md, version 2: the 4-byte header and the length rules of each
+ * The framing of docs/protocol.md, version 3: the 4-byte header and the length rules of each
  * message type. {@link #classify} decides, without allocating and without throwing, whether a
  * received datagram is one to look at; everything it refuses is dropped and counted.
  */
