@@ -108,7 +108,8 @@ class PluginSwapProcessTest {
         updateWhilePinging("io.subutai.p2p.crypto", 1000);
         Await.require(() -> {
             try {
-                return debug().contains(HASH + ": sessions renewed: 1 peer in ");
+                return debug().matches("(?s).*crypto 'noise-ikpsk2' .*, networks " + HASH
+                        + ": traffic gap 0 ms; network [0-9a-f]{32}: sessions renewed: 1 peer in .*");
             } catch (Exception e) {
                 return false;
             }
