@@ -142,6 +142,13 @@ public final class Main {
                 err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");
                 yield 0;
             }
+            case "set" -> {
+                String weak = p.string("key").isEmpty() ? null : SecretStrength.warning(p.string("key"), true);
+                if (weak != null) {
+                    err.println(weak); // one line; the key is added all the same
+                }
+                yield simple(p);
+            }
             default -> simple(p);
         };
     }

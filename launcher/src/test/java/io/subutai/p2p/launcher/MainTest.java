@@ -178,6 +178,9 @@ class MainTest {
         assertEquals("", err(), "a key from keygen is not weak, whatever the hash");
         assertEquals(0, run("start", "-rpc-port", p, "-hash", STRONG, "-ip", "10.0.0.1"));
         assertEquals("", err());
+        err.reset();
+        assertEquals(0, run("set", "-rpc-port", p, "-key", "abc", "-hash", STRONG));
+        assertTrue(err().startsWith("Warning: the network's secret (its -key) is weak: about 14 bits"), "set -key too: " + err());
         assertEquals(0, SecretStrength.bits(""), "nothing is no secret");
         assertEquals(SecretStrength.bits("a"), SecretStrength.bits("aaaaaaaa"), "repeats add nothing");
     }

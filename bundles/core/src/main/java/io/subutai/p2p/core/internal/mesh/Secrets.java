@@ -64,7 +64,7 @@ public final class Secrets {
     }
 
     /** The 4-byte id by which an initiation names the network key it used, derived from the stretched key. */
-    static int keyId(byte[] stretchedKey) {
+    public static int keyId(byte[] stretchedKey) {
         byte[] h = digest("p2p key id v3", stretchedKey);
         return ((h[0] & 255) << 24) | ((h[1] & 255) << 16) | ((h[2] & 255) << 8) | (h[3] & 255);
     }
