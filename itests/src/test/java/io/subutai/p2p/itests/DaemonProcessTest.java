@@ -144,6 +144,18 @@ class DaemonProcessTest {
     }
 
     @Test
+    void aStateDirectoryOtherUsersMayWriteToIsRefused() throws Exception {
+        Path open = Files.createDirectories(state.resolve("open"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<String> cmd = List.of(p2p.toString(), "daemon", "-rpc-port", Integer.toString(port));
+        Netns.Result r = Netns.exec(ns.wrap(cmd), Map.of("P2P_STATE_DIR", open.toString()));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("Refusing to start: the state directory " + open + " is writable by other users than root"
+                + " (rwxrwxrwx), and the root daemon loads from it: chmod go-w " + open), r.err());
+        assertFalse(Files.exists(open.resolve("node.key")) || Files.exists(open.resolve("api.token")), "nothing was made in it");
+    }
+
+    @Test
     void daemonRefusesToRunWithoutRoot() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is needed");
         List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",

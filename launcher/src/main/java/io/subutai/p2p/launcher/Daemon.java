@@ -94,6 +94,14 @@ final class Daemon {
             err.println(Log.line("ERROR", "Cannot create the state directory " + stateDir + ": " + e.getMessage()));
             return 1;
         }
+        for (String problem : new String[] {TrustedDirs.problem(home.resolve("deploy"), "the bundle directory"),
+            TrustedDirs.problem(home.resolve("conf"), "the configuration directory"),
+            TrustedDirs.problem(stateDir, "the state directory")}) {
+            if (problem != null) {
+                err.println(Log.line("ERROR", "Refusing to start: " + problem));
+                return 1;
+            }
+        }
         try (FileChannel lockFile = FileChannel.open(stateDir.resolve("daemon.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
             if (lock == null) {

@@ -145,7 +145,7 @@ final class DataPlane implements Plane {
             }
         });
         try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
-            NodeKeys.load(stateDir.resolve("node.key"), all.get(0).impl());
+            NodeKeys.load(stateDir.resolve("node.key"), all.get(0).impl(), log);
             for (Suites.Suite s : all) {
                 WarmUp.run(s.impl(), socket, log);
             }
@@ -412,7 +412,7 @@ final class DataPlane implements Plane {
         if (lacking != null) {
             throw new IOException("this daemon lacks " + lacking);
         }
-        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl());
+        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl(), log);
         SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()), sp);
         String hash = spec.request().hash();
         KeyQueue keys = secrets.keyQueue();

@@ -1,14 +1,17 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 
+import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.StaticKeys;
 
@@ -21,9 +24,14 @@ final class NodeKeys {
     private NodeKeys() {
     }
 
-    static StaticKeys load(Path file, CryptoSuite suite) throws IOException {
+    /**
+     * The node's keys from {@code file}, made there (and forced to disk) when there is none. A
+     * file others may read is made the owner's alone again, and {@code log} says so.
+     */
+    static StaticKeys load(Path file, CryptoSuite suite, MeshLog log) throws IOException {
         HexFormat hex = HexFormat.of();
         try {
+            tighten(file, log);
             String[] parts = Files.readString(file, StandardCharsets.US_ASCII).trim().split(":");
             if (parts.length == 2) {
                 return new StaticKeys(hex.parseHex(parts[0]), hex.parseHex(parts[1]));
@@ -36,13 +44,32 @@ final class NodeKeys {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 Files.writeString(tmp, hex.formatHex(keys.privateKey()) + ":" + hex.formatHex(keys.publicKey()) + "\n");
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.force(true); // on disk before it takes the name: a crash never leaves half a key
+                }
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+                try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                    dir.force(true); // and the name too
+                } catch (IOException unsynced) {
+                    // a file system that cannot sync a directory: the rename is as durable as it makes it
+                }
             } finally {
                 Files.deleteIfExists(tmp);
             }
             return keys;
         } catch (IllegalArgumentException e) {
             throw new IOException(file + " is not a key file: " + e.getMessage());
+        }
+    }
+
+    /** Takes from the group and others any access to an existing key file. */
+    private static void tighten(Path file, MeshLog log) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> own = PosixFilePermissions.fromString("rw-------");
+        if (!own.containsAll(mode)) {
+            Files.setPosixFilePermissions(file, own);
+            log.warn("The node key " + file + " was readable by others (" + PosixFilePermissions.toString(mode)
+                    + "); it is the owner's alone now (rw-------)");
         }
     }
 }
