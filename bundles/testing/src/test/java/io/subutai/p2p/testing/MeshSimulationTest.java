@@ -203,6 +203,43 @@ class MeshSimulationTest {
     }
 
     @Test
+    void aMemberSendingAsAnotherGetsNoneOfItsTraffic() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        Node c = node(3, key("k"));
+        introduce();
+        awaitAllConnected();
+        a.tap().inject(frame(b.mac(), a.mac(), 1, 100)); // b learns a's MAC behind a
+        assertEquals(1, seq(take(b, Duration.ofSeconds(5))));
+        assertEquals(1, seq(take(c, Duration.ofSeconds(5))), "flooded to c too: a did not know b's MAC yet");
+        c.tap().inject(frame(b.mac(), a.mac(), 666, 100)); // c sends from a's MAC
+        assertNull(take(b, Duration.ofMillis(300)), "dropped");
+        await(() -> b.mesh().counters().spoofed() == 1, "counted");
+        b.tap().inject(frame(a.mac(), b.mac(), 2, 100));
+        assertEquals(2, seq(take(a, Duration.ofSeconds(5))), "b's traffic for a's MAC still reaches a");
+        assertNull(take(c, Duration.ofMillis(300)), "and not c");
+
+        // c claims a's overlay address in ARP
+        a.mesh().overlay(Ipv4Cidr.parse("10.10.10.1/24"));
+        await(() -> "10.10.10.1".equals(peer(b, a).orElseThrow().ip()), "b knows a's overlay address");
+        c.tap().inject(arpReply(c.mac(), 0x0a0a0a01));
+        assertNull(take(b, Duration.ofMillis(300)), "an ARP claiming a's address is dropped");
+        await(() -> b.mesh().counters().spoofed() == 2, "and counted");
+        c.tap().inject(arpReply(c.mac(), 0x0a0a0a03));
+        assertEquals(0x0806, java.nio.ByteBuffer.wrap(take(b, Duration.ofSeconds(5))).getShort(12) & 0xffff,
+                "c's ARP for an address no member announced passes");
+    }
+
+    /** A broadcast ARP reply from {@code mac}: "{@code ip} is at {@code mac}". */
+    private static byte[] arpReply(long mac, int ip) {
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(60);
+        f.put(Frames.mac(BROADCAST)).put(Frames.mac(mac)).putShort((short) 0x0806);
+        f.putShort((short) 1).putShort((short) 0x0800).put((byte) 6).put((byte) 4).putShort((short) 2);
+        f.put(Frames.mac(mac)).putInt(ip).put(Frames.mac(BROADCAST)).putInt(ip);
+        return f.array();
+    }
+
+    @Test
     void framesSentDuringTheHandshakeArriveWhenItCompletes() throws Exception {
         net.impair(new SimNetwork.Impairment(0, 0, 0, 20_000)); // 20 ms each way: the frame beats the handshake
         Node a = node(1, key("k"));

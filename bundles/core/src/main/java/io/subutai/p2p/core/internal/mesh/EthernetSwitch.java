@@ -13,7 +13,9 @@ import java.nio.ByteBuffer;
  * </ul>
  * The MAC table has a fixed size and entries age out; no peer holds more than {@link #PER_PEER}
  * of it, so a member flooding it with made-up MACs evicts only its own entries (and, when the
- * table is full, the oldest of all). Learning runs on receive threads, routing on the
+ * table is full, the oldest of all). A MAC seen behind one member within {@link #AGE_NANOS}
+ * is that member's: another member's frames from it are refused ({@link #TAKEN}), so no member
+ * can take over another's MAC, and with it its traffic. Learning runs on receive threads, routing on the
  * TAP thread; the table's lock is held for a few array reads, no allocation.
  *
  * @param <P> the peer handle
@@ -34,24 +36,33 @@ final class EthernetSwitch<P> {
     private final java.util.Map<Object, int[]> counts = new java.util.IdentityHashMap<>(); // peer -> MACs it holds
     private int size;
 
+    /** What {@link #learn} found: the frame's source is the sender's (now); the frame is no frame; its source is another member's. */
+    static final int LEARNED = 0;
+    static final int MALFORMED = 1;
+    static final int TAKEN = 2;
+
     /**
      * Learns from a frame a peer sent.
      *
-     * @return false when the frame is too short or its source is not a unicast MAC: drop it
+     * @return {@link #LEARNED}; {@link #MALFORMED} when the frame is too short or its source is not
+     *         a unicast MAC; {@link #TAKEN} when its source is another member's: drop it then
      */
-    boolean learn(ByteBuffer frame, P from, long nowNanos) {
+    int learn(ByteBuffer frame, P from, long nowNanos) {
         int p = frame.position();
         if (frame.limit() - p < MIN_FRAME) {
-            return false;
+            return MALFORMED;
         }
         long src = mac(frame, p + 6);
         if (src == 0 || (src & (1L << 40)) != 0) {
-            return false; // a zero or multicast source is never a real sender
+            return MALFORMED; // a zero or multicast source is never a real sender
         }
         synchronized (this) {
             int slot = find(src);
             if (slot >= 0) {
-                if (peers[slot] != from) { // a MAC that moved follows its new peer, within its quota
+                if (peers[slot] != from && nowNanos - seen[slot] <= AGE_NANOS) {
+                    return TAKEN; // another member's, seen lately: never taken over
+                }
+                if (peers[slot] != from) { // a MAC silent for AGE_NANOS follows its new peer, within its quota
                     if (count(from, 0) >= PER_PEER) {
                         evictOldest(from);
                         slot = find(src); // removing re-seats entries
@@ -61,7 +72,7 @@ final class EthernetSwitch<P> {
                     count(from, 1);
                 }
                 seen[slot] = nowNanos;
-                return true;
+                return LEARNED;
             }
             if (count(from, 0) >= PER_PEER) {
                 evictOldest(from);
@@ -71,7 +82,7 @@ final class EthernetSwitch<P> {
             insert(src, from, nowNanos);
             count(from, 1);
         }
-        return true;
+        return LEARNED;
     }
 
     /**

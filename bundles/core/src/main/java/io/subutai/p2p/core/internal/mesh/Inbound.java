@@ -25,6 +25,8 @@ final class Inbound {
     private static final int OPEN_AT = 16;
 
     private final TapDevice tap;
+    /** This node's TAP's MAC: no peer sends from it. */
+    private final long ownMac;
     private final EthernetSwitch<Peer> sw;
     private final IndexTable table;
     private final Map<PeerId, Peer> peers;
@@ -44,6 +46,9 @@ final class Inbound {
     Inbound(Mesh.Parts parts, EthernetSwitch<Peer> sw, Sender sender, Paths paths, HandshakeManager handshakes,
             Outbound outbound) {
         this.tap = parts.config().tap();
+        byte[] own = tap.mac().toBytes();
+        this.ownMac = ((long) (own[0] & 0xff) << 40) | ((long) (own[1] & 0xff) << 32) | ((long) (own[2] & 0xff) << 24)
+                | ((long) (own[3] & 0xff) << 16) | ((long) (own[4] & 0xff) << 8) | (own[5] & 0xff);
         this.sw = sw;
         this.table = parts.table();
         this.peers = parts.peers();
@@ -135,7 +140,7 @@ final class Inbound {
             byte[] mac = new byte[6];
             opened.get(OPEN_AT + 6, mac);
             p.info = new Peer.Info((ip >>> 24) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255),
-                    MacAddress.of(mac).toString());
+                    MacAddress.of(mac).toString(), ip);
         } else if (inner == Wire.INNER_PROBE && length == Wire.PROBE_LENGTH) {
             int id = opened.getInt(OPEN_AT + 1);
             synchronized (p) {
@@ -147,6 +152,28 @@ final class Inbound {
         } else if (inner == Wire.INNER_PROBE_REPLY && length == Wire.PROBE_LENGTH) {
             paths.answered(p, opened.getInt(OPEN_AT + 1), now);
         }
+    }
+
+    private static long sourceMac(ByteBuffer b, int eth) {
+        return ((long) (b.getShort(eth + 6) & 0xffff) << 32) | (b.getInt(eth + 8) & 0xffffffffL);
+    }
+
+    /**
+     * Whether the frame is an ARP packet whose sender address is the overlay address another
+     * member announced: a member claiming another's address, to take its traffic.
+     */
+    private boolean claimsAnothersAddress(ByteBuffer b, int eth, Peer from) {
+        if (b.limit() - eth < 14 + 28 || (b.getShort(eth + 12) & 0xffff) != 0x0806) {
+            return false;
+        }
+        int claimed = b.getInt(eth + 14 + 14); // after the ARP header (8) and the sender's MAC (6): its IPv4 address
+        for (Peer p : peers.values()) {
+            Peer.Info i = p.info;
+            if (p != from && i.ip() != null && i.address() == claimed) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -162,7 +189,12 @@ final class Inbound {
             return;
         }
         b.limit(to).position(eth);
-        if (!sw.learn(b, p, now)) {
+        int learned = to - eth >= 14 && sourceMac(b, eth) == ownMac ? EthernetSwitch.TAKEN // this node's own MAC, from a peer
+                : sw.learn(b, p, now);
+        if (learned != EthernetSwitch.LEARNED || claimsAnothersAddress(b, eth, p)) {
+            if (learned != EthernetSwitch.MALFORMED) {
+                counters.spoofed.incrementAndGet(); // a member sending as another: dropped
+            }
             return;
         }
         try {

@@ -52,7 +52,7 @@ public final class Mesh implements AutoCloseable {
 
     /** What the mesh dropped, and why. */
     public record Counters(long rejected, long sendFailures, long malformed, long unknownIndex, long incomplete,
-            long rateLimited, long notRelayed) {
+            long rateLimited, long notRelayed, long spoofed) {
     }
 
     /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */

@@ -19,9 +19,11 @@ final class MeshCounters {
     final AtomicLong rateLimited = new AtomicLong();
     /** Packets dropped in relay-only mode because they came straight from a peer. */
     final AtomicLong notRelayed = new AtomicLong();
+    /** Frames a member sent as another: from a MAC another member holds, or ARP claiming another's overlay address. */
+    final AtomicLong spoofed = new AtomicLong();
 
     Mesh.Counters snapshot() {
         return new Mesh.Counters(rejected.get(), sendFailures.get(), malformed.get(), unknownIndex.get(),
-                incomplete.get(), rateLimited.get(), notRelayed.get());
+                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get());
     }
 }

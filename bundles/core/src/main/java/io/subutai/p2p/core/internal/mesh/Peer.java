@@ -35,9 +35,9 @@ final class Peer {
         }
     }
 
-    /** What the peer told of itself: its overlay address and MAC (peer info). */
-    record Info(String ip, String mac) {
-        static final Info NONE = new Info(null, null);
+    /** What the peer told of itself: its overlay address (as text and as an int; null and 0 while untold) and MAC (peer info). */
+    record Info(String ip, String mac, int address) {
+        static final Info NONE = new Info(null, null, 0);
     }
 
     // immutable

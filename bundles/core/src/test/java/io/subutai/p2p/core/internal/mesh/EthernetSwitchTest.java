@@ -1,9 +1,7 @@
 package io.subutai.p2p.core.internal.mesh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 
@@ -28,10 +26,19 @@ class EthernetSwitchTest {
     @Test
     void learnsSourcesAndRoutesUnicastToThem() {
         assertNull(sw.route(frame(A, B), 0), "unknown: flood");
-        assertTrue(sw.learn(frame(B, A), "peer-a", 0));
+        assertEquals(EthernetSwitch.LEARNED, sw.learn(frame(B, A), "peer-a", 0));
         assertEquals("peer-a", sw.route(frame(A, B), 1));
-        assertTrue(sw.learn(frame(B, A), "peer-c", 2), "a MAC that moved");
-        assertEquals("peer-c", sw.route(frame(A, B), 3));
+    }
+
+    @Test
+    void noMemberTakesOverAMacAnotherHoldsOnlyOneSilentForTheAgeMoves() {
+        assertEquals(EthernetSwitch.LEARNED, sw.learn(frame(B, A), "peer-a", 0));
+        assertEquals(EthernetSwitch.TAKEN, sw.learn(frame(B, A), "peer-c", 2), "peer-a's MAC, sent by peer-c");
+        assertEquals("peer-a", sw.route(frame(A, B), 3), "its traffic still goes to peer-a");
+        assertEquals(EthernetSwitch.TAKEN, sw.learn(frame(B, A), "peer-c", EthernetSwitch.AGE_NANOS), "seen lately still");
+        assertEquals(EthernetSwitch.LEARNED, sw.learn(frame(B, A), "peer-c", EthernetSwitch.AGE_NANOS + 1),
+                "a MAC silent for the age may move (a machine that moved)");
+        assertEquals("peer-c", sw.route(frame(A, B), EthernetSwitch.AGE_NANOS + 2));
     }
 
     @Test
@@ -39,9 +46,9 @@ class EthernetSwitchTest {
         sw.learn(frame(B, A), "peer-a", 0);
         assertNull(sw.route(frame(BROADCAST, A), 0));
         assertNull(sw.route(frame(MULTICAST, A), 0));
-        assertFalse(sw.learn(frame(B, MULTICAST), "peer-x", 0), "a multicast source is refused");
-        assertFalse(sw.learn(frame(B, 0), "peer-x", 0), "a zero source is refused");
-        assertFalse(sw.learn(ByteBuffer.allocate(10), "peer-x", 0), "a runt is refused");
+        assertEquals(EthernetSwitch.MALFORMED, sw.learn(frame(B, MULTICAST), "peer-x", 0), "a multicast source is refused");
+        assertEquals(EthernetSwitch.MALFORMED, sw.learn(frame(B, 0), "peer-x", 0), "a zero source is refused");
+        assertEquals(EthernetSwitch.MALFORMED, sw.learn(ByteBuffer.allocate(10), "peer-x", 0), "a runt is refused");
         assertEquals(1, sw.size());
     }
 
@@ -72,7 +79,7 @@ class EthernetSwitchTest {
     @Test
     void aFullTableEvictsTheStalestEntry() {
         for (int i = 1; i <= EthernetSwitch.CAPACITY; i++) {
-            assertTrue(sw.learn(frame(B, 0x0600_0000_0000L + i), "peer-" + i, i));
+            assertEquals(EthernetSwitch.LEARNED, sw.learn(frame(B, 0x0600_0000_0000L + i), "peer-" + i, i));
         }
         assertEquals(EthernetSwitch.CAPACITY, sw.size());
         sw.learn(frame(B, 0x0600_ffff_ffffL), "newcomer", EthernetSwitch.CAPACITY + 1);
@@ -101,9 +108,12 @@ class EthernetSwitchTest {
         }
         assertEquals("flooder", sw.route(frame(0x0a00_0000_0000L + 10_000, B), 20_000), "its newest MACs stay");
         assertNull(sw.route(frame(0x0a00_0000_0000L + 1, B), 20_000), "its oldest went");
-        sw.learn(frame(B, 0x0600_0000_0001L), "flooder", 30_000); // a MAC that moves counts for its new peer
+        assertEquals(EthernetSwitch.TAKEN, sw.learn(frame(B, 0x0600_0000_0001L), "flooder", 30_000),
+                "nor does it take an honest member's MAC");
+        assertEquals(50, sw.size("honest"));
+        sw.learn(frame(B, 0x0600_0000_0001L), "flooder", 1 + EthernetSwitch.AGE_NANOS + 1); // silent long enough: it moves
         assertEquals(49, sw.size("honest"));
-        assertEquals(EthernetSwitch.PER_PEER, sw.size("flooder"), "still within its quota");
+        assertEquals(EthernetSwitch.PER_PEER, sw.size("flooder"), "within its quota, a MAC that moved counts for its new peer");
         sw.forget("flooder");
         assertEquals(0, sw.size("flooder"));
         assertEquals(49, sw.size());
