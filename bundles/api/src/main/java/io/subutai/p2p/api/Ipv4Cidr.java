@@ -64,6 +64,12 @@ public record Ipv4Cidr(int address, int prefix) {
     }
 
     /** The address alone, dotted. */
+    /** The network this address is in: its address with the host bits cleared, the same prefix. */
+    public Ipv4Cidr network() {
+        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+        return new Ipv4Cidr(address & mask, prefix);
+    }
+
     /** Whether {@code a} (an IPv4 address) is in this address's network. */
     public boolean contains(java.net.InetAddress a) {
         if (!(a instanceof java.net.Inet4Address)) {

@@ -68,6 +68,8 @@ public final class NetworkInstance implements Plane.Attached {
     private final NetworkRef ref;
     private final DiscoveryListener listener;
     private final DatagramPort socket;
+    /** The subnet the network's handed-out addresses must stay in: of the first it had (null: none yet). */
+    private volatile Ipv4Cidr subnet;
 
     /**
      * @param loop     the network's control loop, which the instance owns from now on (closed with it)
@@ -78,6 +80,7 @@ public final class NetworkInstance implements Plane.Attached {
     public NetworkInstance(Options options, TapDevice device, DatagramPort socket, Suites suites, StaticKeys self,
             KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
         this.options = options;
+        this.subnet = options.automatic() ? options.previous() : null;
         this.networkId = options.networkId();
         this.keys = keys;
         this.log = log;
@@ -116,7 +119,7 @@ public final class NetworkInstance implements Plane.Attached {
 
             @Override
             public void addressAssigned(Ipv4Cidr address) {
-                if (options.automatic()) { // an address given on start is never replaced
+                if (options.automatic() && acceptable(address)) { // an address given on start is never replaced
                     blocking.execute(() -> assign(device, address, assigned));
                 }
             }
@@ -124,6 +127,29 @@ public final class NetworkInstance implements Plane.Attached {
         this.ref = new NetworkRef(networkId, mesh.selfId(), self.publicKey(), List.of(socket.localAddress()), socket,
                 options.bootstrap(), options.automatic() ? options.previous() : options.address(), options.automatic(),
                 loop);
+    }
+
+    /**
+     * Whether an address a bootstrap server handed out may go on the TAP: it keeps the rules of
+     * {@code -ip}, and the subnet of the network's first one (held before, or handed out first in
+     * this run), so no one who speaks for the server can move the members to a subnet of its
+     * choosing. A refusal is logged.
+     */
+    private boolean acceptable(Ipv4Cidr address) {
+        String problem = NetworkSpec.problem(address);
+        Ipv4Cidr pinned = subnet;
+        if (problem == null && pinned != null && !pinned.network().equals(address.network())) {
+            problem = "is outside the network's subnet " + pinned.network();
+        }
+        if (problem != null) {
+            log.warn("Network " + networkId + ": refused the address " + address + " a bootstrap server handed out: it "
+                    + problem);
+            return false;
+        }
+        if (pinned == null) {
+            subnet = address;
+        }
+        return true;
     }
 
     /** Gives the TAP the address a bootstrap server handed out, and tells the peers; off the loop (it runs {@code ip}). */

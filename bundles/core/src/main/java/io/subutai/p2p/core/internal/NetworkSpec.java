@@ -146,16 +146,28 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
         } catch (IllegalArgumentException e) {
             throw network(r, e.getMessage());
         }
-        int first = a.address() >>> 24;
-        if (a.prefix() < 8 || a.prefix() > 30) {
-            throw network(r, "Failed to parse specified IP: " + r.ip() + " (the prefix must be /8 to /30)");
+        String problem = problem(a);
+        if (problem != null) {
+            throw network(r, "Failed to parse specified IP: " + r.ip() + " " + problem);
         }
+        return a;
+    }
+
+    /**
+     * Why {@code a} cannot be a member's overlay address (the rules of {@code -ip}, which an
+     * address a bootstrap server hands out must keep too); null when it can.
+     */
+    static String problem(Ipv4Cidr a) {
+        if (a.prefix() < 8 || a.prefix() > 30) {
+            return "(the prefix must be /8 to /30)";
+        }
+        int first = a.address() >>> 24;
         int hostMask = (int) ((1L << (32 - a.prefix())) - 1);
         int host = a.address() & hostMask;
         if (first == 0 || first == 127 || first >= 224 || host == 0 || host == hostMask) {
-            throw network(r, "Failed to parse specified IP: " + r.ip() + " is not a usable host address");
+            return "is not a usable host address";
         }
-        return a;
+        return null;
     }
 
     private static List<Key> keys(StartRequest r) throws Invalid {
