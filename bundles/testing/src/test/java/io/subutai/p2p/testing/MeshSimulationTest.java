@@ -240,6 +240,26 @@ class MeshSimulationTest {
     }
 
     @Test
+    void anInitiationFromAnotherTimeIsRefusedUnanswered() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger responses = new java.util.concurrent.atomic.AtomicInteger();
+        net.tap(d -> {
+            if (d.length > 1 && d[1] == 2) { // HANDSHAKE_RESP
+                responses.incrementAndGet();
+            }
+            return true;
+        });
+        net.impair(new SimNetwork.Impairment(0, 0, 0, 130_000_000)); // every datagram 130 s late: as a replay of an old one
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        introduce();
+        clock.advance(Duration.ofSeconds(140));
+        assertTrue(rejected(a) > 0 && rejected(b) > 0, "initiations 130 s old are refused");
+        assertEquals(0, responses.get(), "and never answered");
+        net.impair(SimNetwork.Impairment.NONE);
+        awaitAllConnected(); // in time, they connect
+    }
+
+    @Test
     void framesSentDuringTheHandshakeArriveWhenItCompletes() throws Exception {
         net.impair(new SimNetwork.Impairment(0, 0, 0, 20_000)); // 20 ms each way: the frame beats the handshake
         Node a = node(1, key("k"));

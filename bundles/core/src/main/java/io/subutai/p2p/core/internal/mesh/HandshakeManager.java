@@ -33,6 +33,8 @@ final class HandshakeManager {
     static final long UNCONFIRMED_NANOS = 10_000_000_000L;
     /** At most this many answered handshakes from unknown nodes wait for confirmation. */
     static final int MAX_UNCONFIRMED = 256;
+    /** An initiation whose timestamp is further than this from this node's clock is refused (a replay of an old one). */
+    static final long TIMESTAMP_WINDOW_MILLIS = 120_000;
     /** Handshake retries come this fast in the first moments of a peer, while NATs on the way open. */
     static final long EARLY_RETRY_NANOS = 250_000_000L;
 
@@ -237,6 +239,9 @@ final class HandshakeManager {
             }
             int keyId = payload.getInt();
             long timestamp = payload.getLong();
+            if (Math.abs(timestamp - loop.currentTimeMillis()) > TIMESTAMP_WINDOW_MILLIS) {
+                throw new GeneralSecurityException("initiation from another time (a replay, or a clock off by over 120 s)");
+            }
             int[] remoteSuites = SuiteChoice.read(payload);
             int usedKey = current.get().id();
             if (keyId != usedKey) {
