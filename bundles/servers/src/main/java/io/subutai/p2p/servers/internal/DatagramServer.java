@@ -139,8 +139,8 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
             try {
                 ByteBuffer own = ByteBuffer.allocate(datagram.remaining()).put(datagram.duplicate()).flip();
                 received(own, from); // a server may rewrite what it got, as it does in its socket's buffer
-            } catch (IOException | RuntimeException e) {
-                log.accept(name + ": " + e);
+            } catch (IOException | RuntimeException | Error e) {
+                survived(e);
             }
         }
     }
@@ -159,8 +159,8 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
             lastSecond = now;
             try {
                 everySecond(now);
-            } catch (RuntimeException e) {
-                log.accept(name + ": " + e);
+            } catch (RuntimeException | Error e) {
+                survived(e);
             }
         }
     }
@@ -199,13 +199,30 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
                 }
             } catch (SocketTimeoutException e) {
                 // time to look at the clock
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 if (closed) {
                     return;
                 }
-                log.accept(name + ": " + e);
+                survived(e);
             }
-            tick();
+            try {
+                tick();
+            } catch (RuntimeException | Error e) {
+                survived(e);
+            }
+        }
+    }
+
+    /**
+     * Says what went wrong and goes on: the server's one thread must outlive anything one datagram
+     * or one tick can do to it, even an Error (an OutOfMemoryError under a flood may pass once
+     * the flood's state is swept).
+     */
+    private void survived(Throwable e) {
+        try {
+            log.accept(name + ": " + e);
+        } catch (RuntimeException | Error again) {
+            // the log itself failed (out of memory, say): nothing more to say
         }
     }
 

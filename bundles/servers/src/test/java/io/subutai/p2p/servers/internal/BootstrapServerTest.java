@@ -125,6 +125,25 @@ class BootstrapServerTest {
     }
 
     @Test
+    void theServersThreadOutlivesAnError() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server = BootstrapServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> {
+            if (calls.incrementAndGet() > 2 && thrown.compareAndSet(false, true)) {
+                throw new InternalError("as under a flood"); // the clock, read on the server's thread, fails once
+            }
+            return clock.get();
+        }, said::add);
+        org.awaitility.Awaitility.await("the Error happened").atMost(java.time.Duration.ofSeconds(10)).until(thrown::get);
+        try (Client a = new Client(1)) {
+            a.register(false, 0x0a000001, 24);
+            assertTrue(a.next(DhtMessage.Welcome.class) != null, "the server still answers");
+        }
+        assertTrue(said.stream().anyMatch(l -> l.contains("InternalError: as under a flood")), said.toString());
+    }
+
+    @Test
     void addressesAreHandedOutOnceAndKeptByTheirMembers() throws Exception {
         start();
         try (Client fixed = new Client(1); Client x = new Client(2); Client y = new Client(3)) {
