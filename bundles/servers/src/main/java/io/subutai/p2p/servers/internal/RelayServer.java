@@ -57,7 +57,8 @@ public final class RelayServer extends DatagramServer {
     private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>();
     private final Map<Integer, Allocation> byHandle = new HashMap<>();
     private final byte[] out = new byte[DATAGRAM];
-    private int nextHandle = 1;
+    /** Handles are random, so that no one can guess another member's from its own (the threat review's H6). */
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
     private long lastAnnounce = Long.MIN_VALUE / 2;
     private volatile long relayedBytes;
     private volatile long dropped;
@@ -181,11 +182,11 @@ public final class RelayServer extends DatagramServer {
                 dropped++;
                 return;
             }
-            while (byHandle.containsKey(nextHandle)) {
-                nextHandle = nextHandle % 65_535 + 1;
-            }
-            a = new Allocation(network, m.staticKey(), from, nextHandle);
-            nextHandle = nextHandle % 65_535 + 1;
+            int handle;
+            do {
+                handle = 1 + random.nextInt(65_535); // 1 to 65535; the table holds at most MAX_ALLOCATIONS of them
+            } while (byHandle.containsKey(handle));
+            a = new Allocation(network, m.staticKey(), from, handle);
             a.tokens = bytesPerSecond;
             a.refill = nanos.getAsLong();
             byMember.put(from, a);

@@ -120,6 +120,29 @@ class RelayServerTest {
     }
 
     @Test
+    void handlesAreRandomSoNoneCanBeGuessedFromAnother() throws Exception {
+        start(100_000_000);
+        java.util.List<Member> members = new java.util.ArrayList<>();
+        java.util.List<Integer> handles = new java.util.ArrayList<>();
+        try {
+            for (int i = 1; i <= 16; i++) {
+                Member m = new Member(1, i);
+                members.add(m);
+                handles.add(m.allocate());
+            }
+            assertEquals(16, new java.util.HashSet<>(handles).size(), "distinct");
+            assertTrue(handles.stream().allMatch(h -> h >= 1 && h <= 65_535), handles.toString());
+            int next = 0;
+            for (int i = 1; i < handles.size(); i++) {
+                next += handles.get(i) == handles.get(i - 1) + 1 ? 1 : 0;
+            }
+            assertTrue(next < 3, "not one after another, as they were: " + handles);
+        } finally {
+            members.forEach(Member::close);
+        }
+    }
+
+    @Test
     void nobodyElseGetsThrough() throws Exception {
         start(100_000_000);
         try (Member a = new Member(1, 1); Member b = new Member(1, 2); Member other = new Member(2, 3);
