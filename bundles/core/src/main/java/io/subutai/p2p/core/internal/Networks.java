@@ -19,6 +19,7 @@ import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.Secrets;
 import io.subutai.p2p.core.internal.mesh.TapSlot;
 import io.subutai.p2p.spi.TapDriver;
 
@@ -48,11 +49,8 @@ final class Networks {
     private final Supplier<TapDriver> driver;
     private final Interfaces interfaces;
     private final Plane plane;
-    private final String driverName;
-    private final int mtu;
     private final SaveFile save;
     private final MeshLog log;
-    private final RandomGenerator random;
     private final Clock clock;
 
     // guarded by this
@@ -90,11 +88,8 @@ final class Networks {
         this.interfaces = new Interfaces(driverName, mtu, log, random, swaps, save == null ? null
                 : save.path().resolveSibling(save.path().getFileName() + ".orphans"));
         this.plane = plane;
-        this.driverName = driverName;
-        this.mtu = mtu;
         this.save = save;
         this.log = log;
-        this.random = random;
         this.clock = clock;
     }
 
@@ -354,10 +349,7 @@ final class Networks {
         return out;
     }
 
-    /**
-     * A network's public name, for the log (its hash may be its secret, and is never logged): a
-     * running network's, or computed (an Argon2id) for one that is not.
-     */
+    /** A network's name in the log (a hash may be a secret): a running one's id, or computed (an Argon2id). */
     private String idOf(String hash) {
         synchronized (this) {
             Instance i = instances.get(hash);
@@ -365,7 +357,7 @@ final class Networks {
                 return i.secrets().networkId();
             }
         }
-        return io.subutai.p2p.core.internal.mesh.Secrets.networkId(io.subutai.p2p.core.internal.mesh.Secrets.stretch(hash));
+        return Secrets.networkId(Secrets.stretch(hash));
     }
 
     /** Closes every interface for good; the save file keeps them for the next start. */

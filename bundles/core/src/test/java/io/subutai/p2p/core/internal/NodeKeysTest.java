@@ -58,17 +58,17 @@ class NodeKeysTest {
 
             @Override
             public byte[] derivePsk(byte[] networkSecret) {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("not used by this test");
             }
 
             @Override
             public io.subutai.p2p.spi.Handshake initiate(StaticKeys local, byte[] remoteStatic, byte[] psk) {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("not used by this test");
             }
 
             @Override
             public io.subutai.p2p.spi.Handshake respond(StaticKeys local, byte[] psk) {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("not used by this test");
             }
         };
         Path file = dir.resolve("node.key");

@@ -116,11 +116,7 @@ final class HandshakeManager {
         loop.execute(() -> respond(from, msg, senderIndex, suite));
     }
 
-    /**
-     * Says, once a minute at most, that a node speaks another version of the protocol: its
-     * handshakes are dropped, and without this line nobody would know why it never connects.
-     * The receive thread's.
-     */
+    /** Says (once a minute at most) why a node of another protocol version never connects. The receive thread's. */
     private void otherVersion(InetSocketAddress from, ByteBuffer datagram) {
         if (!datagram.hasRemaining() || datagram.get(datagram.position()) == Wire.VERSION) {
             return;
