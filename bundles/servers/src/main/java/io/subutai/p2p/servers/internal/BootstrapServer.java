@@ -35,12 +35,20 @@ public final class BootstrapServer extends DatagramServer {
     /** Limits that keep one server's memory bounded. */
     public static final int MAX_NETWORKS = 65_536;
     public static final int MAX_MEMBERS = 1024;
+    /**
+     * Quotas per source prefix (an IPv4 /24, an IPv6 /48): the members registered from it and the
+     * networks it created, so that one host, or one that spoofs addresses of its own subnet, cannot
+     * fill the server for everyone (the threat review's M4). Members behind one NAT share one.
+     */
+    public static final int MEMBERS_PER_PREFIX = 1024;
+    public static final int NETWORKS_PER_PREFIX = 256;
     /** Rendezvous messages one member may send per second (a burst of as many). */
     public static final int RELAYS_PER_SECOND = 20;
     private static final int DATAGRAM = 1452;
 
     private static final class Member {
         final byte[] key;
+        String source; // the prefix it registered from: where it counts
         InetSocketAddress reflexive;
         List<InetSocketAddress> locals;
         int address;
@@ -69,6 +77,7 @@ public final class BootstrapServer extends DatagramServer {
     private static final class Network {
         final byte[] id;
         final Map<String, Member> members = new LinkedHashMap<>();
+        String creator; // the prefix that created it: where it counts
         int subnet; // network address of the overlay subnet, 0 until known
         int prefix;
 
@@ -81,6 +90,8 @@ public final class BootstrapServer extends DatagramServer {
     private final Map<InetSocketAddress, Long> relays = new LinkedHashMap<>(); // relay -> last heard; the thread's
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
     private volatile int memberCount;
+    private final Map<String, int[]> perPrefix = new java.util.HashMap<>(); // the thread's: members and networks per source prefix
+    private volatile long refused;
     private volatile int relayCount;
 
     private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log) throws IOException {
@@ -158,22 +169,48 @@ public final class BootstrapServer extends DatagramServer {
     }
 
     private void register(String id, DhtMessage.Register r, InetSocketAddress from) throws IOException {
+        String source = prefix(from);
+        int[] quota = perPrefix.computeIfAbsent(source, k -> new int[2]); // members, networks
         Network n = networks.get(id);
+        String key = DhtMessage.hex(r.staticKey());
+        Member m = n == null ? null : n.members.get(key);
+        boolean fresh = m == null;
+        if (fresh && (quota[0] >= MEMBERS_PER_PREFIX || n == null && quota[1] >= NETWORKS_PER_PREFIX)) {
+            refused++;
+            forgetIfUnused(source);
+            return;
+        }
+        if (!fresh && !source.equals(m.source)) { // it moved to another prefix: it counts there now, if it may
+            if (quota[0] >= MEMBERS_PER_PREFIX) {
+                refused++;
+                forgetIfUnused(source);
+                return;
+            }
+            count(m.source, 0, -1);
+            quota[0]++;
+            m.source = source;
+        }
         if (n == null) {
             if (networks.size() >= MAX_NETWORKS) {
+                forgetIfUnused(source);
                 return;
             }
             n = new Network(r.networkId());
+            n.creator = source;
+            quota[1]++;
             networks.put(id, n);
         }
-        String key = DhtMessage.hex(r.staticKey());
-        Member m = n.members.get(key);
-        boolean fresh = m == null;
         if (fresh) {
             if (n.members.size() >= MAX_MEMBERS) {
+                if (n.members.isEmpty()) {
+                    networks.remove(id);
+                    count(n.creator, 1, -1);
+                }
                 return;
             }
             m = new Member(r.staticKey());
+            m.source = source;
+            quota[0]++;
             n.members.put(key, m);
             memberCount++;
             log.accept("Member " + key.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
@@ -306,12 +343,41 @@ public final class BootstrapServer extends DatagramServer {
     private void remove(Network n, Member gone) throws IOException {
         n.members.remove(DhtMessage.hex(gone.key));
         memberCount--;
+        count(gone.source, 0, -1);
         for (Member o : n.members.values()) {
             send(o.reflexive, new DhtMessage.Gone(n.id, List.of(gone.key)));
         }
         if (n.members.isEmpty()) {
             networks.remove(DhtMessage.hex(n.id));
+            count(n.creator, 1, -1);
         }
+    }
+
+    /** Adds {@code delta} to the count {@code which} (0: members, 1: networks) of a source prefix. */
+    private void count(String source, int which, int delta) {
+        int[] q = perPrefix.get(source);
+        if (q != null) {
+            q[which] += delta;
+            forgetIfUnused(source);
+        }
+    }
+
+    private void forgetIfUnused(String source) {
+        int[] q = perPrefix.get(source);
+        if (q != null && q[0] <= 0 && q[1] <= 0) {
+            perPrefix.remove(source);
+        }
+    }
+
+    /** The prefix a source address counts under: its IPv4 /24, or its IPv6 /48. */
+    static String prefix(InetSocketAddress from) {
+        byte[] a = from.getAddress() == null ? new byte[0] : from.getAddress().getAddress();
+        return java.util.HexFormat.of().formatHex(a, 0, Math.min(a.length, a.length == 4 ? 3 : 6));
+    }
+
+    /** REGISTERs refused by the quotas per source prefix. */
+    public long refusedByQuota() {
+        return refused;
     }
 
     @Override

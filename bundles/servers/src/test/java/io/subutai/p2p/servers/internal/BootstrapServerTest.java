@@ -30,10 +30,16 @@ class BootstrapServerTest {
 
     /** A member: a socket of its own and a static key. */
     private final class Client implements AutoCloseable {
-        final DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        final DatagramSocket socket;
         final byte[] key = new byte[32];
 
         Client(int n) throws IOException {
+            this(n, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        }
+
+        /** A member at {@code at}: another loopback address is another source prefix. */
+        Client(int n, InetSocketAddress at) throws IOException {
+            socket = new DatagramSocket(at);
             key[0] = (byte) n;
             socket.setSoTimeout(3000);
         }
@@ -121,6 +127,31 @@ class BootstrapServerTest {
             DhtMessage.Gone gone = a.next(DhtMessage.Gone.class);
             assertTrue(gone != null, "and a was told");
             assertArrayEquals(b.key, gone.staticKeys().get(0));
+        }
+    }
+
+    @Test
+    void oneSourcePrefixCannotFillTheServerForEveryone() throws Exception {
+        start();
+        try (DatagramSocket flood = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                Client honest = new Client(7, new InetSocketAddress("127.0.1.1", 0))) {
+            ByteBuffer b = ByteBuffer.allocate(1452);
+            java.util.Random r = new java.util.Random(1);
+            for (int i = 0; i < 3000; i++) { // random networks and keys, all from 127.0.0.0/24
+                byte[] net = new byte[16];
+                byte[] key = new byte[32];
+                r.nextBytes(net);
+                r.nextBytes(key);
+                b.clear();
+                DhtMessage.encode(new DhtMessage.Register(net, key, List.of(), false, 0, 0), b);
+                flood.send(new DatagramPacket(b.array(), b.position(), server.address()));
+            }
+            org.awaitility.Awaitility.await("the flood was read").atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> server.refusedByQuota() + server.members() >= 1000); // well past the quota, whatever loopback drops
+            assertTrue(server.members() <= BootstrapServer.NETWORKS_PER_PREFIX, "at most its quota of networks (one member"
+                    + " each): " + server.members());
+            honest.register(false, 0x0a000001, 24);
+            assertTrue(honest.next(DhtMessage.Welcome.class) != null, "a member from elsewhere still registers");
         }
     }
 
