@@ -66,8 +66,7 @@ final class DataPlane implements Plane {
     private final Object lock = new Object();
     /** The running networks' data planes, which every transport is attached to. */
     private final List<Joined> live = new CopyOnWriteArrayList<>();
-    // guarded by lock: what served before a plugin went, and the swaps under way, by kind and name
-    private final Map<String, String> leftFrom = new HashMap<>();
+    // guarded by lock: the swaps under way (a plugin went from running networks), by kind and name
     private final Map<String, Swaps.Swap> pending = new HashMap<>();
     private boolean warm; // owned by the engine's thread
 
@@ -243,16 +242,14 @@ final class DataPlane implements Plane {
             Optional<PluginRegistry.Plugin<CryptoSuite>> p = cryptos.snapshot().stream()
                     .filter(c -> c.service() == came).findFirst();
             if (p.isEmpty() || live.isEmpty()) {
-                p.ifPresent(c -> forget("crypto", c.name()));
                 return;
             }
             String name = p.get().name();
             String origin = p.get().origin();
             Swaps.Swap swap = pending.remove("crypto " + name);
-            if (swap == null) {
-                swap = swaps.begin("crypto", name, leftFrom.getOrDefault("crypto " + name, ""), hashes(live), ids(live));
+            if (swap == null) { // a suite that is new, or came back after networks started without it
+                swap = swaps.begin("crypto", name, "", hashes(live), ids(live));
             }
-            leftFrom.remove("crypto " + name);
             Swaps.Swap s = swap;
             java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(live.size());
             List<String> outcomes = new CopyOnWriteArrayList<>();
@@ -358,8 +355,6 @@ final class DataPlane implements Plane {
                 arrived("socket", p.get().name(), p.get().origin(), failed.isEmpty() ? worst / 1_000_000 : -1,
                         failed.isEmpty() ? "sockets bound again at the same ports: " + rebound
                                 : "waiting: cannot bind again in " + failed);
-            } else {
-                forget("socket", p.get().name());
             }
         }
     }
@@ -367,7 +362,6 @@ final class DataPlane implements Plane {
     // ---- the record of swaps (caller holds lock) ----
 
     private void left(String kind, String name, String origin, List<Joined> touched) {
-        leftFrom.put(kind + " " + name, origin);
         if (!touched.isEmpty()) {
             pending.put(kind + " " + name, swaps.begin(kind, name, origin, hashes(touched), ids(touched)));
         }
@@ -380,13 +374,8 @@ final class DataPlane implements Plane {
         }
         if (gapMillis >= 0) {
             pending.remove(kind + " " + name);
-            leftFrom.remove(kind + " " + name);
         }
         swaps.end(s, origin, gapMillis, outcome);
-    }
-
-    private void forget(String kind, String name) {
-        leftFrom.remove(kind + " " + name);
     }
 
     private static List<String> hashes(List<Joined> networks) {

@@ -41,11 +41,24 @@ final class EthernetSwitch<P> {
     static final int MALFORMED = 1;
     static final int TAKEN = 2;
 
+    /** This node's own MAC, which no peer sends from (0: none). */
+    private final long own;
+
+    EthernetSwitch() {
+        this(0);
+    }
+
+    /** @param own this node's TAP's MAC, as {@link #mac} reads it: frames from it are another member's lie */
+    EthernetSwitch(long own) {
+        this.own = own;
+    }
+
     /**
      * Learns from a frame a peer sent.
      *
      * @return {@link #LEARNED}; {@link #MALFORMED} when the frame is too short or its source is not
-     *         a unicast MAC; {@link #TAKEN} when its source is another member's: drop it then
+     *         a unicast MAC; {@link #TAKEN} when its source is another member's, or this node's
+     *         own: drop it then
      */
     int learn(ByteBuffer frame, P from, long nowNanos) {
         int p = frame.position();
@@ -55,6 +68,9 @@ final class EthernetSwitch<P> {
         long src = mac(frame, p + 6);
         if (src == 0 || (src & (1L << 40)) != 0) {
             return MALFORMED; // a zero or multicast source is never a real sender
+        }
+        if (src == own) {
+            return TAKEN;
         }
         synchronized (this) {
             int slot = find(src);
@@ -205,7 +221,8 @@ final class EthernetSwitch<P> {
         return (int) (h ^ (h >>> 32));
     }
 
-    private static long mac(ByteBuffer b, int at) {
+    /** The MAC at {@code at}, as a 48-bit long. */
+    static long mac(ByteBuffer b, int at) {
         return ((long) (b.getShort(at) & 0xffff) << 32) | (b.getInt(at + 2) & 0xffffffffL);
     }
 }

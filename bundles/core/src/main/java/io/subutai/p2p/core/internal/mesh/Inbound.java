@@ -25,8 +25,6 @@ final class Inbound {
     private static final int OPEN_AT = 16;
 
     private final TapDevice tap;
-    /** This node's TAP's MAC: no peer sends from it. */
-    private final long ownMac;
     private final EthernetSwitch<Peer> sw;
     private final IndexTable table;
     private final Map<PeerId, Peer> peers;
@@ -46,9 +44,6 @@ final class Inbound {
     Inbound(Mesh.Parts parts, EthernetSwitch<Peer> sw, Sender sender, Paths paths, HandshakeManager handshakes,
             Outbound outbound) {
         this.tap = parts.config().tap();
-        byte[] own = tap.mac().toBytes();
-        this.ownMac = ((long) (own[0] & 0xff) << 40) | ((long) (own[1] & 0xff) << 32) | ((long) (own[2] & 0xff) << 24)
-                | ((long) (own[3] & 0xff) << 16) | ((long) (own[4] & 0xff) << 8) | (own[5] & 0xff);
         this.sw = sw;
         this.table = parts.table();
         this.peers = parts.peers();
@@ -154,10 +149,6 @@ final class Inbound {
         }
     }
 
-    private static long sourceMac(ByteBuffer b, int eth) {
-        return ((long) (b.getShort(eth + 6) & 0xffff) << 32) | (b.getInt(eth + 8) & 0xffffffffL);
-    }
-
     /**
      * Whether the frame is an ARP packet whose sender address is the overlay address another
      * member announced: a member claiming another's address, to take its traffic.
@@ -189,8 +180,7 @@ final class Inbound {
             return;
         }
         b.limit(to).position(eth);
-        int learned = to - eth >= 14 && sourceMac(b, eth) == ownMac ? EthernetSwitch.TAKEN // this node's own MAC, from a peer
-                : sw.learn(b, p, now);
+        int learned = sw.learn(b, p, now);
         if (learned != EthernetSwitch.LEARNED || claimsAnothersAddress(b, eth, p)) {
             if (learned != EthernetSwitch.MALFORMED) {
                 counters.spoofed.incrementAndGet(); // a member sending as another: dropped

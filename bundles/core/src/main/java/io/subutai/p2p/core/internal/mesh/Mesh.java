@@ -1,5 +1,6 @@
 package io.subutai.p2p.core.internal.mesh;
 
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +86,7 @@ public final class Mesh implements AutoCloseable {
         this.routing = new Routing(config.routes(), config.relayOnly());
         RandomGenerator random = new SecureRandom();
         Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random);
-        EthernetSwitch<Peer> sw = new EthernetSwitch<>();
+        EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
         this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay());
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
         Paths paths = new Paths(routing, sender, random, config.loop(), config.timing());

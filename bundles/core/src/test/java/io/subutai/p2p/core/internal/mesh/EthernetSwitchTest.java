@@ -42,6 +42,13 @@ class EthernetSwitchTest {
     }
 
     @Test
+    void noPeerSendsFromThisNodesOwnMac() {
+        EthernetSwitch<String> mine = new EthernetSwitch<>(A);
+        assertEquals(EthernetSwitch.TAKEN, mine.learn(frame(B, A), "peer-x", 0), "A is this node's MAC");
+        assertEquals(0, mine.size());
+    }
+
+    @Test
     void broadcastAndMulticastFlood() {
         sw.learn(frame(B, A), "peer-a", 0);
         assertNull(sw.route(frame(BROADCAST, A), 0));
