@@ -18,10 +18,12 @@ import java.util.List;
  * @param automatic whether a provider should hand this node its address ({@code -ip dhcp})
  * @param scheduler the network's control loop and clock: a provider's timers for this network
  *                  run there, never on a thread of their own
+ * @param credentials what the network's secrets and this node's static key let a provider prove:
+ *                  tags on the records it publishes, checks of those it hears, keys agreed with servers
  */
 public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
         DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic,
-        Scheduler scheduler) {
+        Scheduler scheduler, Credentials credentials) {
 
     public NetworkRef {
         staticKey = staticKey.clone();

@@ -18,6 +18,7 @@ import io.subutai.p2p.core.internal.mesh.Endpoints;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.Mesh;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.NetworkCredentials;
 import io.subutai.p2p.core.internal.mesh.PeerIds;
 import io.subutai.p2p.core.internal.mesh.Timing;
 import io.subutai.p2p.core.internal.mesh.TransportMux;
@@ -126,7 +127,7 @@ public final class NetworkInstance implements Plane.Attached {
         };
         this.ref = new NetworkRef(networkId, mesh.selfId(), self.publicKey(), List.of(socket.localAddress()), socket,
                 options.bootstrap(), options.automatic() ? options.previous() : options.address(), options.automatic(),
-                loop);
+                loop, new NetworkCredentials(keys, self, () -> loop.currentTimeMillis() / 1000));
     }
 
     /**

@@ -87,6 +87,23 @@ public final class KeyQueue {
         return Optional.empty();
     }
 
+    /**
+     * The secrets of the keys records are tagged with at {@code now}: the current key first (null
+     * when none is valid), then every other key the network holds, which a record from a peer whose
+     * clock differs, or who switched first, may carry. Copies.
+     */
+    synchronized List<byte[]> recordSecrets(long now) {
+        List<byte[]> out = new ArrayList<>();
+        Optional<Key> current = current(now);
+        out.add(current.map(k -> k.secret.clone()).orElse(null));
+        for (Key k : keys) {
+            if (current.isEmpty() || k != current.get()) {
+                out.add(k.secret.clone());
+            }
+        }
+        return out;
+    }
+
     /** Forgets keys that ended more than {@link #GRACE_SECONDS} ago. */
     synchronized void prune(long now) {
         keys.removeIf(k -> k.until + GRACE_SECONDS <= now);
