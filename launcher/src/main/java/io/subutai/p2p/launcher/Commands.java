@@ -38,6 +38,8 @@ final class Commands {
                     Flag.bool("fwd", "use relays (proxies) only"),
                     Flag.string("crypto", "SUITES", "pq: accept only the post-quantum suite noise-ikpsk2-mlkem768 (feature"
                             + " p2p-crypto-pq); classic: only noise-ikpsk2; default: the best both sides have"),
+                    Flag.bool("bridge", "the interface is in a Linux bridge with containers behind it: peers accept"
+                            + " frames from their MACs too (default: from the interface's own MAC only)"),
                     RPC_PORT),
             0);
 

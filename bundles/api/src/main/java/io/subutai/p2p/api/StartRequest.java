@@ -18,9 +18,17 @@ package io.subutai.p2p.api;
  * @param crypto  the crypto suites the network accepts: empty for any (the best that both sides
  *                have is used), {@code pq} for the post-quantum suite only
  *                ({@code noise-ikpsk2-mlkem768}), {@code classic} for {@code noise-ikpsk2} only
+ * @param bridge  the interface sits in a Linux bridge with other machines (containers) behind it:
+ *                peers let this member send from their MACs too (without it, from its own MAC only)
  */
 public record StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
-        int port, String ports, String dht, boolean fwd, String crypto) {
+        int port, String ports, String dht, boolean fwd, String crypto, boolean bridge) {
+
+    /** A request for an interface that bridges nothing. */
+    public StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
+            int port, String ports, String dht, boolean fwd, String crypto) {
+        this(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto, false);
+    }
 
     /** A request that accepts any crypto suite. */
     public StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,

@@ -44,7 +44,13 @@ public final class NetworkInstance implements Plane.Attached {
 
     /** What a start asked for, as the data plane needs it. */
     public record Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
-            boolean relayOnly, String requiredSuite) {
+            boolean relayOnly, String requiredSuite, boolean bridge) {
+
+        /** A network whose interface bridges nothing. */
+        public Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+                boolean relayOnly, String requiredSuite) {
+            this(networkId, bootstrap, address, previous, automatic, relayOnly, requiredSuite, false);
+        }
 
         /** A network that accepts any crypto suite. */
         public Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
@@ -101,7 +107,7 @@ public final class NetworkInstance implements Plane.Attached {
             log.info("Network " + networkId + " uses relays only (-fwd): peers are reached through relays alone");
         }
         this.mesh = Mesh.start(new Mesh.Config(device.name(), device, mux, mux, suites, options.requiredSuite(), self, keys,
-                log, loop, timing, options.address(), options.relayOnly()));
+                log, loop, timing, options.address(), options.relayOnly(), options.bridge()));
         this.listener = new DiscoveryListener() {
             @Override
             public void peerSeen(Sighting sighting) {

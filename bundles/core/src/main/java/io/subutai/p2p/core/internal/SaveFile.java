@@ -83,7 +83,7 @@ final class SaveFile {
     }
 
     private static final Set<String> KEYS = Set.of("ip", "mac", "dev", "hash", "keyfile", "key", "ttl", "last_success",
-            "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned", "crypto");
+            "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned", "crypto", "bridge");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path file;
@@ -169,7 +169,8 @@ final class SaveFile {
             throw new Corrupt(file + ": last_success of " + hash + " is not a time");
         }
         return new Entry(new StartRequest(m.get("ip"), hash, m.get("mac"), m.get("dev"), m.get("key"), m.get("ttl"),
-                m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd")), m.getOrDefault("crypto", "")), last,
+                m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd")), m.getOrDefault("crypto", ""),
+                "true".equals(m.get("bridge"))), last,
                 addedKeys(hash, m.getOrDefault("added_keys", "")), assigned(hash, m.getOrDefault("assigned", "")));
     }
 
@@ -256,6 +257,9 @@ final class SaveFile {
                 g.writeStringField("assigned", e.assigned());
                 if (!r.crypto().isEmpty()) {
                     g.writeStringField("crypto", r.crypto());
+                }
+                if (r.bridge()) {
+                    g.writeBooleanField("bridge", true);
                 }
                 g.writeEndObject();
             }

@@ -106,8 +106,10 @@ public final class P2pCommands {
             @Descriptor("UDP port range MIN-MAX") @Parameter(names = {"-ports", "--ports"}, absentValue = "") String ports,
             @Descriptor("bootstrap servers HOST:PORT[,...]") @Parameter(names = {"-dht", "--dht"}, absentValue = "") String dht,
             @Descriptor("relays only") @Parameter(names = {"-fwd", "--fwd"}, presentValue = "true", absentValue = "false") boolean fwd,
-            @Descriptor("pq: the post-quantum suite only; classic: noise-ikpsk2 only") @Parameter(names = {"-crypto", "--crypto"}, absentValue = "") String crypto) {
-        return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto)));
+            @Descriptor("pq: the post-quantum suite only; classic: noise-ikpsk2 only") @Parameter(names = {"-crypto", "--crypto"}, absentValue = "") String crypto,
+            @Descriptor("the interface is in a bridge with containers behind it") @Parameter(names = {"-bridge", "--bridge"}, presentValue = "true", absentValue = "false") boolean bridge) {
+        return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto,
+                bridge)));
     }
 
     @Descriptor("leave a network, or forget an interface name")

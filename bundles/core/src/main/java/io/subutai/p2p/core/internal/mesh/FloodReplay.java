@@ -33,7 +33,7 @@ final class FloodReplay {
     synchronized void replayTo(Peer p, long now) {
         for (Flood f : recent) {
             if (now - f.at() < KEEP_NANOS) {
-                p.send.waiting.add(f.frame());
+                p.send.hold(java.nio.ByteBuffer.wrap(f.frame()), 0, f.frame().length);
             }
         }
     }

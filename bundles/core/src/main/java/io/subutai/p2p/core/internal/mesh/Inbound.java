@@ -87,6 +87,10 @@ final class Inbound {
         }
         Peer p = k.peer();
         if (peers.get(p.id) != p) {
+            if (peers.size() >= Mesh.MAX_PEERS && !peers.containsKey(p.id)) {
+                counters.overLimit.incrementAndGet(); // a network's peers are capped, whoever found whom
+                return;
+            }
             k = handshakes.adopt(k);
             if (k == null) {
                 counters.unknownIndex.incrementAndGet();
@@ -131,11 +135,7 @@ final class Inbound {
                 deliver(p, opened, p.reassembly.from(), p.reassembly.to(), p.reassembly.offload(), now);
             }
         } else if (inner == Wire.INNER_PEER_INFO && length == Wire.PEER_INFO_LENGTH) {
-            int ip = opened.getInt(OPEN_AT + 1);
-            byte[] mac = new byte[6];
-            opened.get(OPEN_AT + 6, mac);
-            p.info = new Peer.Info((ip >>> 24) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255),
-                    MacAddress.of(mac).toString(), ip);
+            peerInfo(p, opened, now);
         } else if (inner == Wire.INNER_PROBE && length == Wire.PROBE_LENGTH) {
             int id = opened.getInt(OPEN_AT + 1);
             synchronized (p) {
@@ -150,21 +150,26 @@ final class Inbound {
     }
 
     /**
-     * Whether the frame is an ARP packet whose sender address is the overlay address another
-     * member announced: a member claiming another's address, to take its traffic.
+     * What the peer told of itself: its overlay address (0: none yet), its TAP's MAC, whether it
+     * bridges. Its MAC and address are pinned to it, unless another member holds them: then the
+     * peer info is refused and counted ({@link EthernetSwitch#announce}, {@link AddressGuard#announce}).
      */
-    private boolean claimsAnothersAddress(ByteBuffer b, int eth, Peer from) {
-        if (b.limit() - eth < 14 + 28 || (b.getShort(eth + 12) & 0xffff) != 0x0806) {
-            return false;
+    private void peerInfo(Peer p, ByteBuffer opened, long now) {
+        int ip = opened.getInt(OPEN_AT + 1);
+        long mac = EthernetSwitch.mac(opened, OPEN_AT + 6);
+        boolean bridge = (opened.get(OPEN_AT + 12) & Wire.PEER_INFO_BRIDGE) != 0;
+        Peer.Info was = p.info;
+        if (was.mac() != null && was.address() == ip && was.bridge() == bridge && was.macValue() == mac) {
+            return; // as told before (every keepalive tells it)
         }
-        int claimed = b.getInt(eth + 14 + 14); // after the ARP header (8) and the sender's MAC (6): its IPv4 address
-        for (Peer p : peers.values()) {
-            Peer.Info i = p.info;
-            if (p != from && i.ip() != null && i.address() == claimed) {
-                return true;
-            }
+        if (!sw.announce(p, mac, bridge, now) || !sw.addresses.announce(p, ip, bridge, now)) {
+            counters.spoofed.incrementAndGet();
+            return;
         }
-        return false;
+        byte[] bytes = new byte[6];
+        opened.get(OPEN_AT + 6, bytes);
+        String text = ip == 0 ? null : (ip >>> 24) + "." + ((ip >>> 16) & 255) + "." + ((ip >>> 8) & 255) + "." + (ip & 255);
+        p.info = new Peer.Info(text, MacAddress.of(bytes).toString(), ip, mac, bridge);
     }
 
     /**
@@ -181,9 +186,11 @@ final class Inbound {
         }
         b.limit(to).position(eth);
         int learned = sw.learn(b, p, now);
-        if (learned != EthernetSwitch.LEARNED || claimsAnothersAddress(b, eth, p)) {
-            if (learned != EthernetSwitch.MALFORMED) {
-                counters.spoofed.incrementAndGet(); // a member sending as another: dropped
+        if (learned != EthernetSwitch.LEARNED || !sw.addresses.allowed(b, eth, p, now)) {
+            if (learned == EthernetSwitch.FULL) {
+                counters.overLimit.incrementAndGet();
+            } else if (learned != EthernetSwitch.MALFORMED) {
+                counters.spoofed.incrementAndGet(); // a member sending as another, or from a MAC not its own: dropped
             }
             return;
         }

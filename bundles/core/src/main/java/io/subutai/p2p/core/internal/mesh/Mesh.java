@@ -45,15 +45,27 @@ public final class Mesh implements AutoCloseable {
      * @param relayOnly only relayed paths may carry anything ({@code start -fwd})
      * @param suites  the crypto suites there are, shared with the daemon's other networks
      * @param requiredSuite the one suite the network accepts ({@code start -crypto}); null: any
+     * @param bridge  this node's TAP is in a bridge with other MACs behind it ({@code start -bridge}):
+     *                peers let it send from them
      */
     public record Config(String name, TapDevice tap, DatagramPort socket, Routes routes, Suites suites,
             String requiredSuite, StaticKeys self, KeyQueue keys, MeshLog log, ControlLoop loop, Timing timing,
-            Ipv4Cidr overlay, boolean relayOnly) {
+            Ipv4Cidr overlay, boolean relayOnly, boolean bridge) {
+
+        /** A node that does not bridge. */
+        public Config(String name, TapDevice tap, DatagramPort socket, Routes routes, Suites suites,
+                String requiredSuite, StaticKeys self, KeyQueue keys, MeshLog log, ControlLoop loop, Timing timing,
+                Ipv4Cidr overlay, boolean relayOnly) {
+            this(name, tap, socket, routes, suites, requiredSuite, self, keys, log, loop, timing, overlay, relayOnly, false);
+        }
     }
+
+    /** The most peers a network has: discovery's news of more is ignored (and counted, {@link Counters#overLimit}). */
+    public static final int MAX_PEERS = 1024;
 
     /** What the mesh dropped, and why. */
     public record Counters(long rejected, long sendFailures, long malformed, long unknownIndex, long incomplete,
-            long rateLimited, long notRelayed, long spoofed) {
+            long rateLimited, long notRelayed, long spoofed, long overLimit) {
     }
 
     /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */
@@ -63,6 +75,7 @@ public final class Mesh implements AutoCloseable {
 
     private final Config config;
     private final PeerId selfId;
+    private final EthernetSwitch<Peer> sw;
     private final Map<PeerId, Peer> peers = new ConcurrentHashMap<>();
     private final MeshCounters counters = new MeshCounters();
     private final Routing routing;
@@ -87,7 +100,10 @@ public final class Mesh implements AutoCloseable {
         RandomGenerator random = new SecureRandom();
         Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random);
         EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
-        this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay());
+        this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay(),
+                config.bridge());
+        this.sw = sw;
+        sw.addresses.own(config.overlay() == null ? 0 : config.overlay().address());
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
         Paths paths = new Paths(routing, sender, random, config.loop(), config.timing());
         this.handshakes = new HandshakeManager(parts, sender, holePunch);
@@ -136,6 +152,13 @@ public final class Mesh implements AutoCloseable {
         long now = config.loop().nanoTime();
         Peer.Candidates candidates = Peer.Candidates.of(outsideOverlay(s.endpoints()), s.reflexive());
         boolean[] fresh = new boolean[1];
+        if (peers.size() >= MAX_PEERS && !peers.containsKey(id)) {
+            if (counters.overLimit.getAndIncrement() % 1000 == 0) {
+                config.log().warn("Network " + config.name() + " has " + MAX_PEERS + " peers, the most it takes: " + id
+                        + " and any more are ignored");
+            }
+            return;
+        }
         Peer p = peers.computeIfAbsent(id, k -> {
             config.log().info("Running peer " + k);
             fresh[0] = true;
@@ -181,6 +204,7 @@ public final class Mesh implements AutoCloseable {
     /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
     public void overlay(Ipv4Cidr address) {
         overlay = address;
+        sw.addresses.own(address == null ? 0 : address.address());
         sender.overlay(address);
     }
 

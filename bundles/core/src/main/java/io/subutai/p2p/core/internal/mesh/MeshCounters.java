@@ -21,9 +21,11 @@ final class MeshCounters {
     final AtomicLong notRelayed = new AtomicLong();
     /** Frames a member sent as another: from a MAC another member holds, or ARP claiming another's overlay address. */
     final AtomicLong spoofed = new AtomicLong();
+    /** What a member sent beyond its share: new peers beyond {@link Mesh#MAX_PEERS}, bridged MACs beyond the switch's room. */
+    final AtomicLong overLimit = new AtomicLong();
 
     Mesh.Counters snapshot() {
         return new Mesh.Counters(rejected.get(), sendFailures.get(), malformed.get(), unknownIndex.get(),
-                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get());
+                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get(), overLimit.get());
     }
 }

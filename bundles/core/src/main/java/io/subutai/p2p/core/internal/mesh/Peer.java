@@ -35,9 +35,13 @@ final class Peer {
         }
     }
 
-    /** What the peer told of itself: its overlay address (as text and as an int; null and 0 while untold) and MAC (peer info). */
-    record Info(String ip, String mac, int address) {
-        static final Info NONE = new Info(null, null, 0);
+    /**
+     * What the peer told of itself (peer info): its overlay address (as text and as an int; null
+     * and 0 while untold), its MAC (as text, null while untold, and as a 48-bit long), and whether
+     * it bridges ({@code -bridge}).
+     */
+    record Info(String ip, String mac, int address, long macValue, boolean bridge) {
+        static final Info NONE = new Info(null, null, 0, 0, false);
     }
 
     // immutable

@@ -17,11 +17,32 @@ final class PeerSend {
     /** Room for a batch: as many full datagrams as one GSO call may carry. */
     static final int BATCH_BYTES = 64 * Wire.MAX_DATAGRAM;
 
-    final ByteBuffer plain = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM);
-    final ByteBuffer packet = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM + 64);
+    /** The most bytes of frames kept per peer while its handshake runs. */
+    static final int WAITING_BYTES = 32 * 1024;
+
+    /** Made at first use: a peer that never gets a session (one discovery named, that never answers) costs no buffers. */
+    private ByteBuffer plain;
+    private ByteBuffer packet;
     /** Frames sent while the handshake runs, sent when it completes (as the kernel's first ARP). */
     final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+    private int waitingBytes;
     int nextFrameId;
+
+    /** The scratch buffer for an inner message. */
+    ByteBuffer plain() {
+        if (plain == null) {
+            plain = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM);
+        }
+        return plain;
+    }
+
+    /** The scratch buffer for a sealed datagram. */
+    ByteBuffer packet() {
+        if (packet == null) {
+            packet = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM + 64);
+        }
+        return packet;
+    }
 
     /** Sealed datagrams to {@link #batchTo}, back to back, each {@link #segment} bytes but the last; made at first use. */
     private ByteBuffer batch;
@@ -43,13 +64,29 @@ final class PeerSend {
         return batch != null && batch.position() > 0;
     }
 
-    /** Keeps a copy of {@code frame}'s bytes from {@code from} to {@code to} until the handshake completes. */
+    /**
+     * Keeps a copy of {@code frame}'s bytes from {@code from} to {@code to} until the handshake
+     * completes: the newest {@link #WAITING_FRAMES} frames, {@link #WAITING_BYTES} at most.
+     */
     void hold(ByteBuffer frame, int from, int to) {
-        if (waiting.size() >= WAITING_FRAMES) {
-            waiting.poll();
+        if (to - from > WAITING_BYTES) {
+            return;
+        }
+        while (!waiting.isEmpty() && (waiting.size() >= WAITING_FRAMES || waitingBytes + to - from > WAITING_BYTES)) {
+            waitingBytes -= waiting.poll().length;
         }
         byte[] copy = new byte[to - from];
         frame.get(from, copy);
         waiting.add(copy);
+        waitingBytes += copy.length;
+    }
+
+    /** The oldest frame waiting for the handshake, taken off the queue; null when none waits. */
+    byte[] nextWaiting() {
+        byte[] f = waiting.poll();
+        if (f != null) {
+            waitingBytes -= f.length;
+        }
+        return f;
     }
 }

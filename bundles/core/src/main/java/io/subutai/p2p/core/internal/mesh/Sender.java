@@ -23,10 +23,13 @@ final class Sender {
     /** Whether the TAP's frames start with its offload header. */
     private final boolean offload;
     private final MacAddress mac;
+    /** This node bridges (peer info says so). */
+    private final boolean bridge;
     /** This node's overlay address, told to peers with each keepalive (null: not told). */
     private volatile Ipv4Cidr overlay;
 
-    Sender(DatagramPort socket, MeshCounters counters, boolean offload, MacAddress mac, Ipv4Cidr overlay) {
+    Sender(DatagramPort socket, MeshCounters counters, boolean offload, MacAddress mac, Ipv4Cidr overlay, boolean bridge) {
+        this.bridge = bridge;
         this.socket = socket;
         this.counters = counters;
         this.offload = offload;
@@ -61,7 +64,7 @@ final class Sender {
                 buf.put(from - 1, (byte) Wire.INNER_FRAME);
                 plaintext = buf.limit(to).position(from - 1);
             } else {
-                plaintext = p.send.plain.clear();
+                plaintext = p.send.plain().clear();
                 plaintext.put((byte) Wire.INNER_FRAME).put(1, buf, from, total).position(1 + total).flip();
             }
             append(p, k, dst, plaintext, overhead);
@@ -75,8 +78,8 @@ final class Sender {
         int chunk = Fragments.room(overhead);
         int id = p.send.nextFrameId++ & 0xffff;
         for (int off = 0; off < total; off += chunk) {
-            Fragments.write(p.send.plain, id, offloaded, off, total, buf, from, Math.min(chunk, total - off));
-            append(p, k, dst, p.send.plain, overhead);
+            Fragments.write(p.send.plain(), id, offloaded, off, total, buf, from, Math.min(chunk, total - off));
+            append(p, k, dst, p.send.plain(), overhead);
         }
         p.lastSent = now;
     }
@@ -127,29 +130,29 @@ final class Sender {
 
     /** The scratch buffer for an inner message to the peer, cleared: fill it, flip it, {@link #controlLocked send} it. */
     ByteBuffer plainLocked(Peer p) {
-        return p.send.plain.clear();
+        return p.send.plain().clear();
     }
 
     /** Seals the inner message in the peer's scratch buffer and sends it to {@code to} at once (after the peer's batch). */
     void controlLocked(Peer p, InetSocketAddress to) {
         flushLocked(p);
         Keypair k = p.keypairs.current();
-        ByteBuffer packet = p.send.packet.clear();
+        ByteBuffer packet = p.send.packet().clear();
         Wire.header(packet, Wire.DATA);
         packet.putInt(k.remoteIndex());
-        k.session().seal(p.send.plain, packet);
+        k.session().seal(p.send.plain(), packet);
         socket.send(to, packet.flip());
     }
 
-    /** A keepalive; it carries this node's overlay address and MAC when it has them (peer info). */
+    /**
+     * A keepalive: it is peer info, which tells this node's overlay address (zeros while it has
+     * none), its TAP's MAC, and whether it bridges.
+     */
     void keepaliveLocked(Peer p, long now) {
         ByteBuffer plain = plainLocked(p);
         Ipv4Cidr o = overlay;
-        if (o != null) {
-            plain.put((byte) Wire.INNER_PEER_INFO).putInt(o.address()).put((byte) o.prefix()).put(mac.toBytes());
-        } else {
-            plain.put((byte) Wire.INNER_KEEPALIVE);
-        }
+        plain.put((byte) Wire.INNER_PEER_INFO).putInt(o == null ? 0 : o.address()).put((byte) (o == null ? 0 : o.prefix()))
+                .put(mac.toBytes()).put((byte) (bridge ? Wire.PEER_INFO_BRIDGE : 0));
         plain.flip();
         controlLocked(p, p.endpoint);
         p.lastSent = now;
@@ -164,7 +167,7 @@ final class Sender {
             return;
         }
         keepaliveLocked(p, now);
-        for (byte[] f = p.send.waiting.poll(); f != null; f = p.send.waiting.poll()) {
+        for (byte[] f = p.send.nextWaiting(); f != null; f = p.send.nextWaiting()) {
             frameLocked(p, ByteBuffer.wrap(f), 0, f.length, false, now);
         }
         flushLocked(p);

@@ -61,12 +61,14 @@ final class Wire {
     static final int INNER_FRAME = 0;
     static final int INNER_KEEPALIVE = 1;
     static final int INNER_FRAGMENT = 2;
-    /** A keepalive that tells this node's overlay address (4), prefix (1) and MAC (6). */
+    /** A keepalive that tells this node's overlay address (4), prefix (1), MAC (6) and flags (1). */
     static final int INNER_PEER_INFO = 4;
     static final int INNER_PROBE = 5;
     static final int INNER_PROBE_REPLY = 6;
     /** The length of a PEER_INFO plaintext, and of a PROBE's or PROBE_REPLY's (inner type and a 4-byte id). */
-    static final int PEER_INFO_LENGTH = 12;
+    static final int PEER_INFO_LENGTH = 13;
+    /** PEER_INFO's flag: the sender bridges, so frames from other MACs behind it are its. */
+    static final int PEER_INFO_BRIDGE = 1;
     static final int PROBE_LENGTH = 5;
 
     private Wire() {
