@@ -56,6 +56,8 @@ class MeshSimulationTest {
     private final NoiseSuite suite = new NoiseSuite(config());
     private final List<Node> nodes = new ArrayList<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
+    /** The nodes made next that bridge ({@code start -bridge}), by number. */
+    private final java.util.Set<Integer> bridges = new java.util.HashSet<>();
 
     record Node(int n, MemoryTap tap, SimNetwork.Socket socket, Mesh mesh, StaticKeys keys) {
         long mac() {
@@ -79,7 +81,7 @@ class MeshSimulationTest {
         SimNetwork.Socket socket = net.socket(n);
         StaticKeys k = suite.generateKeys();
         Mesh mesh = Mesh.start(new Mesh.Config("sim" + n, tap, wrap.apply(socket), Routes.NONE, Suites.classic(suite), null, k, keys,
-                Logs.into(log, Integer.toString(n)), clock.loop(), FAST, null, false));
+                Logs.into(log, Integer.toString(n)), clock.loop(), FAST, null, false, bridges.contains(n)));
         Node node = new Node(n, tap, socket, mesh, k);
         nodes.add(node);
         return node;
@@ -211,7 +213,7 @@ class MeshSimulationTest {
         awaitAllConnected();
         a.tap().inject(frame(b.mac(), a.mac(), 1, 100)); // b learns a's MAC behind a
         assertEquals(1, seq(take(b, Duration.ofSeconds(5))));
-        assertEquals(1, seq(take(c, Duration.ofSeconds(5))), "flooded to c too: a did not know b's MAC yet");
+        assertNull(take(c, Duration.ofMillis(300)), "not flooded: a knew b's MAC from b's peer info");
         c.tap().inject(frame(b.mac(), a.mac(), 666, 100)); // c sends from a's MAC
         assertNull(take(b, Duration.ofMillis(300)), "dropped");
         await(() -> b.mesh().counters().spoofed() == 1, "counted");
@@ -228,6 +230,43 @@ class MeshSimulationTest {
         c.tap().inject(arpReply(c.mac(), 0x0a0a0a03));
         assertEquals(0x0806, java.nio.ByteBuffer.wrap(take(b, Duration.ofSeconds(5))).getShort(12) & 0xffff,
                 "c's ARP for an address no member announced passes");
+    }
+
+    @Test
+    void aBridgeSendsFromItsContainersMacsAndAMemberThatDoesNotBridgeFromItsOwnOnly() throws Exception {
+        bridges.add(2);
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        Node c = node(3, key("k"));
+        introduce();
+        awaitAllConnected();
+        long container = 0x0a00_0000_0001L;
+        b.tap().inject(frame(a.mac(), container, 1, 100)); // a container behind b's bridge
+        assertEquals(1, seq(take(a, Duration.ofSeconds(5))));
+        a.tap().inject(frame(container, a.mac(), 2, 100));
+        assertEquals(2, seq(take(b, Duration.ofSeconds(5))), "the container's traffic goes to b");
+        assertNull(take(c, Duration.ofMillis(300)), "and to b alone");
+        c.tap().inject(frame(a.mac(), 0x0a00_0000_0002L, 3, 100)); // c bridges nothing
+        assertNull(take(a, Duration.ofMillis(300)), "c's frame from a MAC not its own is dropped");
+        await(() -> a.mesh().counters().spoofed() == 1, "and counted");
+        c.tap().inject(frame(a.mac(), container, 4, 100));
+        assertNull(take(a, Duration.ofMillis(300)), "as is one from b's container's MAC");
+        await(() -> a.mesh().counters().spoofed() == 2, "counted too");
+        c.tap().inject(frame(a.mac(), c.mac(), 5, 100));
+        assertEquals(5, seq(take(a, Duration.ofSeconds(5))), "c's own MAC passes");
+    }
+
+    @Test
+    void discoveryCannotMakeAMeshHoldMorePeersThanTheCap() throws Exception {
+        Node a = node(1, key("k"));
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int i = 0; i < Mesh.MAX_PEERS + 100; i++) {
+            byte[] k = new byte[32];
+            random.nextBytes(k);
+            a.mesh().peerSeen(new Sighting(k, List.of(new java.net.InetSocketAddress("192.0.2.1", 1000 + i))));
+        }
+        await(() -> a.mesh().counters().overLimit() == 100, "the sightings beyond the cap ignored");
+        assertEquals(Mesh.MAX_PEERS, a.mesh().snapshot().size());
     }
 
     /** A broadcast ARP reply from {@code mac}: "{@code ip} is at {@code mac}". */
@@ -517,7 +556,8 @@ class MeshSimulationTest {
         introduce();
         awaitAllConnected();
         int payload = 60_000;
-        byte[] tcp = Frames.tcpSuperFrame(payload, 5); // to 06:00:00:00:00:02, not learned yet: flooded
+        byte[] tcp = Frames.tcpSuperFrame(payload, 5);
+        tcp[5] = (byte) 0x99; // to 06:00:00:00:00:99, which no member holds: flooded to both
         byte[] superFrame = Frames.withOffloadHeader(Frames.NEEDS_CSUM, Frames.GSO_TCPV4, 54, 1448, 34, 16, tcp);
         a.tap().inject(superFrame);
 
