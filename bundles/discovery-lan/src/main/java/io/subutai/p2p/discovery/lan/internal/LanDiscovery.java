@@ -38,9 +38,11 @@ import io.subutai.p2p.wire.lan.Beacon;
 
 /**
  * Finds members of a network on the LAN, with no server: every member multicasts a beacon (its
- * network's public id, its static key, its UDP port) on every multicast-capable interface, and
- * listens for the beacons of others. A beacon names the network by a digest of its hash, never
- * the hash; only members can use what it says, since the handshake needs the network's key.
+ * network's public id, its static key, its UDP port, the time) on every multicast-capable
+ * interface, tagged with the network's record key, and listens for the beacons of others. A
+ * beacon names the network by a digest of its hash, never the hash; a beacon without a member's
+ * tag, or far from this node's clock, is dropped, so no outsider can make members handshake with
+ * keys or addresses of its choosing.
  * Threads: {@code p2p-lan-receive} and {@code p2p-lan-beacon}, from the first join to the last leave.
  */
 @Component(service = DiscoveryProvider.class, property = DiscoveryProvider.PROPERTY + "=lan",
@@ -73,6 +75,8 @@ public final class LanDiscovery implements DiscoveryProvider {
         final Map<String, Long> lastSeen = new ConcurrentHashMap<>(); // static key (hex) -> nanos
         final Map<String, byte[]> keys = new ConcurrentHashMap<>();
         final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>(); // static key (hex) -> where it beacons from
+        /** Beacons dropped: their tag failed (no member made them), or their time is far from this node's. */
+        final java.util.concurrent.atomic.AtomicLong forged = new java.util.concurrent.atomic.AtomicLong();
 
         Joined(NetworkRef ref, DiscoveryListener listener) {
             this.ref = ref;
@@ -85,10 +89,21 @@ public final class LanDiscovery implements DiscoveryProvider {
         }
 
         @Override
+        public List<String> describe() {
+            return List.of("LAN: " + lastSeen.size() + " members heard; " + forged.get()
+                    + " beacons dropped (not a member's tag, or a time more than " + SKEW_MILLIS / 1000 + " s off)");
+        }
+
+        @Override
         public void close() {
             leave(this);
         }
     }
+
+    /** A beacon's time may differ from this node's clock by this much (a replay of an older one is dropped). */
+    static final long SKEW_MILLIS = 60_000;
+    /** The most members one network hears of on the LAN (as many as a network may have). */
+    static final int MAX_MEMBERS = 1024;
 
     private final Logger log;
     private final InetAddress group;
@@ -229,13 +244,24 @@ public final class LanDiscovery implements DiscoveryProvider {
         }
     }
 
-    /** A beacon came from {@code from}: tell the members of its network (not its sender). */
+    /**
+     * A beacon came from {@code from}: tell the members of its network (not its sender), if a
+     * member tagged it, lately.
+     */
     void seen(Beacon b, InetAddress from) {
         for (Joined j : joined) {
             if (!j.ref.networkId().equals(b.networkId()) || Arrays.equals(j.ref.staticKey(), b.staticKey())) {
                 continue;
             }
+            if (Math.abs(System.currentTimeMillis() - b.time()) > SKEW_MILLIS
+                    || !j.ref.credentials().verify(b.signed(), b.tag())) {
+                j.forged.incrementAndGet();
+                continue;
+            }
             String key = java.util.HexFormat.of().formatHex(b.staticKey());
+            if (!j.lastSeen.containsKey(key) && j.lastSeen.size() >= MAX_MEMBERS) {
+                continue;
+            }
             boolean fresh = j.lastSeen.put(key, System.nanoTime()) == null;
             j.keys.put(key, b.staticKey());
             InetSocketAddress at = new InetSocketAddress(from, b.port());
@@ -283,7 +309,14 @@ public final class LanDiscovery implements DiscoveryProvider {
             return;
         }
         for (Joined j : joined) {
-            byte[] beacon = new Beacon(j.ref.networkId(), j.ref.staticKey(), j.ref.socket().localAddress().getPort()).encode();
+            Beacon untagged = Beacon.untagged(j.ref.networkId(), j.ref.staticKey(), j.ref.socket().localAddress().getPort(),
+                    System.currentTimeMillis());
+            byte[] beacon;
+            try {
+                beacon = untagged.tagged(j.ref.credentials().seal(untagged.signed())).encode();
+            } catch (IllegalStateException e) {
+                continue; // the network has no valid key now: it cannot prove membership
+            }
             for (NetworkInterface nif : nifs) {
                 // IPv4 where the interface has it; IPv6 (link-local) on an IPv6-only LAN
                 InetAddress to = group6 == null || has(nif, java.net.Inet4Address.class) ? group
