@@ -401,7 +401,8 @@ final class DataPlane implements Plane {
         if (lacking != null) {
             throw new IOException("this daemon lacks " + lacking);
         }
-        StaticKeys self = NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl(), log);
+        StaticKeys self = NodeKeys.forNetwork(NodeKeys.load(stateDir.resolve("node.key"), suites.allowed(required).get(0).impl(),
+                log), secrets.networkId()); // one key per network: no one links this node across networks
         SocketSlot socket = new SocketSlot(sp.open(device.name(), spec.ports().min(), spec.ports().max()), sp);
         String hash = spec.request().hash();
         KeyQueue keys = secrets.keyQueue();

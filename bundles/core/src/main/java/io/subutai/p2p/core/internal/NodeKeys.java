@@ -62,6 +62,33 @@ final class NodeKeys {
         }
     }
 
+    /**
+     * The static key pair this node uses in the network {@code networkId}: an X25519 key derived
+     * from the node's key and the id (HMAC-SHA-256), so it is the same at every start, yet no one
+     * can tell that the members two networks see are one node (docs/protocol.md §4.0). Every
+     * suite's static keys are X25519.
+     */
+    static StaticKeys forNetwork(StaticKeys node, String networkId) {
+        byte[] nodePrivate = node.privateKey();
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(nodePrivate, "HmacSHA256"));
+            mac.update(NETWORK_KEY_LABEL);
+            byte[] privateKey = mac.doFinal(networkId.getBytes(StandardCharsets.US_ASCII));
+            byte[] publicKey = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
+            org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(privateKey, 0, publicKey, 0);
+            StaticKeys keys = new StaticKeys(privateKey, publicKey);
+            java.util.Arrays.fill(privateKey, (byte) 0);
+            return keys;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA-256 is missing from this Java", e);
+        } finally {
+            java.util.Arrays.fill(nodePrivate, (byte) 0);
+        }
+    }
+
+    private static final byte[] NETWORK_KEY_LABEL = "p2p network static key v3".getBytes(StandardCharsets.US_ASCII);
+
     /** Takes from the group and others any access to an existing key file. */
     private static void tighten(Path file, MeshLog log) throws IOException {
         java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);

@@ -83,4 +83,23 @@ class NodeKeysTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), "taken back");
         assertTrue(warnings.size() == 1 && warnings.get(0).contains("was readable by others (rw-r--r--)"), warnings.toString());
     }
+
+    @Test
+    void eachNetworkHasAStaticKeyOfItsOwnTheSameAtEveryStart() {
+        byte[] priv = new byte[32];
+        new java.security.SecureRandom().nextBytes(priv);
+        byte[] pub = new byte[32];
+        org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(priv, 0, pub, 0);
+        StaticKeys node = new StaticKeys(priv, pub);
+        StaticKeys one = NodeKeys.forNetwork(node, "00112233445566778899aabbccddeeff");
+        StaticKeys two = NodeKeys.forNetwork(node, "ffeeddccbbaa99887766554433221100");
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(one.publicKey(), two.publicKey()),
+                "two networks see two unrelated keys (the review's M5)");
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(one.publicKey(), node.publicKey()));
+        assertArrayEquals(one.publicKey(), NodeKeys.forNetwork(node, "00112233445566778899aabbccddeeff").publicKey(),
+                "the same network, the same key: its peer ID survives restarts");
+        byte[] check = new byte[32];
+        org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(one.privateKey(), 0, check, 0);
+        assertArrayEquals(one.publicKey(), check, "a real X25519 pair");
+    }
 }
