@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class ClientFuzzTest {
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "10m")
     void repliesDecodeOrAreRefused(byte[] input) {
         try {
             Client.Reply r = Client.decode(input);

@@ -16,7 +16,7 @@ class ControlApiFuzzTest {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "10m")
     void requestBodiesParseOrAreRefused(byte[] input) {
         try {
             Map<String, Object> body = ControlApi.parseBody(JSON, input);

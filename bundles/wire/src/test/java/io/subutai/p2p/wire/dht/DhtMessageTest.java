@@ -88,7 +88,7 @@ class DhtMessageTest {
         assertNull(DhtMessage.decode(ByteBuffer.wrap(version)), "another version");
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "10m")
     void decodingNeverThrowsAndWhatItAcceptsEncodesBackTheSame(byte[] input) {
         DhtMessage m = DhtMessage.decode(ByteBuffer.wrap(input));
         if (m != null && !java.util.Arrays.equals(bytes(m), input)) {

@@ -9,7 +9,7 @@ class OffloadFuzzTest {
 
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(io.subutai.p2p.spi.TapDevice.MAX_FRAME);
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "10m")
     void checkingAndCuttingNeverThrow(byte[] input) {
         ByteBuffer b = ByteBuffer.allocateDirect(input.length + 3);
         b.position(3);

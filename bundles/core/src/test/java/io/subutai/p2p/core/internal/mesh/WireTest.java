@@ -76,7 +76,7 @@ class WireTest {
         assertEquals(50, b.position(), "not moved");
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "10m")
     void classifyNeverThrows(byte[] input) {
         int t = Wire.classify(ByteBuffer.wrap(input));
         if (t != Wire.DROP && (input[0] != Wire.VERSION || input.length < Wire.HEADER)) {
