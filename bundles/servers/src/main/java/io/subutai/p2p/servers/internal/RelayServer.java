@@ -247,7 +247,10 @@ public final class RelayServer extends DatagramServer {
         Allocation a = new Allocation(network, key, from, handle, secret, new TokenBucket(bytesPerSecond, nanos.getAsLong()));
         byMember.put(from, a);
         byHandle.put(handle, a);
-        perPrefix.merge(prefix, 1, Integer::sum);
+        if (perPrefix.merge(prefix, 1, Integer::sum) == PER_PREFIX) {
+            log.accept("Relay server: " + PER_PREFIX + " allocations from " + from.getAddress().getHostAddress()
+                    + "'s prefix, its quota: no more from there until some expire");
+        }
         allocations = byMember.size();
         log.accept("Relay handle " + handle + " for a member of network " + network.substring(0, 8) + " at "
                 + from.getAddress().getHostAddress() + ":" + from.getPort());
@@ -324,18 +327,25 @@ public final class RelayServer extends DatagramServer {
     }
 
     private void sweep(long now) {
-        for (Allocation a : new ArrayList<>(byMember.values())) {
+        for (var it = byMember.values().iterator(); it.hasNext();) {
+            Allocation a = it.next();
             if (now - a.refreshed > LIFETIME_SECONDS * 1_000_000_000L) {
-                release(a);
+                it.remove();
+                forget(a);
             }
         }
     }
 
     private void release(Allocation a) {
         if (byMember.remove(a.member, a)) {
-            byHandle.remove(a.handle, a);
-            perPrefix.computeIfPresent(a.prefix, (k, n) -> n > 1 ? n - 1 : null);
-            allocations = byMember.size();
+            forget(a);
         }
+    }
+
+    /** Removes what else refers to {@code a}, no longer held by its member's address. */
+    private void forget(Allocation a) {
+        byHandle.remove(a.handle, a);
+        perPrefix.computeIfPresent(a.prefix, (k, n) -> n > 1 ? n - 1 : null);
+        allocations = byMember.size();
     }
 }
