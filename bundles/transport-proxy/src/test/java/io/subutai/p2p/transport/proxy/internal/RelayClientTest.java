@@ -158,12 +158,20 @@ class RelayClientTest {
         return b.flip();
     }
 
+    /** Two members of the network, each offered the relay. */
+    private Member[] twoAtTheRelay() {
+        Member[] m = {new Member(1, 1), new Member(2, 2)};
+        for (Member x : m) {
+            x.client.relaysOffered(List.of(RELAY));
+        }
+        return m;
+    }
+
     @Test
     void membersAllocateAnnounceTheirHandlesAndReachEachOtherThroughTheRelay() {
-        Member a = new Member(1, 1);
-        Member b = new Member(2, 2);
-        a.client.relaysOffered(List.of(RELAY));
-        b.client.relaysOffered(List.of(RELAY));
+        Member[] m = twoAtTheRelay();
+        Member a = m[0];
+        Member b = m[1];
         assertEquals(1, a.last().size(), "a announced its handle: " + a.announced);
         assertEquals(1, b.last().size());
         InetSocketAddress aAtRelay = a.last().get(0);
@@ -244,10 +252,9 @@ class RelayClientTest {
 
     @Test
     void afterTheRelayRestartsTheClientAllocatesAgain() {
-        Member a = new Member(1, 1);
-        Member b = new Member(2, 2);
-        a.client.relaysOffered(List.of(RELAY));
-        b.client.relaysOffered(List.of(RELAY));
+        Member[] m = twoAtTheRelay();
+        Member a = m[0];
+        Member b = m[1];
         relay.close();
         relay = relay(); // knows nothing of their allocations
         a.client.refresh();
