@@ -206,12 +206,12 @@ public class RuntimeIT {
 
     @Test
     public void aRelayServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
-        byte[] allocate = new byte[4 + 1 + 16 + 32];
+        byte[] allocate = new byte[4 + 1 + 16 + 32 + 16]; // without a cookie yet
         allocate[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
         allocate[1] = 8; // RELAY
         allocate[4] = 1; // ALLOCATE
         allocate[5 + 16] = 42; // a static key
-        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.proxy.server", Map.of("rate", "10"), allocate, 2); // ALLOCATED
+        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.proxy.server", Map.of("rate", "10"), allocate, 5); // COOKIE
     }
 
     /**

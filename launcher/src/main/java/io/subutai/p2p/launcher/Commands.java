@@ -128,6 +128,7 @@ final class Commands {
                     + "it stops on SIGTERM or SIGINT.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6882, every address)"),
                     Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000),
+                    Flag.integer("max-total-mbit", "MBIT", "the most it relays in all, in Mbit/s; 0: no such cap", 0),
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members")),
             0);
 

@@ -76,13 +76,18 @@ final class StandaloneServers {
             err.println("Invalid -rate " + mbit + ": give Mbit/s per member, at least 1");
             return Main.EXIT_USAGE;
         }
+        int total = p.integer("max-total-mbit", 0);
+        if (total < 0) {
+            err.println("Invalid -max-total-mbit " + total + ": give Mbit/s in all, or 0 for no cap");
+            return Main.EXIT_USAGE;
+        }
         List<InetSocketAddress> dht = RelayServer.bootstrapServers(p.string("dht"),
                 s -> err.println("Invalid -dht '" + s + "': give HOST:PORT"));
         if (dht == null) {
             return Main.EXIT_USAGE;
         }
         return serve(out, err, "the relay server", () -> RelayServer.start(address,
-                mbit * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m)), dht));
+                mbit * 125_000L, total * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m)), dht));
     }
 
     private static void untilTerminated(PrintStream out, String what) {

@@ -110,6 +110,14 @@ class MainTest {
     }
 
     @Test
+    void aRelayWithANegativeGlobalCapIsAUsageError() {
+        assertEquals(0, run("help", "proxy-server"));
+        assertTrue(out().contains("-max-total-mbit MBIT"), out());
+        assertEquals(Main.EXIT_USAGE, run("proxy-server", "-max-total-mbit", "-1"));
+        assertEquals("Invalid -max-total-mbit -1: give Mbit/s in all, or 0 for no cap\n", err());
+    }
+
+    @Test
     void unknownCommandIsExit3AndBadFlagExit2WithHelp() {
         assertEquals(3, run("teleport"));
         assertEquals("No help topic for 'teleport'\n", err());

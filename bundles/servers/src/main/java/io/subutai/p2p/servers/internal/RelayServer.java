@@ -3,6 +3,7 @@ package io.subutai.p2p.servers.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,8 +23,16 @@ import io.subutai.p2p.wire.relay.RelayMessage;
  * each to the member with that handle (FROM, naming the sender's handle), from the same port: a
  * member only ever talks to one address of the relay, which is what a NAT that maps every
  * destination anew (symmetric) lets through. The relay sees only ciphertext; it relays only between
- * members of one network that both hold an allocation, at most {@code bytesPerSecond} from each,
- * and forgets an allocation not refreshed for {@link #LIFETIME_SECONDS} s.
+ * members of one network that both hold an allocation, at most {@code bytesPerSecond} from each
+ * and {@code totalBytesPerSecond} in all, and forgets an allocation not refreshed for {@link
+ * #LIFETIME_SECONDS} s.
+ *
+ * <p>An address gets nothing but a {@link SourceCookies cookie}, in fewer bytes than it sent, until
+ * it echoes one: so a spoofed source can neither allocate nor be sent anything more than it
+ * "sent". An allocation comes with a random secret, and only a REFRESH or RELEASE that proves it
+ * (or a cookie-proven ALLOCATE of the same member from the same address) keeps or ends it. At most
+ * {@link #PER_PREFIX} allocations come from one source prefix (IPv4 /24, IPv6 /48), so that a
+ * flood from one leaves room for everyone else.
  *
  * <p>One thread ({@code p2p-proxy-server}, see {@link DatagramServer}); {@link #close} stops it.
  * Without a socket ({@link #fed}) it has no thread: the caller feeds it and calls {@link #tick}.
@@ -32,58 +41,64 @@ public final class RelayServer extends DatagramServer {
 
     public static final int LIFETIME_SECONDS = 30;
     public static final int MAX_ALLOCATIONS = 4096;
+    /** Allocations from one source prefix, at most: 256 members behind one NAT address fit twice. */
+    public static final int PER_PREFIX = 512;
     private static final int DATAGRAM = 65_535;
 
     private static final class Allocation {
         final String network;
         final byte[] key;
         final InetSocketAddress member;
+        final String prefix;
         final int handle;
+        final byte[] secret;
         long refreshed;
-        double tokens;
-        long refill;
+        final TokenBucket rate;
 
-        Allocation(String network, byte[] key, InetSocketAddress member, int handle) {
+        Allocation(String network, byte[] key, InetSocketAddress member, int handle, byte[] secret, TokenBucket rate) {
             this.network = network;
             this.key = key;
             this.member = member;
+            this.prefix = BootstrapServer.prefix(member);
             this.handle = handle;
+            this.secret = secret;
+            this.rate = rate;
         }
     }
 
+    // immutable
     private final long bytesPerSecond;
     private final List<InetSocketAddress> bootstrap;
     // owned by the thread
     private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>();
     private final Map<Integer, Allocation> byHandle = new HashMap<>();
+    private final Map<String, Integer> perPrefix = new HashMap<>();
+    private final TokenBucket total; // null: no global cap
+    private final SourceCookies cookies;
     private final byte[] out = new byte[DATAGRAM];
-    /** Handles are random, so that no one can guess another member's from its own (the threat review's H6). */
-    private final java.security.SecureRandom random = new java.security.SecureRandom();
+    /** Handles and secrets are random, so that no one can guess another member's (the threat review's H6). */
+    private final SecureRandom random = new SecureRandom();
     private long lastAnnounce = Long.MIN_VALUE / 2;
+    // read by any thread
     private volatile long relayedBytes;
     private volatile long dropped;
+    private volatile long refused;
     private volatile int allocations;
-
-    private RelayServer(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
-            List<InetSocketAddress> bootstrap) throws IOException {
-        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log);
-        this.bytesPerSecond = bytesPerSecond;
-        this.bootstrap = List.copyOf(bootstrap);
-    }
 
     /** Binds {@code listen} and serves until closed, relaying at most {@code bytesPerSecond} from each member. */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log)
             throws IOException {
-        return start(listen, bytesPerSecond, nanos, log, List.of());
+        return start(listen, bytesPerSecond, 0, nanos, log, List.of());
     }
 
     /**
-     * As {@link #start(InetSocketAddress, long, LongSupplier, Consumer)}, announcing itself to the
-     * bootstrap servers {@code bootstrap} every 8 s (they hand it to members).
+     * As {@link #start(InetSocketAddress, long, LongSupplier, Consumer)}, relaying at most {@code
+     * totalBytesPerSecond} in all (0: no such cap) and announcing itself to the bootstrap servers
+     * {@code bootstrap} every 8 s (they hand it to members).
      */
-    public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, LongSupplier nanos, Consumer<String> log,
-            List<InetSocketAddress> bootstrap) throws IOException {
-        RelayServer server = new RelayServer(listen, bytesPerSecond, nanos, log, bootstrap);
+    public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond,
+            LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap) throws IOException {
+        RelayServer server = new RelayServer(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap);
         server.serve("Relay server");
         return server;
     }
@@ -95,16 +110,33 @@ public final class RelayServer extends DatagramServer {
      */
     public static RelayServer fed(InetSocketAddress address, Outlet outlet, long bytesPerSecond, LongSupplier nanos,
             Consumer<String> log, List<InetSocketAddress> bootstrap) {
-        RelayServer server = new RelayServer(address, outlet, bytesPerSecond, nanos, log, bootstrap);
+        return fed(address, outlet, bytesPerSecond, 0, nanos, log, bootstrap);
+    }
+
+    /** As {@link #fed(InetSocketAddress, Outlet, long, LongSupplier, Consumer, List)}, with a global cap (0: none). */
+    public static RelayServer fed(InetSocketAddress address, Outlet outlet, long bytesPerSecond, long totalBytesPerSecond,
+            LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap) {
+        RelayServer server = new RelayServer(address, outlet, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap);
         server.serve("Relay server");
         return server;
     }
 
-    private RelayServer(InetSocketAddress address, Outlet outlet, long bytesPerSecond, LongSupplier nanos,
-            Consumer<String> log, List<InetSocketAddress> bootstrap) {
+    private RelayServer(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond, LongSupplier nanos,
+            Consumer<String> log, List<InetSocketAddress> bootstrap) throws IOException {
+        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log);
+        this.bytesPerSecond = bytesPerSecond;
+        this.bootstrap = List.copyOf(bootstrap);
+        this.total = totalBytesPerSecond > 0 ? new TokenBucket(totalBytesPerSecond, nanos.getAsLong()) : null;
+        this.cookies = new SourceCookies(nanos);
+    }
+
+    private RelayServer(InetSocketAddress address, Outlet outlet, long bytesPerSecond, long totalBytesPerSecond,
+            LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap) {
         super(address, outlet, "p2p-proxy-server", nanos, log);
         this.bytesPerSecond = bytesPerSecond;
         this.bootstrap = List.copyOf(bootstrap);
+        this.total = totalBytesPerSecond > 0 ? new TokenBucket(totalBytesPerSecond, nanos.getAsLong()) : null;
+        this.cookies = new SourceCookies(nanos);
     }
 
     /**
@@ -132,9 +164,14 @@ public final class RelayServer extends DatagramServer {
         return relayedBytes;
     }
 
-    /** Datagrams dropped: from nobody allowed, to nobody there, over a member's rate, or malformed. */
+    /** Datagrams dropped: from nobody allowed, to nobody there, over a rate, without proof, or malformed. */
     public long dropped() {
         return dropped;
+    }
+
+    /** ALLOCATEs with a valid cookie refused: the table or the source's prefix full, or the address another member's. */
+    public long refused() {
+        return refused;
     }
 
     public int allocations() {
@@ -143,7 +180,21 @@ public final class RelayServer extends DatagramServer {
 
     @Override
     void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
-        handle(datagram, from);
+        int op = RelayMessage.op(datagram);
+        if (op == RelayMessage.OP_SEND) {
+            relay(datagram, from);
+            return;
+        }
+        RelayMessage m = op == RelayMessage.OP_ALLOCATE || op == RelayMessage.OP_REFRESH || op == RelayMessage.OP_RELEASE
+                ? RelayMessage.decode(datagram)
+                : null;
+        if (m == null) {
+            dropped++;
+        } else if (op == RelayMessage.OP_ALLOCATE) {
+            allocate(m, from);
+        } else {
+            proven(m, from);
+        }
     }
 
     @Override
@@ -155,50 +206,86 @@ public final class RelayServer extends DatagramServer {
         }
     }
 
-    private void handle(ByteBuffer b, InetSocketAddress from) throws IOException {
-        int op = RelayMessage.op(b);
-        if (op == RelayMessage.OP_SEND) {
-            relay(b, from);
-        } else if (op == RelayMessage.OP_ALLOCATE) {
-            allocate(RelayMessage.decode(b), from);
-        } else {
-            dropped++;
-        }
-    }
-
+    /**
+     * An ALLOCATE: without a valid cookie of its source, only the cookie goes back (in fewer bytes
+     * than came); with one, the member's allocation, new or the one it holds at that address.
+     */
     private void allocate(RelayMessage m, InetSocketAddress from) throws IOException {
-        if (m == null) {
-            dropped++;
+        if (!cookies.valid(m.token(), from)) {
+            reply(RelayMessage.cookie(cookies.make(from)), from);
             return;
         }
         String network = HexFormat.of().formatHex(m.networkId());
         Allocation a = byMember.get(from);
         if (a != null && (!a.network.equals(network) || !Arrays.equals(a.key, m.staticKey()))) {
-            release(a); // the address now speaks for another member
-            a = null;
+            refused++; // the address holds another member's allocation, which only its secret ends
+            return;
         }
         if (a == null) {
-            if (byMember.size() >= MAX_ALLOCATIONS) {
-                dropped++;
+            a = allocation(network, m.staticKey(), from);
+            if (a == null) {
+                refused++;
                 return;
             }
-            int handle;
-            do {
-                handle = 1 + random.nextInt(65_535); // 1 to 65535; the table holds at most MAX_ALLOCATIONS of them
-            } while (byHandle.containsKey(handle));
-            a = new Allocation(network, m.staticKey(), from, handle);
-            a.tokens = bytesPerSecond;
-            a.refill = nanos.getAsLong();
-            byMember.put(from, a);
-            byHandle.put(a.handle, a);
-            allocations = byMember.size();
-            log.accept("Relay handle " + a.handle + " for a member of network " + network.substring(0, 8) + " at "
-                    + from.getAddress().getHostAddress() + ":" + from.getPort());
         }
         a.refreshed = nanos.getAsLong();
-        ByteBuffer reply = ByteBuffer.wrap(out);
-        new RelayMessage(RelayMessage.OP_ALLOCATED, m.networkId(), m.staticKey(), a.handle, LIFETIME_SECONDS).encode(reply);
-        send(out, reply.position(), from);
+        allocated(a);
+    }
+
+    /** A new allocation for a member at {@code from}; null when the table or the source's prefix is full. */
+    private Allocation allocation(String network, byte[] key, InetSocketAddress from) {
+        String prefix = BootstrapServer.prefix(from);
+        if (byMember.size() >= MAX_ALLOCATIONS || perPrefix.getOrDefault(prefix, 0) >= PER_PREFIX) {
+            return null;
+        }
+        int handle;
+        do {
+            handle = 1 + random.nextInt(65_535); // 1 to 65535; the table holds at most MAX_ALLOCATIONS of them
+        } while (byHandle.containsKey(handle));
+        byte[] secret = new byte[RelayMessage.TOKEN];
+        random.nextBytes(secret);
+        Allocation a = new Allocation(network, key, from, handle, secret, new TokenBucket(bytesPerSecond, nanos.getAsLong()));
+        byMember.put(from, a);
+        byHandle.put(handle, a);
+        if (perPrefix.merge(prefix, 1, Integer::sum) == PER_PREFIX) {
+            log.accept("Relay server: " + PER_PREFIX + " allocations from " + from.getAddress().getHostAddress()
+                    + "'s prefix, its quota: no more from there until some expire");
+        }
+        allocations = byMember.size();
+        log.accept("Relay handle " + handle + " for a member of network " + network.substring(0, 8) + " at "
+                + from.getAddress().getHostAddress() + ":" + from.getPort());
+        return a;
+    }
+
+    /**
+     * A REFRESH or RELEASE: acted on only from the allocation's address and with the proof of its
+     * secret. A REFRESH that is not gets the cookie back (the relay may have restarted: the member
+     * allocates again), in fewer bytes than came.
+     */
+    private void proven(RelayMessage m, InetSocketAddress from) throws IOException {
+        Allocation a = byHandle.get(m.handle());
+        boolean proven = a != null && a.member.equals(from) && m.proves(a.secret);
+        if (!proven) {
+            dropped++;
+            if (m.op() == RelayMessage.OP_REFRESH) {
+                reply(RelayMessage.cookie(cookies.make(from)), from);
+            }
+        } else if (m.op() == RelayMessage.OP_REFRESH) {
+            a.refreshed = nanos.getAsLong();
+            allocated(a);
+        } else {
+            release(a);
+        }
+    }
+
+    private void allocated(Allocation a) throws IOException {
+        reply(RelayMessage.allocated(HexFormat.of().parseHex(a.network), a.key, a.handle, LIFETIME_SECONDS, a.secret), a.member);
+    }
+
+    private void reply(RelayMessage m, InetSocketAddress to) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(out);
+        m.encode(b);
+        send(out, b.position(), to);
     }
 
     /** A SEND: the datagram goes to the member with the handle it names, as a FROM naming the sender's. */
@@ -211,13 +298,14 @@ public final class RelayServer extends DatagramServer {
             return;
         }
         long now = nanos.getAsLong();
-        sender.tokens = Math.min(bytesPerSecond, sender.tokens + (now - sender.refill) / 1e9 * bytesPerSecond);
-        sender.refill = now;
-        if (sender.tokens < n) {
-            dropped++;
+        if (!sender.rate.allows(n, now) || total != null && !total.allows(n, now)) {
+            dropped++; // over the sender's rate, or over the relay's
             return;
         }
-        sender.tokens -= n;
+        sender.rate.take(n);
+        if (total != null) {
+            total.take(n);
+        }
         ByteBuffer o = ByteBuffer.wrap(out);
         RelayMessage.envelope(o, RelayMessage.OP_FROM, sender.handle);
         o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
@@ -239,16 +327,25 @@ public final class RelayServer extends DatagramServer {
     }
 
     private void sweep(long now) {
-        for (Allocation a : new ArrayList<>(byMember.values())) {
+        for (var it = byMember.values().iterator(); it.hasNext();) {
+            Allocation a = it.next();
             if (now - a.refreshed > LIFETIME_SECONDS * 1_000_000_000L) {
-                release(a);
+                it.remove();
+                forget(a);
             }
         }
     }
 
     private void release(Allocation a) {
-        byMember.remove(a.member, a);
+        if (byMember.remove(a.member, a)) {
+            forget(a);
+        }
+    }
+
+    /** Removes what else refers to {@code a}, no longer held by its member's address. */
+    private void forget(Allocation a) {
         byHandle.remove(a.handle, a);
+        perPrefix.computeIfPresent(a.prefix, (k, n) -> n > 1 ? n - 1 : null);
         allocations = byMember.size();
     }
 }

@@ -19,7 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The relay server inside a daemon: it runs while its configuration
  * ({@code io.subutai.p2p.proxy.server}, e.g. a {@code deploy/io.subutai.p2p.proxy.server.cfg}
  * with {@code listen=:6882} and {@code dht=HOST:6881}) exists, and stops when it goes. The same
- * settings as {@code p2p proxy-server -listen -rate -dht}.
+ * settings as {@code p2p proxy-server -listen -rate -max-total-mbit -dht}.
  */
 @Component(immediate = true, configurationPid = RelayServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = RelayServerComponent.Config.class)
@@ -35,6 +35,9 @@ public final class RelayServerComponent {
         @AttributeDefinition(description = "Mbit/s relayed from each member, at least 1")
         int rate() default 1000;
 
+        @AttributeDefinition(description = "Mbit/s relayed in all, at most; 0: no such cap")
+        int maxTotalMbit() default 0;
+
         @AttributeDefinition(description = "Bootstrap servers to announce the relay to (they hand it to members): HOST:PORT, comma-separated")
         String dht() default "";
     }
@@ -47,12 +50,16 @@ public final class RelayServerComponent {
         if (config.rate() < 1) {
             throw new IOException("rate=" + config.rate() + " is not a number of Mbit/s per member, at least 1");
         }
+        if (config.maxTotalMbit() < 0) {
+            throw new IOException("maxTotalMbit=" + config.maxTotalMbit() + " is not a number of Mbit/s in all, 0 for no cap");
+        }
         StringBuilder invalid = new StringBuilder();
         List<InetSocketAddress> dht = RelayServer.bootstrapServers(config.dht(), invalid::append);
         if (dht == null) {
             throw new IOException("dht=" + config.dht() + ": '" + invalid + "' is not HOST:PORT");
         }
-        this.server = RelayServer.start(address, config.rate() * 125_000L, System::nanoTime, log::info, dht);
+        this.server = RelayServer.start(address, config.rate() * 125_000L, config.maxTotalMbit() * 125_000L,
+                System::nanoTime, log::info, dht);
     }
 
     /** Where it listens. */

@@ -33,6 +33,7 @@ class RelayServerTest {
         final byte[] network = new byte[16];
         final byte[] key = new byte[32];
         int handle;
+        byte[] secret;
 
         Member(int network, int n) throws IOException {
             this.network[0] = (byte) network;
@@ -40,18 +41,26 @@ class RelayServerTest {
             socket.setSoTimeout(2000);
         }
 
-        /** Asks for its allocation; returns its handle. */
+        /** Asks for its allocation (a cookie first, then echoing it); returns its handle. */
         int allocate() throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATE_SIZE);
-            RelayMessage.allocate(network, key).encode(b);
-            socket.send(new DatagramPacket(b.array(), b.position(), new InetSocketAddress(LOOPBACK, relay.address().getPort())));
-            DatagramPacket p = new DatagramPacket(new byte[100], 100);
-            socket.receive(p);
-            RelayMessage m = RelayMessage.decode(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
+            RelayMessage cookie = request(RelayMessage.allocate(network, key, new byte[RelayMessage.TOKEN]));
+            assertEquals(RelayMessage.OP_COOKIE, cookie.op());
+            RelayMessage m = request(RelayMessage.allocate(network, key, cookie.token()));
             assertEquals(RelayMessage.OP_ALLOCATED, m.op());
             assertEquals(RelayServer.LIFETIME_SECONDS, m.lifetime());
             handle = m.handle();
+            secret = m.token();
             return handle;
+        }
+
+        /** Sends {@code m} to the relay and returns its answer. */
+        RelayMessage request(RelayMessage m) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATED_SIZE);
+            m.encode(b);
+            socket.send(new DatagramPacket(b.array(), b.position(), new InetSocketAddress(LOOPBACK, relay.address().getPort())));
+            DatagramPacket p = new DatagramPacket(new byte[100], 100);
+            socket.receive(p);
+            return RelayMessage.decode(ByteBuffer.wrap(p.getData(), 0, p.getLength()));
         }
 
         /** SEND to the relay's one port, for the member with handle {@code to}. */
@@ -105,7 +114,10 @@ class RelayServerTest {
             int ha = a.allocate();
             int hb = b.allocate();
             assertNotEquals(ha, hb);
-            assertEquals(ha, a.allocate(), "a refresh keeps the handle");
+            assertEquals(ha, a.allocate(), "a member that asks again from where it is keeps its handle");
+            RelayMessage refreshed = a.request(RelayMessage.proving(RelayMessage.OP_REFRESH, ha, a.secret));
+            assertEquals(RelayMessage.OP_ALLOCATED, refreshed.op(), "a refresh with proof is answered with the allocation");
+            assertEquals(ha, refreshed.handle(), "and keeps the handle");
             a.sendTo(b, "ciphertext from a".getBytes());
             Object[] got = b.next();
             assertArrayEquals("ciphertext from a".getBytes(), (byte[]) got[1]);

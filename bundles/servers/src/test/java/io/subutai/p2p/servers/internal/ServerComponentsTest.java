@@ -83,6 +83,9 @@ class ServerComponentsTest {
                 .getMessage());
         assertEquals("rate=0 is not a number of Mbit/s per member, at least 1", assertThrows(IOException.class,
                 () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("rate", 0)), log())).getMessage());
+        assertEquals("maxTotalMbit=-1 is not a number of Mbit/s in all, 0 for no cap", assertThrows(IOException.class,
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("maxTotalMbit", -1)), log()))
+                .getMessage());
         assertEquals("dht=127.0.0.1:6881,:6881: ':6881' is not HOST:PORT", assertThrows(IOException.class,
                 () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("dht", "127.0.0.1:6881,:6881")),
                         log())).getMessage());

@@ -31,6 +31,13 @@ import io.subutai.p2p.wire.relay.RelayMessage;
  * on a relay's host is reached through the relay. So one host runs one relay (handles are named
  * by the relay's address). A datagram to a handle at a relay where this node holds no allocation
  * is dropped: the relay would drop it.
+ *
+ * <p>Allocating takes a cookie: the first ALLOCATE gets one back, which the next echoes; the
+ * relay's ALLOCATED then brings the handle and the allocation's secret, which every refresh (and
+ * the release, when a relay is no longer offered or the network stops) proves. A relay that
+ * answers a refresh with a cookie no longer knows the allocation (it restarted): the client
+ * allocates again. Only one cookie is answered per request sent, so spoofed cookies cannot make
+ * the client send more than it would.
  */
 final class RelayClient implements TransportSession {
 
@@ -45,8 +52,8 @@ final class RelayClient implements TransportSession {
     private final byte[] staticKey;
     private final AutoCloseable registration;
     private volatile Map<InetAddress, Relay> relays = Map.of(); // relay host -> the relay's path
-    /** The relays this node allocates at, with the handle each gave (0: none yet); guarded by itself. */
-    private final Map<InetSocketAddress, Integer> handles = new LinkedHashMap<>();
+    /** The relays this node allocates at, with what each gave; guarded by itself. */
+    private final Map<InetSocketAddress, Allocation> handles = new LinkedHashMap<>();
     private volatile AutoCloseable refresh;
     /** The relays where this node holds an allocation (a handle), for the senders' quick check. */
     private volatile java.util.Set<InetSocketAddress> allocatedAt = java.util.Set.of();
@@ -59,6 +66,14 @@ final class RelayClient implements TransportSession {
         this.staticKey = context.staticKey().clone();
         this.registration = socket.register(RelayMessage.TYPE, this::received);
         scheduleRefresh();
+    }
+
+    /** This node's allocation at one relay; guarded by {@link #handles}. */
+    private static final class Allocation {
+        int handle; // 0: none yet
+        byte[] secret;
+        boolean awaitingCookie; // a request went out and no cookie has been answered since
+        boolean echoed; // a cookie went back and no allocation has come since
     }
 
     /** The path through one relay: wraps what it is given in SEND for the handle it was asked for. */
@@ -134,12 +149,19 @@ final class RelayClient implements TransportSession {
             Relay known = old.get(r.getAddress());
             m.put(r.getAddress(), known != null && known.at.equals(r) ? known : new Relay(r));
         }
-        boolean changed;
+        boolean changed = false;
         synchronized (handles) {
-            changed = handles.keySet().retainAll(offered); // first: a new list may replace every relay
+            for (var it = handles.entrySet().iterator(); it.hasNext();) { // first: a new list may replace every relay
+                var e = it.next();
+                if (!offered.contains(e.getKey())) {
+                    release(e.getKey(), e.getValue());
+                    it.remove();
+                    changed = true;
+                }
+            }
             for (InetSocketAddress r : offered) {
                 if (handles.size() < MAX_RELAYS) {
-                    handles.putIfAbsent(r, 0);
+                    handles.putIfAbsent(r, new Allocation());
                 }
             }
         }
@@ -159,17 +181,28 @@ final class RelayClient implements TransportSession {
         }
     }
 
-    /** Asks for, or refreshes, this node's allocations. */
+    /** Asks for this node's allocations (for a cookie, first), or refreshes them with proof. */
     void refresh() {
-        List<InetSocketAddress> at;
         synchronized (handles) {
-            at = List.copyOf(handles.keySet());
+            handles.forEach((r, a) -> {
+                a.awaitingCookie = true;
+                send(r, a.handle == 0 ? RelayMessage.allocate(networkId, staticKey, new byte[RelayMessage.TOKEN])
+                        : RelayMessage.proving(RelayMessage.OP_REFRESH, a.handle, a.secret));
+            });
         }
-        for (InetSocketAddress r : at) {
-            ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATE_SIZE);
-            RelayMessage.allocate(networkId, staticKey).encode(b);
-            socket.send(r, b.flip());
+    }
+
+    /** Gives up the allocation {@code a} at {@code relay}, if it holds one, proving its secret. */
+    private void release(InetSocketAddress relay, Allocation a) {
+        if (a.handle != 0) {
+            send(relay, RelayMessage.proving(RelayMessage.OP_RELEASE, a.handle, a.secret));
         }
+    }
+
+    private void send(InetSocketAddress relay, RelayMessage m) {
+        ByteBuffer b = ByteBuffer.allocate(RelayMessage.ALLOCATED_SIZE);
+        m.encode(b);
+        socket.send(relay, b.flip());
     }
 
     /** Whether this node holds an allocation at {@code relay}. */
@@ -182,9 +215,9 @@ final class RelayClient implements TransportSession {
         List<InetSocketAddress> out = new ArrayList<>();
         java.util.Set<InetSocketAddress> at = new java.util.HashSet<>();
         synchronized (handles) {
-            handles.forEach((r, h) -> {
-                if (h != 0) {
-                    out.add(new InetSocketAddress(r.getAddress(), h));
+            handles.forEach((r, a) -> {
+                if (a.handle != 0) {
+                    out.add(new InetSocketAddress(r.getAddress(), a.handle));
                     at.add(r);
                 }
             });
@@ -205,20 +238,43 @@ final class RelayClient implements TransportSession {
             if (sender != 0 && inner.remaining() > 1) {
                 context.deliver(new InetSocketAddress(from.getAddress(), sender), inner);
             }
-        } else if (op == RelayMessage.OP_ALLOCATED) {
+        } else if (op == RelayMessage.OP_COOKIE || op == RelayMessage.OP_ALLOCATED) {
             RelayMessage m = RelayMessage.decode(datagram.duplicate());
-            if (m == null || !java.util.Arrays.equals(m.staticKey(), staticKey)) {
+            if (m != null) {
+                answered(from, m);
+            }
+        }
+    }
+
+    /** The relay's answer to a request: its cookie, echoed once; or the allocation, whose handle is announced when new. */
+    private void answered(InetSocketAddress relay, RelayMessage m) {
+        synchronized (handles) {
+            Allocation a = handles.get(relay);
+            if (a == null) {
                 return;
             }
-            synchronized (handles) {
-                Integer old = handles.get(from);
-                if (old == null || old == m.handle()) {
-                    return;
+            if (m.op() == RelayMessage.OP_COOKIE) {
+                if (a.awaitingCookie) {
+                    a.awaitingCookie = false;
+                    a.echoed = true;
+                    send(relay, RelayMessage.allocate(networkId, staticKey, m.token()));
                 }
-                handles.put(from, m.handle());
+                return;
             }
-            allocationsChanged();
+            boolean known = a.handle == m.handle() && java.util.Arrays.equals(a.secret, m.token()); // a refresh's answer
+            if (!known && !a.echoed || !java.util.Arrays.equals(m.staticKey(), staticKey)
+                    || !java.util.Arrays.equals(m.networkId(), networkId)) {
+                return; // a new allocation comes only in answer to an echoed cookie
+            }
+            a.awaitingCookie = false;
+            a.echoed = false;
+            a.secret = m.token();
+            if (a.handle == m.handle()) {
+                return;
+            }
+            a.handle = m.handle();
         }
+        allocationsChanged();
     }
 
     @Override
@@ -230,6 +286,14 @@ final class RelayClient implements TransportSession {
     @Override
     public void close() {
         closed = true;
+        synchronized (handles) {
+            try {
+                handles.forEach(this::release);
+            } catch (RuntimeException e) {
+                // the socket is going away: the relays forget the allocations within their lifetime
+            }
+            handles.clear();
+        }
         try {
             AutoCloseable r = refresh;
             if (r != null) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,12 +36,18 @@ class RelayClientTest {
     private static final String NETWORK = "00112233445566778899aabbccddeeff";
 
     private final Map<InetSocketAddress, Member> members = new HashMap<>();
-    private final RelayServer relay = RelayServer.fed(RELAY, (data, length, to) -> {
-        Member m = members.get(to);
-        if (m != null) {
-            m.received(RELAY, ByteBuffer.wrap(data, 0, length).asReadOnlyBuffer());
-        }
-    }, 1_000_000_000L, System::nanoTime, s -> { }, List.of());
+    private final AtomicLong clock = new AtomicLong(1_000_000_000_000L);
+    private RelayServer relay = relay();
+
+    /** A relay at {@link #RELAY}, on the test's clock, that hands what it sends to the members. */
+    private RelayServer relay() {
+        return RelayServer.fed(RELAY, (data, length, to) -> {
+            Member m = members.get(to);
+            if (m != null) {
+                m.received(RELAY, ByteBuffer.wrap(data, 0, length).asReadOnlyBuffer());
+            }
+        }, 1_000_000_000L, clock::get, s -> { }, List.of());
+    }
 
     /** A member: its socket (sends to the relay are handed to it), and what its client announced and delivered. */
     private final class Member implements DatagramPort, TransportContext {
@@ -50,6 +57,8 @@ class RelayClientTest {
         final List<List<InetSocketAddress>> announced = new CopyOnWriteArrayList<>();
         final List<Object[]> delivered = new CopyOnWriteArrayList<>();
         final List<InetSocketAddress> sentElsewhere = new ArrayList<>();
+        /** The operations of what it sent the relay. */
+        final List<Integer> sentToRelay = new ArrayList<>();
         final RelayClient client;
 
         Member(int host, int keyByte) {
@@ -75,6 +84,7 @@ class RelayClientTest {
         @Override
         public void send(InetSocketAddress to, ByteBuffer datagram) {
             if (to.equals(RELAY)) {
+                sentToRelay.add(RelayMessage.op(datagram));
                 relay.deliver(datagram, address);
             } else {
                 sentElsewhere.add(to);
@@ -148,12 +158,20 @@ class RelayClientTest {
         return b.flip();
     }
 
+    /** Two members of the network, each offered the relay. */
+    private Member[] twoAtTheRelay() {
+        Member[] m = {new Member(1, 1), new Member(2, 2)};
+        for (Member x : m) {
+            x.client.relaysOffered(List.of(RELAY));
+        }
+        return m;
+    }
+
     @Test
     void membersAllocateAnnounceTheirHandlesAndReachEachOtherThroughTheRelay() {
-        Member a = new Member(1, 1);
-        Member b = new Member(2, 2);
-        a.client.relaysOffered(List.of(RELAY));
-        b.client.relaysOffered(List.of(RELAY));
+        Member[] m = twoAtTheRelay();
+        Member a = m[0];
+        Member b = m[1];
         assertEquals(1, a.last().size(), "a announced its handle: " + a.announced);
         assertEquals(1, b.last().size());
         InetSocketAddress aAtRelay = a.last().get(0);
@@ -211,5 +229,57 @@ class RelayClientTest {
         assertNull(a.client.route(new InetSocketAddress(RELAY.getAddress(), 1)));
         TransportSession s = a.client;
         s.close();
+    }
+
+    @Test
+    void theClientEchoesTheCookieAndKeepsItsAllocationByProvenRefreshes() {
+        Member a = new Member(1, 1);
+        a.client.relaysOffered(List.of(RELAY));
+        assertEquals(List.of(RelayMessage.OP_ALLOCATE, RelayMessage.OP_ALLOCATE), a.sentToRelay, "asked, then echoed the cookie");
+        InetSocketAddress handle = a.last().get(0);
+        for (int i = 0; i < 5; i++) { // 100 s: more than three lifetimes
+            clock.addAndGet(20_000_000_000L);
+            a.client.refresh();
+            relay.tick();
+        }
+        assertEquals(1, relay.allocations(), "kept alive");
+        assertEquals(handle, a.last().get(0));
+        assertEquals(List.of(RelayMessage.OP_REFRESH), a.sentToRelay.subList(2, 3), "refreshed with proof");
+        assertEquals(2 + 5, a.sentToRelay.size(), "one datagram per refresh");
+        a.client.relaysOffered(List.of());
+        assertEquals(0, relay.allocations(), "released at once, with proof, when the relay is no longer offered");
+    }
+
+    @Test
+    void afterTheRelayRestartsTheClientAllocatesAgain() {
+        Member[] m = twoAtTheRelay();
+        Member a = m[0];
+        Member b = m[1];
+        relay.close();
+        relay = relay(); // knows nothing of their allocations
+        a.client.refresh();
+        b.client.refresh();
+        assertEquals(2, relay.allocations(), "its refresh answered with a cookie, each member allocated again");
+        a.client.route(b.last().get(0)).send(datagram(100, 7));
+        assertEquals(1, b.delivered.size(), "through the new handles they announced: " + b.announced);
+        assertEquals(a.last().get(0), b.delivered.get(0)[0]);
+    }
+
+    @Test
+    void aCookieNobodyAskedForIsNotAnswered() {
+        Member a = new Member(1, 1);
+        a.client.relaysOffered(List.of(RELAY));
+        int sent = a.sentToRelay.size();
+        ByteBuffer cookie = ByteBuffer.allocate(RelayMessage.COOKIE_SIZE);
+        RelayMessage.cookie(new byte[RelayMessage.TOKEN]).encode(cookie);
+        cookie.flip();
+        for (int i = 0; i < 10; i++) {
+            a.received(RELAY, cookie.asReadOnlyBuffer());
+        }
+        assertEquals(sent, a.sentToRelay.size(), "spoofed cookies make the client send nothing");
+        ByteBuffer allocated = ByteBuffer.allocate(RelayMessage.ALLOCATED_SIZE);
+        RelayMessage.allocated(new byte[16], a.key, 4242, 30, new byte[RelayMessage.TOKEN]).encode(allocated);
+        a.received(RELAY, allocated.flip());
+        assertTrue(a.last().get(0).getPort() != 4242, "nor does an allocation it did not ask for change its handle");
     }
 }
