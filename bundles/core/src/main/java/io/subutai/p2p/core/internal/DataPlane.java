@@ -408,7 +408,8 @@ final class DataPlane implements Plane {
         Networks n = networks;
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(secrets.networkId(), spec.dht(),
                 spec.address(), n.previous(hash), spec.automatic(), spec.request().fwd(), required), device, socket, suites,
-                self, keys, new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address));
+                self, keys, new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address),
+                (server, key) -> n.serverKeyLearned(hash, server, key));
         log.info("UDP port of network " + secrets.networkId() + ": " + socket.localAddress().getPort()
                 + (required == null ? "" : "; crypto suite " + required + " only"));
         try {

@@ -117,6 +117,34 @@ final class Networks {
         }
     }
 
+    /**
+     * A bootstrap server the network names {@code HOST:PORT} showed {@code key} on first contact:
+     * the save file names it {@code HOST:PORT@KEY} from now on, so the next start trusts that key alone.
+     */
+    synchronized void serverKeyLearned(String hash, String server, byte[] key) {
+        SaveFile.Entry e = saved.get(hash);
+        if (e == null) {
+            return;
+        }
+        StartRequest r = e.request();
+        List<String> dht = new ArrayList<>();
+        boolean changed = false;
+        for (String s : r.dht().split(",")) {
+            boolean unpinned = s.strip().equals(server);
+            dht.add(unpinned ? io.subutai.p2p.wire.dht.ServerName.pinned(server, key) : s.strip());
+            changed |= unpinned;
+        }
+        if (!changed) {
+            return;
+        }
+        StartRequest pinned = new StartRequest(r.ip(), r.hash(), r.mac(), r.dev(), r.key(), r.ttl(), r.keyfile(), r.port(),
+                r.ports(), String.join(",", dht), r.fwd(), r.crypto());
+        saved.put(hash, new SaveFile.Entry(pinned, e.lastSuccess(), e.added(), e.assigned()));
+        String problem = persist();
+        log.info("Network " + idOf(hash) + " pins the key of bootstrap server " + server
+                + (problem == null ? " in the save file" : ", but not in the save file: " + problem));
+    }
+
     /** The address a network started with {@code -ip dhcp} held before (null: none). */
     synchronized Ipv4Cidr previous(String hash) {
         SaveFile.Entry e = saved.get(hash);
