@@ -102,6 +102,45 @@ class DhtMeshProcessTest {
     }
 
     @Test
+    void anOutsiderCannotPointMembersAtAVictimAndAnUnpinnedServerKeyIsPinnedInTheSaveFile() throws Exception {
+        List<Netns> m = routedLans(2);
+        for (int i = 1; i <= 2; i++) {
+            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", "outsiders", "-key", "k", "-dht",
+                    "10.10." + i + ".1:6881"), "start " + i);
+        }
+        TestDaemon first = lab.daemons.get(0);
+        Await.require(() -> pings(m.get(1), "10.62.0.1"), Duration.ofSeconds(30),
+                () -> "no ping through a bootstrap-introduced peer:\n" + first.logQuietly());
+
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("-dht HOST:PORT@([0-9a-f]{64})").matcher(lab.log("dht.log"));
+        assertTrue(key.find(), "the server prints its key: " + lab.log("dht.log"));
+        String pinned = "10.10.1.1:6881@" + key.group(1);
+        Await.require(() -> {
+            try {
+                return Files.readString(first.state.resolve("p2p.save")).contains(pinned);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        },
+                Duration.ofSeconds(10), () -> "the save file does not pin the server's key:\n" + first.logQuietly());
+
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("UDP port of network ([0-9a-f]+):").matcher(first.log());
+        assertTrue(id.find(), first.logQuietly());
+        // the outsider knows the network id, not the secret: for 20 s it registers the members' keys with
+        // its own socket as their endpoint, and asks the server to forget them
+        List<String> outsider = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Outsider.class.getName(), "10.10.1.1:6881", id.group(1), "10.10.1.1", "20");
+        Netns.Result r = Netns.exec(pub.wrap(outsider));
+        System.out.println("outsider: " + r.out().strip());
+        assertTrue(r.out().contains("FROM-OTHERS 0 KEYS 2"), "it learned both keys, and no member sent it anything: " + r.out()
+                + r.err() + "\n" + first.logQuietly());
+        assertTrue(pings(m.get(1), "10.62.0.1"), "the members still reach each other");
+        String debug = first.p2p("debug").out();
+        assertTrue(java.util.regex.Pattern.compile("Member records: \\d+ verified, [1-9]\\d* dropped").matcher(debug).find(),
+                "its record was dropped by the members: " + debug);
+    }
+
+    @Test
     void automaticAddressesComeFromTheServerAreDistinctAndStayAcrossARestart() throws Exception {
         List<Netns> m = routedLans(3);
         String[] ips = {"10.63.0.1/24", "dhcp", "auto"};
