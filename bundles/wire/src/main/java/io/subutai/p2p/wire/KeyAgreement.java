@@ -12,7 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
 /**
- * The one definition of keys agreed between two static X25519 keys (docs/protocol.md §4, "Records
+ * The one definition of keys agreed between two static X25519 keys (docs/protocol.md §7.1, "Records
  * and proofs"), which members and servers share: HMAC-SHA-256 keyed with the X25519 agreement,
  * over the label and both public keys in unsigned byte order; and the 16-byte MACs made with such
  * keys. Stateless; any thread.

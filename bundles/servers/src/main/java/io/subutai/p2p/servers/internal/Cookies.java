@@ -7,7 +7,7 @@ import java.security.SecureRandom;
 import io.subutai.p2p.wire.KeyAgreement;
 
 /**
- * Stateless return-routability cookies (docs/protocol.md §7, "Cookies"): the first 16 bytes of
+ * Stateless return-routability cookies (docs/protocol.md §7.3): the first 16 bytes of
  * HMAC-SHA-256, keyed with a random secret that changes every {@link #BUCKET_SECONDS} s, of the
  * source address, its port and the time bucket. A cookie is valid in its bucket and the next, so
  * for 60 to 120 s; nothing is kept per source. The server thread's alone.

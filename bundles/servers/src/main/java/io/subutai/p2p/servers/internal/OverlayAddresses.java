@@ -7,7 +7,7 @@ import io.subutai.p2p.wire.dht.DhtRecord;
 
 /**
  * The overlay addresses of one network's members, as the bootstrap server holds them
- * (docs/protocol.md §7, "Addresses"). The server decides no subnet: a member holding an address
+ * (docs/protocol.md §7.5). The server decides no subnet: a member holding an address
  * says so in its record, and a {@code -ip dhcp} member asks for a free address in the subnet its
  * record names (the one the verified records of its network agree on), or, naming none, in
  * 10.x.y.0/24 from the network id. Only subnets of /8 to /30 outside 0/8, 127/8 and 224/4 count;

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 import io.subutai.p2p.wire.dht.DhtMessage;
 
 /**
- * Which relays a bootstrap server offers (docs/protocol.md §7, "Relays"): the operator decides,
+ * Which relays a bootstrap server offers (docs/protocol.md §7.6): the operator decides,
  * never whoever announces first. With an allowlist ({@code dht-server -relay HOST:PORT}) only
  * relays on it that announced themselves in the last {@link BootstrapServer#FORGET_SECONDS} s;
  * without one, only relays on the server's own host (announced from one of its addresses, or

@@ -17,7 +17,7 @@ import java.util.Set;
 import io.subutai.p2p.wire.KeyAgreement;
 
 /**
- * A server's static X25519 key (docs/protocol.md §7, "Server key"), kept in {@code
+ * A server's static X25519 key (docs/protocol.md §7.4), kept in {@code
  * <dir>/server.key} (mode 0600, in a directory of mode 0700 that no other server shares): made
  * once, forced to disk before it takes its name, the same at every start, so members that pinned
  * it keep trusting it. Immutable.

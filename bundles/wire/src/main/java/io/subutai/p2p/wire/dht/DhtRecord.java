@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A member's endpoint record (docs/protocol.md §7, "Records"): what it says about itself, which it
+ * A member's endpoint record (docs/protocol.md §7.1): what it says about itself, which it
  * tags end to end with its network's record key so that the bootstrap server, which stores and
  * forwards it, can neither forge nor alter it. The server reads it (to hand out addresses) but
  * cannot check the tag; members check it.

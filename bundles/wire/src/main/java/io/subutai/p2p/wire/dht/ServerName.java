@@ -3,7 +3,7 @@ package io.subutai.p2p.wire.dht;
 import java.util.HexFormat;
 
 /**
- * A bootstrap server as {@code -dht} names it (docs/protocol.md §7, "Server key"): {@code
+ * A bootstrap server as {@code -dht} names it (docs/protocol.md §7.4): {@code
  * HOST:PORT} (its key learned on first contact) or {@code HOST:PORT@KEY}, KEY its static public
  * key in 64 hex digits, as {@code p2p dht-server} prints it (pinned: no other key is trusted).
  *

@@ -10,7 +10,7 @@ import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.wire.KeyAgreement;
 
 /**
- * A network's {@link Credentials} (docs/protocol.md §4, "Records and proofs"): record tags are
+ * A network's {@link Credentials} (docs/protocol.md §7.1, "Records and proofs"): record tags are
  * HMAC-SHA-256, cut to {@link Credentials#TAG_LENGTH} bytes, keyed with the record key that
  * derives from each stretched network key; agreed keys are {@link KeyAgreement#agree}'s (the one
  * definition servers share). Thread-safe: the key queue is, the rest is immutable.
