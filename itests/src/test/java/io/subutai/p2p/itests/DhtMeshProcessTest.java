@@ -54,17 +54,23 @@ class DhtMeshProcessTest {
         return members;
     }
 
-    @Test
-    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
-        List<Netns> m = routedLans(2);
+    /** Starts network {@code hash} on daemons in the first two namespaces, 10.62.0.1 and .2, and waits until they ping; the first. */
+    private TestDaemon twoMembersMeet(List<Netns> m, String hash) throws Exception {
         for (int i = 1; i <= 2; i++) {
-            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", "over-the-dht", "-key", "k", "-dht",
+            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", hash, "-key", "k", "-dht",
                     "10.10." + i + ".1:6881"), "start " + i);
         }
         TestDaemon first = lab.daemons.get(0);
-        long t0 = System.nanoTime();
         Await.require(() -> pings(m.get(1), "10.62.0.1"), Duration.ofSeconds(30),
                 () -> "no ping through a bootstrap-introduced peer:\n" + first.logQuietly());
+        return first;
+    }
+
+    @Test
+    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
+        List<Netns> m = routedLans(2);
+        long t0 = System.nanoTime();
+        TestDaemon first = twoMembersMeet(m, "over-the-dht");
         System.out.println("start -> first ping through the bootstrap server: "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
         String peers = first.p2p("show", "-hash", "over-the-dht").out();
@@ -104,13 +110,7 @@ class DhtMeshProcessTest {
     @Test
     void anOutsiderCannotPointMembersAtAVictimAndAnUnpinnedServerKeyIsPinnedInTheSaveFile() throws Exception {
         List<Netns> m = routedLans(2);
-        for (int i = 1; i <= 2; i++) {
-            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", "outsiders", "-key", "k", "-dht",
-                    "10.10." + i + ".1:6881"), "start " + i);
-        }
-        TestDaemon first = lab.daemons.get(0);
-        Await.require(() -> pings(m.get(1), "10.62.0.1"), Duration.ofSeconds(30),
-                () -> "no ping through a bootstrap-introduced peer:\n" + first.logQuietly());
+        TestDaemon first = twoMembersMeet(m, "outsiders");
 
         java.util.regex.Matcher key = java.util.regex.Pattern.compile("-dht HOST:PORT@([0-9a-f]{64})").matcher(lab.log("dht.log"));
         assertTrue(key.find(), "the server prints its key: " + lab.log("dht.log"));

@@ -1,13 +1,10 @@
 package io.subutai.p2p.servers.internal;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -15,6 +12,7 @@ import java.util.HexFormat;
 import java.util.Set;
 
 import io.subutai.p2p.wire.KeyAgreement;
+import io.subutai.p2p.wire.KeyFile;
 
 /**
  * A server's static X25519 key (docs/protocol.md §7.4), kept in {@code
@@ -56,29 +54,10 @@ public final class ServerKey {
             return new ServerKey(key);
         } catch (NoSuchFileException e) {
             ServerKey key = ephemeral();
-            write(file, HexFormat.of().formatHex(key.privateKey) + "\n");
+            KeyFile.write(file, HexFormat.of().formatHex(key.privateKey) + "\n");
             return key;
         } catch (IllegalArgumentException e) {
             throw new IOException(file + " is not a server key file: " + e.getMessage());
-        }
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), FILE, ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true); // on disk before it takes the name: a crash never leaves half a key
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel d = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                d.force(true); // and the name too
-            } catch (IOException unsynced) {
-                // a file system that cannot sync a directory: the rename is as durable as it makes it
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
