@@ -47,6 +47,11 @@ public final class DhtDiscovery implements DiscoveryProvider {
         @AttributeDefinition(description = "bootstrap servers every network uses besides its own -dht, HOST:PORT[@KEY], comma-separated;"
                 + " empty: none (a network without -dht relies on the LAN)")
         String servers() default "";
+
+        @AttributeDefinition(description = "whether members' records list this host's interface addresses; false: only the"
+                + " address a server sees and relay handles (the server and anyone who knows the network id then learn"
+                + " no private address; members on one LAN still find each other by beacons)")
+        boolean localEndpoints() default true;
     }
 
     /** How often a server that did not answer is asked again, and when an answer counts as lost. */
@@ -54,6 +59,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
 
     private final Logger log;
     private final List<String> defaults;
+    private final boolean localEndpoints;
     private final List<NetworkMembership> joined = new CopyOnWriteArrayList<>();
     /** Guards {@link #resolver}; taken alone, never while taking this or a network's lock. */
     private final Object resolverLock = new Object();
@@ -69,6 +75,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
             }
         }
         this.defaults = List.copyOf(d);
+        this.localEndpoints = config.localEndpoints();
     }
 
     /**
@@ -150,7 +157,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
                 log.error("Bootstrap server of network {} not used: {}", network.networkId(), e.getMessage());
             }
         }
-        NetworkMembership j = new NetworkMembership(this, log, network, listener, links);
+        NetworkMembership j = new NetworkMembership(this, log, network, listener, links, localEndpoints);
         if (names.isEmpty()) {
             return j; // no server: the LAN only
         }

@@ -58,8 +58,11 @@ final class NetworkMembership implements Membership {
     private volatile List<InetSocketAddress> relays = List.of();
     private volatile long badTags; // members' records whose tag failed
     private long lastTime; // of this node's last record, Unix ms; under this
+    private final boolean localEndpoints; // whether records list the interfaces' addresses (threat review M5)
 
-    NetworkMembership(DhtDiscovery owner, Logger log, NetworkRef ref, DiscoveryListener listener, List<ServerLink> links) {
+    NetworkMembership(DhtDiscovery owner, Logger log, NetworkRef ref, DiscoveryListener listener, List<ServerLink> links,
+            boolean localEndpoints) {
+        this.localEndpoints = localEndpoints;
         this.owner = owner;
         this.log = log;
         this.ref = ref;
@@ -117,8 +120,14 @@ final class NetworkMembership implements Membership {
         ref.socket().send(to, out.flip());
     }
 
-    /** Where this instance's socket may be reached on this host's own interfaces, IPv4 first. */
+    /**
+     * Where this instance's socket may be reached on this host's own interfaces, IPv4 first, then
+     * the engine's own (relay handles); only the latter when interface addresses are not to be told.
+     */
     private List<InetSocketAddress> localEndpoints() {
+        if (!localEndpoints) {
+            return List.copyOf(extra.subList(0, Math.min(extra.size(), DhtMessage.MAX_ENDPOINTS - 1)));
+        }
         InetSocketAddress bound = ref.socket().localAddress();
         if (!bound.getAddress().isAnyLocalAddress()) {
             List<InetSocketAddress> only = new ArrayList<>(List.of(bound)); // a socket bound to one address
@@ -188,7 +197,7 @@ final class NetworkMembership implements Membership {
         }
     }
 
-    /** A cookie, and the server's key: pinned (or, the first time, learned); then registers again at once. */
+    /** A cookie, and the server's key: pinned (or, the first time, learned); then registers again at once (on the loop). */
     private void cookie(ServerLink s, DhtMessage.Cookie c) {
         byte[] key = c.serverKey();
         byte[] pinned = s.pinned;
@@ -213,7 +222,11 @@ final class NetworkMembership implements Membership {
         long now = ref.scheduler().nanoTime();
         if (s.agreed != null && now - s.lastCookie >= COOKIE_NANOS && !left) {
             s.lastCookie = now;
-            register(s, now);
+            ref.scheduler().schedule(() -> { // on the network's loop, as every registration
+                if (!left) {
+                    register(s, ref.scheduler().nanoTime());
+                }
+            }, 0, TimeUnit.MILLISECONDS);
         }
     }
 

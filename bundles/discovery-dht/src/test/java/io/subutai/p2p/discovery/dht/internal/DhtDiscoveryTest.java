@@ -82,7 +82,11 @@ class DhtDiscoveryTest {
     };
 
     private Membership join(String dht, boolean automatic) {
-        discovery = new DhtDiscovery(config(), logger());
+        return join(dht, automatic, true);
+    }
+
+    private Membership join(String dht, boolean automatic, boolean localEndpoints) {
+        discovery = new DhtDiscovery(config(localEndpoints), logger());
         DatagramPort socket = new DatagramPort() {
             @Override
             public InetSocketAddress localAddress() {
@@ -171,6 +175,7 @@ class DhtDiscoveryTest {
         runDue();
         assertEquals(1, toServer.size(), "a first REGISTER");
         fromServer(new DhtMessage.Cookie(NET, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, serverKey), null);
+        runDue(); // the loop registers again
     }
 
     private DhtMessage.Member member(byte[] key, long time, int address, int prefix, boolean goodTag) {
@@ -191,6 +196,21 @@ class DhtDiscoveryTest {
         assertTrue(DhtMessage.authentic(ByteBuffer.wrap(toServer.get(1)), agreed()), "and proof of its key");
         assertTrue(credentials.verify(r.signed().bytes(), r.signed().tag()), "its record tagged with the network's key");
         assertArrayEquals(self, r.signed().record().staticKey());
+    }
+
+    @Test
+    void withoutLocalEndpointsARecordTellsNoInterfaceAddressOnlyRelayHandles() {
+        join("127.0.0.1:6881", false, true);
+        handshake();
+        assertEquals(List.of(new InetSocketAddress("127.0.0.1", 40000)), lastRegister().signed().record().endpoints(),
+                "by default, the socket's address (here bound to one)");
+        discovery.deactivate();
+        toServer.clear();
+        InetSocketAddress handle = new InetSocketAddress("198.51.100.2", 6882);
+        membership = join("127.0.0.1:6881", false, false);
+        membership.updateEndpoints(List.of(handle));
+        handshake();
+        assertEquals(List.of(handle), lastRegister().signed().record().endpoints(), "only what the engine adds");
     }
 
     @Test
@@ -271,9 +291,10 @@ class DhtDiscoveryTest {
         assertInstanceOf(DhtMessage.Register.class, lastRegister());
     }
 
-    private static DhtDiscovery.Config config() {
+    private static DhtDiscovery.Config config(boolean localEndpoints) {
         return (DhtDiscovery.Config) Proxy.newProxyInstance(DhtDiscovery.Config.class.getClassLoader(),
-                new Class<?>[] {DhtDiscovery.Config.class}, (proxy, method, args) -> method.getDefaultValue());
+                new Class<?>[] {DhtDiscovery.Config.class}, (proxy, method, args) ->
+                        method.getName().equals("localEndpoints") ? localEndpoints : method.getDefaultValue());
     }
 
     private Logger logger() {
