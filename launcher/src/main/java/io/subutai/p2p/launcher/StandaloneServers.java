@@ -33,7 +33,7 @@ final class StandaloneServers {
             return Main.EXIT_USAGE;
         }
         List<InetSocketAddress> relays = RelayServer.bootstrapServers(p.string("relay"),
-                s -> err.println("Invalid -relay '" + s + "': give HOST:PORT of a relay (an address, not a name)"));
+                s -> err.println("Invalid -relay '" + s + "': give HOST:PORT of a relay"));
         if (relays == null) {
             return Main.EXIT_USAGE;
         }
