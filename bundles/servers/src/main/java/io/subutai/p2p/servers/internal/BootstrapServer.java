@@ -45,6 +45,11 @@ public final class BootstrapServer extends DatagramServer {
      */
     public static final int MEMBERS_PER_PREFIX = 1024;
     public static final int NETWORKS_PER_PREFIX = 256;
+    /**
+     * Keys a source prefix may prove per second (an X25519 each; members already registered cost
+     * none): a source with a valid cookie cannot keep the server's thread busy with new keys.
+     */
+    public static final int PROOFS_PER_PREFIX_SECOND = 128;
     /** Silent members forgotten per second at most: the sweep's work is bounded (M4). */
     public static final int SWEEP_PER_SECOND = 4096;
     private static final int DATAGRAM = 1452;
@@ -86,6 +91,7 @@ public final class BootstrapServer extends DatagramServer {
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
     private final Map<String, int[]> perPrefix = new HashMap<>(); // members and networks per source prefix
     private final Cookies cookies = new Cookies();
+    private final Map<String, int[]> proofs = new HashMap<>(); // new keys proven this second, per source prefix
     private final ServerKey key;
     private final RelayPolicy relays;
     private long lastOldVersionLog = Long.MIN_VALUE / 2;
@@ -160,7 +166,7 @@ public final class BootstrapServer extends DatagramServer {
         return memberCount;
     }
 
-    /** REGISTERs refused by the quotas per source prefix. */
+    /** REGISTERs refused by the quotas per source prefix (members, networks, new keys proven per second). */
     public long refusedByQuota() {
         return refused;
     }
@@ -231,6 +237,10 @@ public final class BootstrapServer extends DatagramServer {
         Network n = networks.get(id);
         String memberKey = DhtMessage.hex(record.staticKey());
         Member m = n == null ? null : n.members.get(memberKey);
+        if (m == null && proofs.computeIfAbsent(prefix(from), k -> new int[1])[0]++ >= PROOFS_PER_PREFIX_SECOND) {
+            refused++;
+            return;
+        }
         byte[] agreed = m != null ? m.agreed : key.agree(record.staticKey());
         if (agreed == null || !DhtMessage.authentic(datagram, agreed) || m != null && record.time() < m.signed.record().time()) {
             unproven++; // no proof of the key, or an older record than the one it has (a replay)
@@ -327,17 +337,30 @@ public final class BootstrapServer extends DatagramServer {
     }
 
     private void remove(Network n, Member gone) throws IOException {
+        forget(n, gone);
+        tellGone(n, List.of(gone.key));
+    }
+
+    /** Forgets a member without telling the others. */
+    private void forget(Network n, Member gone) {
         n.members.remove(DhtMessage.hex(gone.key));
         bySeen.remove(gone);
         n.addresses.release(gone, gone.held);
         memberCount--;
         count(gone.source, 0, -1);
-        for (Member o : n.members.values()) {
-            send(o.reflexive, new DhtMessage.Gone(n.id, List.of(gone.key)), o.agreed, 0);
-        }
         if (n.members.isEmpty()) {
             networks.remove(DhtMessage.hex(n.id));
             count(n.creator, 1, -1);
+        }
+    }
+
+    /** GONE with {@code keys} to every member of {@code n}, up to {@link DhtMessage#MAX_MEMBERS} keys a datagram. */
+    private void tellGone(Network n, List<byte[]> keys) throws IOException {
+        for (int i = 0; i < keys.size(); i += DhtMessage.MAX_MEMBERS) {
+            List<byte[]> batch = keys.subList(i, Math.min(keys.size(), i + DhtMessage.MAX_MEMBERS));
+            for (Member o : n.members.values()) {
+                send(o.reflexive, new DhtMessage.Gone(n.id, batch), o.agreed, 0);
+            }
         }
     }
 
@@ -363,25 +386,35 @@ public final class BootstrapServer extends DatagramServer {
         return java.util.HexFormat.of().formatHex(a, 0, Math.min(a.length, a.length == 4 ? 3 : 6));
     }
 
-    /** Forgets silent relays, and at most {@link #SWEEP_PER_SECOND} silent members, the least recently seen first. */
+    /**
+     * Forgets silent relays, and at most {@link #SWEEP_PER_SECOND} silent members, the least
+     * recently seen first (the rest were seen later); the others of each network hear of them in
+     * as few GONE messages as they fit in.
+     */
     @Override
     void everySecond(long now) {
         long limit = FORGET_SECONDS * 1_000_000_000L;
         relays.sweep(now, limit);
+        proofs.clear();
         Iterator<Member> it = bySeen.keySet().iterator();
-        List<Member> silent = new ArrayList<>();
-        while (it.hasNext() && silent.size() < SWEEP_PER_SECOND) {
+        Map<Network, List<byte[]>> gone = new LinkedHashMap<>();
+        int swept = 0;
+        while (it.hasNext() && swept < SWEEP_PER_SECOND) {
             Member m = it.next();
             if (now - m.lastSeen <= limit) {
-                break; // the rest were seen later
+                break;
             }
-            silent.add(m);
+            gone.computeIfAbsent(m.network, k -> new ArrayList<>()).add(m.key);
+            swept++;
         }
-        for (Member m : silent) {
+        for (Map.Entry<Network, List<byte[]>> e : gone.entrySet()) {
+            for (byte[] k : e.getValue()) {
+                forget(e.getKey(), e.getKey().members.get(DhtMessage.hex(k)));
+            }
             try {
-                remove(m.network, m);
-            } catch (IOException e) {
-                log.accept("Bootstrap server: " + e);
+                tellGone(e.getKey(), e.getValue());
+            } catch (IOException x) {
+                log.accept("Bootstrap server: " + x);
             }
         }
     }

@@ -92,6 +92,10 @@ class BootstrapServerSecurityTest {
     void anUnverifiedSourceGetsNoMoreThanItSentAndNobodyElseHearsOfIt() {
         start(List.of());
         for (int i = 0; i < 1023; i++) {
+            if (i % 100 == 0) {
+                clock.addAndGet(1_000_000_000L); // within the keys one prefix may prove per second
+                server.tick();
+            }
             join(new TestMember(NET), at(i), false, 0, 0);
         }
         assertEquals(1023, server.members());
@@ -215,6 +219,44 @@ class BootstrapServerSecurityTest {
     }
 
     @Test
+    void theSilentMembersOfANetworkAreAnnouncedInFewGoneMessages() {
+        start(List.of());
+        for (int i = 0; i < 20; i++) {
+            join(new TestMember(NET), at(i), false, 0, 0);
+        }
+        TestMember stays = new TestMember(NET);
+        InetSocketAddress at = new InetSocketAddress("192.0.2.1", 4000);
+        clock.addAndGet((BootstrapServer.FORGET_SECONDS - 5) * 1_000_000_000L);
+        join(stays, at, false, 0, 0);
+        int before = sent.size();
+        clock.addAndGet(6_000_000_000L);
+        server.tick();
+        assertEquals(1, server.members());
+        List<Sent> gone = sentSince(before);
+        assertEquals(2, gone.size(), "20 keys in 2 GONE messages (16 at most each), to the one left");
+        assertEquals(20, gone.stream().mapToInt(g -> ((DhtMessage.Gone) g.message()).staticKeys().size()).sum());
+        assertTrue(gone.stream().allMatch(g -> g.to().equals(at) && stays.authentic(g.data())));
+    }
+
+    @Test
+    void oneSourcePrefixProvesABoundedNumberOfNewKeysPerSecond() {
+        start(List.of());
+        List<TestMember> many = new ArrayList<>();
+        for (int i = 0; i < BootstrapServer.PROOFS_PER_PREFIX_SECOND + 50; i++) {
+            TestMember m = new TestMember(NET);
+            many.add(m);
+            join(m, new InetSocketAddress("203.0.0.9", 2000 + i), false, 0, 0);
+        }
+        assertEquals(BootstrapServer.PROOFS_PER_PREFIX_SECOND, server.members(), "no more X25519 work than that in one second");
+        join(new TestMember(NET), new InetSocketAddress("192.0.2.1", 4000), false, 0, 0);
+        assertEquals(BootstrapServer.PROOFS_PER_PREFIX_SECOND + 1, server.members(), "another prefix is not held up");
+        clock.addAndGet(1_000_000_000L);
+        server.tick();
+        join(many.get(many.size() - 1), new InetSocketAddress("203.0.0.9", 2000 + many.size() - 1), false, 0, 0);
+        assertEquals(BootstrapServer.PROOFS_PER_PREFIX_SECOND + 2, server.members(), "the next second, more");
+    }
+
+    @Test
     void portZeroTheRemovedRendezvousAndEarlierVersionsGetNothing() {
         start(List.of());
         TestMember m = new TestMember(NET);
@@ -245,6 +287,10 @@ class BootstrapServerSecurityTest {
     void oneSourcePrefixCannotFillTheServerAndSilentMembersGoInBoundedSweeps() {
         start(List.of());
         for (int i = 0; i < 300; i++) { // networks of their own, all from 203.0.0.0/24
+            if (i % BootstrapServer.PROOFS_PER_PREFIX_SECOND == 0) {
+                clock.addAndGet(1_000_000_000L); // within the keys one prefix may prove per second
+                server.tick();
+            }
             byte[] net = new byte[16];
             net[0] = (byte) i;
             net[1] = (byte) (i >> 8);
@@ -256,9 +302,9 @@ class BootstrapServerSecurityTest {
         join(honest, new InetSocketAddress("192.0.2.1", 4000), false, 0, 0);
         assertEquals(BootstrapServer.NETWORKS_PER_PREFIX + 1, server.members(), "a member from elsewhere still registers");
 
-        clock.addAndGet((BootstrapServer.FORGET_SECONDS - 5) * 1_000_000_000L);
+        clock.addAndGet((BootstrapServer.FORGET_SECONDS - 8) * 1_000_000_000L);
         join(honest, new InetSocketAddress("192.0.2.1", 4000), false, 0, 0);
-        clock.addAndGet(6_000_000_000L);
+        clock.addAndGet(9_000_000_000L);
         server.tick();
         assertEquals(1, server.members(), "the silent are forgotten, the one that refreshed is not");
     }
