@@ -283,7 +283,9 @@ public final class BootstrapServer extends DatagramServer {
             log.accept("Member " + memberKey.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
                     + from.getAddress().getHostAddress() + ":" + from.getPort() + " (" + n.members.size() + " there)");
         }
-        boolean moved = !fresh && (!m.reflexive.equals(from) || !m.signed.record().endpoints().equals(record.endpoints()));
+        DhtRecord before = fresh ? null : m.signed.record();
+        boolean moved = !fresh && (!m.reflexive.equals(from) || !before.endpoints().equals(record.endpoints())
+                || before.address() != record.address() || before.prefix() != record.prefix());
         m.reflexive = from;
         m.signed = r.signed();
         m.lastSeen = now;
