@@ -424,6 +424,11 @@ class NatSimulationTest {
             public String servers() {
                 return "";
             }
+
+            @Override
+            public boolean localEndpoints() {
+                return true;
+            }
         };
     }
 
