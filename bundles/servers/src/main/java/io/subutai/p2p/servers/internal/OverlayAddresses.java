@@ -51,7 +51,7 @@ final class OverlayAddresses<M> {
      */
     Held register(M member, Held had, DhtRecord record) {
         release(member, had);
-        Held now = record.wantsAddress() ? allocate(member, had, record) : claim(member, record);
+        Held now = record.wantsAddress() ? allocate(had, record) : claim(record);
         if (now.address() != 0) {
             holders.put(now.address(), member);
         }
@@ -65,14 +65,14 @@ final class OverlayAddresses<M> {
         }
     }
 
-    private Held claim(M member, DhtRecord r) {
+    private Held claim(DhtRecord r) {
         if (!sane(r.address(), r.prefix()) || holders.containsKey(r.address())) {
             return Held.NONE; // a member keeps its address; a claim of it is refused
         }
         return new Held(r.address(), r.prefix());
     }
 
-    private Held allocate(M member, Held had, DhtRecord r) {
+    private Held allocate(Held had, DhtRecord r) {
         boolean named = r.address() != 0 && r.prefix() >= 8 && r.prefix() <= 30
                 && sane((r.address() & mask(r.prefix())) | 1, r.prefix());
         int prefix = named ? r.prefix() : 24;

@@ -32,7 +32,10 @@ import io.subutai.p2p.wire.dht.ServerName;
  * registers from its own UDP socket, so the reflexive address a server sees is the one peers must
  * use, and refreshes as the server asks (which also keeps NAT mappings open). Every server of the
  * network ({@code -dht} on start, and the configured default list) is used at once, so one that
- * dies changes nothing; tunnels never depend on a server, which only introduces members.
+ * dies changes nothing; tunnels never depend on a server, which only introduces members. A
+ * server is trusted only with the key {@code -dht HOST:PORT@KEY} pins, or the one it showed first
+ * (which the engine then keeps); members' records count only with the network's tag (see
+ * {@link NetworkMembership}).
  * Each network's registrations run on that network's control loop and clock ({@link
  * NetworkRef#scheduler()}); servers named by a host name are resolved off the loop, on {@code
  * p2p-dht-resolve}, which runs while a name is being looked up.
