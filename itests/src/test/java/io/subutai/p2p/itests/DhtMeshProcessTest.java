@@ -54,17 +54,23 @@ class DhtMeshProcessTest {
         return members;
     }
 
-    @Test
-    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
-        List<Netns> m = routedLans(2);
+    /** Starts network {@code hash} on daemons in the first two namespaces, 10.62.0.1 and .2, and waits until they ping; the first. */
+    private TestDaemon twoMembersMeet(List<Netns> m, String hash) throws Exception {
         for (int i = 1; i <= 2; i++) {
-            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", "over-the-dht", "-key", "k", "-dht",
+            ok(lab.daemon(m.get(i - 1), i).p2p("start", "-ip", "10.62.0." + i, "-hash", hash, "-key", "k", "-dht",
                     "10.10." + i + ".1:6881"), "start " + i);
         }
         TestDaemon first = lab.daemons.get(0);
-        long t0 = System.nanoTime();
         Await.require(() -> pings(m.get(1), "10.62.0.1"), Duration.ofSeconds(30),
                 () -> "no ping through a bootstrap-introduced peer:\n" + first.logQuietly());
+        return first;
+    }
+
+    @Test
+    void membersOnDifferentLansMeetThroughTheBootstrapServerAndConnectDirectly() throws Exception {
+        List<Netns> m = routedLans(2);
+        long t0 = System.nanoTime();
+        TestDaemon first = twoMembersMeet(m, "over-the-dht");
         System.out.println("start -> first ping through the bootstrap server: "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
         String peers = first.p2p("show", "-hash", "over-the-dht").out();
@@ -99,6 +105,39 @@ class DhtMeshProcessTest {
                 () -> "member 2 did not meet member 1 again:\n" + first.logQuietly());
         System.out.println("a member that restarted its network meets the other again after "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) + " ms");
+    }
+
+    @Test
+    void anOutsiderCannotPointMembersAtAVictimAndAnUnpinnedServerKeyIsPinnedInTheSaveFile() throws Exception {
+        List<Netns> m = routedLans(2);
+        TestDaemon first = twoMembersMeet(m, "outsiders");
+
+        java.util.regex.Matcher key = java.util.regex.Pattern.compile("-dht HOST:PORT@([0-9a-f]{64})").matcher(lab.log("dht.log"));
+        assertTrue(key.find(), "the server prints its key: " + lab.log("dht.log"));
+        String pinned = "10.10.1.1:6881@" + key.group(1);
+        Await.require(() -> {
+            try {
+                return Files.readString(first.state.resolve("p2p.save")).contains(pinned);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        },
+                Duration.ofSeconds(10), () -> "the save file does not pin the server's key:\n" + first.logQuietly());
+
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("UDP port of network ([0-9a-f]+):").matcher(first.log());
+        assertTrue(id.find(), first.logQuietly());
+        // the outsider knows the network id, not the secret: for 20 s it registers the members' keys with
+        // its own socket as their endpoint, and asks the server to forget them
+        List<String> outsider = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), Outsider.class.getName(), "10.10.1.1:6881", id.group(1), "10.10.1.1", "20");
+        Netns.Result r = Netns.exec(pub.wrap(outsider));
+        System.out.println("outsider: " + r.out().strip());
+        assertTrue(r.out().contains("FROM-OTHERS 0 KEYS 2"), "it learned both keys, and no member sent it anything: " + r.out()
+                + r.err() + "\n" + first.logQuietly());
+        assertTrue(pings(m.get(1), "10.62.0.1"), "the members still reach each other");
+        String debug = first.p2p("debug").out();
+        assertTrue(java.util.regex.Pattern.compile("Member records: \\d+ verified, [1-9]\\d* dropped").matcher(debug).find(),
+                "its record was dropped by the members: " + debug);
     }
 
     @Test

@@ -108,9 +108,13 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         return d;
     }
 
-    /** Starts {@code p2p dht-server -listen :6881} in {@code ns} and waits until it listens; its log goes to {@code log}. */
+    /**
+     * Starts {@code p2p dht-server -listen :6881} in {@code ns} and waits until it listens; its log
+     * goes to {@code log}. Its key is kept under the lab's directory, one per namespace, so a
+     * restarted server has the key members pinned.
+     */
     Process bootstrapServer(Netns ns, String log) throws Exception {
-        return server(ns, log, "dht-server", "-listen", ":6881");
+        return server(ns, log, "dht-server", "-listen", ":6881", "-state", tmp.resolve("dht-server-" + ns.name()).toString());
     }
 
     /**
@@ -119,7 +123,8 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
      * whichever faces the member, and a NAT drops an answer from another address than it asked.
      */
     Process relayServer(Netns ns, String log, String listen, String dht) throws Exception {
-        return server(ns, log, "proxy-server", "-listen", listen, "-dht", dht);
+        return server(ns, log, "proxy-server", "-listen", listen, "-dht", dht, "-state",
+                tmp.resolve("proxy-server-" + ns.name()).toString());
     }
 
     private Process server(Netns ns, String log, String... command) throws Exception {

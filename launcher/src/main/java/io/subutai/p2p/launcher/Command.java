@@ -79,7 +79,11 @@ record Command(String name, String arguments, String summary, String description
                     throw new UsageException("invalid value \"" + v + "\" for flag -" + n + ": not a whole number");
                 }
             }
-            values.put(flag.name(), v);
+            if (flag.kind() == Flag.Kind.LIST) {
+                values.merge(flag.name(), v, (first, more) -> first + "," + more);
+            } else {
+                values.put(flag.name(), v);
+            }
         }
         List<String> rest = new ArrayList<>(argv.subList(i, argv.size()));
         if (rest.size() > maxArgs) {

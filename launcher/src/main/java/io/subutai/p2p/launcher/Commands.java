@@ -34,7 +34,7 @@ final class Commands {
                     Flag.string("keyfile", "FILE", "YAML file with key: and ttl:"),
                     Flag.integer("port", "N", "UDP port of the instance; 0 picks a free one", 0),
                     Flag.string("ports", "MIN-MAX", "range to pick the UDP port from"),
-                    Flag.string("dht", "HOST:PORT", "bootstrap server(s), comma-separated"),
+                    Flag.string("dht", "HOST:PORT[@KEY]", "bootstrap server(s), comma-separated; @KEY pins the key the server prints"),
                     Flag.bool("fwd", "use relays (proxies) only"),
                     Flag.string("crypto", "SUITES", "pq: accept only the post-quantum suite noise-ikpsk2-mlkem768 (feature"
                             + " p2p-crypto-pq); classic: only noise-ikpsk2; default: the best both sides have"),
@@ -117,9 +117,13 @@ final class Commands {
 
     static final Command DHT_SERVER = new Command("dht-server", "", "run a bootstrap (\"DHT\") server in the foreground",
             "Runs a bootstrap server: members of networks started with -dht HOST:PORT register with it,\n"
-                    + "learn the address it sees them from, and find each other. It keeps no state on disk\n"
-                    + "and needs no root; it stops on SIGTERM or SIGINT.",
-            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)")), 0);
+                    + "learn the address it sees them from, and find each other. It prints its key at start:\n"
+                    + "members that give -dht HOST:PORT@KEY trust only it. It keeps nothing on disk but that key\n"
+                    + "(in -state DIR) and needs no root; it stops on SIGTERM or SIGINT. It offers members only\n"
+                    + "the relays given with -relay, or without any, the relays on its own host.",
+            List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)"),
+                    Flag.string("state", "DIR", "where it keeps its key (default: $P2P_STATE_DIR/dht-server)"),
+                    Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host")), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
             "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
@@ -127,6 +131,7 @@ final class Commands {
                     + "that hold handles, all through its one port. It keeps no state on disk and needs no root;\n"
                     + "it stops on SIGTERM or SIGINT.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6882, every address)"),
+                    Flag.string("state", "DIR", "a directory of its own for its state (default: $P2P_STATE_DIR/proxy-server)"),
                     Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000),
                     Flag.integer("max-total-mbit", "MBIT", "the most it relays in all, in Mbit/s; 0: no such cap", 0),
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members")),

@@ -15,7 +15,8 @@ import java.util.List;
  */
 record Flag(String name, List<String> aliases, Kind kind, String value, String usage, String deflt) {
 
-    enum Kind { BOOL, STRING, INT }
+    /** LIST: a string flag that may be given again; its values are joined with commas. */
+    enum Kind { BOOL, STRING, INT, LIST }
 
     static Flag bool(String name, String usage) {
         return new Flag(name, List.of(), Kind.BOOL, "", usage, "");
@@ -23,6 +24,10 @@ record Flag(String name, List<String> aliases, Kind kind, String value, String u
 
     static Flag string(String name, String value, String usage) {
         return new Flag(name, List.of(), Kind.STRING, value, usage, "");
+    }
+
+    static Flag list(String name, String value, String usage) {
+        return new Flag(name, List.of(), Kind.LIST, value, usage, "");
     }
 
     static Flag integer(String name, String value, String usage, int deflt) {

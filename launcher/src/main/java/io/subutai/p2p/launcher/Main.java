@@ -136,8 +136,8 @@ public final class Main {
                 yield simple(p);
             }
             case "shell" -> shell(p);
-            case "dht-server" -> StandaloneServers.run(p, out, err);
-            case "proxy-server" -> StandaloneServers.runProxy(p, out, err);
+            case "dht-server" -> StandaloneServers.run(p, stateDir(), out, err);
+            case "proxy-server" -> StandaloneServers.runProxy(p, stateDir(), out, err);
             case "service" -> {
                 err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");
                 yield 0;

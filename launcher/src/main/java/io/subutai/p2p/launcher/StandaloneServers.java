@@ -3,16 +3,20 @@ package io.subutai.p2p.launcher;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import io.subutai.p2p.servers.internal.BootstrapServer;
 import io.subutai.p2p.servers.internal.RelayServer;
+import io.subutai.p2p.servers.internal.ServerKey;
 
 /**
  * {@code p2p dht-server} and {@code p2p proxy-server}: a bootstrap server or a relay in the
- * foreground, without OSGi, until SIGTERM or SIGINT. They need no root and write nothing to disk:
- * all their state is soft.
+ * foreground, without OSGi, until SIGTERM or SIGINT. They need no root; each has a state directory
+ * of its own ({@code -state DIR}, by default {@code <state dir>/dht-server} and {@code
+ * <state dir>/proxy-server}), so two servers on one host never share a file. The bootstrap server
+ * keeps its key there; the rest of their state is soft.
  */
 final class StandaloneServers {
 
@@ -23,13 +27,25 @@ final class StandaloneServers {
     private StandaloneServers() {
     }
 
-    static int run(Parsed p, PrintStream out, PrintStream err) {
+    static int run(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
         InetSocketAddress address = listen(p, DEFAULT_LISTEN, err);
         if (address == null) {
             return Main.EXIT_USAGE;
         }
-        return serve(out, err, "the bootstrap server",
-                () -> BootstrapServer.start(address, System::nanoTime, m -> out.println(Log.line("INFO", m))));
+        List<InetSocketAddress> relays = RelayServer.bootstrapServers(p.string("relay"),
+                s -> err.println("Invalid -relay '" + s + "': give HOST:PORT of a relay"));
+        if (relays == null) {
+            return Main.EXIT_USAGE;
+        }
+        Path dir = state(p, stateDir, "dht-server");
+        return serve(out, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
+                m -> out.println(Log.line("INFO", m)), ServerKey.load(dir), relays));
+    }
+
+    /** The server's own state directory: {@code -state DIR}, or {@code <state dir>/NAME}. */
+    private static Path state(Parsed p, Path stateDir, String name) {
+        String dir = p.string("state");
+        return (dir.isEmpty() ? stateDir.resolve(name) : Path.of(dir)).toAbsolutePath().normalize();
     }
 
     /** Something that listens until it is closed. */
@@ -66,7 +82,8 @@ final class StandaloneServers {
     }
 
     /** {@code p2p proxy-server}: a relay in the foreground, without OSGi, until SIGTERM or SIGINT. */
-    static int runProxy(Parsed p, PrintStream out, PrintStream err) {
+    static int runProxy(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
+        // -state DIR (default <state dir>/proxy-server) is its own directory; it keeps nothing there yet
         InetSocketAddress address = listen(p, DEFAULT_PROXY_LISTEN, err);
         if (address == null) {
             return Main.EXIT_USAGE;

@@ -41,6 +41,14 @@ class CommandTest {
     }
 
     @Test
+    void aRepeatableFlagKeepsEveryValue() throws Exception {
+        Parsed p = Commands.DHT_SERVER.parse(List.of("-relay", "10.0.0.1:6882", "-relay=10.0.0.2:6882", "-state", "/tmp/d"));
+        assertEquals("10.0.0.1:6882,10.0.0.2:6882", p.string("relay"));
+        assertEquals("/tmp/d", p.string("state"));
+        assertEquals("/tmp/p", Commands.PROXY_SERVER.parse(List.of("-state", "/tmp/p")).string("state"));
+    }
+
+    @Test
     void integersAreChecked() throws Exception {
         assertEquals(6000, Commands.SHOW.parse(List.of("-rpc-port", "6000")).integer("rpc-port", 52523));
         assertEquals(52523, Commands.SHOW.parse(List.of()).integer("rpc-port", 52523));

@@ -3,7 +3,7 @@ package io.subutai.p2p.spi;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * What a network's secrets let discovery prove, without handing it any key (docs/protocol.md §4,
+ * What a network's secrets let discovery prove, without handing it any key (docs/protocol.md §7.1,
  * "Records and proofs"). The engine holds the keys; a provider asks it to tag what it publishes,
  * to check what it hears, and to agree a key with a server that has a static key of its own.
  * Thread-safe: any thread may call it.

@@ -22,6 +22,14 @@ public interface DiscoveryListener {
     default void addressAssigned(io.subutai.p2p.api.Ipv4Cidr address) {
     }
 
+    /**
+     * A bootstrap server named {@code server} ({@code HOST:PORT}, as {@code -dht} gave it) showed
+     * {@code key} on first contact: the engine keeps it so that the next start trusts that key
+     * alone ({@code HOST:PORT@KEY}).
+     */
+    default void serverKeyLearned(String server, byte[] key) {
+    }
+
     /** The provider knows these relays ("proxies"), which members of the network may use. */
     default void relaysOffered(List<InetSocketAddress> relays) {
     }

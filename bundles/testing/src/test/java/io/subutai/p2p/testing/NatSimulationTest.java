@@ -40,6 +40,7 @@ import io.subutai.p2p.discovery.dht.internal.DhtDiscovery;
 import io.subutai.p2p.servers.internal.BootstrapServer;
 import io.subutai.p2p.servers.internal.DatagramServer;
 import io.subutai.p2p.servers.internal.RelayServer;
+import io.subutai.p2p.servers.internal.ServerKey;
 import io.subutai.p2p.spi.StaticKeys;
 import io.subutai.p2p.spi.TapSpec;
 import io.subutai.p2p.spi.Transport;
@@ -97,8 +98,12 @@ class NatSimulationTest {
         await(() -> s.relays() == 2, Duration.ofSeconds(5), "the relays announced themselves");
     }
 
+    /** The bootstrap server's key, which its successor keeps (as in its state directory): members pinned it. */
+    private final ServerKey serverKey = ServerKey.ephemeral();
+
     private BootstrapServer bootstrap() {
-        BootstrapServer s = BootstrapServer.fed(SERVER, outlet(serverSocket), clock::nanoTime, m -> log.add("dht: " + m));
+        BootstrapServer s = BootstrapServer.fed(SERVER, outlet(serverSocket), clock::nanoTime, m -> log.add("dht: " + m),
+                serverKey, List.of(RELAY_A, RELAY_B)); // the relays are on other hosts: allowed
         serverSocket.register(DhtMessage.TYPE, (from, d) -> s.deliver(d, from));
         servers.add(s);
         return s;
@@ -371,7 +376,8 @@ class NatSimulationTest {
     void withTwoBootstrapServersAMemberLearnsWhetherItsNatMapsEveryDestinationAnew() throws Exception {
         SimNetwork.Socket second = net.publicSocket(4, 6881);
         InetSocketAddress at = second.localAddress();
-        BootstrapServer s2 = BootstrapServer.fed(at, outlet(second), clock::nanoTime, m -> log.add("dht2: " + m));
+        BootstrapServer s2 = BootstrapServer.fed(at, outlet(second), clock::nanoTime, m -> log.add("dht2: " + m),
+                ServerKey.ephemeral(), List.of(RELAY_A, RELAY_B));
         second.register(DhtMessage.TYPE, (from, d) -> s2.deliver(d, from));
         servers.add(s2);
         List<String> both = List.of("198.51.100.1:6881", "198.51.100.4:6881");
@@ -417,6 +423,11 @@ class NatSimulationTest {
             @Override
             public String servers() {
                 return "";
+            }
+
+            @Override
+            public boolean localEndpoints() {
+                return true;
             }
         };
     }

@@ -86,6 +86,16 @@ public final class NetworkInstance implements Plane.Attached {
      */
     public NetworkInstance(Options options, TapDevice device, DatagramPort socket, Suites suites, StaticKeys self,
             KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned) {
+        this(options, device, socket, suites, self, keys, loop, blocking, log, timing, assigned, (server, key) -> { });
+    }
+
+    /**
+     * @param serverKeys told the key a bootstrap server named {@code HOST:PORT} showed on first
+     *                   contact (on the blocking executor), to keep for the next start
+     */
+    public NetworkInstance(Options options, TapDevice device, DatagramPort socket, Suites suites, StaticKeys self,
+            KeyQueue keys, ControlLoop loop, Executor blocking, MeshLog log, Timing timing, Consumer<Ipv4Cidr> assigned,
+            java.util.function.BiConsumer<String, byte[]> serverKeys) {
         this.options = options;
         this.subnet = options.automatic() ? options.previous() : null;
         this.networkId = options.networkId();
@@ -122,6 +132,12 @@ public final class NetworkInstance implements Plane.Attached {
             @Override
             public void relaysOffered(List<InetSocketAddress> relays) {
                 loop.execute(() -> mux.relaysOffered(relays));
+            }
+
+            @Override
+            public void serverKeyLearned(String server, byte[] key) {
+                byte[] k = key.clone();
+                blocking.execute(() -> serverKeys.accept(server, k));
             }
 
             @Override

@@ -273,21 +273,11 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
             return out;
         }
         for (String s : text.split(",")) {
-            String e = s.trim();
-            int colon = e.lastIndexOf(':');
-            boolean ok = colon > 0 && colon < e.length() - 1;
-            if (ok) {
-                try {
-                    int port = Integer.parseInt(e.substring(colon + 1));
-                    ok = port >= 1 && port <= 65535;
-                } catch (NumberFormatException x) {
-                    ok = false;
-                }
+            try {
+                out.add(io.subutai.p2p.wire.dht.ServerName.parse(s).toString());
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(1, "Invalid -dht '" + text + "': " + e.getMessage() + "; give HOST:PORT[@KEY][,...]");
             }
-            if (!ok) {
-                throw new Invalid(1, "Invalid -dht '" + text + "': give HOST:PORT[,HOST:PORT...]");
-            }
-            out.add(e);
         }
         return out;
     }

@@ -95,25 +95,22 @@ final class Networks {
 
     /** The address a network has now: its own, or the one a bootstrap server handed out (null: none yet). Caller holds this. */
     private Ipv4Cidr address(Instance i) {
-        if (i.spec().address() != null) {
-            return i.spec().address();
-        }
-        SaveFile.Entry e = saved.get(i.spec().request().hash());
-        return e == null || e.assigned().isEmpty() ? null : Ipv4Cidr.parse(e.assigned());
+        return i.spec().address() != null ? i.spec().address() : previous(i.spec().request().hash());
     }
 
-    /**
-     * A bootstrap server handed this address to a network started with {@code -ip dhcp}: the save
-     * file keeps it, so that the network asks for it again after a restart.
-     */
+    /** A bootstrap server handed this address to a network started with {@code -ip dhcp}: saved, to ask for after a restart. */
     synchronized void assigned(String hash, Ipv4Cidr address) {
         SaveFile.Entry e = saved.get(hash);
         if (e != null && !address.toString().equals(e.assigned())) {
-            saved.put(hash, e.withAssigned(address.toString()));
-            String problem = persist();
-            if (problem != null) {
-                log.warn("The address of network " + idOf(hash) + " will not survive a restart: " + problem);
-            }
+            resave(hash, e.withAssigned(address.toString()), "The address of network " + idOf(hash));
+        }
+    }
+
+    /** A bootstrap server named {@code HOST:PORT} showed {@code key} first: saved as {@code HOST:PORT@KEY}, to trust alone. */
+    synchronized void serverKeyLearned(String hash, String server, byte[] key) {
+        SaveFile.Entry e = saved.get(hash);
+        if (e != null && e.withServerKey(server, key) != e) {
+            resave(hash, e.withServerKey(server, key), "The pinned key of network " + idOf(hash));
         }
     }
 
@@ -414,13 +411,19 @@ final class Networks {
         i.attached().addKey(key, until);
         SaveFile.Entry e = saved.get(hash);
         if (e != null) {
-            saved.put(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()));
-            String problem = persist();
-            if (problem != null) {
-                log.warn("The key added to network " + idOf(hash) + " will not survive a restart: " + problem);
-            }
+            resave(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()),
+                    "The key added to network " + idOf(hash));
         }
         return true;
+    }
+
+    /** Saves {@code changed} as the entry of {@code hash}; says when {@code what} would not survive a restart. Caller holds this. */
+    private void resave(String hash, SaveFile.Entry changed, String what) {
+        saved.put(hash, changed);
+        String problem = persist();
+        if (problem != null) {
+            log.warn(what + " will not survive a restart: " + problem);
+        }
     }
 
     /** Queues the keys added at run time, as saved, behind the network's own. Caller holds this. */

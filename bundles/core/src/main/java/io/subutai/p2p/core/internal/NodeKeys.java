@@ -1,19 +1,17 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.StaticKeys;
+import io.subutai.p2p.wire.KeyFile;
 
 /**
  * This node's static key pair, kept in {@code <state>/node.key} (mode 0600): made once by the crypto
@@ -40,22 +38,7 @@ final class NodeKeys {
         } catch (NoSuchFileException e) {
             StaticKeys keys = suite.generateKeys();
             Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "node.key", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.writeString(tmp, hex.formatHex(keys.privateKey()) + ":" + hex.formatHex(keys.publicKey()) + "\n");
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    ch.force(true); // on disk before it takes the name: a crash never leaves half a key
-                }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-                try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                    dir.force(true); // and the name too
-                } catch (IOException unsynced) {
-                    // a file system that cannot sync a directory: the rename is as durable as it makes it
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            KeyFile.write(file, hex.formatHex(keys.privateKey()) + ":" + hex.formatHex(keys.publicKey()) + "\n");
             return keys;
         } catch (IllegalArgumentException e) {
             throw new IOException(file + " is not a key file: " + e.getMessage());

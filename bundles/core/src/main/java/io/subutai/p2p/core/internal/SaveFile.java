@@ -56,6 +56,24 @@ final class SaveFile {
             return new Entry(request, lastSuccess, added, address);
         }
 
+        /**
+         * This entry with the bootstrap server {@code server} ({@code HOST:PORT} in its {@code
+         * -dht}) pinned to {@code key} ({@code HOST:PORT@KEY}); this same entry when it names no
+         * such unpinned server.
+         */
+        Entry withServerKey(String server, byte[] key) {
+            StartRequest r = request;
+            List<String> dht = new ArrayList<>();
+            boolean changed = false;
+            for (String s : r.dht().split(",")) {
+                boolean unpinned = s.strip().equals(server);
+                dht.add(unpinned ? io.subutai.p2p.wire.dht.ServerName.pinned(server, key) : s.strip());
+                changed |= unpinned;
+            }
+            return !changed ? this : new Entry(new StartRequest(r.ip(), r.hash(), r.mac(), r.dev(), r.key(), r.ttl(),
+                    r.keyfile(), r.port(), r.ports(), String.join(",", dht), r.fwd(), r.crypto()), lastSuccess, added, assigned);
+        }
+
         /** This entry with {@code key} queued after the others, and without keys that ended before {@code nowSeconds}. */
         Entry withKey(AddedKey key, long nowSeconds) {
             List<AddedKey> keys = new ArrayList<>();

@@ -154,6 +154,31 @@ class NetworksTest {
     }
 
     @Test
+    void aServerKeyLearnedOnFirstContactIsPinnedInTheSaveFileAndABadKeyIsRefused() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Networks n = networks(memory, save);
+        assertEquals(0, n.start(new StartRequest("10.9.0.1", "h", "", "", "", "", "", 0, "", "127.0.0.1:6881,[::1]:6881",
+                false)).code());
+        byte[] key = new byte[32];
+        key[31] = 7;
+        String hex = java.util.HexFormat.of().formatHex(key);
+        n.serverKeyLearned("h", "127.0.0.1:6881", key);
+        assertTrue(Files.readString(save).contains("127.0.0.1:6881@" + hex + ",[::1]:6881"), Files.readString(save));
+        Networks next = networks(memory, save);
+        next.load();
+        n.closeAll();
+        next.restore();
+        assertTrue(log.contains("info: Restored 1 of 1 instances"), "a pinned -dht starts again: " + log);
+        next.closeAll();
+
+        CommandOutput bad = networks(memory, null).start(new StartRequest("10.9.0.1", "h3", "", "", "", "", "", 0, "",
+                "127.0.0.1:6881@abc", false));
+        assertEquals(1, bad.code());
+        assertEquals("Invalid -dht '127.0.0.1:6881@abc': the key in '127.0.0.1:6881@abc' is not 64 hex digits (the key"
+                + " p2p dht-server prints); give HOST:PORT[@KEY][,...]\n", bad.err());
+    }
+
+    @Test
     void aMissingOrUnusableDriverIsExplained() {
         CommandOutput out = networks(null, null).start(start("x", "10.0.0.1"));
         assertEquals(91, out.code());

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,17 +12,21 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.subutai.p2p.wire.Header;
 import io.subutai.p2p.wire.dht.DhtMessage;
+import io.subutai.p2p.wire.dht.DhtRecord;
 
 /**
  * The bootstrap ("DHT") server (docs/protocol.md §7). Members of a network, named by its network
- * id (a digest of the hash; the server never learns the hash), register from their instance's
- * UDP socket every {@link #REFRESH_SECONDS} s; the server answers with the address it saw them
- * from (their reflexive address) and the overlay address it holds for them, and tells them who
- * else is there; it tells the others of joins and departures, forgets members silent for
- * {@link #FORGET_SECONDS} s, hands out overlay addresses to those that ask, and passes small
- * rendezvous messages between two members. It keeps soft state only: after a restart the
- * members' next refresh rebuilds it.
+ * id (the server never learns the network's secret), register from their instance's UDP socket
+ * every {@link #REFRESH_SECONDS} s with their record, which they tag end to end: the server keeps
+ * and forwards it as it is, and cannot forge or alter it. A source first gets only a cookie (no
+ * larger than its request); a REGISTER that echoes it and proves the member's static key (a MAC
+ * with the key the member and this server agree) gets the address the server saw it from, the
+ * overlay address it holds, the relays the operator allows and the other members; the others hear
+ * of it. Every answer to a member is MACed with that member's agreed key. The server forgets
+ * members silent for {@link #FORGET_SECONDS} s, a bounded number per second. It keeps soft state
+ * only (besides its key): after a restart the members' next refresh rebuilds it.
  *
  * <p>One thread ({@code p2p-dht-server}, see {@link DatagramServer}) does everything; {@link #close} stops it.
  * Without a socket ({@link #fed}) it has no thread: the caller feeds it and calls {@link #tick}.
@@ -42,67 +45,91 @@ public final class BootstrapServer extends DatagramServer {
      */
     public static final int MEMBERS_PER_PREFIX = 1024;
     public static final int NETWORKS_PER_PREFIX = 256;
-    /** Rendezvous messages one member may send per second (a burst of as many). */
-    public static final int RELAYS_PER_SECOND = 20;
+    /**
+     * Keys a source prefix may prove per second (an X25519 each; members already registered cost
+     * none): a source with a valid cookie cannot keep the server's thread busy with new keys.
+     */
+    public static final int PROOFS_PER_PREFIX_SECOND = 128;
+    /** Silent members forgotten per second at most: the sweep's work is bounded (M4). */
+    public static final int SWEEP_PER_SECOND = 4096;
     private static final int DATAGRAM = 1452;
+    private static final long LOG_EVERY = 60_000_000_000L;
 
     private static final class Member {
         final byte[] key;
+        final byte[] agreed; // with this server: MACs its messages and ours to it
+        final Network network;
         String source; // the prefix it registered from: where it counts
         InetSocketAddress reflexive;
-        List<InetSocketAddress> locals;
-        int address;
-        int prefix;
+        DhtMessage.Signed signed;
+        OverlayAddresses.Held held = OverlayAddresses.Held.NONE;
         long lastSeen;
-        double relayTokens = RELAYS_PER_SECOND;
-        long relayRefill;
 
-        Member(byte[] key) {
+        Member(byte[] key, byte[] agreed, Network network) {
             this.key = key;
-        }
-
-        /** Where others may reach it: its local endpoints first, then the one the server saw (protocol §7). */
-        List<InetSocketAddress> endpoints() {
-            List<InetSocketAddress> e = new ArrayList<>();
-            for (InetSocketAddress l : locals) {
-                if (e.size() < DhtMessage.MAX_ENDPOINTS - 1) { // its own, even the one the server saw (no NAT)
-                    e.add(l);
-                }
-            }
-            e.add(reflexive);
-            return e;
+            this.agreed = agreed;
+            this.network = network;
         }
     }
 
     private static final class Network {
         final byte[] id;
         final Map<String, Member> members = new LinkedHashMap<>();
+        final OverlayAddresses<Member> addresses;
         String creator; // the prefix that created it: where it counts
-        int subnet; // network address of the overlay subnet, 0 until known
-        int prefix;
 
         Network(byte[] id) {
             this.id = id;
+            this.addresses = new OverlayAddresses<>(id);
         }
     }
 
-    private final Map<String, Network> networks = new HashMap<>(); // owned by the thread
-    private final Map<InetSocketAddress, Long> relays = new LinkedHashMap<>(); // relay -> last heard; the thread's
+    // all the thread's
+    private final Map<String, Network> networks = new HashMap<>();
+    /** Every member, least recently registered first: the sweep looks at the head only. */
+    private final LinkedHashMap<Member, Boolean> bySeen = new LinkedHashMap<>();
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
+    private final Map<String, int[]> perPrefix = new HashMap<>(); // members and networks per source prefix
+    private final Cookies cookies = new Cookies();
+    private final Map<String, int[]> proofs = new HashMap<>(); // new keys proven this second, per source prefix
+    private final ServerKey key;
+    private final RelayPolicy relays;
+    private long lastOldVersionLog = Long.MIN_VALUE / 2;
     private volatile int memberCount;
-    private final Map<String, int[]> perPrefix = new java.util.HashMap<>(); // the thread's: members and networks per source prefix
     private volatile long refused;
-    private volatile int relayCount;
+    private volatile long unproven;
+    private volatile long oldVersion;
 
-    private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log) throws IOException {
+    private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log, ServerKey key,
+            RelayPolicy relays) throws IOException {
         super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log);
+        this.key = key;
+        this.relays = relays;
     }
 
-    /** Binds {@code listen} and serves until closed. */
+    private BootstrapServer(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log,
+            ServerKey key, RelayPolicy relays) {
+        super(address, outlet, "p2p-dht-server", nanos, log);
+        this.key = key;
+        this.relays = relays;
+    }
+
+    /** Binds {@code listen} and serves until closed, with a key of its own for this run and no relay allowlist. */
     public static BootstrapServer start(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log)
             throws IOException {
-        BootstrapServer server = new BootstrapServer(listen, nanos, log);
+        return start(listen, nanos, log, ServerKey.ephemeral(), List.of());
+    }
+
+    /**
+     * Binds {@code listen} and serves until closed with {@code key}, offering members the relays
+     * of {@code allowedRelays} (HOST:PORT), or, when it is empty, only relays on this host.
+     */
+    public static BootstrapServer start(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log,
+            ServerKey key, List<InetSocketAddress> allowedRelays) throws IOException {
+        BootstrapServer server = new BootstrapServer(listen, nanos, log, key,
+                RelayPolicy.of(allowedRelays, listen.getAddress()));
         server.serve("Bootstrap server");
+        server.sayHow();
         return server;
     }
 
@@ -110,19 +137,28 @@ public final class BootstrapServer extends DatagramServer {
      * A server without a socket or a thread, at {@code address}, for simulations: datagrams come by
      * {@link #deliver}, and {@link #tick} lets its clock {@code nanos} forget silent members.
      */
-    public static BootstrapServer fed(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log) {
-        BootstrapServer server = new BootstrapServer(address, outlet, nanos, log);
+    public static BootstrapServer fed(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log,
+            ServerKey key, List<InetSocketAddress> allowedRelays) {
+        BootstrapServer server = new BootstrapServer(address, outlet, nanos, log, key,
+                RelayPolicy.of(allowedRelays, address.getAddress()));
         server.serve("Bootstrap server");
+        server.sayHow();
         return server;
     }
 
-    private BootstrapServer(InetSocketAddress address, Outlet outlet, LongSupplier nanos, Consumer<String> log) {
-        super(address, outlet, "p2p-dht-server", nanos, log);
+    private void sayHow() {
+        log.accept("Bootstrap server key " + key.hex() + ": members pin it with -dht HOST:PORT@" + key.hex());
+        log.accept(relays.describe());
     }
 
-    /** Relays that announced themselves in the last 30 s. */
+    /** The key members pin. */
+    public ServerKey key() {
+        return key;
+    }
+
+    /** Relays that announced themselves in the last 30 s and are offered. */
     public int relays() {
-        return relayCount;
+        return relays.count();
     }
 
     /** Members registered in all networks. */
@@ -130,62 +166,96 @@ public final class BootstrapServer extends DatagramServer {
         return memberCount;
     }
 
+    /** REGISTERs refused by the quotas per source prefix (members, networks, new keys proven per second). */
+    public long refusedByQuota() {
+        return refused;
+    }
+
+    /** REGISTERs and LEAVEs dropped for want of proof of the member's key (bad MAC, old record). */
+    public long unproven() {
+        return unproven;
+    }
+
+    /** Bootstrap datagrams of an earlier protocol version, dropped. */
+    public long olderVersion() {
+        return oldVersion;
+    }
+
     @Override
     void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
-        DhtMessage m = DhtMessage.decode(datagram);
-        if (m != null) {
-            handle(m, from);
+        if (from.getPort() == 0) {
+            return; // nothing can answer port 0 (L8)
+        }
+        int size = datagram.remaining();
+        DhtMessage m = DhtMessage.decode(datagram.duplicate());
+        if (m == null) {
+            olderVersion(datagram);
+        } else if (m instanceof DhtMessage.Proxy p) {
+            relays.announced(new InetSocketAddress(from.getAddress(), p.port()), nanos.getAsLong(), log);
+        } else if (m instanceof DhtMessage.Register r) {
+            register(r, datagram, size, from);
+        } else if (m instanceof DhtMessage.Leave l) {
+            leave(l, datagram);
         }
     }
 
-    private void handle(DhtMessage m, InetSocketAddress from) throws IOException {
-        String id = DhtMessage.hex(m.networkId());
-        if (m instanceof DhtMessage.Proxy p) {
-            InetSocketAddress relay = new InetSocketAddress(from.getAddress(), p.port());
-            if (relays.put(relay, nanos.getAsLong()) == null && relays.size() <= DhtMessage.MAX_ENDPOINTS) {
-                log.accept("Relay " + relay.getAddress().getHostAddress() + ":" + relay.getPort() + " announced itself");
-            } else if (relays.size() > DhtMessage.MAX_ENDPOINTS) {
-                relays.remove(relay); // a handful is all members need
+    private void olderVersion(ByteBuffer d) {
+        int p = d.position();
+        if (d.remaining() >= Header.SIZE && d.get(p + 1) == DhtMessage.TYPE && d.get(p) != Header.VERSION) {
+            oldVersion++;
+            long now = nanos.getAsLong();
+            if (now - lastOldVersionLog >= LOG_EVERY) {
+                lastOldVersionLog = now;
+                log.accept("Bootstrap server: dropped a bootstrap message of protocol version " + d.get(p)
+                        + " (this server speaks version " + Header.VERSION + "; " + oldVersion + " so far): upgrade that member");
             }
-            relayCount = relays.size();
+        }
+    }
+
+    private void leave(DhtMessage.Leave l, ByteBuffer datagram) throws IOException {
+        Network n = networks.get(DhtMessage.hex(l.networkId()));
+        Member gone = n == null ? null : n.members.get(DhtMessage.hex(l.staticKey()));
+        if (gone == null) {
             return;
         }
-        if (m instanceof DhtMessage.Register r) {
-            register(id, r, from);
+        if (!DhtMessage.authentic(datagram, gone.agreed) || l.time() < gone.signed.record().time()) {
+            unproven++; // not its own, or an old one replayed
             return;
         }
+        remove(n, gone);
+    }
+
+    private void register(DhtMessage.Register r, ByteBuffer datagram, int size, InetSocketAddress from) throws IOException {
+        long now = nanos.getAsLong();
+        if (!cookies.valid(r.cookie(), from, now)) {
+            DhtMessage.Cookie c = new DhtMessage.Cookie(r.networkId(), cookies.make(from, now), key.publicKey());
+            send(from, c, null, size); // the only answer to a source not verified: no larger than what it sent
+            return;
+        }
+        DhtRecord record = r.signed().record();
+        String id = DhtMessage.hex(r.networkId());
         Network n = networks.get(id);
-        if (n == null) {
+        String memberKey = DhtMessage.hex(record.staticKey());
+        Member m = n == null ? null : n.members.get(memberKey);
+        if (m == null && proofs.computeIfAbsent(prefix(from), k -> new int[1])[0]++ >= PROOFS_PER_PREFIX_SECOND) {
+            refused++;
             return;
         }
-        if (m instanceof DhtMessage.Leave l) {
-            Member gone = n.members.get(DhtMessage.hex(l.staticKey()));
-            if (gone != null && gone.reflexive.equals(from)) { // only from where it registered
-                remove(n, gone);
-            }
-        } else if (m instanceof DhtMessage.Relay r) {
-            relay(n, r, from);
+        byte[] agreed = m != null ? m.agreed : key.agree(record.staticKey());
+        if (agreed == null || !DhtMessage.authentic(datagram, agreed) || m != null && record.time() < m.signed.record().time()) {
+            unproven++; // no proof of the key, or an older record than the one it has (a replay)
+            return;
         }
-    }
-
-    private void register(String id, DhtMessage.Register r, InetSocketAddress from) throws IOException {
         String source = prefix(from);
         int[] quota = perPrefix.computeIfAbsent(source, k -> new int[2]); // members, networks
-        Network n = networks.get(id);
-        String key = DhtMessage.hex(r.staticKey());
-        Member m = n == null ? null : n.members.get(key);
         boolean fresh = m == null;
-        if (fresh && (quota[0] >= MEMBERS_PER_PREFIX || n == null && quota[1] >= NETWORKS_PER_PREFIX)) {
+        if (fresh && (quota[0] >= MEMBERS_PER_PREFIX || n == null && quota[1] >= NETWORKS_PER_PREFIX)
+                || !fresh && !source.equals(m.source) && quota[0] >= MEMBERS_PER_PREFIX) {
             refused++;
             forgetIfUnused(source);
             return;
         }
-        if (!fresh && !source.equals(m.source)) { // it moved to another prefix: it counts there now, if it may
-            if (quota[0] >= MEMBERS_PER_PREFIX) {
-                refused++;
-                forgetIfUnused(source);
-                return;
-            }
+        if (!fresh && !source.equals(m.source)) { // it moved to another prefix: it counts there now
             count(m.source, 0, -1);
             quota[0]++;
             m.source = source;
@@ -202,90 +272,40 @@ public final class BootstrapServer extends DatagramServer {
         }
         if (fresh) {
             if (n.members.size() >= MAX_MEMBERS) {
-                if (n.members.isEmpty()) {
-                    networks.remove(id);
-                    count(n.creator, 1, -1);
-                }
+                forgetIfUnused(source);
                 return;
             }
-            m = new Member(r.staticKey());
+            m = new Member(record.staticKey(), agreed, n);
             m.source = source;
             quota[0]++;
-            n.members.put(key, m);
+            n.members.put(memberKey, m);
             memberCount++;
-            log.accept("Member " + key.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
+            log.accept("Member " + memberKey.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
                     + from.getAddress().getHostAddress() + ":" + from.getPort() + " (" + n.members.size() + " there)");
         }
-        boolean moved = !fresh && (!m.reflexive.equals(from) || !m.locals.equals(r.endpoints()));
+        DhtRecord before = fresh ? null : m.signed.record();
+        boolean moved = !fresh && (!m.reflexive.equals(from) || !before.endpoints().equals(record.endpoints())
+                || before.address() != record.address() || before.prefix() != record.prefix());
         m.reflexive = from;
-        m.locals = List.copyOf(r.endpoints());
-        m.lastSeen = nanos.getAsLong();
-        address(n, m, r);
-        send(from, new DhtMessage.Welcome(n.id, from, m.address, m.prefix, REFRESH_SECONDS));
-        if (!relays.isEmpty()) {
-            send(from, new DhtMessage.Relays(n.id, new ArrayList<>(relays.keySet())));
+        m.signed = r.signed();
+        m.lastSeen = now;
+        bySeen.remove(m);
+        bySeen.put(m, Boolean.TRUE);
+        m.held = n.addresses.register(m, m.held, record);
+        sendPeers(n, m, others(n, m)); // every refresh: a lost list is made good within one interval
+        List<InetSocketAddress> offered = relays.offered();
+        if (!offered.isEmpty()) {
+            send(from, new DhtMessage.Relays(n.id, offered), m.agreed, 0);
         }
-        sendPeers(n, from, others(n, m)); // every refresh: a lost list is made good within one interval
+        // last: a -ip dhcp member has the others' records (their subnet) when its address comes
+        send(from, new DhtMessage.Welcome(n.id, from, m.held.address(), m.held.prefix(), REFRESH_SECONDS), m.agreed, 0);
         if (fresh || moved) {
             for (Member o : n.members.values()) {
                 if (o != m) {
-                    sendPeers(n, o.reflexive, List.of(m));
+                    sendPeers(n, o, List.of(m));
                 }
             }
         }
-    }
-
-    /**
-     * The member's overlay address: one it has (it becomes the network's subnet when there is none
-     * yet), or, when it asks, the one it held before if still free, else the first free one.
-     */
-    private static void address(Network n, Member m, DhtMessage.Register r) {
-        if (!r.wantsAddress()) {
-            m.address = r.address();
-            m.prefix = r.prefix();
-            if (n.subnet == 0 && r.address() != 0 && r.prefix() > 0 && r.prefix() < 31) {
-                n.prefix = r.prefix();
-                n.subnet = r.address() & mask(r.prefix());
-            }
-            return;
-        }
-        if (n.subnet == 0 && r.address() != 0 && r.prefix() > 0 && r.prefix() < 31) {
-            n.prefix = r.prefix(); // a member asking for the address it had: the subnet it had it in
-            n.subnet = r.address() & mask(r.prefix());
-        }
-        if (n.subnet == 0) {
-            n.prefix = 24;
-            n.subnet = 10 << 24 | (n.id[0] & 255) << 16 | (n.id[1] & 255) << 8; // 10.x.y.0/24 from the id
-        }
-        int size = 1 << (32 - n.prefix);
-        BitSet used = new BitSet(size);
-        for (Member o : n.members.values()) {
-            if (o != m && o.address != 0 && (o.address & mask(n.prefix)) == n.subnet) {
-                used.set(o.address - n.subnet);
-            }
-        }
-        int wanted = m.address != 0 ? m.address : r.address();
-        if (wanted != 0 && (wanted & mask(n.prefix)) == n.subnet) {
-            int host = wanted - n.subnet;
-            if (host > 0 && host < size - 1 && !used.get(host)) {
-                m.address = wanted;
-                m.prefix = n.prefix;
-                return;
-            }
-        }
-        for (int host = 1; host < size - 1; host++) {
-            if (!used.get(host)) {
-                m.address = n.subnet + host;
-                m.prefix = n.prefix;
-                return;
-            }
-        }
-        m.address = 0; // the subnet is full
-        m.prefix = 0;
-    }
-
-    private static int mask(int prefix) {
-        return prefix == 0 ? 0 : -1 << (32 - prefix);
     }
 
     private static List<Member> others(Network n, Member self) {
@@ -298,58 +318,51 @@ public final class BootstrapServer extends DatagramServer {
         return o;
     }
 
-    /** PEERS in as many datagrams as the members need. */
-    private void sendPeers(Network n, InetSocketAddress to, List<Member> members) throws IOException {
+    /** PEERS to {@code to} in as many datagrams as the members need. */
+    private void sendPeers(Network n, Member to, List<Member> members) throws IOException {
         List<DhtMessage.Member> batch = new ArrayList<>();
-        int size = 4 + 1 + DhtMessage.NETWORK_ID + 1;
+        int empty = Header.SIZE + 1 + DhtMessage.NETWORK_ID + 1 + DhtMessage.MAC;
+        int size = empty;
         for (Member m : members) {
-            List<InetSocketAddress> e = m.endpoints();
-            int entry = DhtMessage.KEY + 1 + e.size() * 19;
+            int entry = 19 + 1 + m.signed.bytes().length + DhtMessage.TAG;
             if (!batch.isEmpty() && (batch.size() == DhtMessage.MAX_MEMBERS || size + entry > DATAGRAM)) {
-                send(to, new DhtMessage.Peers(n.id, batch));
+                send(to.reflexive, new DhtMessage.Peers(n.id, batch), to.agreed, 0);
                 batch = new ArrayList<>();
-                size = 4 + 1 + DhtMessage.NETWORK_ID + 1;
+                size = empty;
             }
-            batch.add(new DhtMessage.Member(m.key, e));
+            batch.add(new DhtMessage.Member(m.reflexive, m.signed));
             size += entry;
         }
         if (!batch.isEmpty()) {
-            send(to, new DhtMessage.Peers(n.id, batch));
+            send(to.reflexive, new DhtMessage.Peers(n.id, batch), to.agreed, 0);
         }
-    }
-
-    private void relay(Network n, DhtMessage.Relay r, InetSocketAddress from) throws IOException {
-        Member sender = null;
-        for (Member m : n.members.values()) {
-            if (m.reflexive.equals(from)) {
-                sender = m;
-                break;
-            }
-        }
-        Member target = n.members.get(DhtMessage.hex(r.staticKey()));
-        if (sender == null || target == null) {
-            return; // only members pass messages, only to members
-        }
-        long now = nanos.getAsLong();
-        sender.relayTokens = Math.min(RELAYS_PER_SECOND, sender.relayTokens + (now - sender.relayRefill) / 1e9 * RELAYS_PER_SECOND);
-        sender.relayRefill = now;
-        if (sender.relayTokens < 1) {
-            return;
-        }
-        sender.relayTokens--;
-        send(target.reflexive, new DhtMessage.Relay(n.id, sender.key, r.payload()));
     }
 
     private void remove(Network n, Member gone) throws IOException {
+        forget(n, gone);
+        tellGone(n, List.of(gone.key));
+    }
+
+    /** Forgets a member without telling the others. */
+    private void forget(Network n, Member gone) {
         n.members.remove(DhtMessage.hex(gone.key));
+        bySeen.remove(gone);
+        n.addresses.release(gone, gone.held);
         memberCount--;
         count(gone.source, 0, -1);
-        for (Member o : n.members.values()) {
-            send(o.reflexive, new DhtMessage.Gone(n.id, List.of(gone.key)));
-        }
         if (n.members.isEmpty()) {
             networks.remove(DhtMessage.hex(n.id));
             count(n.creator, 1, -1);
+        }
+    }
+
+    /** GONE with {@code keys} to every member of {@code n}, up to {@link DhtMessage#MAX_MEMBERS} keys a datagram. */
+    private void tellGone(Network n, List<byte[]> keys) throws IOException {
+        for (int i = 0; i < keys.size(); i += DhtMessage.MAX_MEMBERS) {
+            List<byte[]> batch = keys.subList(i, Math.min(keys.size(), i + DhtMessage.MAX_MEMBERS));
+            for (Member o : n.members.values()) {
+                send(o.reflexive, new DhtMessage.Gone(n.id, batch), o.agreed, 0);
+            }
         }
     }
 
@@ -375,34 +388,50 @@ public final class BootstrapServer extends DatagramServer {
         return java.util.HexFormat.of().formatHex(a, 0, Math.min(a.length, a.length == 4 ? 3 : 6));
     }
 
-    /** REGISTERs refused by the quotas per source prefix. */
-    public long refusedByQuota() {
-        return refused;
-    }
-
+    /**
+     * Forgets silent relays, and at most {@link #SWEEP_PER_SECOND} silent members, the least
+     * recently seen first (the rest were seen later); the others of each network hear of them in
+     * as few GONE messages as they fit in.
+     */
     @Override
     void everySecond(long now) {
         long limit = FORGET_SECONDS * 1_000_000_000L;
-        relays.values().removeIf(heard -> now - heard > limit);
-        relayCount = relays.size();
-        for (Iterator<Network> it = new ArrayList<>(networks.values()).iterator(); it.hasNext();) {
-            Network n = it.next();
-            for (Member m : new ArrayList<>(n.members.values())) {
-                if (now - m.lastSeen > limit) {
-                    try {
-                        remove(n, m);
-                    } catch (IOException e) {
-                        log.accept("Bootstrap server: " + e);
-                    }
-                }
+        relays.sweep(now, limit);
+        proofs.clear();
+        Iterator<Member> it = bySeen.keySet().iterator();
+        Map<Network, List<byte[]>> gone = new LinkedHashMap<>();
+        int swept = 0;
+        while (it.hasNext() && swept < SWEEP_PER_SECOND) {
+            Member m = it.next();
+            if (now - m.lastSeen <= limit) {
+                break;
+            }
+            gone.computeIfAbsent(m.network, k -> new ArrayList<>()).add(m.key);
+            swept++;
+        }
+        for (Map.Entry<Network, List<byte[]>> e : gone.entrySet()) {
+            for (byte[] k : e.getValue()) {
+                forget(e.getKey(), e.getKey().members.get(DhtMessage.hex(k)));
+            }
+            try {
+                tellGone(e.getKey(), e.getValue());
+            } catch (IOException x) {
+                log.accept("Bootstrap server: " + x);
             }
         }
     }
 
-    private void send(InetSocketAddress to, DhtMessage m) throws IOException {
+    /**
+     * Sends {@code m}, MACed with {@code agreed} when its operation has a MAC; not at all when
+     * {@code atMost} is positive and the datagram would be larger.
+     */
+    private void send(InetSocketAddress to, DhtMessage m, byte[] agreed, int atMost) throws IOException {
         out.clear();
-        DhtMessage.encode(m, out);
+        DhtMessage.encode(m, out, agreed);
         out.flip();
+        if (atMost > 0 && out.limit() > atMost) {
+            return;
+        }
         send(out.array(), out.limit(), to);
     }
 }

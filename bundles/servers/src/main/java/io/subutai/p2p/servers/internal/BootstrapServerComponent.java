@@ -2,6 +2,10 @@ package io.subutai.p2p.servers.internal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.osgi.framework.BundleContext;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -17,7 +21,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The bootstrap server inside a daemon: it runs while its configuration
  * ({@code io.subutai.p2p.dht.server}, e.g. a {@code deploy/io.subutai.p2p.dht.server.cfg} with
- * {@code listen=:6881}) exists, and stops when it goes.
+ * {@code listen=:6881}, and {@code relays=HOST:PORT,...} to offer relays of other hosts) exists, and
+ * stops when it goes. Its key is kept in {@code <p2p.state.dir>/dht-server}.
  */
 @Component(immediate = true, configurationPid = BootstrapServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = BootstrapServerComponent.Config.class)
@@ -29,19 +34,44 @@ public final class BootstrapServerComponent {
     public @interface Config {
         @AttributeDefinition(description = "UDP address and port to listen on: ADDR:PORT, [IPv6]:PORT or :PORT")
         String listen() default ":6881";
+
+        @AttributeDefinition(description = "relays it may offer members, HOST:PORT, comma-separated; empty: only relays on this host")
+        String relays() default "";
     }
 
     private final BootstrapServer server;
 
     @Activate
-    public BootstrapServerComponent(Config config, @Reference(service = LoggerFactory.class) Logger log) throws IOException {
+    public BootstrapServerComponent(Config config, BundleContext context,
+            @Reference(service = LoggerFactory.class) Logger log) throws IOException {
+        this(config, stateDir(context.getProperty("p2p.state.dir")), log);
+    }
+
+    /** The component with its state directory {@code <p2p.state.dir>/dht-server}. */
+    BootstrapServerComponent(Config config, Path dir, Logger log) throws IOException {
         InetSocketAddress address = BootstrapServer.configuredListen(config.listen());
-        this.server = BootstrapServer.start(address, System::nanoTime, log::info);
+        List<InetSocketAddress> relays = RelayServer.bootstrapServers(config.relays(), s -> { });
+        if (relays == null) {
+            throw new IOException("relays=" + config.relays() + " is not a list of HOST:PORT (addresses, not names)");
+        }
+        this.server = BootstrapServer.start(address, System::nanoTime, log::info, ServerKey.load(dir), relays);
+    }
+
+    private static Path stateDir(String state) throws IOException {
+        if (state == null || state.isBlank()) {
+            throw new IOException("p2p.state.dir is not set: the bootstrap server has nowhere to keep its key");
+        }
+        return Path.of(state, "dht-server");
     }
 
     /** Where it listens. */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** The key members pin, in hex. */
+    public String key() {
+        return server.key().hex();
     }
 
     @Deactivate

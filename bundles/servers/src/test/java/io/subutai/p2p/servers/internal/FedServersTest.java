@@ -31,12 +31,14 @@ class FedServersTest {
         return (data, length, to) -> sent.add(new Object[] {to, DhtMessage.decode(ByteBuffer.wrap(data, 0, length))});
     }
 
-    private static ByteBuffer register(byte n) {
-        byte[] key = new byte[32];
-        key[0] = n;
-        ByteBuffer b = ByteBuffer.allocate(200);
-        DhtMessage.encode(new DhtMessage.Register(new byte[16], key, List.of(), false, 0, 0), b);
-        return b.flip();
+    /** A member's REGISTER for a cookie, then, with the cookie, the one that registers it. */
+    private void register(BootstrapServer server, TestMember m) {
+        int before = sent.size();
+        server.deliver(ByteBuffer.wrap(m.register(false, 0, 0)), MEMBER);
+        if (sent.size() > before && sent.get(before)[1] instanceof DhtMessage.Cookie c) {
+            m.learn(c);
+            server.deliver(ByteBuffer.wrap(m.register(false, 0, 0)), MEMBER);
+        }
     }
 
     private static List<String> serverThreads() {
@@ -52,13 +54,13 @@ class FedServersTest {
     @Test
     void aFedBootstrapServerForgetsSilentMembersOnlyWhenTickedOnItsClock() {
         List<String> before = serverThreads();
-        BootstrapServer server = BootstrapServer.fed(SERVER, outlet(), clock::get, m -> { });
+        BootstrapServer server = BootstrapServer.fed(SERVER, outlet(), clock::get, m -> { }, ServerKey.ephemeral(), List.of());
         try {
             assertEquals(before, serverThreads(), "no thread of its own");
-            server.deliver(register((byte) 1), MEMBER);
+            register(server, new TestMember(new byte[16]));
             assertEquals(1, server.members());
-            assertEquals(MEMBER, sent.get(0)[0]);
-            assertInstanceOf(DhtMessage.Welcome.class, sent.get(0)[1], "answered on the caller's thread");
+            assertEquals(MEMBER, sent.get(sent.size() - 1)[0]);
+            assertInstanceOf(DhtMessage.Welcome.class, sent.get(sent.size() - 1)[1], "answered on the caller's thread");
 
             clock.addAndGet((BootstrapServer.FORGET_SECONDS + 1) * 1_000_000_000L);
             assertEquals(1, server.members(), "its clock moved, but nobody ticked it");
@@ -67,7 +69,7 @@ class FedServersTest {
         } finally {
             server.close();
         }
-        server.deliver(register((byte) 2), MEMBER);
+        register(server, new TestMember(new byte[16]));
         assertEquals(0, server.members(), "closed: nothing more is handled");
     }
 

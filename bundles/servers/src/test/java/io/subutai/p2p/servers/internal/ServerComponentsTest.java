@@ -20,7 +20,17 @@ import org.osgi.service.log.Logger;
 /** The two components as SCR builds them from their configuration, and what they refuse. */
 class ServerComponentsTest {
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path temp;
+    private java.nio.file.Path state;
+
+
     private final List<String> logged = new ArrayList<>();
+
+    @org.junit.jupiter.api.BeforeEach
+    void stateDir() {
+        state = temp.resolve("dht-server");
+    }
 
     /** A configuration annotation instance answering {@code values}, else the attribute's default. */
     private static <A> A config(Class<A> type, Map<String, Object> values) {
@@ -69,9 +79,15 @@ class ServerComponentsTest {
     void aConfiguredBootstrapServerListensUntilDeactivated() throws Exception {
         InetSocketAddress at = freeLoopback();
         BootstrapServerComponent dht = new BootstrapServerComponent(config(BootstrapServerComponent.Config.class,
-                Map.of("listen", "127.0.0.1:" + at.getPort())), log());
+                Map.of("listen", "127.0.0.1:" + at.getPort())), state, log());
         assertEquals(at, dht.address());
         assertTrue(logged.get(0).startsWith("Bootstrap server listening on "), logged.toString());
+        assertTrue(java.nio.file.Files.exists(state.resolve(ServerKey.FILE)), "its key, kept in its own directory");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(state)));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(state.resolve(ServerKey.FILE))));
+        String key = dht.key();
+        assertTrue(logged.stream().anyMatch(l -> l.contains("-dht HOST:PORT@" + key)), "says how to pin its key: " + logged);
         dht.deactivate();
         assertTrue(free(at));
     }
@@ -79,7 +95,7 @@ class ServerComponentsTest {
     @Test
     void aConfigurationThatIsNotOneSaysWhatIsWrong() {
         assertEquals("listen=6881 is not ADDR:PORT, [IPv6]:PORT or :PORT", assertThrows(IOException.class,
-                () -> new BootstrapServerComponent(config(BootstrapServerComponent.Config.class, Map.of("listen", "6881")), log()))
+                () -> new BootstrapServerComponent(config(BootstrapServerComponent.Config.class, Map.of("listen", "6881")), state, log()))
                 .getMessage());
         assertEquals("rate=0 is not a number of Mbit/s per member, at least 1", assertThrows(IOException.class,
                 () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("rate", 0)), log())).getMessage());

@@ -1,10 +1,6 @@
 package io.subutai.p2p.wire.dht;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,13 +9,16 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.subutai.p2p.wire.Header;
+import io.subutai.p2p.wire.KeyAgreement;
 import io.subutai.p2p.wire.MessageType;
 
 /**
  * One bootstrap message (docs/protocol.md §7): the common header with type {@link #TYPE}, an
- * operation, the network id (a digest of the hash: the server never learns the hash), then the
- * operation's fields. {@link #decode} accepts exactly the layouts of the specification and
- * nothing else; it never throws on bad input.
+ * operation, the network id (a digest of the stretched secret: the server never learns it), the
+ * operation's fields, and, for every operation but PROXY and COOKIE, a {@link #MAC} of all that,
+ * keyed with the key the member and the server agree ({@link #AGREEMENT_LABEL}). {@link #decode}
+ * accepts exactly the layouts of the specification and nothing else and never throws on bad input;
+ * {@link #authentic} checks the MAC.
  */
 public sealed interface DhtMessage {
 
@@ -27,35 +26,52 @@ public sealed interface DhtMessage {
     int TYPE = MessageType.BOOTSTRAP;
     int KEY = 32;
     int NETWORK_ID = 16;
+    int COOKIE = 16;
+    int TAG = 16;
+    int MAC = KeyAgreement.MAC;
+    /** The label of the key a member and a server agree ({@code KeyAgreement.agree}). */
+    String AGREEMENT_LABEL = "p2p dht v3";
     /** At most this many endpoints per member, and members per PEERS or GONE message. */
     int MAX_ENDPOINTS = 8;
     int MAX_MEMBERS = 16;
-    /** The largest rendezvous payload. */
-    int MAX_RELAY = 512;
 
     int OP_REGISTER = 1;
     int OP_WELCOME = 2;
     int OP_PEERS = 3;
     int OP_GONE = 4;
-    int OP_RELAY = 5;
+    /** The rendezvous RELAY of version 2, removed: refused. */
+    int OP_RELAY_REMOVED = 5;
     int OP_LEAVE = 6;
     int OP_PROXY = 7;
     int OP_RELAYS = 8;
+    int OP_COOKIE = 9;
 
     /** The network id, 16 bytes. */
     byte[] networkId();
 
-    /** A member's announcement, and its refresh: its key, its local endpoints, and an overlay address it has or wants. */
-    record Register(byte[] networkId, byte[] staticKey, List<InetSocketAddress> endpoints, boolean wantsAddress,
-            int address, int prefix) implements DhtMessage {
+    /** A member's record as the member tagged it: the bytes the tag covers, and what they say. */
+    record Signed(byte[] bytes, byte[] tag, DhtRecord record) {
+
+        /** Tags {@code record} with {@code tagger} (the network's {@code Credentials.seal}). */
+        public static Signed of(DhtRecord record, java.util.function.UnaryOperator<byte[]> tagger) {
+            byte[] b = record.encode();
+            return new Signed(b, tagger.apply(b), record);
+        }
     }
 
-    /** The server's answer to a registration: where it saw the member from, and the overlay address it holds for it (0: none). */
+    /**
+     * A member's announcement and refresh: the cookie the server gave this source (zeros when it has
+     * none) and its tagged record. Its MAC proves the record's static key.
+     */
+    record Register(byte[] networkId, byte[] cookie, Signed signed) implements DhtMessage {
+    }
+
+    /** The server's answer to a proven registration: where it saw the member from, and the overlay address it holds for it (0: none). */
     record Welcome(byte[] networkId, InetSocketAddress reflexive, int address, int prefix, int refreshSeconds)
             implements DhtMessage {
     }
 
-    /** Members of the network: each key with its endpoints, local ones first, the reflexive one last. */
+    /** Members of the network: each one's record as it tagged it, and where the server saw it from. */
     record Peers(byte[] networkId, List<Member> members) implements DhtMessage {
     }
 
@@ -63,166 +79,195 @@ public sealed interface DhtMessage {
     record Gone(byte[] networkId, List<byte[]> staticKeys) implements DhtMessage {
     }
 
-    /** A small message for one member (to the server: the target's key; from it: the sender's). */
-    record Relay(byte[] networkId, byte[] staticKey, byte[] payload) implements DhtMessage {
-    }
-
     /** A relay announcing itself (network id all zeros): its port; its address is where this came from. */
     record Proxy(byte[] networkId, int port) implements DhtMessage {
     }
 
-    /** The relays a server knows, for the members of a network. */
+    /** The relays the server offers to the members of a network. */
     record Relays(byte[] networkId, List<InetSocketAddress> relays) implements DhtMessage {
     }
 
-    /** A member leaving now. */
-    record Leave(byte[] networkId, byte[] staticKey) implements DhtMessage {
+    /** A member leaving now; {@code time} is at least that of its last record, so an old LEAVE cannot be replayed. */
+    record Leave(byte[] networkId, byte[] staticKey, long time) implements DhtMessage {
+    }
+
+    /** The server's answer to a REGISTER whose cookie it does not accept: a cookie for that source, and the server's static key. */
+    record Cookie(byte[] networkId, byte[] cookie, byte[] serverKey) implements DhtMessage {
     }
 
     /** A member as PEERS lists it. */
-    record Member(byte[] staticKey, List<InetSocketAddress> endpoints) {
+    record Member(InetSocketAddress reflexive, Signed signed) {
     }
 
-    /** The network id as hex, for maps. */
+    /** Bytes as hex, for maps and logs. */
     static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Writes the message into {@code out} (from its position) as one datagram. */
+    /** Whether messages of operation {@code op} end with a MAC. */
+    static boolean authenticated(int op) {
+        return op != OP_PROXY && op != OP_COOKIE;
+    }
+
+    /** Writes a message without a MAC (PROXY, COOKIE) into {@code out} (from its position) as one datagram. */
     static void encode(DhtMessage m, ByteBuffer out) {
+        encode(m, out, null);
+    }
+
+    /**
+     * Writes the message into {@code out} (from its position) as one datagram, with its MAC keyed
+     * with {@code key} when its operation has one (all zeros when {@code key} is null: a first
+     * REGISTER, before the server's key is known).
+     */
+    static void encode(DhtMessage m, ByteBuffer out, byte[] key) {
+        int start = out.position();
         Header.write(out, TYPE);
         if (m.networkId().length != NETWORK_ID) {
             throw new IllegalArgumentException("network id of " + m.networkId().length + " bytes");
         }
+        int op = body(m, out);
+        if (authenticated(op)) {
+            byte[] covered = new byte[out.position() - start];
+            out.duplicate().position(start).get(covered);
+            out.put(key == null ? new byte[MAC] : KeyAgreement.mac(key, covered, 0, covered.length));
+        }
+    }
+
+    private static int body(DhtMessage m, ByteBuffer out) {
         if (m instanceof Register r) {
-            out.put((byte) OP_REGISTER).put(r.networkId()).put(key(r.staticKey()));
-            out.put((byte) (r.wantsAddress() ? 1 : 0)).putInt(r.address()).put((byte) r.prefix());
-            endpoints(out, r.endpoints());
+            out.put((byte) OP_REGISTER).put(r.networkId()).put(fixed(r.cookie(), COOKIE, "cookie"));
+            signed(out, r.signed());
+            return OP_REGISTER;
         } else if (m instanceof Welcome w) {
             out.put((byte) OP_WELCOME).put(w.networkId());
-            endpoint(out, w.reflexive());
+            DhtRecord.writeEndpoint(out, w.reflexive());
             out.putInt(w.address()).put((byte) w.prefix()).put((byte) w.refreshSeconds());
+            return OP_WELCOME;
         } else if (m instanceof Peers p) {
-            if (p.members().size() > MAX_MEMBERS) {
-                throw new IllegalArgumentException(p.members().size() + " members in one message");
-            }
-            out.put((byte) OP_PEERS).put(p.networkId()).put((byte) p.members().size());
+            out.put((byte) OP_PEERS).put(p.networkId()).put((byte) count(p.members().size()));
             for (Member member : p.members()) {
-                out.put(key(member.staticKey()));
-                endpoints(out, member.endpoints());
+                DhtRecord.writeEndpoint(out, member.reflexive());
+                signed(out, member.signed());
             }
+            return OP_PEERS;
         } else if (m instanceof Gone g) {
-            if (g.staticKeys().size() > MAX_MEMBERS) {
-                throw new IllegalArgumentException(g.staticKeys().size() + " members in one message");
-            }
-            out.put((byte) OP_GONE).put(g.networkId()).put((byte) g.staticKeys().size());
+            out.put((byte) OP_GONE).put(g.networkId()).put((byte) count(g.staticKeys().size()));
             for (byte[] k : g.staticKeys()) {
-                out.put(key(k));
+                out.put(fixed(k, KEY, "static key"));
             }
-        } else if (m instanceof Relay r) {
-            if (r.payload().length > MAX_RELAY) {
-                throw new IllegalArgumentException("relay payload of " + r.payload().length + " bytes");
-            }
-            out.put((byte) OP_RELAY).put(r.networkId()).put(key(r.staticKey())).putShort((short) r.payload().length)
-                    .put(r.payload());
+            return OP_GONE;
         } else if (m instanceof Proxy p) {
             out.put((byte) OP_PROXY).put(p.networkId()).putShort((short) p.port());
+            return OP_PROXY;
         } else if (m instanceof Relays r) {
             out.put((byte) OP_RELAYS).put(r.networkId());
-            endpoints(out, r.relays());
+            DhtRecord.writeEndpoints(out, r.relays());
+            return OP_RELAYS;
         } else if (m instanceof Leave l) {
-            out.put((byte) OP_LEAVE).put(l.networkId()).put(key(l.staticKey()));
+            out.put((byte) OP_LEAVE).put(l.networkId()).put(fixed(l.staticKey(), KEY, "static key")).putLong(l.time());
+            return OP_LEAVE;
         }
+        Cookie c = (Cookie) m;
+        out.put((byte) OP_COOKIE).put(c.networkId()).put(fixed(c.cookie(), COOKIE, "cookie"))
+                .put(fixed(c.serverKey(), KEY, "server key"));
+        return OP_COOKIE;
     }
 
-    private static byte[] key(byte[] k) {
-        if (k.length != KEY) {
-            throw new IllegalArgumentException("static key of " + k.length + " bytes");
+    private static int count(int n) {
+        if (n > MAX_MEMBERS) {
+            throw new IllegalArgumentException(n + " members in one message");
         }
-        return k;
+        return n;
     }
 
-    private static void endpoints(ByteBuffer out, List<InetSocketAddress> endpoints) {
-        if (endpoints.size() > MAX_ENDPOINTS) {
-            throw new IllegalArgumentException(endpoints.size() + " endpoints");
+    private static byte[] fixed(byte[] b, int length, String what) {
+        if (b.length != length) {
+            throw new IllegalArgumentException(what + " of " + b.length + " bytes");
         }
-        out.put((byte) endpoints.size());
-        for (InetSocketAddress e : endpoints) {
-            endpoint(out, e);
-        }
+        return b;
     }
 
-    /** {@code family (1: 4 or 6) | address (4 or 16) | port (2)}; an IPv6 scope is not carried. */
-    private static void endpoint(ByteBuffer out, InetSocketAddress e) {
-        byte[] a = e.getAddress().getAddress();
-        out.put((byte) (a.length == 4 ? 4 : 6)).put(a).putShort((short) e.getPort());
+    /** {@code length (1) | record | tag (16)}. */
+    private static void signed(ByteBuffer out, Signed s) {
+        if (s.bytes().length > DhtRecord.MAX_SIZE) {
+            throw new IllegalArgumentException("record of " + s.bytes().length + " bytes");
+        }
+        out.put((byte) s.bytes().length).put(s.bytes()).put(fixed(s.tag(), TAG, "tag"));
     }
 
     /**
      * The message in {@code in} (position to limit, which it consumes), or null when it is not
-     * exactly one well-formed bootstrap message.
+     * exactly one well-formed bootstrap message of this version. The MAC, when the operation has
+     * one, is skipped, not checked: see {@link #authentic}.
      */
     static DhtMessage decode(ByteBuffer in) {
         try {
-            DhtMessage m = decodeOrThrow(in);
-            return in.hasRemaining() ? null : m;
-        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            if (!Header.skip(in, TYPE)) {
+                return null;
+            }
+            int op = in.get(in.position()) & 255;
+            if (authenticated(op)) {
+                in.limit(in.limit() - MAC); // throws when fewer bytes remain
+            }
+            DhtMessage m = decodeBody(in);
+            if (m == null || in.hasRemaining()) {
+                return null;
+            }
+            if (authenticated(op)) {
+                in.limit(in.limit() + MAC).position(in.limit());
+            }
+            return m;
+        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException e) {
             return null;
         }
     }
 
-    private static DhtMessage decodeOrThrow(ByteBuffer in) {
-        if (!Header.skip(in, TYPE)) {
-            return null;
+    /**
+     * Whether the datagram in {@code datagram} (position to limit; not moved) ends with the MAC of
+     * the rest keyed with {@code key}. Constant time.
+     */
+    static boolean authentic(ByteBuffer datagram, byte[] key) {
+        int n = datagram.remaining() - MAC;
+        if (key == null || n < Header.SIZE) {
+            return false;
         }
+        byte[] all = new byte[datagram.remaining()];
+        datagram.duplicate().get(all);
+        return KeyAgreement.same(KeyAgreement.mac(key, all, 0, n), Arrays.copyOfRange(all, n, all.length));
+    }
+
+    private static DhtMessage decodeBody(ByteBuffer in) {
         int op = in.get();
-        byte[] id = bytes(in, NETWORK_ID);
+        byte[] id = DhtRecord.bytes(in, NETWORK_ID);
         return switch (op) {
-            case OP_REGISTER -> {
-                byte[] key = bytes(in, KEY);
-                int flags = in.get() & 255;
-                if ((flags & ~1) != 0) {
-                    throw new IllegalArgumentException("flags");
-                }
-                int address = in.getInt();
-                int prefix = prefix(in.get());
-                yield new Register(id, key, endpoints(in), flags == 1, address, prefix);
-            }
+            case OP_REGISTER -> new Register(id, DhtRecord.bytes(in, COOKIE), signed(in));
             case OP_WELCOME -> {
-                InetSocketAddress reflexive = endpoint(in);
+                InetSocketAddress reflexive = DhtRecord.readEndpoint(in);
                 int address = in.getInt();
-                int prefix = prefix(in.get());
+                int prefix = in.get() & 255;
                 int refresh = in.get() & 255;
-                if (refresh == 0) {
-                    throw new IllegalArgumentException("refresh");
+                if (refresh == 0 || prefix > 32) {
+                    throw new IllegalArgumentException("refresh or prefix");
                 }
                 yield new Welcome(id, reflexive, address, prefix, refresh);
             }
             case OP_PEERS -> {
-                int n = count(in, MAX_MEMBERS);
+                int n = readCount(in);
                 List<Member> members = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    members.add(new Member(bytes(in, KEY), endpoints(in)));
+                    members.add(new Member(DhtRecord.readEndpoint(in), signed(in)));
                 }
                 yield new Peers(id, members);
             }
             case OP_GONE -> {
-                int n = count(in, MAX_MEMBERS);
+                int n = readCount(in);
                 List<byte[]> keys = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    keys.add(bytes(in, KEY));
+                    keys.add(DhtRecord.bytes(in, KEY));
                 }
                 yield new Gone(id, keys);
             }
-            case OP_RELAY -> {
-                byte[] key = bytes(in, KEY);
-                int len = in.getShort() & 0xffff;
-                if (len > MAX_RELAY) {
-                    throw new IllegalArgumentException("relay length");
-                }
-                yield new Relay(id, key, bytes(in, len));
-            }
-            case OP_LEAVE -> new Leave(id, bytes(in, KEY));
+            case OP_LEAVE -> new Leave(id, DhtRecord.bytes(in, KEY), in.getLong());
             case OP_PROXY -> {
                 int port = in.getShort() & 0xffff;
                 if (port == 0) {
@@ -230,64 +275,28 @@ public sealed interface DhtMessage {
                 }
                 yield new Proxy(id, port);
             }
-            case OP_RELAYS -> new Relays(id, endpoints(in));
-            default -> null;
+            case OP_RELAYS -> new Relays(id, DhtRecord.readEndpoints(in));
+            case OP_COOKIE -> new Cookie(id, DhtRecord.bytes(in, COOKIE), DhtRecord.bytes(in, KEY));
+            default -> null; // OP_RELAY_REMOVED among them
         };
     }
 
-    private static int prefix(byte b) {
-        int p = b & 255;
-        if (p > 32) {
-            throw new IllegalArgumentException("prefix");
-        }
-        return p;
-    }
-
-    private static int count(ByteBuffer in, int max) {
+    private static int readCount(ByteBuffer in) {
         int n = in.get() & 255;
-        if (n > max) {
+        if (n > MAX_MEMBERS) {
             throw new IllegalArgumentException("count");
         }
         return n;
     }
 
-    private static byte[] bytes(ByteBuffer in, int n) {
-        byte[] b = new byte[n];
-        in.get(b);
-        return b;
-    }
-
-    private static List<InetSocketAddress> endpoints(ByteBuffer in) {
-        int n = count(in, MAX_ENDPOINTS);
-        List<InetSocketAddress> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(endpoint(in));
+    private static Signed signed(ByteBuffer in) {
+        int n = in.get() & 255;
+        byte[] bytes = DhtRecord.bytes(in, n);
+        DhtRecord r = DhtRecord.decode(bytes);
+        if (r == null) {
+            throw new IllegalArgumentException("record");
         }
-        return out;
-    }
-
-    private static InetSocketAddress endpoint(ByteBuffer in) {
-        int family = in.get();
-        if (family != 4 && family != 6) {
-            throw new IllegalArgumentException("family");
-        }
-        byte[] a = bytes(in, family == 4 ? 4 : 16);
-        int port = in.getShort() & 0xffff;
-        if (port == 0) {
-            throw new IllegalArgumentException("port");
-        }
-        try {
-            InetAddress ip = InetAddress.getByAddress(a);
-            if (family == 6 && ip instanceof Inet4Address) {
-                throw new IllegalArgumentException("an IPv4-mapped address given as IPv6");
-            }
-            if (family == 6 && !(ip instanceof Inet6Address)) {
-                throw new IllegalArgumentException("family");
-            }
-            return new InetSocketAddress(ip, port);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return new Signed(bytes, DhtRecord.bytes(in, TAG), r);
     }
 
     /** Whether two keys are the same. */
