@@ -72,7 +72,9 @@ final class SocketDir {
 
     /** Sets the socket file's own mode: {@code 0600}, or {@code 0660} for the group. */
     static void secure(Path socket, GroupPrincipal group) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(socket, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        // following links: a socket cannot be opened to change it without (ENXIO), and it sits in
+        // a directory that only the daemon's user can write to
+        PosixFileAttributeView view = Files.getFileAttributeView(socket, PosixFileAttributeView.class);
         if (group != null) {
             view.setGroup(group);
         }
