@@ -161,11 +161,13 @@ class DaemonProcessTest {
                 + "s.bind(('127.0.0.1'," + port + "))\ns.listen()\nprint('ready',flush=True)\n"
                 + "while True:\n  c,_=s.accept()\n  c.settimeout(2)\n  try:\n    d=c.recv(65536)\n  except Exception:\n    d=b''\n"
                 + "  print('got:'+d.hex(),flush=True)\n  c.close()\n";
+        Path said = state.resolve("squatter.out");
         Process squatter = new ProcessBuilder(ns.wrap(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                "/usr/bin/python3", "-c", script))).redirectErrorStream(true).start();
+                "/usr/bin/python3", "-c", script))).redirectErrorStream(true).redirectOutput(said.toFile()).start();
         try {
-            java.io.BufferedReader said = new java.io.BufferedReader(new java.io.InputStreamReader(squatter.getInputStream()));
-            assertEquals("ready", said.readLine());
+            Await.require(() -> readQuietly(said).startsWith("ready\n") || !squatter.isAlive(), Duration.ofSeconds(10),
+                    () -> "the squatter did not start: " + readQuietly(said));
+            assertEquals("ready\n", Files.readString(said), "the squatter holds 127.0.0.1:" + port);
             daemon = td.start().process();
             String secret = "Kk8-squatter-test-key-Zz2";
             Netns.Result start = td.p2p("start", "-hash", "Hq5-squatter-hash-Mm3", "-key", secret, "-ip", "10.77.0.1/24");
@@ -174,10 +176,8 @@ class DaemonProcessTest {
             Netns.Result tcp = td.p2p("status", "-rpc-tcp");
             assertEquals(1, tcp.code());
             assertTrue(tcp.err().contains("not running") && tcp.err().contains("no API token"), tcp.err());
-            squatter.destroy();
-            squatter.waitFor(5, TimeUnit.SECONDS);
-            String got = new String(squatter.getInputStream().readAllBytes());
-            assertFalse(got.contains("got:"), "the squatter received a connection: " + got);
+            assertTrue(squatter.isAlive(), "the squatter still holds the port");
+            assertEquals("ready\n", Files.readString(said), "the squatter received no connection");
             assertFalse(log().contains(secret), "the key is not logged");
         } finally {
             squatter.destroyForcibly();
@@ -223,6 +223,14 @@ class DaemonProcessTest {
         } finally {
             Netns.exec(List.of("userdel", user));
             Netns.exec(List.of("groupdel", group));
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -88,9 +88,10 @@ final class Client {
     Reply call(String command, Map<String, Object> body, int readTimeoutMs) throws Unreachable {
         String where = tcp ? "127.0.0.1:" + port : socket(stateDir, port).toString();
         byte[] json = encode(body);
+        byte[] token = tcp ? readToken() : null; // before connecting: no token, no connection
         try (Link link = tcp ? tcpLink() : unixLink()) {
             long handshake = System.nanoTime() + HANDSHAKE_MS * 1_000_000;
-            String proof = tcp ? " " + HEX.formatHex(proveToDaemon(link, handshake)) : "";
+            String proof = tcp ? " " + HEX.formatHex(proveToDaemon(link, token, handshake)) : "";
             byte[] head = (Link.MAGIC + " " + command + " " + json.length + proof + "\n").getBytes(StandardCharsets.US_ASCII);
             link.write(ByteBuffer.allocate(head.length + json.length).put(head).put(json).array(), handshake);
             long deadline = readTimeoutMs == 0 ? 0 : System.nanoTime() + readTimeoutMs * 1_000_000L;
@@ -176,8 +177,7 @@ final class Client {
      * TCP: the daemon must prove it holds the token before anything of the request is sent; then
      * the client's own proof, which goes in the request line.
      */
-    private byte[] proveToDaemon(Link link, long deadline) throws Unreachable, IOException {
-        byte[] token = readToken();
+    private byte[] proveToDaemon(Link link, byte[] token, long deadline) throws Unreachable, IOException {
         byte[] clientNonce = new byte[32];
         new SecureRandom().nextBytes(clientNonce);
         link.write((Link.MAGIC + " HELLO " + HEX.formatHex(clientNonce) + "\n").getBytes(StandardCharsets.US_ASCII), deadline);
