@@ -16,20 +16,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import io.subutai.p2p.wire.control.ControlProtocol;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -62,8 +59,6 @@ final class Client {
     static final long HANDSHAKE_MS = 3000;
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final byte[] DAEMON_LABEL = "p2p control daemon proof\0".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CLIENT_LABEL = "p2p control client proof\0".getBytes(StandardCharsets.US_ASCII);
     private static final HexFormat HEX = HexFormat.of();
 
     private final Path stateDir;
@@ -190,26 +185,13 @@ final class Client {
                 throw new Unreachable(notDaemon);
             }
             daemonNonce = HEX.parseHex(f[2]);
-            if (!MessageDigest.isEqual(mac(token, DAEMON_LABEL, clientNonce, daemonNonce), HEX.parseHex(f[3]))) {
+            if (!MessageDigest.isEqual(ControlProtocol.daemonMac(token, clientNonce, daemonNonce), HEX.parseHex(f[3]))) {
                 throw new Unreachable(notDaemon);
             }
         } catch (IOException e) {
             throw new Unreachable(notDaemon);
         }
-        return mac(token, CLIENT_LABEL, clientNonce, daemonNonce);
-    }
-
-    private static byte[] mac(byte[] token, byte[] label, byte[] clientNonce, byte[] daemonNonce) {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(new SecretKeySpec(token, "HmacSHA256"));
-            m.update(label);
-            m.update(clientNonce);
-            m.update(daemonNonce);
-            return m.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA-256 is part of every JDK", e);
-        }
+        return ControlProtocol.clientMac(token, clientNonce, daemonNonce);
     }
 
     private byte[] readToken() throws Unreachable {

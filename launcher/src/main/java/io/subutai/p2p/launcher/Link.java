@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class Link implements AutoCloseable {
 
-    static final String MAGIC = "P2PCTL/1";
-    static final int MAX_LINE = 256;
+    static final String MAGIC = io.subutai.p2p.wire.control.ControlProtocol.MAGIC;
+    static final int MAX_LINE = io.subutai.p2p.wire.control.ControlProtocol.MAX_LINE;
 
     private final SocketChannel channel;
     private final Selector selector;

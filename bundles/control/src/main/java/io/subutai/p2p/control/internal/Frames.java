@@ -1,12 +1,9 @@
 package io.subutai.p2p.control.internal;
 
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import io.subutai.p2p.wire.control.ControlProtocol;
 
 /**
  * The control protocol's header lines (docs/control-api.md): ASCII, one space between fields,
@@ -18,15 +15,13 @@ import javax.crypto.spec.SecretKeySpec;
  * client:   P2PCTL/1 HELLO CLIENT-NONCE\n
  * daemon:   P2PCTL/1 PROOF DAEMON-NONCE DAEMON-MAC\n
  * </pre>
- * Nonces are 32 random bytes, MACs HMAC-SHA-256 keyed by the API token, all in lower-case hex.
+ * Nonces are 32 random bytes, MACs those of {@link ControlProtocol}, all in lower-case hex.
  */
 final class Frames {
 
-    static final String MAGIC = "P2PCTL/1";
-    static final int MAX_LINE = 256;
-    static final int NONCE = 32;
-    private static final byte[] DAEMON_LABEL = "p2p control daemon proof\0".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CLIENT_LABEL = "p2p control client proof\0".getBytes(StandardCharsets.US_ASCII);
+    static final String MAGIC = ControlProtocol.MAGIC;
+    static final int MAX_LINE = ControlProtocol.MAX_LINE;
+    static final int NONCE = ControlProtocol.NONCE;
     private static final HexFormat HEX = HexFormat.of();
 
     private Frames() {
@@ -79,25 +74,12 @@ final class Frames {
 
     /** The daemon's proof that it holds {@code token}, for this pair of nonces. */
     static byte[] daemonMac(byte[] token, byte[] clientNonce, byte[] daemonNonce) {
-        return mac(token, DAEMON_LABEL, clientNonce, daemonNonce);
+        return ControlProtocol.daemonMac(token, clientNonce, daemonNonce);
     }
 
     /** The client's proof that it holds {@code token}, for this pair of nonces. */
     static byte[] clientMac(byte[] token, byte[] clientNonce, byte[] daemonNonce) {
-        return mac(token, CLIENT_LABEL, clientNonce, daemonNonce);
-    }
-
-    private static byte[] mac(byte[] token, byte[] label, byte[] clientNonce, byte[] daemonNonce) {
-        try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(new SecretKeySpec(token, "HmacSHA256"));
-            m.update(label);
-            m.update(clientNonce);
-            m.update(daemonNonce);
-            return m.doFinal();
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HMAC-SHA-256 is part of every JDK", e);
-        }
+        return ControlProtocol.clientMac(token, clientNonce, daemonNonce);
     }
 
     private static String[] fields(byte[] line, int min, int max) throws BadFrame {
