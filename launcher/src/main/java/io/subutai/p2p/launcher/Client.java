@@ -90,12 +90,9 @@ final class Client {
             byte[] head = (Link.MAGIC + " " + command + " " + json.length + proof + "\n").getBytes(StandardCharsets.US_ASCII);
             link.write(ByteBuffer.allocate(head.length + json.length).put(head).put(json).array(), handshake);
             long deadline = readTimeoutMs == 0 ? 0 : System.nanoTime() + readTimeoutMs * 1_000_000L;
-            String[] f;
+            int[] f;
             try {
-                f = Link.fields(link.readLine(deadline), 3);
-                if (!f[1].matches("[0-9]{3}") || !f[2].matches("[0-9]{1,9}") || Integer.parseInt(f[2]) > MAX_REPLY) {
-                    throw new IOException("not a reply of the p2p control protocol");
-                }
+                f = replyHeader(link.readLine(deadline));
             } catch (IOException e) {
                 if (e instanceof SocketTimeoutException) {
                     throw e;
@@ -103,23 +100,32 @@ final class Client {
                 throw new Unreachable("What serves " + where + " gave an answer that is not p2p's: " + e.getMessage()
                         + ". Is -rpc-port right?");
             }
-            if (f[1].equals("401")) {
+            if (f[0] == 401) {
                 throw new Unreachable("The p2p daemon on " + where + " refused the request: the API token at "
                         + stateDir.resolve(TOKEN_FILE) + " is not its token. Set P2P_STATE_DIR to the daemon's state directory.");
             }
             try {
-                return decode(link.read(Integer.parseInt(f[2]), deadline));
+                return decode(link.read(f[1], deadline));
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
                 throw new Unreachable("The p2p daemon on " + where + " gave an answer that is not p2p's (status "
-                        + f[1] + "): " + e.getMessage());
+                        + f[0] + "): " + e.getMessage());
             }
         } catch (SocketTimeoutException e) {
             throw new Unreachable("The p2p daemon on " + where + " did not answer in time.");
         } catch (IOException e) {
             throw new Unreachable("Cannot talk to the p2p daemon on " + where + ": " + e.getMessage());
         }
+    }
+
+    /** The status and length of a reply's header line ({@code P2PCTL/1 STATUS LENGTH}); fuzzed. */
+    static int[] replyHeader(byte[] line) throws IOException {
+        String[] f = Link.fields(line, 3);
+        if (!f[1].matches("[1-5][0-9]{2}") || !f[2].matches("[0-9]{1,9}") || Integer.parseInt(f[2]) > MAX_REPLY) {
+            throw new IOException("not a reply of the p2p control protocol");
+        }
+        return new int[] {Integer.parseInt(f[1]), Integer.parseInt(f[2])};
     }
 
     /** Connects to the Unix socket, and keeps the connection only if root (or the state directory's owner) serves it. */
