@@ -92,6 +92,12 @@ class MainTest {
         assertEquals(0, run("help", "start"));
         assertTrue(out().contains("-fwd") && out().contains("-ports MIN-MAX") && out().contains("-dht HOST:PORT"), out());
         out.reset();
+        assertEquals(0, run("help", "set"));
+        assertTrue(out().contains("-keyfile FILE") && out().contains("-rpc-tcp"), out());
+        out.reset();
+        assertEquals(0, run("help", "daemon"));
+        assertTrue(out().contains("-rpc-group GROUP") && out().contains("-rpc-tcp"), out());
+        out.reset();
         assertEquals(0, run("show", "-h"));
         assertTrue(out().contains("-interfaces"), out());
         assertEquals(3, run("help", "teleport"));
@@ -299,6 +305,8 @@ class MainTest {
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-config", state.resolve("none.yaml").toString())), true));
         assertTrue(err().contains("none.yaml does not exist"), err());
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-port", "70000")), true));
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-group", "p2pt-no-such-group")), true));
+        assertTrue(err().contains("-rpc-group p2pt-no-such-group: no such group on this system"), err());
         assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
     }
 

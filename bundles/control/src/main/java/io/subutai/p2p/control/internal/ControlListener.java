@@ -140,7 +140,7 @@ final class ControlListener implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                selector.select(100);
+                selector.select(open.isEmpty() ? 0 : 100); // idle: sleep until a client (or close) wakes it
                 for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
                     SelectionKey k = it.next();
                     it.remove();
