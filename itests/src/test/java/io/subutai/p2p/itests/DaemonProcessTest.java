@@ -176,6 +176,10 @@ class DaemonProcessTest {
             Netns.Result tcp = td.p2p("status", "-rpc-tcp");
             assertEquals(1, tcp.code());
             assertTrue(tcp.err().contains("not running") && tcp.err().contains("no API token"), tcp.err());
+            Netns.Result nobody = as(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), "status",
+                    "-rpc-port", Integer.toString(port));
+            assertEquals(1, nobody.code());
+            assertTrue(nobody.err().contains("Permission denied"), "without -rpc-group, root only: " + nobody.err());
             assertTrue(squatter.isAlive(), "the squatter still holds the port");
             assertEquals("ready\n", Files.readString(said), "the squatter received no connection");
             assertFalse(log().contains(secret) || log().contains("Hq5-squatter-hash-Mm3"), "neither key nor hash is logged (L4)");
