@@ -104,13 +104,11 @@ class DaemonProcessTest {
         assertEquals(1, gone.code());
         assertTrue(gone.err().contains("not found"), gone.err());
 
-        Path token = state.resolve("p2p/api.token");
-        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(token));
-        String noToken = rawRequest(null);
-        assertTrue(noToken.startsWith("HTTP/1.1 401"), noToken);
-        assertFalse(noToken.contains("Exception"), noToken);
-        String withToken = rawRequest(Files.readString(token).trim());
-        assertTrue(withToken.startsWith("HTTP/1.1 200"), "the same request with the token is served: " + withToken);
+        // the API is a Unix socket in a root-only directory, and no TCP port is open
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(td.socket().getParent()));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(td.socket()));
+        assertFalse(Files.exists(state.resolve("p2p/api.token")), "no API token without -rpc-tcp");
+        assertTrue(Netns.exec(ns.wrap(List.of("ss", "-Htln"))).out().isBlank(), "nothing listens on TCP");
 
         Netns.Result noDaemonHere = Netns.exec(ns.wrap(List.of(p2p.toString(), "show", "-rpc-port",
                 Integer.toString(port + 1))), env());
@@ -124,23 +122,129 @@ class DaemonProcessTest {
         assertEquals(0, daemon.exitValue(), log());
         assertTrue(log().contains("Received signal: terminated"), log());
         assertTrue(log().contains("P2P Daemon stopped"), log());
-        assertFalse(Files.exists(token), "the API token is removed at stop");
+        assertFalse(Files.exists(td.socket()), "the control socket is removed at stop");
         System.out.println("SIGTERM to exit: " + ms + " ms");
         assertEquals(distBefore, listing(P2pOptions.dist()), "the daemon wrote into the distribution");
     }
 
     @Test
     void busyPortAndSharedStateDirectoryAreRefused() throws Exception {
-        daemon = td.start().process();
+        daemon = td.start("-rpc-tcp").process();
         Netns.Result same = p2p("daemon", "-rpc-port", Integer.toString(port + 1));
         assertEquals(1, same.code());
         assertTrue(same.err().contains("Another p2p daemon uses the state directory"), same.err());
 
-        List<String> cmd = List.of(p2p.toString(), "daemon", "-rpc-port", Integer.toString(port));
+        List<String> cmd = List.of(p2p.toString(), "daemon", "-rpc-tcp", "-rpc-port", Integer.toString(port));
         Netns.Result busy = Netns.exec(ns.wrap(cmd), Map.of("P2P_STATE_DIR", state.resolve("other").toString()));
         assertEquals(98, busy.code());
-        assertTrue(busy.err().contains("Failed to start HTTP listener"), busy.err());
+        assertTrue(busy.err().contains("Failed to start the control API's TCP listener"), busy.err());
         assertTrue(daemon.isAlive(), "the running daemon is untouched");
+
+        // over TCP, asked for, the client and the daemon prove the token to each other
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(state.resolve("p2p/api.token")));
+        Netns.Result tcp = p2p("shell", "-rpc-tcp", "-rpc-port", Integer.toString(port), "p2p:show -mtu");
+        assertEquals("1500\n", tcp.out(), tcp.err());
+        String raw = Netns.exec(ns.wrap(List.of("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port
+                + "; printf 'P2PCTL/1 version 0\\n' >&3; cat <&3"))).out();
+        assertTrue(raw.startsWith("P2PCTL/1 400 "), "no proof, no service: " + raw);
+    }
+
+    /**
+     * H5 end to end: a non-root process holding the old rpc port on TCP receives nothing of
+     * {@code p2p start -hash H -key K}, and does not keep the daemon's API from working.
+     */
+    @Test
+    void aNonRootProcessOnTheRpcPortReceivesNothingAndTheApiWorks() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")) && Files.isExecutable(Path.of("/usr/bin/python3")),
+                "setpriv and python3 are needed");
+        String script = "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                + "s.bind(('127.0.0.1'," + port + "))\ns.listen()\nprint('ready',flush=True)\n"
+                + "while True:\n  c,_=s.accept()\n  c.settimeout(2)\n  try:\n    d=c.recv(65536)\n  except Exception:\n    d=b''\n"
+                + "  print('got:'+d.hex(),flush=True)\n  c.close()\n";
+        Path said = state.resolve("squatter.out");
+        Process squatter = new ProcessBuilder(ns.wrap(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "/usr/bin/python3", "-c", script))).redirectErrorStream(true).redirectOutput(said.toFile()).start();
+        try {
+            Await.require(() -> readQuietly(said).startsWith("ready\n") || !squatter.isAlive(), Duration.ofSeconds(10),
+                    () -> "the squatter did not start: " + readQuietly(said));
+            assertEquals("ready\n", Files.readString(said), "the squatter holds 127.0.0.1:" + port);
+            daemon = td.start().process();
+            String secret = "Kk8-squatter-test-key-Zz2";
+            Netns.Result start = td.p2p("start", "-hash", "Hq5-squatter-hash-Mm3", "-key", secret, "-ip", "10.77.0.1/24");
+            assertEquals(0, start.code(), start.err());
+            assertEquals(0, td.p2p("show").code());
+            Netns.Result tcp = td.p2p("status", "-rpc-tcp");
+            assertEquals(1, tcp.code());
+            assertTrue(tcp.err().contains("not running") && tcp.err().contains("no API token"), tcp.err());
+            Netns.Result nobody = as(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), "status",
+                    "-rpc-port", Integer.toString(port));
+            assertEquals(1, nobody.code());
+            assertTrue(nobody.err().contains("Permission denied"), "without -rpc-group, root only: " + nobody.err());
+            assertTrue(squatter.isAlive(), "the squatter still holds the port");
+            assertEquals("ready\n", Files.readString(said), "the squatter received no connection");
+            assertFalse(log().contains(secret) || log().contains("Hq5-squatter-hash-Mm3"), "neither key nor hash is logged (L4)");
+        } finally {
+            squatter.destroyForcibly();
+        }
+    }
+
+    /**
+     * A non-root user outside the rpc group is refused every command; with {@code -rpc-group G},
+     * a member of G (by a supplementary group) runs status and show, but not start or stop.
+     */
+    @Test
+    void theRpcGroupMayReadAndOthersNothing() throws Exception {
+        String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        String group = "p2pt-g" + suffix;
+        String user = "p2pt-u" + suffix;
+        assertEquals(0, Netns.exec(List.of("groupadd", group)).code());
+        try {
+            Netns.Result add = Netns.exec(List.of("useradd", "-M", "-N", "-g", "nogroup", "-G", group, "-s", "/usr/sbin/nologin", user));
+            assertEquals(0, add.code(), add.err());
+            Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx--x--x")); // the test's temporary directory
+            daemon = td.start("-rpc-group", group).process();
+            assertEquals(PosixFilePermissions.fromString("rwxr-x---"), Files.getPosixFilePermissions(td.socket().getParent()));
+            String rpc = Integer.toString(port);
+            for (String c : List.of("status", "show", "debug")) {
+                Netns.Result r = as(List.of("runuser", "-u", user, "--"), c, "-rpc-port", rpc);
+                assertEquals(0, r.code(), c + ": " + r.err());
+            }
+            for (String[] c : new String[][] {{"start", "-hash", "Hq5-member-hash-Mm3", "-ip", "10.78.0.1/24"},
+                {"stop", "-hash", "Hq5-member-hash-Mm3"}, {"set", "-log", "debug"}, {"shell", "p2p:version"}}) {
+                List<String> args = new ArrayList<>(List.of("-rpc-port", rpc));
+                args.addAll(List.of(c).subList(1, c.length)); // the shell's command line comes after the flags
+                Netns.Result r = as(List.of("runuser", "-u", user, "--"), c[0], args.toArray(new String[0]));
+                assertEquals(1, r.code(), c[0] + ": " + r.out() + r.err());
+                assertTrue(r.err().contains("only root may run '" + c[0] + "'"), r.err());
+            }
+            assertTrue(td.p2p("show").out().isEmpty(), "no network was started");
+            for (String c : List.of("status", "show", "debug", "start", "stop")) {
+                Netns.Result r = as(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), c,
+                        c.startsWith("st") ? new String[] {"-rpc-port", rpc, "-hash", "Hq5-other-hash-Mm3"} : new String[] {"-rpc-port", rpc});
+                assertTrue(r.code() != 0, c);
+                assertTrue(r.err().contains("Permission denied"), c + ": " + r.err());
+            }
+        } finally {
+            Netns.exec(List.of("userdel", user));
+            Netns.exec(List.of("groupdel", group));
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The client as another user: {@code prefix} (runuser or setpriv) then {@code bin/p2p command args}. */
+    private Netns.Result as(List<String> prefix, String command, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(p2p.toString());
+        cmd.add(command);
+        cmd.addAll(List.of(args));
+        return Netns.exec(ns.wrap(cmd), env());
     }
 
     @Test
@@ -218,14 +322,6 @@ class DaemonProcessTest {
         } catch (Exception e) {
             return e.toString();
         }
-    }
-
-    /** An HTTP request on the daemon's socket, from inside the namespace, with or without the token. */
-    private String rawRequest(String token) throws Exception {
-        String auth = token == null ? "" : "Authorization: Bearer " + token + "\\r\\n";
-        String script = "exec 3<>/dev/tcp/127.0.0.1/" + port + "; printf 'POST /rest/v1/version HTTP/1.0\\r\\n" + auth
-                + "Content-Length: 2\\r\\n\\r\\n{}' >&3; cat <&3";
-        return Netns.exec(ns.wrap(List.of("bash", "-c", script))).out();
     }
 
     private static Map<String, Long> listing(Path root) throws IOException {

@@ -52,14 +52,19 @@ final class TestDaemon implements AutoCloseable {
         return this;
     }
 
+    /** The daemon's control socket. */
+    Path socket() {
+        return state.resolve("control").resolve("rpc-" + port + ".sock");
+    }
+
     /**
-     * Waits for the API: first for its token file (a cheap check that does not compete with the
+     * Waits for the API: first for its control socket (a cheap check that does not compete with the
      * starting daemon for the CPU, as starting clients would), then for a client call to work.
      */
     void awaitApi() {
-        Path token = state.resolve("api.token");
-        Await.require(() -> !process.isAlive() || Files.exists(token), Duration.ofSeconds(30),
-                () -> "the daemon wrote no API token; log:\n" + logQuietly());
+        Path socket = socket();
+        Await.require(() -> !process.isAlive() || Files.exists(socket), Duration.ofSeconds(30),
+                () -> "the daemon made no control socket; log:\n" + logQuietly());
         Await.require(() -> {
             try {
                 return process.isAlive() && p2p("show").code() == 0;

@@ -5,8 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,15 +44,15 @@ public class ThreadsIT {
     @Test
     public void stoppingTheP2pBundlesLeavesNoP2pThread() throws Exception {
         // Use the control API so that its threads exist: the test must be able to fail.
-        Path token = Path.of(context.getProperty("p2p.state.dir"), "api.token");
-        Await.require(() -> Files.exists(token), Duration.ofSeconds(10), () -> "no API token written at " + token);
-        HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + context.getProperty("p2p.rpc.port")
-                + "/rest/v1/version").openConnection();
-        c.setRequestMethod("POST");
-        c.setRequestProperty("Authorization", "Bearer " + Files.readString(token).trim());
-        assertEquals(200, c.getResponseCode());
-        try (InputStream in = c.getInputStream()) {
-            assertTrue(new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("itest"));
+        Path socket = Path.of(context.getProperty("p2p.state.dir"), "control", "rpc-" + context.getProperty("p2p.rpc.port") + ".sock");
+        Await.require(() -> Files.exists(socket), Duration.ofSeconds(10), () -> "no control socket at " + socket);
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            c.connect(java.net.UnixDomainSocketAddress.of(socket));
+            c.write(java.nio.ByteBuffer.wrap("P2PCTL/1 version 0\n".getBytes(StandardCharsets.US_ASCII)));
+            try (InputStream in = java.nio.channels.Channels.newInputStream(c)) {
+                String reply = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(reply, reply.startsWith("P2PCTL/1 200 ") && reply.contains("itest"));
+            }
         }
         // A configured bootstrap server too: its feature is installed on demand, its thread must go as well.
         int port;
@@ -81,10 +79,10 @@ public class ThreadsIT {
         }
         Await.require(() -> p2pThreads().isEmpty(), Duration.ofSeconds(5),
                 () -> "threads left after stopping the p2p bundles: " + p2pThreads());
-        assertFalse("the API token is removed", Files.exists(token));
+        assertFalse("the control socket is removed", Files.exists(socket));
     }
 
-    /** Threads our bundles own: named p2p-*, and the JDK HTTP server's dispatcher the control API starts. */
+    /** Threads our bundles own: named p2p-* (and the JDK HTTP server's dispatcher, which none should start). */
     private static List<String> p2pThreads() {
         List<String> out = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {

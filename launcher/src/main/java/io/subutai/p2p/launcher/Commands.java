@@ -8,13 +8,20 @@ final class Commands {
     static final int DEFAULT_RPC_PORT = 52523;
 
     private static final Flag RPC_PORT = Flag.integer("rpc-port", "N",
-            "TCP port of the daemon's control API on 127.0.0.1", DEFAULT_RPC_PORT);
+            "the daemon's rpc port: names its control socket <state dir>/control/rpc-N.sock (with -rpc-tcp, the TCP port)",
+            DEFAULT_RPC_PORT);
+    private static final Flag RPC_TCP = Flag.bool("rpc-tcp",
+            "talk to the daemon over TCP on 127.0.0.1:<rpc-port> (it must run with -rpc-tcp) instead of its Unix socket");
 
     static final Command DAEMON = new Command("daemon", "", "run the p2p daemon (as root, in the foreground)",
             "Runs the daemon that owns the networks, in the foreground; it logs to standard output and\n"
                     + "stops cleanly on SIGTERM or SIGINT. It must run as root. Everything it writes goes\n"
                     + "to the state directory: $P2P_STATE_DIR, or /var/lib/p2p.",
             List.of(RPC_PORT,
+                    Flag.bool("rpc-tcp", "also serve the control API on 127.0.0.1:<rpc-port>, for clients with -rpc-tcp"
+                            + " (each side proves it holds <state dir>/api.token)"),
+                    Flag.string("rpc-group", "GROUP", "members of GROUP may run show, status, debug and version"
+                            + " (the control socket's directory becomes root:GROUP 0750)"),
                     Flag.string("save", "FILE", "save file of the networks, restored at start (default: <state dir>/p2p.save)"),
                     Flag.string("config", "FILE", "YAML configuration (default: /etc/p2p.yaml if it exists, else conf/p2p.yaml)"),
                     Flag.string("log", "LEVEL", "log level: trace, debug, info, warning or error"),
@@ -29,9 +36,10 @@ final class Commands {
                     Flag.string("hash", "HASH", "the network's name, shared by its members (required)"),
                     Flag.string("mac", "MAC", "MAC of the TAP interface (default: random 06:xx:xx:xx:xx:xx)"),
                     Flag.string("dev", "NAME", "name of the TAP interface (default: the first free vptpN)"),
-                    Flag.string("key", "KEY", "network key"),
+                    Flag.string("key", "KEY", "network key (other users can see it while p2p runs: prefer -keyfile)"),
                     Flag.string("ttl", "TIMESTAMP", "Unix time until which -key is valid").alias("until"),
-                    Flag.string("keyfile", "FILE", "YAML file with key: and ttl:"),
+                    Flag.string("keyfile", "FILE", "file with key: and ttl:, read by the daemon (at every start);"
+                            + " - reads key: and ttl: (or just the key) from standard input"),
                     Flag.integer("port", "N", "UDP port of the instance; 0 picks a free one", 0),
                     Flag.string("ports", "MIN-MAX", "range to pick the UDP port from"),
                     Flag.string("dht", "HOST:PORT[@KEY]", "bootstrap server(s), comma-separated; @KEY pins the key the server prints"),
@@ -40,7 +48,7 @@ final class Commands {
                             + " p2p-crypto-pq); classic: only noise-ikpsk2; default: the best both sides have"),
                     Flag.bool("bridge", "the interface is in a Linux bridge with containers behind it: peers accept"
                             + " frames from their MACs too (default: from the interface's own MAC only)"),
-                    RPC_PORT),
+                    RPC_PORT, RPC_TCP),
             0);
 
     static final Command STOP = new Command("stop", "", "leave a network",
@@ -48,7 +56,7 @@ final class Commands {
                     + "With -dev alone, forgets that interface name from the daemon's history.",
             List.of(Flag.string("hash", "HASH", "the network to stop"),
                     Flag.string("dev", "NAME", "interface name to forget (when -hash is not given)"),
-                    RPC_PORT),
+                    RPC_PORT, RPC_TCP),
             0);
 
     static final Command SHOW = new Command("show", "", "show networks, peers, interfaces or the MTU",
@@ -63,7 +71,7 @@ final class Commands {
                     Flag.bool("bind", "with -interfaces: print hash|interface"),
                     Flag.bool("mtu", "print the daemon's MTU"),
                     Flag.bool("json", "print JSON: the networks, or with -hash that network and its peers"),
-                    RPC_PORT),
+                    RPC_PORT, RPC_TCP),
             0);
 
     static final Command STATUS = new Command("status", "", "show the state of every peer",
@@ -71,17 +79,20 @@ final class Commands {
                     + "With -hash, the peers of that network only, as JSON.\n"
                     + "-json: every network (only -hash's) with all the daemon knows of each peer, as JSON.",
             List.of(Flag.string("hash", "HASH", "only this network"),
-                    Flag.bool("json", "print the networks and their peers as JSON"), RPC_PORT), 0);
+                    Flag.bool("json", "print the networks and their peers as JSON"), RPC_PORT, RPC_TCP), 0);
 
     static final Command SET = new Command("set", "", "change the log level, or add a key to a network's key queue",
             "-log LEVEL changes the daemon's log level. -key K -ttl T -hash H adds a key to the network's\n"
-                    + "key queue: new handshakes use it when the current key ends (-ip IP -hash H: not yet).",
+                    + "key queue: new handshakes use it when the current key ends (-ip IP -hash H: not yet).\n"
+                    + "-keyfile FILE (or - for standard input) gives the key and its ttl without putting it on the command line.",
             List.of(Flag.string("log", "LEVEL", "trace, debug, info, warning or error"),
                     Flag.string("ip", "IP", "new overlay IP (with -hash)"),
                     Flag.string("hash", "HASH", "the network to change"),
-                    Flag.string("key", "KEY", "key to add to the queue (with -hash)"),
+                    Flag.string("key", "KEY", "key to add to the queue (with -hash); other users can see it: prefer -keyfile"),
                     Flag.string("ttl", "TIMESTAMP", "Unix time until which -key is valid").alias("until"),
-                    RPC_PORT),
+                    Flag.string("keyfile", "FILE", "instead of -key: file with key: and ttl: (or just the key),"
+                            + " - for standard input"),
+                    RPC_PORT, RPC_TCP),
             0);
 
     static final Command DEBUG = new Command("debug", "", "print the daemon's state for troubleshooting",
@@ -89,11 +100,11 @@ final class Commands {
                     + "its relays, and every peer with the path in use (lan, direct, punched or relay),\n"
                     + "every path's round-trip time, and the attempts made to reach it.\n"
                     + "-json: the same, as JSON (docs/control-api.md).",
-            List.of(Flag.bool("json", "print the daemon, its networks and their peers as JSON"), RPC_PORT), 0);
+            List.of(Flag.bool("json", "print the daemon, its networks and their peers as JSON"), RPC_PORT, RPC_TCP), 0);
 
     static final Command VERSION = new Command("version", "", "print the version",
             "Prints the version of p2p. Needs no daemon (-rpc-port is accepted, as by every client command).",
-            List.of(RPC_PORT), 0);
+            List.of(RPC_PORT, RPC_TCP), 0);
 
     static final Command SERVICE = new Command("service", "", "Windows only: install or remove the Windows service",
             "On Windows, -install registers the \"Subutai P2P\" service and -remove removes it.\n"
@@ -104,7 +115,7 @@ final class Commands {
     static final Command KEYGEN = new Command("keygen", "", "print a fresh network key",
             "Prints a new random 256-bit network key (base64url, 43 characters) for -key, -keyfile or set -key.\n"
                     + "Needs no daemon.",
-            List.of(RPC_PORT), 0);
+            List.of(RPC_PORT, RPC_TCP), 0);
 
     static final Command HELP = new Command("help", "[COMMAND]", "show the commands, or one command's flags",
             "", List.of(), 1);
@@ -113,7 +124,7 @@ final class Commands {
             "With a command line, runs it in the daemon's Gogo shell (e.g. 'p2p:version', 'lb') and prints\n"
                     + "the result. Without one, reads command lines from standard input, one session whose\n"
                     + "variables persist, until 'exit' or end of input.",
-            List.of(RPC_PORT), 1);
+            List.of(RPC_PORT, RPC_TCP), 1);
 
     static final Command DHT_SERVER = new Command("dht-server", "", "run a bootstrap (\"DHT\") server in the foreground",
             "Runs a bootstrap server: members of networks started with -dht HOST:PORT register with it,\n"

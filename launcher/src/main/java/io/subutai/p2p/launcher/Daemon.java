@@ -37,6 +37,8 @@ final class Daemon {
     static final int EXIT_PORT_IN_USE = 98;
     static final long STOP_TIMEOUT_MS = 2000;
     static final long API_TIMEOUT_MS = 5000;
+    /** The longest path of a Unix socket (sun_path, less its terminating NUL). */
+    static final int MAX_SOCKET_PATH = 107;
 
     private final Path home;
     private final Path stateDir;
@@ -85,6 +87,21 @@ final class Daemon {
         } else {
             config = Files.isRegularFile(Path.of("/etc/p2p.yaml")) ? Path.of("/etc/p2p.yaml") : home.resolve("conf/p2p.yaml");
         }
+        String group = p.string("rpc-group").trim();
+        if (!group.isEmpty()) {
+            try {
+                stateDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (IOException e) {
+                err.println("-rpc-group " + group + ": no such group on this system");
+                return 1;
+            }
+        }
+        Path socket = Client.socket(stateDir, port);
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            err.println("The control socket's path " + socket + " is longer than " + MAX_SOCKET_PATH
+                    + " bytes: give the daemon a shorter state directory (P2P_STATE_DIR)");
+            return 1;
+        }
         Path save = p.has("save") ? Path.of(p.string("save")).toAbsolutePath() : stateDir.resolve("p2p.save");
 
         log.info("Initializing P2P Daemon " + version + " (state directory " + stateDir + ")");
@@ -109,9 +126,9 @@ final class Daemon {
                         + "; give each daemon its own with P2P_STATE_DIR"));
                 return 1;
             }
-            String inUse = portProblem(port);
+            String inUse = p.bool("rpc-tcp") ? portProblem(port) : null;
             if (inUse != null) {
-                err.println(Log.line("ERROR", "Failed to start HTTP listener: " + inUse));
+                err.println(Log.line("ERROR", "Failed to start the control API's TCP listener: " + inUse));
                 return EXIT_PORT_IN_USE;
             }
             Map<String, String> props;
@@ -154,8 +171,11 @@ final class Daemon {
             return 1;
         }
         int port = Integer.parseInt(props.get("p2p.rpc.port"));
-        if (!stopping.get() && !Await.listening(port, API_TIMEOUT_MS)) {
-            log.error("Failed to start HTTP listener: the control API is not listening on 127.0.0.1:" + port);
+        Path socket = Client.socket(stateDir, port);
+        boolean tcp = Boolean.parseBoolean(props.get("p2p.rpc.tcp"));
+        if (!stopping.get() && !(Await.listening(socket, API_TIMEOUT_MS) && (!tcp || Await.listening(port, API_TIMEOUT_MS)))) {
+            log.error("Failed to start the control API: it is not listening on " + socket + (tcp ? " and 127.0.0.1:" + port : "")
+                    + " (see the lines above)");
             stop(framework, log);
             return EXIT_PORT_IN_USE;
         }
@@ -213,6 +233,8 @@ final class Daemon {
         props.putAll(vars);
         props.put("p2p.version", version);
         props.put("p2p.rpc.port", Integer.toString(port));
+        props.put("p2p.rpc.tcp", Boolean.toString(p.bool("rpc-tcp")));
+        props.put("p2p.rpc.group", p.string("rpc-group").trim());
         props.put("p2p.config", config.toString());
         props.put("p2p.config.required", Boolean.toString(configRequired));
         props.put("p2p.save", save.toString());

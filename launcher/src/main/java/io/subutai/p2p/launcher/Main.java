@@ -142,13 +142,7 @@ public final class Main {
                 err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");
                 yield 0;
             }
-            case "set" -> {
-                String weak = p.string("key").isEmpty() ? null : SecretStrength.warning(p.string("key"), true);
-                if (weak != null) {
-                    err.println(weak); // one line; the key is added all the same
-                }
-                yield simple(p);
-            }
+            case "set" -> set(p);
             default -> simple(p);
         };
     }
@@ -197,6 +191,14 @@ public final class Main {
                 return 13;
             }
         }
+        if (p.string("keyfile").equals("-")) {
+            try {
+                p = withKeyFrom(p);
+            } catch (UsageException e) {
+                err.println("Incorrect Usage: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
         String weak = p.string("keyfile").isEmpty() ? SecretStrength.warning(p.string("key").isEmpty() ? hash : p.string("key"),
                 !p.string("key").isEmpty()) : null;
         if (weak != null) {
@@ -211,11 +213,42 @@ public final class Main {
         return simple(p);
     }
 
-    /** Sends every flag given (but the rpc port) to the daemon's endpoint of the same name. */
+    private int set(Parsed p) {
+        if (p.has("keyfile")) {
+            try {
+                p = withKeyFrom(p);
+            } catch (UsageException e) {
+                err.println("Incorrect Usage: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
+        String weak = p.string("key").isEmpty() ? null : SecretStrength.warning(p.string("key"), true);
+        if (weak != null) {
+            err.println(weak); // one line; the key is added all the same
+        }
+        return simple(p);
+    }
+
+    /** {@code p} with the key (and ttl) of its {@code -keyfile} (a file, or - for standard input) instead of that flag. */
+    private Parsed withKeyFrom(Parsed p) throws UsageException {
+        if (p.has("key") || p.has("ttl")) {
+            throw new UsageException("give -keyfile " + p.string("keyfile") + " or -key (and -ttl), not both");
+        }
+        KeyFile k = KeyFile.read(p.string("keyfile"), in);
+        Map<String, String> flags = new java.util.HashMap<>(p.flags());
+        flags.remove("keyfile");
+        flags.put("key", k.key());
+        if (!k.ttl().isEmpty()) {
+            flags.put("ttl", k.ttl());
+        }
+        return new Parsed(p.command(), flags, p.args());
+    }
+
+    /** Sends every flag given (but how to reach the daemon) to the daemon's endpoint of the same name. */
     private int simple(Parsed p) {
         Map<String, Object> body = new LinkedHashMap<>();
         for (Flag f : p.command().flags()) {
-            if (f.name().equals("rpc-port") || !p.has(f.name())) {
+            if (f.name().equals("rpc-port") || f.name().equals("rpc-tcp") || !p.has(f.name())) {
                 continue;
             }
             switch (f.kind()) {
@@ -289,7 +322,7 @@ public final class Main {
     }
 
     private Client client(Parsed p) {
-        return new Client(stateDir(), p.integer("rpc-port", Commands.DEFAULT_RPC_PORT));
+        return new Client(stateDir(), p.integer("rpc-port", Commands.DEFAULT_RPC_PORT), p.bool("rpc-tcp"));
     }
 
     private static void putString(Map<String, Object> body, Parsed p, String flag) {

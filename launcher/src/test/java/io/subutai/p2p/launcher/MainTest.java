@@ -13,17 +13,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.sun.net.httpserver.HttpServer;
 
 class MainTest {
 
@@ -32,13 +28,14 @@ class MainTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
-    private HttpServer server;
+    private List<String> requests = List.of();
+    private FakeDaemon server;
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (server != null) {
-            server.stop(0);
+            server.close();
+            server = null;
         }
     }
 
@@ -63,18 +60,10 @@ class MainTest {
 
     /** A fake daemon that answers every request with {@code reply} and records what it was asked. */
     private int fakeDaemon(int status, String reply) throws IOException {
-        Files.writeString(state.resolve("api.token"), "tok");
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        server.createContext("/", x -> {
-            requests.add(x.getRequestURI().getPath() + " " + x.getRequestHeaders().getFirst("Authorization") + " "
-                    + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            byte[] b = reply.getBytes(StandardCharsets.UTF_8);
-            x.sendResponseHeaders(status, b.length);
-            x.getResponseBody().write(b);
-            x.close();
-        });
-        server.start();
-        return server.getAddress().getPort();
+        int port = freePort();
+        server = new FakeDaemon(state, port, status, reply);
+        requests = server.requests;
+        return port;
     }
 
     private static int freePort() throws IOException {
@@ -102,6 +91,12 @@ class MainTest {
         out.reset();
         assertEquals(0, run("help", "start"));
         assertTrue(out().contains("-fwd") && out().contains("-ports MIN-MAX") && out().contains("-dht HOST:PORT"), out());
+        out.reset();
+        assertEquals(0, run("help", "set"));
+        assertTrue(out().contains("-keyfile FILE") && out().contains("-rpc-tcp"), out());
+        out.reset();
+        assertEquals(0, run("help", "daemon"));
+        assertTrue(out().contains("-rpc-group GROUP") && out().contains("-rpc-tcp"), out());
         out.reset();
         assertEquals(0, run("show", "-h"));
         assertTrue(out().contains("-interfaces"), out());
@@ -147,7 +142,7 @@ class MainTest {
             assertEquals(1, run(argv), String.join(" ", cmd));
             String e = err();
             assertEquals(1, e.split("\n").length, "one line: " + e);
-            assertTrue(e.contains("not running") && e.contains("127.0.0.1:" + port), e);
+            assertTrue(e.contains("not running") && e.contains(Client.socket(state, port).toString()), e);
         }
         assertEquals("", out());
     }
@@ -199,7 +194,7 @@ class MainTest {
         assertEquals(15, run("show", "-rpc-port", Integer.toString(port), "-hash", "h", "-ip", "10.0.0.9", "-mtu"));
         assertEquals("to out\n", out());
         assertEquals("to err\n", err());
-        assertEquals(List.of("/rest/v1/show Bearer tok {\"hash\":\"h\",\"check\":\"10.0.0.9\",\"mtu\":true}"), requests);
+        assertEquals(List.of("show {\"hash\":\"h\",\"check\":\"10.0.0.9\",\"mtu\":true}"), requests);
     }
 
     @Test
@@ -213,9 +208,9 @@ class MainTest {
         assertEquals(0, run("status", "-rpc-port", rpc, "-hash", "h", "-json=true"));
         assertEquals(0, run("debug", "-rpc-port", rpc, "-json"));
         assertEquals(0, run("debug", "-rpc-port", rpc));
-        assertEquals(List.of("/rest/v1/show Bearer tok {\"json\":true}", "/rest/v1/show Bearer tok {\"hash\":\"h\",\"json\":true}",
-                "/rest/v1/status Bearer tok {\"json\":true}", "/rest/v1/status Bearer tok {\"hash\":\"h\",\"json\":true}",
-                "/rest/v1/debug Bearer tok {\"json\":true}", "/rest/v1/debug Bearer tok {}"), requests);
+        assertEquals(List.of("show {\"json\":true}", "show {\"hash\":\"h\",\"json\":true}",
+                "status {\"json\":true}", "status {\"hash\":\"h\",\"json\":true}",
+                "debug {\"json\":true}", "debug {}"), requests);
         assertEquals("[\n  {\n    \"hash\": \"h\"\n  }\n]\n".repeat(6), out());
         assertEquals("", err());
     }
@@ -230,15 +225,16 @@ class MainTest {
     }
 
     @Test
-    void unauthorisedAndForeignAnswersAreExplained() throws IOException {
-        int port = fakeDaemon(401, "{\"code\":1,\"out\":\"\",\"err\":\"no\"}");
-        assertEquals(115, run("show", "-rpc-port", Integer.toString(port)));
-        assertTrue(err().contains("refused the request") && err().contains("P2P_STATE_DIR"), err());
-        stop();
-        err.reset();
-        port = fakeDaemon(200, "<html>not p2p</html>");
+    void foreignAnswersAreExplainedAndControlCharactersEscaped() throws Exception {
+        int port = fakeDaemon(200, "<html>not p2p</html>");
         assertEquals(115, run("show", "-rpc-port", Integer.toString(port)));
         assertTrue(err().contains("not p2p's"), err());
+        stop();
+        err.reset();
+        port = fakeDaemon(200, "{\"code\":0,\"out\":\"\\u001b]0;owned\\u0007\\u001b[2Jok\\r\\n\",\"err\":\"\\u009b31m\\u202eevil\\n\"}");
+        assertEquals(0, run("show", "-rpc-port", Integer.toString(port)));
+        assertEquals("\\x1b]0;owned\\x07\\x1b[2Jok\\x0d\n", out(), "no raw escape reaches the terminal");
+        assertEquals("\\x9b31m\\u202eevil\n", err());
     }
 
     @Test
@@ -256,12 +252,35 @@ class MainTest {
         assertTrue(requests.isEmpty(), "no daemon call was made: " + requests);
 
         assertEquals(0, run("start", "-rpc-port", p, "-hash", "h", "-mac", "06-aa-bb-cc-dd-ee", "-fwd", "-port", "4000"));
-        assertEquals(List.of("/rest/v1/start Bearer tok {\"hash\":\"h\",\"mac\":\"06-aa-bb-cc-dd-ee\",\"port\":4000,\"fwd\":true}"),
+        assertEquals(List.of("start {\"hash\":\"h\",\"mac\":\"06-aa-bb-cc-dd-ee\",\"port\":4000,\"fwd\":true}"),
                 requests);
         requests.clear();
         assertEquals(0, run("start", "-rpc-port", p, "-hash", "h", "-keyfile", "keys.yaml"));
         String absolute = Path.of("keys.yaml").toAbsolutePath().toString();
         assertTrue(requests.get(0).contains("\"keyfile\":\"" + absolute + "\""), "sent as an absolute path: " + requests);
+    }
+
+    /** L4: a key need not be on the command line, where other users can read it. */
+    @Test
+    void keysComeFromStandardInputOrAFileInsteadOfTheCommandLine() throws IOException {
+        int port = fakeDaemon(200, "{\"code\":0,\"out\":\"\",\"err\":\"\"}");
+        String p = Integer.toString(port);
+        String key = SecretStrength.newKey(new java.security.SecureRandom());
+        assertEquals(0, runWithInput("key: " + key + "\nttl: 4000000000\n", "start", "-rpc-port", p, "-hash", STRONG,
+                "-keyfile", "-"));
+        assertEquals("start {\"hash\":\"" + STRONG + "\",\"key\":\"" + key + "\",\"ttl\":\"4000000000\"}", requests.get(0));
+        Path file = state.resolve("k");
+        Files.writeString(file, key + "\n");
+        assertEquals(0, run("set", "-rpc-port", p, "-hash", STRONG, "-keyfile", file.toString()));
+        assertEquals("set {\"hash\":\"" + STRONG + "\",\"key\":\"" + key + "\"}", requests.get(1));
+        assertEquals(0, runWithInput("key: '" + key + "'\n", "set", "-rpc-port", p, "-hash", STRONG, "-keyfile", "-"));
+        assertEquals(requests.get(1), requests.get(2));
+        assertEquals(2, run("set", "-rpc-port", p, "-hash", STRONG, "-keyfile", file.toString(), "-key", "k"));
+        assertTrue(err().contains("not both"), err());
+        assertEquals(2, runWithInput("", "start", "-rpc-port", p, "-hash", STRONG, "-keyfile", "-"));
+        assertTrue(err().contains("standard input holds no key"), err());
+        assertEquals(3, requests.size());
+        assertTrue(out().isEmpty() && !err().contains(key), "the key is never printed");
     }
 
     @Test
@@ -294,6 +313,8 @@ class MainTest {
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-config", state.resolve("none.yaml").toString())), true));
         assertTrue(err().contains("none.yaml does not exist"), err());
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-port", "70000")), true));
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-group", "p2pt-no-such-group")), true));
+        assertTrue(err().contains("-rpc-group p2pt-no-such-group: no such group on this system"), err());
         assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
     }
 

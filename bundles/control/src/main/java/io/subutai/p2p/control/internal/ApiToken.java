@@ -11,14 +11,14 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * The secret every control request must carry ({@code Authorization: Bearer <token>}). A new one is
+ * The secret of the control API's TCP port (only when the operator asks for TCP): a new one is
  * made at each start and written to a file that only its owner (root) can read; the client reads
- * it from there. Comparison takes the same time whatever the guess.
+ * it from there. It never crosses the socket: each side proves it holds it with an HMAC over two
+ * fresh nonces, the daemon first (see {@link Frames}). Comparison takes the same time whatever the guess.
  */
 final class ApiToken {
 
     static final String FILE_NAME = "api.token";
-    private static final String BEARER = "Bearer ";
 
     private final byte[] token;
 
@@ -36,13 +36,14 @@ final class ApiToken {
         return new ApiToken(text.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** True when the {@code Authorization} header value carries this token. */
-    boolean accepts(String authorization) {
-        if (authorization == null || !authorization.startsWith(BEARER)) {
-            return false;
-        }
-        byte[] given = authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(token, given);
+    /** This daemon's proof, for a TCP client, that it holds the token. */
+    byte[] daemonMac(byte[] clientNonce, byte[] daemonNonce) {
+        return Frames.daemonMac(token, clientNonce, daemonNonce);
+    }
+
+    /** True when {@code proof} is the client's proof of the token for these nonces (constant time). */
+    boolean acceptsClientMac(byte[] clientNonce, byte[] daemonNonce, byte[] proof) {
+        return proof != null && MessageDigest.isEqual(Frames.clientMac(token, clientNonce, daemonNonce), proof);
     }
 
     /** Writes the token to {@code file} with mode 0600, atomically (never a half-written or readable token). */

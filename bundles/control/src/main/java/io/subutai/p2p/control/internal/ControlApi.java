@@ -1,8 +1,6 @@
 package io.subutai.p2p.control.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -17,8 +15,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 
 import io.subutai.p2p.api.CommandOutput;
 import io.subutai.p2p.api.NetworkService;
@@ -28,14 +24,13 @@ import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
 
 /**
- * The control API: {@code POST /rest/v1/<command>} with a JSON object, answered by
- * {@code {"code": n, "out": "...", "err": "..."}} (see docs/control-api.md). Every request must
- * carry the token; one without it gets 401 before its body is read. Malformed requests get a
- * clear message, never a stack trace.
+ * The control API's commands: a command name with a JSON object, answered by
+ * {@code {"code": n, "out": "...", "err": "..."}} (see docs/control-api.md). Who may call which
+ * command is checked before (by {@link ControlListener}); this class parses and runs. Malformed
+ * requests get a clear message, never a stack trace.
  */
-final class ControlApi implements HttpHandler {
+final class ControlApi {
 
-    static final String PREFIX = "/rest/v1/";
     static final int MAX_BODY = 64 * 1024;
 
     private static final Set<String> SHOW_FIELDS = Set.of("hash", "check", "ip", "interfaces", "all", "bind", "mtu",
@@ -47,80 +42,75 @@ final class ControlApi implements HttpHandler {
     private static final Set<String> STATUS_FIELDS = Set.of("hash", "json");
     private static final Set<String> DEBUG_FIELDS = Set.of("json");
     private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl");
+    private static final Set<String> READ_ONLY = Set.of("version", "show", "status", "debug");
     private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set",
             "debug");
 
-    private final ApiToken token;
     private final NetworkService network;
     private final ShellRunner shell;
     private final JsonFactory json = new JsonFactory();
 
-    ControlApi(ApiToken token, NetworkService network, ShellRunner shell) {
-        this.token = token;
+    ControlApi(NetworkService network, ShellRunner shell) {
         this.network = network;
         this.shell = shell;
     }
 
-    @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                reply(exchange, 401, CommandOutput.error(1, "Unauthorized: this request did not carry the daemon's API token\n"));
-                return;
-            }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                reply(exchange, 405, CommandOutput.error(1, "Use POST for " + exchange.getRequestURI().getPath() + "\n"));
-                return;
-            }
-            String path = exchange.getRequestURI().getPath();
-            String command = path.startsWith(PREFIX) ? path.substring(PREFIX.length()) : "";
-            if (!COMMANDS.contains(command)) {
-                reply(exchange, 404, CommandOutput.error(1, "This daemon (version " + network.version()
-                        + ") has no command '" + path + "'\n"));
-                return;
-            }
-            Map<String, Object> body;
-            try {
-                body = readBody(exchange.getRequestBody());
-            } catch (BadRequest e) {
-                reply(exchange, 400, CommandOutput.error(1, e.getMessage() + "\n"));
-                return;
-            }
-            CommandOutput out;
-            try {
-                out = switch (command) {
-                    case "version" -> {
-                        allowOnly(body, Set.of());
-                        yield CommandOutput.ok(network.version() + "\n");
-                    }
-                    case "show" -> show(body);
-                    case "start" -> start(body);
-                    case "stop" -> stop(body);
-                    case "set" -> {
-                        allowOnly(body, SET_FIELDS);
-                        yield network.set(new io.subutai.p2p.api.SetRequest(text(body, "log"), text(body, "ip"),
-                                text(body, "hash"), text(body, "key"), text(body, "ttl")));
-                    }
-                    case "debug" -> {
-                        allowOnly(body, DEBUG_FIELDS);
-                        yield network.debug(bool(body, "json"));
-                    }
-                    case "status" -> {
-                        allowOnly(body, STATUS_FIELDS);
-                        yield network.status(text(body, "hash"), bool(body, "json"));
-                    }
-                    default -> shell(body);
-                };
-            } catch (BadRequest e) {
-                reply(exchange, 400, CommandOutput.error(1, e.getMessage() + "\n"));
-                return;
-            } catch (P2pException e) {
-                out = CommandOutput.error(e.code(), e.getMessage() + "\n");
-            } catch (RuntimeException e) {
-                out = CommandOutput.error(1, "Internal error in " + command + ": " + e + "\n");
-            }
-            reply(exchange, 200, out);
+    /** Whether {@code command} is one that members of the rpc group may run (it changes nothing). */
+    static boolean readOnly(String command) {
+        return READ_ONLY.contains(command);
+    }
+
+    /** Whether this daemon has {@code command}. */
+    static boolean known(String command) {
+        return COMMANDS.contains(command);
+    }
+
+    /**
+     * Runs one request whose caller was already checked (its access and its command): parses the
+     * body and answers with a status (200, 400, 404) and the command's output.
+     */
+    Reply handle(String command, byte[] bodyBytes) {
+        if (!COMMANDS.contains(command)) {
+            return new Reply(404, CommandOutput.error(1, "This daemon (version " + network.version()
+                    + ") has no command '" + command + "'\n"));
         }
+        CommandOutput out;
+        try {
+            if (bodyBytes.length > MAX_BODY) {
+                throw new BadRequest("Request body is larger than " + MAX_BODY + " bytes");
+            }
+            Map<String, Object> body = parseBody(json, bodyBytes);
+            out = switch (command) {
+                case "version" -> {
+                    allowOnly(body, Set.of());
+                    yield CommandOutput.ok(network.version() + "\n");
+                }
+                case "show" -> show(body);
+                case "start" -> start(body);
+                case "stop" -> stop(body);
+                case "set" -> {
+                    allowOnly(body, SET_FIELDS);
+                    yield network.set(new io.subutai.p2p.api.SetRequest(text(body, "log"), text(body, "ip"),
+                            text(body, "hash"), text(body, "key"), text(body, "ttl")));
+                }
+                case "debug" -> {
+                    allowOnly(body, DEBUG_FIELDS);
+                    yield network.debug(bool(body, "json"));
+                }
+                case "status" -> {
+                    allowOnly(body, STATUS_FIELDS);
+                    yield network.status(text(body, "hash"), bool(body, "json"));
+                }
+                default -> shell(body);
+            };
+        } catch (BadRequest e) {
+            return new Reply(400, CommandOutput.error(1, e.getMessage() + "\n"));
+        } catch (P2pException e) {
+            out = CommandOutput.error(e.code(), e.getMessage() + "\n");
+        } catch (RuntimeException e) {
+            out = CommandOutput.error(1, "Internal error in " + command + ": " + e + "\n");
+        }
+        return new Reply(200, out);
     }
 
     private CommandOutput show(Map<String, Object> body) throws BadRequest {
@@ -152,14 +142,6 @@ final class ControlApi implements HttpHandler {
             throw new BadRequest("Field 'command' must be a non-empty command line");
         }
         return shell.run(text(body, "session"), line);
-    }
-
-    private Map<String, Object> readBody(InputStream in) throws IOException, BadRequest {
-        byte[] bytes = in.readNBytes(MAX_BODY + 1);
-        if (bytes.length > MAX_BODY) {
-            throw new BadRequest("Request body is larger than " + MAX_BODY + " bytes");
-        }
-        return parseBody(json, bytes);
     }
 
     /**
@@ -255,7 +237,8 @@ final class ControlApi implements HttpHandler {
         return b;
     }
 
-    private void reply(HttpExchange exchange, int status, CommandOutput out) throws IOException {
+    /** The JSON of a reply: {@code {"code": n, "out": "...", "err": "..."}}. */
+    byte[] encode(CommandOutput out) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + out.out().length() + out.err().length());
         try (JsonGenerator g = json.createGenerator(buffer)) {
             g.writeStartObject();
@@ -263,13 +246,14 @@ final class ControlApi implements HttpHandler {
             g.writeStringField("out", out.out());
             g.writeStringField("err", out.err());
             g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // writing to memory does not fail
         }
-        byte[] bytes = buffer.toByteArray();
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(bytes);
-        }
+        return buffer.toByteArray();
+    }
+
+    /** A status (as HTTP's: 200, 400, 403, 404, 503) and what the command printed. */
+    record Reply(int status, CommandOutput output) {
     }
 
     /** A request the API cannot take; the message is for the user. */
