@@ -22,8 +22,16 @@ final class MeshCounters {
     /** Frames a member sent as another: from a MAC another member holds, or ARP claiming another's overlay address. */
     final AtomicLong spoofed = new AtomicLong();
 
+    /** Handshake messages dropped because their mac1 was wrong: garbage, or made for another node's key (§4.6). */
+    final AtomicLong badMac = new AtomicLong();
+    /** COOKIE_REPLY messages sent: initiations not read because the node was under load and their source unproven. */
+    final AtomicLong cookies = new AtomicLong();
+    /** Handshake messages of another protocol version, dropped. */
+    final AtomicLong otherVersion = new AtomicLong();
+
     Mesh.Counters snapshot() {
         return new Mesh.Counters(rejected.get(), sendFailures.get(), malformed.get(), unknownIndex.get(),
-                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get());
+                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get(), badMac.get(), cookies.get(),
+                otherVersion.get());
     }
 }
