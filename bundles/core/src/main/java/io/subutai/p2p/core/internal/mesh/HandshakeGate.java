@@ -56,13 +56,7 @@ final class HandshakeGate {
     }
 
     void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
-        if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
-            counters.malformed.incrementAndGet();
-            otherVersion(from, datagram);
-            return;
-        }
-        if (!routing.usable(from)) {
-            counters.notRelayed.incrementAndGet();
+        if (!admissible(from, datagram, Wire.HANDSHAKE_INIT)) {
             return;
         }
         int start = datagram.position();
@@ -87,6 +81,20 @@ final class HandshakeGate {
                 loop.execute(() -> handshakes.respond(from, msg, senderIndex, suite));
             }
         }
+    }
+
+    /** Whether {@code datagram} is a well-formed {@code type} message from a source that may carry anything; counts it if not. */
+    private boolean admissible(InetSocketAddress from, ByteBuffer datagram, int type) {
+        if (Wire.classify(datagram) != type) {
+            counters.malformed.incrementAndGet();
+            otherVersion(from, datagram);
+            return false;
+        }
+        if (!routing.usable(from)) {
+            counters.notRelayed.incrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     /** Whether the mac2 at {@code mac2At} is keyed by the cookie of {@code from} under the current secret or the one before. */
@@ -153,13 +161,7 @@ final class HandshakeGate {
     }
 
     void onResponse(InetSocketAddress from, ByteBuffer datagram) {
-        if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
-            counters.malformed.incrementAndGet();
-            otherVersion(from, datagram);
-            return;
-        }
-        if (!routing.usable(from)) {
-            counters.notRelayed.incrementAndGet();
+        if (!admissible(from, datagram, Wire.HANDSHAKE_RESP)) {
             return;
         }
         int senderIndex = Wire.index(datagram, Wire.HEADER);
