@@ -136,6 +136,10 @@ final class HandshakeGate {
             counters.malformed.incrementAndGet();
             return;
         }
+        if (!routing.usable(from)) {
+            counters.notRelayed.incrementAndGet(); // the initiation would go again by a path this network does not use
+            return;
+        }
         if (!(table.get(Wire.index(datagram, Wire.HEADER)) instanceof PendingHandshake ph)) {
             counters.rejected.incrementAndGet();
             return;
