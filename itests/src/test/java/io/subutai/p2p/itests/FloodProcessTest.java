@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The issue's flood (docs/protocol.md §4.6), end to end: two members on a veth LAN with a tunnel
  * carrying a ping every 10 ms; a flooder in a namespace of its own sends 10 000 garbage
  * initiations a second from 1 000 source addresses at one of them while a third member joins.
- * The newcomer must be connected within 2 s and the tunnel must lose no ping. Prints the figures:
+ * The newcomer must be connected within 2 s and the tunnel must lose no ping; the same again with
+ * initiations made for the flooded member's key. Prints the figures:
  * what the flooder sent, the join time, the flooded daemon's CPU.
  */
 class FloodProcessTest {
@@ -40,6 +41,24 @@ class FloodProcessTest {
 
     @Test
     void aNewMemberJoinsWithinTwoSecondsAndTheTunnelLosesNothingUnderAFloodOfGarbageInitiations() throws Exception {
+        String sent = floodWhileAMemberJoins(false);
+        assertTrue(sent.endsWith(" 0 cookie replies came back"), "garbage is dropped unanswered: " + sent);
+    }
+
+    /**
+     * The same with initiations that carry a valid mac1 (the attacker read member 1's key from its
+     * LAN beacon): member 1 goes under load and answers them with cookies, and still the newcomer
+     * joins within 2 s (with a cookie of its own, when it is the one that initiates).
+     */
+    @Test
+    void aNewMemberJoinsWithinTwoSecondsUnderAFloodOfInitiationsMadeForTheMembersKey() throws Exception {
+        String sent = floodWhileAMemberJoins(true);
+        Matcher cookies = Pattern.compile(" (\\d+) cookie replies came back").matcher(sent);
+        assertTrue(cookies.find() && Long.parseLong(cookies.group(1)) > PER_SECOND, "member 1 answered with cookies: " + sent);
+    }
+
+    /** The scenario; returns the flooder's last line (what it sent, and the cookies that came back). */
+    private String floodWhileAMemberJoins(boolean mac1) throws Exception {
         List<Netns> ns = lab.lan(3);
         List<TestDaemon> d = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -72,11 +91,13 @@ class FloodProcessTest {
             long cpuBefore = cpuMillis(daemon1);
             long udpBefore = udpIn(ns.get(0));
             Path flooderLog = lab.tmp.resolve("flooder.log");
-            String testClasses = Path.of(Flooder.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            String classPath = Path.of(Flooder.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    + java.io.File.pathSeparator + bouncyCastle();
             String java = ProcessHandle.current().info().command().orElse("java");
-            Process flood = new ProcessBuilder(flooder.wrap(List.of(java, "-cp", testClasses, Flooder.class.getName(),
+            Process flood = new ProcessBuilder(flooder.wrap(List.of(java, "-cp", classPath, Flooder.class.getName(),
                     "192.168.77.1", port.group(1), "10.77.0.1", Integer.toString(SOURCES), Integer.toString(PER_SECOND),
-                    Integer.toString(SECONDS)))).redirectErrorStream(true).redirectOutput(flooderLog.toFile()).start();
+                    Integer.toString(SECONDS), mac1 ? "mac1" : "garbage"))).redirectErrorStream(true)
+                    .redirectOutput(flooderLog.toFile()).start();
             long floodStart = System.nanoTime();
             try {
                 Await.require(() -> udpIn(ns.get(0)) - udpBefore >= PER_SECOND, Duration.ofSeconds(10),
@@ -88,7 +109,7 @@ class FloodProcessTest {
                 Await.require(() -> Lab.pings(ns.get(2), "10.60.0.1"), Duration.ofSeconds(10),
                         () -> "the new member never reached member 1:\n" + d.get(2).logQuietly());
                 long joinedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startReturned);
-                System.out.println("flood: the new member's start took " + TimeUnit.NANOSECONDS.toMillis(startReturned - started)
+                System.out.println((mac1 ? "with mac1" : "garbage") + " flood: the new member's start took " + TimeUnit.NANOSECONDS.toMillis(startReturned - started)
                         + " ms; then its first ping through member 1 came " + joinedMs + " ms later");
                 assertTrue(joinedMs <= 2_000, "the new member was connected within 2 s: " + joinedMs + " ms");
             } finally {
@@ -97,7 +118,7 @@ class FloodProcessTest {
             long floodMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - floodStart);
             long cpu = cpuMillis(daemon1) - cpuBefore;
             String sent = Files.readString(flooderLog).strip();
-            System.out.println(sent + "; member 1 received " + (udpIn(ns.get(0)) - udpBefore) + " UDP datagrams and used "
+            System.out.println((mac1 ? "with mac1: " : "garbage: ") + sent + "; member 1 received " + (udpIn(ns.get(0)) - udpBefore) + " UDP datagrams and used "
                     + cpu + " ms of CPU in " + floodMs + " ms (" + (100 * cpu / Math.max(1, floodMs)) + "% of one core)");
             assertTrue(sent.contains("sent"), sent);
             assertTrue(tunnel.awaitMore(20, 5), "the tunnel still carries pings");
@@ -105,6 +126,15 @@ class FloodProcessTest {
             System.out.println("tunnel: " + (tunnel.last() - fromSeq + 1) + " pings during the flood, " + lost
                     + " lost, longest gap " + tunnel.longestGapMs(fromSeq) + " ms");
             assertEquals(0, lost, "the existing tunnel lost pings during the flood");
+            return sent;
+        }
+    }
+
+    /** The BouncyCastle jar of the distribution (the flooder's BLAKE2s). */
+    private static Path bouncyCastle() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> jars = Files.walk(P2pOptions.dist().resolve("system/org/bouncycastle"))) {
+            return jars.filter(j -> j.getFileName().toString().matches("bcprov-.*\\.jar")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no bcprov jar in the distribution"));
         }
     }
 
