@@ -61,8 +61,8 @@ public class HandshakeBenchmark {
         psk = crypto.derivePsk("bench network key".getBytes(StandardCharsets.UTF_8));
         Session[] sessions = handshake();
         ByteBuffer sealed = ByteBuffer.allocate(64);
-        sessions[0].seal(ByteBuffer.wrap(initPayload), sealed);
-        if (!sessions[1].open(sealed.flip(), ByteBuffer.allocate(64))) {
+        sessions[0].seal(0x0304_0000_0000_0001L, ByteBuffer.wrap(initPayload), sealed);
+        if (!sessions[1].open(0x0304_0000_0000_0001L, sealed.flip(), ByteBuffer.allocate(64))) {
             throw new IllegalStateException("the sessions do not agree");
         }
     }

@@ -42,6 +42,9 @@ import io.subutai.p2p.spi.StaticKeys;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class SealOpenBenchmark {
 
+    /** The associated data: a DATA packet's header and receiver index. */
+    private static final long HEADER = 0x0304_0000_0102_0304L;
+
     /** The data AEAD, by the label the crypto suite's configuration uses. */
     @Param({"aes-256-gcm", "chacha20-poly1305"})
     public String suite;
@@ -107,7 +110,7 @@ public class SealOpenBenchmark {
     public int seal() {
         plain.rewind();
         sealed.clear();
-        sender.seal(plain, sealed);
+        sender.seal(HEADER, plain, sealed);
         return sealed.position();
     }
 
@@ -116,10 +119,10 @@ public class SealOpenBenchmark {
     public int sealOpen() {
         plain.rewind();
         sealed.clear();
-        sender.seal(plain, sealed);
+        sender.seal(HEADER, plain, sealed);
         sealed.flip();
         opened.clear();
-        if (!receiver.open(sealed, opened)) {
+        if (!receiver.open(HEADER, sealed, opened)) {
             throw new IllegalStateException("a packet did not open");
         }
         return opened.position();

@@ -16,15 +16,22 @@ public interface Session {
     /** Bytes a sealed datagram adds to the plaintext (counter and tag). */
     int overhead();
 
-    /** Seals the plaintext (position to limit) into {@code out}, with the next counter as nonce. */
-    void seal(ByteBuffer plaintext, ByteBuffer out);
+    /**
+     * Seals the plaintext (position to limit) into {@code out}, with the next counter as nonce and
+     * {@code header} as associated data.
+     *
+     * @param header the 8 bytes in front of the sealed part (big-endian): the packet's header and
+     *               receiver index, authenticated so that no bit of them can be changed on the way
+     */
+    void seal(long header, ByteBuffer plaintext, ByteBuffer out);
 
     /**
      * Opens a sealed datagram into {@code plaintextOut}.
      *
-     * @return false when it does not authenticate or replays an earlier one; nothing changes then
+     * @param header the 8 bytes that came in front of it, as {@link #seal} was given them
+     * @return false when it does not authenticate (its header included) or replays an earlier one; nothing changes then
      */
-    boolean open(ByteBuffer sealed, ByteBuffer plaintextOut);
+    boolean open(long header, ByteBuffer sealed, ByteBuffer plaintextOut);
 
     /**
      * Whether the engine must start a new handshake now (counter or age limit reached).

@@ -5,5 +5,5 @@
  * may come and go at any time; the engine binds them dynamically.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("4.2.0")
+@org.osgi.annotation.versioning.Version("5.0.0")
 package io.subutai.p2p.spi;

@@ -394,7 +394,8 @@ class MeshSimulationTest {
         InetSocketAddress attacker = new InetSocketAddress("192.0.2.66", 4444);
         java.util.Random r = new java.util.Random(1);
         int flood = 3000;
-        int initMin = 4 + 4 + 1 + 32 + 32 + 16 + 2 + 16; // header, sender index, suite, e, encrypted s, one AEAD offered
+        // header, sender index, suite, e, encrypted s, one AEAD offered, mac1, mac2
+        int initMin = 4 + 4 + 1 + 32 + 32 + 16 + 2 + 16 + 2 * io.subutai.p2p.core.internal.mesh.Macs.MAC;
         for (int i = 0; i < flood; i++) {
             byte[] init = new byte[initMin + 12];
             r.nextBytes(init);
@@ -403,6 +404,10 @@ class MeshSimulationTest {
             init[2] = 0;
             init[3] = 0;
             init[8] = 1; // the classic suite: what is not limited costs a Diffie-Hellman
+            // a valid mac1 (the attacker knows b's public key), no mac2
+            java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(init).position(init.length - 32);
+            io.subutai.p2p.core.internal.mesh.Macs.append(io.subutai.p2p.core.internal.mesh.Macs.mac1Key(b.keys().publicKey()), m, 0);
+            io.subutai.p2p.core.internal.mesh.Macs.append(null, m, 0);
             net.inject(attacker, b.socket().localAddress(), init);
         }
         introduce();

@@ -81,15 +81,17 @@ enum Aead {
         return c.doFinal(sealed);
     }
 
-    /** Seals {@code plain} (position to limit) into {@code out}, with a cipher this caller owns. */
-    void seal(Cipher c, Key key, long counter, ByteBuffer plain, ByteBuffer out) throws GeneralSecurityException {
+    /** Seals {@code plain} (position to limit) into {@code out} with associated data {@code ad}, with a cipher this caller owns. */
+    void seal(Cipher c, Key key, long counter, byte[] ad, ByteBuffer plain, ByteBuffer out) throws GeneralSecurityException {
         c.init(Cipher.ENCRYPT_MODE, key, nonce(counter));
+        c.updateAAD(ad);
         c.doFinal(plain, out);
     }
 
-    /** Opens {@code sealed} into {@code out}; throws when it does not authenticate. */
-    void open(Cipher c, Key key, long counter, ByteBuffer sealed, ByteBuffer out) throws GeneralSecurityException {
+    /** Opens {@code sealed} into {@code out}, {@code ad} its associated data; throws when it does not authenticate. */
+    void open(Cipher c, Key key, long counter, byte[] ad, ByteBuffer sealed, ByteBuffer out) throws GeneralSecurityException {
         c.init(Cipher.DECRYPT_MODE, key, nonce(counter));
+        c.updateAAD(ad);
         c.doFinal(sealed, out);
     }
 }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 
-import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 
 import io.subutai.p2p.spi.Session;
@@ -12,8 +11,9 @@ import io.subutai.p2p.spi.Session;
 /**
  * Transport keys agreed in a handshake. A sealed datagram is {@code counter (8 bytes, big-endian)
  * || ciphertext || tag (16)}; the counter is the nonce, so it never repeats, and the receiver's
- * {@link ReplayWindow} refuses any counter it has opened or that is too old. One thread seals and
- * one thread opens; each owns its cipher object.
+ * {@link ReplayWindow} refuses any counter it has opened or that is too old. The 8 bytes in front
+ * of it (the packet's header and receiver index) are the associated data. One thread seals and
+ * one thread opens; each owns its cipher object and its associated-data buffer.
  */
 final class AeadSession implements Session {
 
@@ -33,10 +33,12 @@ final class AeadSession implements Session {
 
     // owned by the sealing thread
     private final Cipher sealer;
+    private final byte[] sealAd = new byte[8];
     private long sendCounter;
 
     // owned by the opening thread
     private final Cipher opener;
+    private final byte[] openAd = new byte[8];
     private final ReplayWindow window = new ReplayWindow();
 
     AeadSession(Aead aead, byte[] sendKey, byte[] receiveKey, long createdNanos) throws GeneralSecurityException {
@@ -58,21 +60,21 @@ final class AeadSession implements Session {
     }
 
     @Override
-    public void seal(ByteBuffer plaintext, ByteBuffer out) {
+    public void seal(long header, ByteBuffer plaintext, ByteBuffer out) {
         if (sendCounter >= REJECT_AFTER_MESSAGES) {
             throw new IllegalStateException("session exhausted: a new handshake is overdue");
         }
         long counter = sendCounter++;
         out.putLong(counter);
         try {
-            aead.seal(sealer, sendKey, counter, plaintext, out);
+            aead.seal(sealer, sendKey, counter, bytes(header, sealAd), plaintext, out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed: " + e, e);
         }
     }
 
     @Override
-    public boolean open(ByteBuffer sealed, ByteBuffer plaintextOut) {
+    public boolean open(long header, ByteBuffer sealed, ByteBuffer plaintextOut) {
         if (sealed.remaining() < overhead()) {
             return false;
         }
@@ -84,18 +86,37 @@ final class AeadSession implements Session {
         }
         int outStart = plaintextOut.position();
         try {
-            aead.open(opener, receiveKey, counter, sealed, plaintextOut);
-        } catch (AEADBadTagException e) {
-            sealed.position(start);
-            plaintextOut.position(outStart);
-            return false;
+            aead.open(opener, receiveKey, counter, bytes(header, openAd), sealed, plaintextOut);
         } catch (GeneralSecurityException e) {
             sealed.position(start);
             plaintextOut.position(outStart);
+            forget();
             return false;
         }
         window.accept(counter);
         return true;
+    }
+
+    /**
+     * After a packet that did not open: the JDK's ChaCha20-Poly1305 refuses to be given the key and
+     * nonce it was last given, so the genuine packet with the counter a forged one carried would be
+     * refused too. Giving the opener a nonce no packet ever has (beyond the last counter a session
+     * seals) makes it forget.
+     */
+    private void forget() {
+        try {
+            aead.open(opener, receiveKey, Long.MAX_VALUE, openAd, java.nio.ByteBuffer.allocate(0), java.nio.ByteBuffer.allocate(0));
+        } catch (GeneralSecurityException expected) {
+            // an empty packet never opens; the cipher was initialised, which is all that is wanted
+        }
+    }
+
+    private static byte[] bytes(long v, byte[] into) {
+        for (int i = 7; i >= 0; i--) {
+            into[i] = (byte) v;
+            v >>>= 8;
+        }
+        return into;
     }
 
     @Override

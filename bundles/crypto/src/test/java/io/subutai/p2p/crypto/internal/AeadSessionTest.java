@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class AeadSessionTest {
 
+    /** A DATA packet's header and receiver index (docs/protocol.md §5): version 3, type 4, reserved 0, index 0x01020304. */
+    private static final long HEADER = 0x0304_0000_0102_0304L;
     private static final byte[] K1 = new byte[32];
     private static final byte[] K2 = new byte[32];
 
@@ -23,13 +25,13 @@ class AeadSessionTest {
 
     private static ByteBuffer seal(AeadSession s, String text) {
         ByteBuffer out = ByteBuffer.allocate(2048);
-        s.seal(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), out);
+        s.seal(HEADER, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), out);
         return out.flip();
     }
 
     private static String open(AeadSession s, ByteBuffer sealed) {
         ByteBuffer out = ByteBuffer.allocate(2048);
-        return s.open(sealed.duplicate(), out) ? new String(out.array(), 0, out.position(), StandardCharsets.UTF_8) : null;
+        return s.open(HEADER, sealed.duplicate(), out) ? new String(out.array(), 0, out.position(), StandardCharsets.UTF_8) : null;
     }
 
     @ParameterizedTest
@@ -74,10 +76,10 @@ class AeadSessionTest {
         for (int round = 0; round < 3; round++) {
             frame.flip();
             sealed.clear();
-            a.seal(frame, sealed);
+            a.seal(HEADER, frame, sealed);
             sealed.flip();
             opened.clear();
-            assertTrue(b.open(sealed, opened));
+            assertTrue(b.open(HEADER, sealed, opened));
             opened.flip();
             assertEquals(1500, opened.remaining());
             assertEquals((byte) 1499, opened.get(1499));
@@ -91,5 +93,31 @@ class AeadSessionTest {
         AeadSession s = new AeadSession(aead, K1, K2, 1_000);
         assertFalse(s.rekeyDue(1_000 + AeadSession.REKEY_AFTER_NANOS - 1));
         assertTrue(s.rekeyDue(1_000 + AeadSession.REKEY_AFTER_NANOS));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Aead.class)
+    void aPacketWhoseHeaderChangedDoesNotOpen(Aead aead) throws GeneralSecurityException {
+        AeadSession a = new AeadSession(aead, K1, K2, 0);
+        AeadSession b = new AeadSession(aead, K2, K1, 0);
+        for (int bit = 0; bit < 64; bit++) { // every bit: version, type, the reserved ones, the index
+            ByteBuffer sealed = seal(a, "frame");
+            ByteBuffer out = ByteBuffer.allocate(2048);
+            assertFalse(b.open(HEADER ^ 1L << bit, sealed.duplicate(), out), "header bit " + bit + " flipped");
+            assertEquals(0, out.position(), "nothing written");
+            assertEquals("frame", open(b, sealed), "the same packet with its header as sealed opens");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Aead.class)
+    void aForgedPacketWithTheNextCounterDoesNotKeepTheGenuineOneOut(Aead aead) throws GeneralSecurityException {
+        AeadSession a = new AeadSession(aead, K1, K2, 0);
+        AeadSession b = new AeadSession(aead, K2, K1, 0);
+        ByteBuffer genuine = seal(a, "frame");
+        ByteBuffer forged = ByteBuffer.wrap(genuine.array().clone()).limit(genuine.limit());
+        forged.put(AeadSession.COUNTER_LEN, (byte) (forged.get(AeadSession.COUNTER_LEN) ^ 1));
+        assertEquals(null, open(b, forged), "the forgery (same counter) does not open");
+        assertEquals("frame", open(b, genuine), "the genuine packet still does (ChaCha20-Poly1305 of the JDK refused it)");
     }
 }

@@ -163,10 +163,10 @@ class NoiseIkTest {
 
     static String roundTrip(Session from, Session to, String text) {
         ByteBuffer sealed = ByteBuffer.allocate(256);
-        from.seal(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), sealed);
+        from.seal(0x0304_0000_0000_0001L, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), sealed);
         sealed.flip();
         ByteBuffer out = ByteBuffer.allocate(256);
-        assertTrue(to.open(sealed, out), "opens");
+        assertTrue(to.open(0x0304_0000_0000_0001L, sealed, out), "opens");
         return new String(out.array(), 0, out.position(), StandardCharsets.UTF_8);
     }
 

@@ -18,12 +18,14 @@ import io.subutai.p2p.spi.StaticKeys;
 
 /**
  * Handshakes (Nebula's {@code handshake_manager.go}, wireguard-go's {@code noise-protocol.go}):
- * initiating, with retries and the tie-break that keeps two sides from crossing; answering,
- * rate-limited before any Diffie-Hellman work; completing; rekeying; and the nodes that answered
+ * initiating, with retries and the tie-break that keeps two sides from crossing, and with the
+ * cookie a responder under load gave; answering; completing; rekeying; and the nodes that answered
  * handshakes came from before a packet proved they hold the network key. The receive thread only
- * checks, limits and hands each handshake message to the control loop, where all the handshake
- * work runs, outside the lock the data path seals under; the sessions it makes are installed
- * under that lock in a moment.
+ * checks MACs, limits and hands each handshake message over ({@link HandshakeGate}); all the
+ * handshake work runs here on the control loop, outside the lock the data path seals under; the
+ * sessions it makes are installed under that lock in a moment. An answered initiation changes no
+ * peer's state or endpoint: the initiator's first DATA packet confirms the session, and only then
+ * does the peer change (docs/protocol.md §4.6).
  */
 final class HandshakeManager {
 
@@ -35,6 +37,8 @@ final class HandshakeManager {
     static final int MAX_UNCONFIRMED = 256;
     /** An initiation whose timestamp is further than this from this node's clock is refused (a replay of an old one). */
     static final long TIMESTAMP_WINDOW_MILLIS = 120_000;
+    /** A cookie a responder gave is used this long (its secret changes every 120 s; one made under the one before counts). */
+    static final long COOKIE_NANOS = 120_000_000_000L;
     /** Handshake retries come this fast in the first moments of a peer, while NATs on the way open. */
     static final long EARLY_RETRY_NANOS = 250_000_000L;
 
@@ -56,8 +60,6 @@ final class HandshakeManager {
     private final long retry;
     private final AtomicInteger unconfirmed = new AtomicInteger();
     private final ByteBuffer handshakeOut = ByteBuffer.allocate(Wire.HANDSHAKE_MAX); // the loop's
-    private HandshakeLimiter limiter; // the receive thread's, made at its first initiation
-    private long lastVersionSaid; // the receive thread's: when another protocol version was last logged
     /** The mesh closed: nothing queued answers, completes or starts a handshake any more. */
     private volatile boolean closed;
 
@@ -88,88 +90,6 @@ final class HandshakeManager {
     /** A new peer object for {@code id} (known to no map yet). */
     Peer newPeer(PeerId id, byte[] staticKey, Peer.Candidates candidates, long now) {
         return new Peer(id, staticKey, selfKey, candidates, now, log);
-    }
-
-    // ---- the receive thread: check, limit, hand over ----
-
-    void onInitiation(InetSocketAddress from, ByteBuffer datagram) {
-        if (Wire.classify(datagram) != Wire.HANDSHAKE_INIT) {
-            counters.malformed.incrementAndGet();
-            otherVersion(from, datagram);
-            return;
-        }
-        if (!routing.usable(from)) {
-            counters.notRelayed.incrementAndGet();
-            return;
-        }
-        long t = loop.nanoTime();
-        if (limiter == null) {
-            limiter = HandshakeLimiter.standard(t);
-        }
-        if (!limiter.allow(from.getAddress(), t)) {
-            counters.rateLimited.incrementAndGet(); // before any Diffie-Hellman work
-            return;
-        }
-        int senderIndex = Wire.index(datagram, Wire.HEADER);
-        int suite = datagram.get(datagram.position() + Wire.HEADER + Wire.INDEX) & 0xff;
-        ByteBuffer msg = copy(datagram, Wire.HEADER + Wire.INDEX + Wire.SUITE);
-        loop.execute(() -> respond(from, msg, senderIndex, suite));
-    }
-
-    /** Says (once a minute at most) why a node of another protocol version never connects. The receive thread's. */
-    private void otherVersion(InetSocketAddress from, ByteBuffer datagram) {
-        if (!datagram.hasRemaining() || datagram.get(datagram.position()) == Wire.VERSION) {
-            return;
-        }
-        long now = loop.nanoTime();
-        if (lastVersionSaid == 0 || now - lastVersionSaid > 60_000_000_000L) {
-            lastVersionSaid = now;
-            log.warn("Dropped a handshake from " + Endpoints.text(from) + " in protocol version "
-                    + (datagram.get(datagram.position()) & 0xff) + ": this node speaks version " + Wire.VERSION
-                    + " (docs/protocol.md); update the other node");
-        }
-    }
-
-    /** A responder will not answer this node's initiation with the suite it was made with (§4.5). */
-    void onRefused(InetSocketAddress from, ByteBuffer datagram) {
-        if (Wire.classify(datagram) != Wire.HANDSHAKE_REFUSED) {
-            counters.malformed.incrementAndGet();
-            return;
-        }
-        int receiverIndex = Wire.index(datagram, Wire.HEADER);
-        if (!(table.get(receiverIndex) instanceof PendingHandshake ph)) {
-            counters.rejected.incrementAndGet();
-            return;
-        }
-        int reason = Wire.refusedReason(datagram);
-        int[] accepted = Wire.refusedSuites(datagram);
-        loop.execute(() -> refused(from, ph, reason, accepted));
-    }
-
-    void onResponse(InetSocketAddress from, ByteBuffer datagram) {
-        if (Wire.classify(datagram) != Wire.HANDSHAKE_RESP) {
-            counters.malformed.incrementAndGet();
-            otherVersion(from, datagram);
-            return;
-        }
-        if (!routing.usable(from)) {
-            counters.notRelayed.incrementAndGet();
-            return;
-        }
-        int senderIndex = Wire.index(datagram, Wire.HEADER);
-        int receiverIndex = Wire.index(datagram, Wire.HEADER + Wire.INDEX);
-        if (!(table.get(receiverIndex) instanceof PendingHandshake)) {
-            counters.rejected.incrementAndGet(); // no handshake of this node's: dropped before the loop sees it
-            return;
-        }
-        ByteBuffer msg = copy(datagram, Wire.HEADER + 2 * Wire.INDEX);
-        loop.execute(() -> complete(from, msg, senderIndex, receiverIndex));
-    }
-
-    private static ByteBuffer copy(ByteBuffer datagram, int skip) {
-        ByteBuffer d = datagram.duplicate();
-        d.position(d.position() + skip);
-        return ByteBuffer.allocate(d.remaining()).put(d).flip();
     }
 
     /**
@@ -207,7 +127,7 @@ final class HandshakeManager {
     // ---- the control loop ----
 
     /** Answers an initiation ({@code msg}: what follows the sender's index and the suite). */
-    private void respond(InetSocketAddress from, ByteBuffer msg, int senderIndex, int suiteId) {
+    void respond(InetSocketAddress from, ByteBuffer msg, int senderIndex, int suiteId) {
         if (closed) {
             return;
         }
@@ -224,7 +144,7 @@ final class HandshakeManager {
             counters.rejected.incrementAndGet();
             return;
         }
-        boolean counted = false;
+        boolean reserved = false;
         try {
             ByteBuffer payload = ByteBuffer.allocate(Wire.HANDSHAKE_MAX);
             Handshake hs = suite.respond(self, suite.derivePsk(current.get().secret()));
@@ -254,13 +174,14 @@ final class HandshakeManager {
             long now = loop.nanoTime();
             Peer p = peers.get(id);
             if (p == null) {
-                // not a peer until a packet proves it holds the key (IKpsk2's responder cannot tell yet)
-                counted = true;
+                // not a peer until a packet proves it holds the key (IKpsk2's responder cannot tell yet);
+                // the slot is given back in the finally below unless the answered session holds it
+                reserved = true;
                 if (unconfirmed.incrementAndGet() > MAX_UNCONFIRMED) {
                     throw new GeneralSecurityException("too many unconfirmed handshakes");
                 }
                 p = newPeer(id, initiatorKey, new Peer.Candidates(List.of(from), java.util.Set.of()), now);
-                p.endpoint = from;
+                p.endpoint = from; // a node of its own, in no map: where adopt finds it
             }
             if (timestamp <= p.handshake.lastInitiationTimestamp) {
                 throw new GeneralSecurityException("replayed initiation");
@@ -272,28 +193,37 @@ final class HandshakeManager {
             Wire.header(handshakeOut, Wire.HANDSHAKE_RESP);
             handshakeOut.putInt(localIndex).putInt(senderIndex);
             hs.writeMessage(choice.payload(ByteBuffer.allocate(256)).flip(), handshakeOut);
+            Macs.append(mac1Key(p), handshakeOut, 0);
             handshakeOut.flip();
             Keypair answered = new Keypair(p, hs.split(now), localIndex, senderIndex, now, usedKey, s);
-            counted = false;
             synchronized (p) {
-                p.keypairs.answerLocked(answered, table); // sealing starts when the initiator's first packet confirms it
-                if (!p.connected()) {
-                    p.changeStateLocked(PeerState.INITIALIZING_CONNECTION, PeerEvent.answered(from), now,
-                            loop.currentTimeMillis());
-                    p.endpoint = from;
-                }
+                // nothing else of the peer changes (state, endpoint): a replayed initiation must not
+                // move it; the initiator's first packet under the session confirms it (Inbound)
+                p.keypairs.answerLocked(answered, table);
             }
+            reserved = false; // the session holds the slot now: adopt or the sweep gives it back
             socket.send(from, handshakeOut);
         } catch (GeneralSecurityException | RuntimeException e) {
-            if (counted) {
+            counters.rejected.incrementAndGet();
+        } finally {
+            if (reserved) {
                 unconfirmed.decrementAndGet();
             }
-            counters.rejected.incrementAndGet();
         }
     }
 
+    /** The key of the mac1 of handshake messages to {@code p}. */
+    private static byte[] mac1Key(Peer p) {
+        byte[] k = p.handshake.mac1Key;
+        if (k == null) {
+            k = Macs.mac1Key(p.staticKey);
+            p.handshake.mac1Key = k;
+        }
+        return k;
+    }
+
     /** Completes a handshake this node began ({@code msg}: what follows the two indexes). */
-    private void complete(InetSocketAddress from, ByteBuffer msg, int senderIndex, int receiverIndex) {
+    void complete(InetSocketAddress from, ByteBuffer msg, int senderIndex, int receiverIndex) {
         if (closed) {
             return;
         }
@@ -331,7 +261,7 @@ final class HandshakeManager {
     // ---- suites (docs/protocol.md §3.1, §4.5) ----
 
     /** The responder at {@code from} refused this node's initiation {@code ph}: another suite at once, if there is one. */
-    private void refused(InetSocketAddress from, PendingHandshake ph, int reason, int[] accepted) {
+    void refused(InetSocketAddress from, PendingHandshake ph, int reason, int[] accepted) {
         Peer p = ph.peer();
         if (closed || p.handshake.pending != ph) {
             return;
@@ -372,7 +302,7 @@ final class HandshakeManager {
                     || choice.upgradable(p, current, now))) && (pending == null || now - pending.created() > retry)) {
                 initiate(p, now, true);
             }
-        } else if (s != PeerState.INITIALIZING_CONNECTION && (pending == null || now - pending.created() > retryInterval(p, now))
+        } else if ((pending == null || now - pending.created() > retryInterval(p, now))
                 && (p.weInitiate || now - p.waitingSince > retry)) {
             // One side starts, so that handshakes do not cross; the other steps in when nothing
             // came within a retry interval (its packets may be the only ones that get through,
@@ -417,8 +347,10 @@ final class HandshakeManager {
             out.putInt(index).put((byte) s.id());
             ByteBuffer payload = ByteBuffer.allocate(256).putInt(key.get().id()).putLong(loop.currentTimeMillis());
             hs.writeMessage(choice.payload(payload).flip(), out);
-            out.flip();
-            PendingHandshake ph = new PendingHandshake(p, hs, index, key.get().id(), now, s);
+            Macs.append(mac1Key(p), out, 0);
+            byte[] sent = new byte[out.position()];
+            out.flip().get(sent);
+            PendingHandshake ph = new PendingHandshake(p, hs, index, key.get().id(), now, s, sent);
             PendingHandshake before = p.handshake.pending;
             if (before != null) {
                 table.remove(before);
@@ -426,21 +358,60 @@ final class HandshakeManager {
             p.handshake.pending = ph;
             table.put(ph);
             for (InetSocketAddress to : targets) {
-                socket.send(to, out.duplicate());
+                send(p, ph, to, now);
             }
             p.attempts.handshakes++;
-            PeerEvent sent = PeerEvent.handshake(rekey, holePunch.describe(p, targets));
+            PeerEvent event = PeerEvent.handshake(rekey, holePunch.describe(p, targets));
             long wall = loop.currentTimeMillis();
             synchronized (p) {
                 p.lastSent = now;
                 if (p.state() == PeerState.INITIALIZING) {
-                    p.changeStateLocked(PeerState.WAITING_CONNECTION, sent, now, wall);
+                    p.changeStateLocked(PeerState.WAITING_CONNECTION, event, now, wall);
                 } else {
-                    p.note(sent, wall);
+                    p.note(event, wall);
                 }
             }
         } catch (GeneralSecurityException | RuntimeException | LinkageError e) {
             log.warn("Cannot start a handshake with " + p.id + " (suite " + s.name() + "): " + e);
+        }
+    }
+
+    /** Sends initiation {@code ph} to {@code to}, with a mac2 when the peer gave a cookie for that address in the last 120 s. */
+    private void send(Peer p, PendingHandshake ph, InetSocketAddress to, long now) {
+        PeerHandshake h = p.handshake;
+        boolean cookie = h.cookie != null && to.equals(h.cookieFor) && now - h.cookieAt < COOKIE_NANOS;
+        ByteBuffer out = ByteBuffer.allocate(ph.sent().length + Wire.MAC).put(ph.sent());
+        Macs.append(cookie ? h.cookie : null, out, 0);
+        socket.send(to, out.flip());
+    }
+
+    /**
+     * A COOKIE_REPLY came for initiation {@code ph}: the responder at {@code from} is under load and
+     * wants proof of this node's address. The cookie is kept, and the initiation goes again at once
+     * with its mac2 (once per reply, and only for a reply that opens: sealed to this initiation's
+     * mac1 under the responder's key).
+     */
+    void cookie(InetSocketAddress from, PendingHandshake ph, ByteBuffer reply) {
+        Peer p = ph.peer();
+        if (closed || p.handshake.pending != ph) {
+            return;
+        }
+        byte[] sent = ph.sent();
+        byte[] mac1 = java.util.Arrays.copyOfRange(sent, sent.length - Wire.MAC, sent.length);
+        byte[] cookie = Macs.openReply(Macs.cookieKey(p.staticKey), reply, mac1);
+        if (cookie == null) {
+            counters.rejected.incrementAndGet();
+            return;
+        }
+        long now = loop.nanoTime();
+        PeerHandshake h = p.handshake;
+        boolean again = h.cookie == null || !from.equals(h.cookieFor) || now - h.cookieAt >= COOKIE_NANOS
+                || !java.util.Arrays.equals(cookie, h.cookie);
+        h.cookie = cookie;
+        h.cookieFor = from;
+        h.cookieAt = now;
+        if (again) {
+            send(p, ph, from, now);
         }
     }
 

@@ -81,7 +81,8 @@ final class Inbound {
         ByteBuffer opened = toTap.claim();
         opened.position(OPEN_AT);
         // only this thread opens, so no lock: the TAP thread keeps sealing meanwhile
-        if (!k.session().open(sealed, opened)) {
+        // the header and index are the associated data: a changed bit (a reserved one too) does not open
+        if (!k.session().open(sealed.getLong(datagram.position()), sealed, opened)) {
             counters.rejected.incrementAndGet();
             return;
         }
@@ -109,8 +110,10 @@ final class Inbound {
             synchronized (p) {
                 p.keypairs.promoteLocked(k, table);
                 if (!p.connected()) {
-                    InetSocketAddress at = p.endpoint;
-                    sender.connectedLocked(p, PeerEvent.connected(from, routing.describe(p, at != null ? at : from)), now,
+                    // the first packet under a session confirms it: only now does the peer change
+                    // (an answered initiation changed nothing, docs/protocol.md §4.6)
+                    p.endpoint = from;
+                    sender.connectedLocked(p, PeerEvent.connected(from, routing.describe(p, from)), now,
                             clock.currentTimeMillis());
                 }
             }

@@ -13,7 +13,7 @@ import java.util.random.RandomGenerator;
  */
 final class IndexTable {
 
-    private static final IndexEntry TOMBSTONE = new PendingHandshake(null, null, 0, 0, 0, null);
+    private static final IndexEntry TOMBSTONE = new PendingHandshake(null, null, 0, 0, 0, null, null);
     private static final int MIN_CAPACITY = 16;
 
     private volatile AtomicReferenceArray<IndexEntry> slots = new AtomicReferenceArray<>(MIN_CAPACITY);

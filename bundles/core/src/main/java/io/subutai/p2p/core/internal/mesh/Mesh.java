@@ -65,7 +65,7 @@ public final class Mesh implements AutoCloseable {
 
     /** What the mesh dropped, and why. */
     public record Counters(long rejected, long sendFailures, long malformed, long unknownIndex, long incomplete,
-            long rateLimited, long notRelayed, long spoofed, long overLimit) {
+            long rateLimited, long notRelayed, long spoofed, long overLimit, long badMac, long cookies, long otherVersion) {
     }
 
     /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */
@@ -82,6 +82,7 @@ public final class Mesh implements AutoCloseable {
     private final Sender sender;
     private final FloodReplay floods = new FloodReplay();
     private final HandshakeManager handshakes;
+    private final HandshakeGate gate;
     private final Outbound outbound;
     private final Inbound inbound;
     private final Timers timers;
@@ -107,6 +108,7 @@ public final class Mesh implements AutoCloseable {
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
         Paths paths = new Paths(routing, sender, random, config.loop(), config.timing());
         this.handshakes = new HandshakeManager(parts, sender, holePunch);
+        this.gate = new HandshakeGate(parts, handshakes);
         this.outbound = new Outbound(parts, sw, sender, floods);
         this.inbound = new Inbound(parts, sw, sender, paths, handshakes, outbound);
         this.timers = new Timers(parts, sw, handshakes, holePunch, paths, sender);
@@ -118,9 +120,10 @@ public final class Mesh implements AutoCloseable {
     public static Mesh start(Config config) {
         Mesh m = new Mesh(config);
         DatagramPort socket = config.socket();
-        m.registrations.add(socket.register(Wire.HANDSHAKE_INIT, m.handshakes::onInitiation));
-        m.registrations.add(socket.register(Wire.HANDSHAKE_RESP, m.handshakes::onResponse));
-        m.registrations.add(socket.register(Wire.HANDSHAKE_REFUSED, m.handshakes::onRefused));
+        m.registrations.add(socket.register(Wire.HANDSHAKE_INIT, m.gate::onInitiation));
+        m.registrations.add(socket.register(Wire.HANDSHAKE_RESP, m.gate::onResponse));
+        m.registrations.add(socket.register(Wire.HANDSHAKE_REFUSED, m.gate::onRefused));
+        m.registrations.add(socket.register(Wire.COOKIE_REPLY, m.gate::onCookie));
         m.registrations.add(socket.register(Wire.DATA, m.inbound::onData));
         m.outbound.start();
         ControlLoop loop = config.loop();

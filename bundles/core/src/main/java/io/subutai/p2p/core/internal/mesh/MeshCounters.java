@@ -24,8 +24,16 @@ final class MeshCounters {
     /** What a member sent beyond its share: new peers beyond {@link Mesh#MAX_PEERS}, bridged MACs beyond the switch's room. */
     final AtomicLong overLimit = new AtomicLong();
 
+    /** Handshake messages dropped because their mac1 was wrong: garbage, or made for another node's key (§4.6). */
+    final AtomicLong badMac = new AtomicLong();
+    /** COOKIE_REPLY messages sent: initiations not read because the node was under load and their source unproven. */
+    final AtomicLong cookies = new AtomicLong();
+    /** Handshake messages of another protocol version, dropped. */
+    final AtomicLong otherVersion = new AtomicLong();
+
     Mesh.Counters snapshot() {
         return new Mesh.Counters(rejected.get(), sendFailures.get(), malformed.get(), unknownIndex.get(),
-                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get(), overLimit.get());
+                incomplete.get(), rateLimited.get(), notRelayed.get(), spoofed.get(), overLimit.get(), badMac.get(),
+                cookies.get(), otherVersion.get());
     }
 }

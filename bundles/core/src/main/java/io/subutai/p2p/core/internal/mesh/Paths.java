@@ -158,10 +158,11 @@ final class Paths {
 
     /**
      * An authenticated packet of {@code p} came from an address never seen (the first, or the
-     * peer's NAT mapped it anew): it works, so answer on it, and measure it at once. A relayed
-     * address is taken only when discovery announced it (a relay names the sender's handle), and
-     * one that ranks below the path in use (a relay's, for a direct one) does not take over. The
-     * receive thread's; it takes the peer's lock.
+     * peer's NAT mapped it anew): it is probed at once, and becomes the path in use only when that
+     * probe is answered and {@link #chooseLocked} prefers it (the path in use went silent, or the
+     * new one ranks better): a fresh packet replayed from another address moves nothing (docs/
+     * protocol.md §5.2). A relayed address is tracked only when discovery announced it (a relay
+     * names the sender's handle). The receive thread's; it takes the peer's lock.
      */
     void adopt(Peer p, InetSocketAddress from, long now) {
         PathKind kind = routing.kind(p, from);
@@ -174,9 +175,12 @@ final class Paths {
             PathStat heard = new PathStat();
             heard.lastHeard = now;
             stats.put(from, heard);
-            InetSocketAddress current = p.endpoint;
-            if (current == null || !PathRanking.better(routing.kind(p, current), 0, kind, 0)) {
-                p.endpoint = from;
+            if (p.endpoint == null) {
+                p.endpoint = from; // the first path of all: the packet that confirmed the session came by it
+            } else if (p.keypairs.current() != null) {
+                // a packet may be a replay raced from elsewhere: the path is taken only once a
+                // probe sent by it is answered (chooseLocked), and it is probed now
+                probeLocked(p, from, heard, now);
             }
             p.paths.lastRound = 0;
         }

@@ -39,7 +39,6 @@ record PeerEvent(String text, Weight weight) {
     }
 
     static final PeerEvent SESSION_ENDED = of("session ended (too old, or its key expired)");
-    static final PeerEvent UNCONFIRMED = quiet("the initiator never confirmed its handshake: starting over");
     static final PeerEvent REMOVED = of("removed");
 
     static PeerEvent answered(InetSocketAddress from) {

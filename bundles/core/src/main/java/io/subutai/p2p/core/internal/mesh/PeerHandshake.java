@@ -20,4 +20,10 @@ final class PeerHandshake {
     int[] remoteSuites;
     /** Whether "no suite in common" was said for the peer since it last connected (said once). */
     boolean noSuiteSaid;
+    /** The key of the mac1 of initiations to the peer (§4.6); made at the first. */
+    byte[] mac1Key;
+    /** The cookie the peer last gave (null: none), the address it gave it for, and when (the loop's clock). */
+    byte[] cookie;
+    java.net.InetSocketAddress cookieFor;
+    long cookieAt;
 }

@@ -103,7 +103,7 @@ final class Sender {
         try {
             Wire.header(b, Wire.DATA);
             b.putInt(k.remoteIndex());
-            k.session().seal(plaintext, b);
+            k.session().seal(Wire.dataHeader(k.remoteIndex()), plaintext, b);
         } catch (RuntimeException e) {
             b.position(start); // what is in the batch stays whole: only this datagram is lost
             throw e;
@@ -140,7 +140,7 @@ final class Sender {
         ByteBuffer packet = p.send.packet().clear();
         Wire.header(packet, Wire.DATA);
         packet.putInt(k.remoteIndex());
-        k.session().seal(p.send.plain(), packet);
+        k.session().seal(Wire.dataHeader(k.remoteIndex()), p.send.plain(), packet);
         socket.send(to, packet.flip());
     }
 

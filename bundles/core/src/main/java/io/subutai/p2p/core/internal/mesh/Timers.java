@@ -23,7 +23,6 @@ final class Timers {
     private final Sender sender;
     private final ControlLoop loop;
     private final MeshLog log;
-    private final long retry;
     private final long keepalive;
     private final long dead;
     private final long forget;
@@ -40,7 +39,6 @@ final class Timers {
         this.loop = parts.config().loop();
         this.log = parts.config().log();
         Timing t = parts.config().timing();
-        this.retry = t.retryNanos();
         this.keepalive = t.keepaliveNanos();
         this.dead = t.deadNanos();
         this.forget = t.forgetNanos();
@@ -79,10 +77,6 @@ final class Timers {
     private boolean liveness(Peer p, long now) {
         long wall = loop.currentTimeMillis();
         synchronized (p) {
-            Keypair next = p.keypairs.next();
-            if (p.state() == PeerState.INITIALIZING_CONNECTION && (next == null || now - next.created() > 3 * retry)) {
-                p.changeStateLocked(PeerState.INITIALIZING, PeerEvent.UNCONFIRMED, now, wall); // start over
-            }
             if (p.goneSince != 0 && now - p.goneSince > forget && !p.connected()) {
                 forgetLocked(p, now, wall);
                 return false;

@@ -41,8 +41,8 @@ public final class WarmUp {
             ByteBuffer plain = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM);
             ByteBuffer sealed = ByteBuffer.allocateDirect(Wire.MAX_DATAGRAM + 64);
             for (int k = 0; k < 64; k++) {
-                a.seal(plain.clear().limit(k % 2 == 0 ? 64 : 1400), sealed.clear());
-                b.open(sealed.flip(), plain.clear());
+                a.seal(0, plain.clear().limit(k % 2 == 0 ? 64 : 1400), sealed.clear());
+                b.open(0, sealed.flip(), plain.clear());
             }
             socket(socket);
         } catch (GeneralSecurityException | RuntimeException e) {

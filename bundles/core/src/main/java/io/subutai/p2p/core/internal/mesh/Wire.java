@@ -36,21 +36,23 @@ final class Wire {
 
     /** The byte after an initiation's sender index: the suite it was made with (§3.1). */
     static final int SUITE = 1;
-    /** Smallest HANDSHAKE_INIT: sender index, suite, e, encrypted s, a payload offering one AEAD. */
-    static final int INIT_MIN = HEADER + INDEX + SUITE + KEY + KEY + TAG + 2 + TAG;
+    /** A mac1 or mac2 at the end of a handshake message (§4.6). */
+    static final int MAC = Macs.MAC;
+    /** Smallest HANDSHAKE_INIT: sender index, suite, e, encrypted s, a payload offering one AEAD, mac1, mac2. */
+    static final int INIT_MIN = HEADER + INDEX + SUITE + KEY + KEY + TAG + 2 + TAG + 2 * MAC;
     /** HANDSHAKE_REFUSED: the initiation's sender index, the reason, the count of suites and their numbers. */
     static final int REFUSED_MIN = HEADER + INDEX + 1 + 1;
     static final int REFUSED_MAX = REFUSED_MIN + 255;
     /** Reasons of a HANDSHAKE_REFUSED: the suite is not here; the network accepts another only. */
     static final int REFUSED_UNAVAILABLE = 1;
     static final int REFUSED_POLICY = 2;
-    /** Smallest HANDSHAKE_RESP: two indexes, e, a payload naming the AEAD. */
-    static final int RESP_MIN = HEADER + INDEX + INDEX + KEY + 1 + TAG;
+    /** Smallest HANDSHAKE_RESP: two indexes, e, a payload naming the AEAD, mac1. */
+    static final int RESP_MIN = HEADER + INDEX + INDEX + KEY + 1 + TAG + MAC;
     /** Smallest DATA: receiver index, counter, the inner type, the tag. */
     static final int DATA_MIN = HEADER + INDEX + COUNTER + 1 + TAG;
     /** The one LAN_BEACON size: network id, static key, port. */
     static final int BEACON = Beacon.SIZE;
-    /** Largest handshake message accepted: a post-quantum suite's carry a KEM key or ciphertext (about 1.2 KB). */
+    /** Largest handshake message accepted, MACs included: a post-quantum suite's carry a KEM key or ciphertext (about 1.2 KB). */
     static final int HANDSHAKE_MAX = 2048;
     /** Largest datagram: a jumbo frame plus the overhead. */
     static final int MAX = 65_507;
@@ -89,6 +91,7 @@ final class Wire {
             case HANDSHAKE_RESP -> n >= RESP_MIN && n <= HANDSHAKE_MAX;
             case HANDSHAKE_REFUSED -> n >= REFUSED_MIN && n <= REFUSED_MAX
                     && n == REFUSED_MIN + (datagram.get(datagram.position() + HEADER + INDEX + 1) & 0xff);
+            case COOKIE_REPLY -> n == Macs.COOKIE_REPLY;
             case DATA -> n >= DATA_MIN;
             case LAN_BEACON -> n == BEACON;
             default -> false;
@@ -99,6 +102,11 @@ final class Wire {
     /** Writes the header of a {@code type} message at the buffer's position. */
     static void header(ByteBuffer out, int type) {
         Header.write(out, type);
+    }
+
+    /** The 8 bytes in front of a DATA packet's counter, as a long: its header and receiver index, the associated data of its sealing (§5). */
+    static long dataHeader(int receiverIndex) {
+        return (long) VERSION << 56 | (long) DATA << 48 | receiverIndex & 0xffffffffL;
     }
 
     /** The reason of a HANDSHAKE_REFUSED that {@link #classify} accepted. */

@@ -25,7 +25,7 @@ class IndexTableTest {
     }
 
     private static PendingHandshake handshake(int index, long created) {
-        return new PendingHandshake(null, null, index, 0, created, null);
+        return new PendingHandshake(null, null, index, 0, created, null, null);
     }
 
     @Test

@@ -11,6 +11,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 class WireTest {
 
+    private static final byte[] KEY = new byte[32];
+
     private static ByteBuffer packet(int version, int type, int reserved, int length) {
         byte[] header = {(byte) version, (byte) type, (byte) (reserved >> 8), (byte) reserved};
         byte[] b = new byte[length];
@@ -25,6 +27,15 @@ class WireTest {
         assertEquals(Wire.DATA, Wire.classify(packet(Wire.VERSION, 4, 0, Wire.DATA_MIN)));
         assertEquals(Wire.DATA, Wire.classify(packet(Wire.VERSION, 4, 0, 1500)));
         assertEquals(Wire.LAN_BEACON, Wire.classify(packet(Wire.VERSION, 5, 0, Wire.BEACON)));
+        assertEquals(Wire.COOKIE_REPLY, Wire.classify(packet(Wire.VERSION, 3, 0, Macs.COOKIE_REPLY)));
+    }
+
+    @Test
+    void theDataHeaderAsALongIsTheBytesOnTheWire() {
+        ByteBuffer b = ByteBuffer.allocate(8);
+        Wire.header(b, Wire.DATA);
+        b.putInt(0xfedcba98);
+        assertEquals(b.getLong(0), Wire.dataHeader(0xfedcba98));
     }
 
     @Test
@@ -38,7 +49,8 @@ class WireTest {
         ByteBuffer claimsMore = refusal(Wire.REFUSED_UNAVAILABLE, 1, 2);
         claimsMore.put(claimsMore.position() + Wire.HEADER + Wire.INDEX + 1, (byte) 3);
         assertEquals(Wire.DROP, Wire.classify(claimsMore), "a refusal that lists more suites than it carries");
-        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 3, 0, 100)), "cookie replies are not spoken yet");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 3, 0, Macs.COOKIE_REPLY + 1)), "a cookie reply has one size");
+        assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 3, 0, Macs.COOKIE_REPLY - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 1, 0, Wire.INIT_MIN - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 2, 0, Wire.RESP_MIN - 1)));
         assertEquals(Wire.DROP, Wire.classify(packet(Wire.VERSION, 4, 0, Wire.DATA_MIN - 1)));
@@ -85,6 +97,14 @@ class WireTest {
         if (t == Wire.HANDSHAKE_REFUSED) { // what is accepted is read within its bounds
             Wire.refusedReason(ByteBuffer.wrap(input));
             Wire.refusedSuites(ByteBuffer.wrap(input));
+        }
+        if (t == Wire.HANDSHAKE_INIT || t == Wire.HANDSHAKE_RESP) { // the MACs at its end are within it
+            ByteBuffer b = ByteBuffer.wrap(input);
+            Macs.valid(KEY, b, 0, input.length - Wire.MAC);
+            Macs.zero(b, input.length - Wire.MAC);
+        }
+        if (t == Wire.COOKIE_REPLY && Macs.openReply(KEY, ByteBuffer.wrap(input), new byte[Wire.MAC]) != null) {
+            throw new AssertionError("a cookie reply nobody sealed opened");
         }
     }
 }

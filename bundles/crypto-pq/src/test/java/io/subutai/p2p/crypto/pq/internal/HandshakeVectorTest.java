@@ -110,7 +110,7 @@ class HandshakeVectorTest {
 
     private static String open(Session s, byte[] sealed) {
         java.nio.ByteBuffer out = ByteBuffer.allocate(sealed.length);
-        assertTrue(s.open(ByteBuffer.wrap(sealed), out), "opens");
+        assertTrue(s.open(Handshakes.HEADER, ByteBuffer.wrap(sealed), out), "opens");
         return new String(out.array(), 0, out.position(), StandardCharsets.UTF_8);
     }
 

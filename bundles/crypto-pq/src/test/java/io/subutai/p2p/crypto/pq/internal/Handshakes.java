@@ -14,6 +14,8 @@ import io.subutai.p2p.spi.Session;
 final class Handshakes {
 
     static final int MAX = 2048;
+    /** The associated data of transport messages: a DATA packet's header and receiver index (docs/protocol.md §5). */
+    static final long HEADER = 0x0304_0000_0102_0304L;
 
     private Handshakes() {
     }
@@ -33,14 +35,14 @@ final class Handshakes {
 
     static byte[] seal(Session s, byte[] plaintext) {
         ByteBuffer out = ByteBuffer.allocate(plaintext.length + s.overhead());
-        s.seal(ByteBuffer.wrap(plaintext), out);
+        s.seal(HEADER, ByteBuffer.wrap(plaintext), out);
         return out.array();
     }
 
     static String roundTrip(Session from, Session to, String text) {
         ByteBuffer sealed = ByteBuffer.wrap(seal(from, text.getBytes(StandardCharsets.UTF_8)));
         ByteBuffer out = ByteBuffer.allocate(MAX);
-        assertTrue(to.open(sealed, out), "opens");
+        assertTrue(to.open(HEADER, sealed, out), "opens");
         return new String(out.array(), 0, out.position(), StandardCharsets.UTF_8);
     }
 }
