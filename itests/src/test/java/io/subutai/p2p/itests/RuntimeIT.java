@@ -197,11 +197,14 @@ public class RuntimeIT {
 
     @Test
     public void aBootstrapServerRunsInTheDaemonWhileItsConfigurationExists() throws Exception {
-        byte[] register = new byte[4 + 1 + 16 + 32 + 1 + 4 + 1 + 1];
-        register[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
-        register[1] = 6; // BOOTSTRAP
-        register[4] = 1; // REGISTER, no endpoints
-        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.dht.server", Map.of(), register, 2); // WELCOME
+        byte[] key = new byte[32];
+        key[0] = 42; // a static key
+        io.subutai.p2p.wire.dht.DhtRecord record = new io.subutai.p2p.wire.dht.DhtRecord(key, 1, false, 0, 0, java.util.List.of());
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(1500);
+        io.subutai.p2p.wire.dht.DhtMessage.encode(new io.subutai.p2p.wire.dht.DhtMessage.Register(new byte[16], new byte[16],
+                io.subutai.p2p.wire.dht.DhtMessage.Signed.of(record, r -> new byte[16])), out, null); // no cookie yet
+        byte[] register = java.util.Arrays.copyOf(out.array(), out.position());
+        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.dht.server", Map.of(), register, 9); // COOKIE
     }
 
     @Test
