@@ -123,12 +123,13 @@ public final class Flooder {
         try (java.net.MulticastSocket s = new java.net.MulticastSocket(52525)) {
             s.joinGroup(new InetSocketAddress(group, 52525), java.net.NetworkInterface.getByName("eth0"));
             s.setSoTimeout(10_000);
-            byte[] b = new byte[64];
+            byte[] b = new byte[128];
+            int size = 4 + 16 + 32 + 2 + 8 + 16; // with its time and tag (§6): the tag is a member's, the key anyone's to read
             while (true) {
                 java.net.DatagramPacket p = new java.net.DatagramPacket(b, b.length);
                 s.receive(p);
-                if (p.getAddress().equals(ip) && p.getLength() == 54 && b[1] == 5) {
-                    return java.util.Arrays.copyOf(b, 54);
+                if (p.getAddress().equals(ip) && p.getLength() == size && b[1] == 5) {
+                    return java.util.Arrays.copyOf(b, size);
                 }
             }
         }
