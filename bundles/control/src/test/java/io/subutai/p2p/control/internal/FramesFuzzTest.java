@@ -14,7 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class FramesFuzzTest {
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "10m")
     void headerLinesParseOrAreRefused(byte[] input) {
         try {
             Frames.Request r = Frames.parseRequest(input, ControlApi.MAX_BODY);
