@@ -81,10 +81,12 @@ final class Commands {
             List.of(Flag.string("hash", "HASH", "only this network"),
                     Flag.bool("json", "print the networks and their peers as JSON"), RPC_PORT, RPC_TCP), 0);
 
-    static final Command SET = new Command("set", "", "change the log level, or add a key to a network's key queue",
+    static final Command SET = new Command("set", "", "change the log level, add a key to a network's key queue, or revoke a member",
             "-log LEVEL changes the daemon's log level. -key K -ttl T -hash H adds a key to the network's\n"
                     + "key queue: new handshakes use it when the current key ends (-ip IP -hash H: not yet).\n"
-                    + "-keyfile FILE (or - for standard input) gives the key and its ttl without putting it on the command line.",
+                    + "-keyfile FILE (or - for standard input) gives the key and its ttl without putting it on the command line.\n"
+                    + "-revoke PEER_ID -hash H refuses that member for good, although it holds the network's key\n"
+                    + "(a member can make itself a new identity: to shut it out, also change the key with -key).",
             List.of(Flag.string("log", "LEVEL", "trace, debug, info, warning or error"),
                     Flag.string("ip", "IP", "new overlay IP (with -hash)"),
                     Flag.string("hash", "HASH", "the network to change"),
@@ -92,6 +94,7 @@ final class Commands {
                     Flag.string("ttl", "TIMESTAMP", "Unix time until which -key is valid").alias("until"),
                     Flag.string("keyfile", "FILE", "instead of -key: file with key: and ttl: (or just the key),"
                             + " - for standard input"),
+                    Flag.string("revoke", "PEER_ID", "a member to refuse for good (with -hash; its ID as show -hash lists it)"),
                     RPC_PORT, RPC_TCP),
             0);
 

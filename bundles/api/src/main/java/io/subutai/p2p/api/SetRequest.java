@@ -8,8 +8,14 @@ package io.subutai.p2p.api;
  * @param hash the network to change
  * @param key  a key to add to the network's key queue
  * @param ttl  Unix time until which {@code key} is valid (empty: no limit)
+ * @param revoke the peer ID of a member of {@code hash} to refuse for good
  */
-public record SetRequest(String log, String ip, String hash, String key, String ttl) {
+public record SetRequest(String log, String ip, String hash, String key, String ttl, String revoke) {
+
+    /** A request that revokes nobody. */
+    public SetRequest(String log, String ip, String hash, String key, String ttl) {
+        this(log, ip, hash, key, ttl, "");
+    }
 
     public SetRequest {
         log = log == null ? "" : log.trim();
@@ -17,5 +23,6 @@ public record SetRequest(String log, String ip, String hash, String key, String 
         hash = hash == null ? "" : hash;
         key = key == null ? "" : key;
         ttl = ttl == null ? "" : ttl.trim();
+        revoke = revoke == null ? "" : revoke.trim();
     }
 }

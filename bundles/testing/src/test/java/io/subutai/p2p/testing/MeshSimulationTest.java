@@ -269,6 +269,26 @@ class MeshSimulationTest {
         assertEquals(Mesh.MAX_PEERS, a.mesh().snapshot().size());
     }
 
+    @Test
+    void aRevokedMemberIsRefusedAlthoughItHoldsTheKey() throws Exception {
+        Node a = node(1, key("k"));
+        Node b = node(2, key("k"));
+        introduce();
+        awaitAllConnected();
+        // the member revoked is the one that starts handshakes, so it keeps trying
+        boolean aStarts = java.util.Arrays.compare(a.keys().publicKey(), b.keys().publicKey()) < 0;
+        Node revoked = aStarts ? a : b;
+        Node refusing = aStarts ? b : a;
+        refusing.mesh().revoke(PeerIds.of(revoked.keys().publicKey()));
+        await(() -> peer(refusing, revoked).isEmpty(), "the revoked member is forgotten");
+        long before = rejected(refusing);
+        refusing.mesh().peerSeen(new Sighting(revoked.keys().publicKey(), List.of(revoked.socket().localAddress())));
+        await(() -> rejected(refusing) > before + 2, "its initiations refused, although it holds the key");
+        assertTrue(peer(refusing, revoked).isEmpty(), "and it is no peer again, whatever discovery says");
+        revoked.tap().inject(frame(refusing.mac(), revoked.mac(), 1, 100));
+        assertNull(take(refusing, Duration.ofSeconds(2)), "nothing of it reaches the TAP");
+    }
+
     /** A broadcast ARP reply from {@code mac}: "{@code ip} is at {@code mac}". */
     private static byte[] arpReply(long mac, int ip) {
         java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(60);

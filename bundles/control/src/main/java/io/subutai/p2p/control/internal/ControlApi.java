@@ -41,7 +41,7 @@ final class ControlApi {
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
     private static final Set<String> STATUS_FIELDS = Set.of("hash", "json");
     private static final Set<String> DEBUG_FIELDS = Set.of("json");
-    private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl");
+    private static final Set<String> SET_FIELDS = Set.of("log", "ip", "hash", "key", "ttl", "revoke");
     private static final Set<String> READ_ONLY = Set.of("version", "show", "status", "debug");
     private static final Set<String> COMMANDS = Set.of("version", "show", "shell", "start", "stop", "status", "set",
             "debug");
@@ -91,7 +91,7 @@ final class ControlApi {
                 case "set" -> {
                     allowOnly(body, SET_FIELDS);
                     yield network.set(new io.subutai.p2p.api.SetRequest(text(body, "log"), text(body, "ip"),
-                            text(body, "hash"), text(body, "key"), text(body, "ttl")));
+                            text(body, "hash"), text(body, "key"), text(body, "ttl"), text(body, "revoke")));
                 }
                 case "debug" -> {
                     allowOnly(body, DEBUG_FIELDS);

@@ -458,6 +458,11 @@ final class DataPlane implements Plane {
             }
 
             @Override
+            public void revoke(String peerId) {
+                instance.revoke(peerId);
+            }
+
+            @Override
             public void close() {
                 synchronized (lock) {
                     live.remove(joined);

@@ -393,11 +393,24 @@ public final class Engine implements NetworkService {
             }
             return CommandOutput.ok("Key added to the key queue of " + request.hash() + "\n");
         }
+        if (!request.revoke().isEmpty()) {
+            if (request.hash().isEmpty()) {
+                return CommandOutput.error(2, "set -revoke needs -hash: the network to refuse the member in\n");
+            }
+            if (!io.subutai.p2p.core.internal.mesh.PeerIds.valid(request.revoke())) {
+                return CommandOutput.error(2, "Invalid -revoke '" + request.revoke() + "': give a peer ID as show -hash lists it"
+                        + " (32 hex digits, 8-4-4-4-12)\n");
+            }
+            if (!networks.revoke(request.hash(), request.revoke())) {
+                return CommandOutput.error(4, "Instance " + request.hash() + " wasn't found\n");
+            }
+            return CommandOutput.ok("Peer " + request.revoke() + " revoked in " + request.hash() + "\n");
+        }
         if (!request.ip().isEmpty() && !request.hash().isEmpty()) {
             return CommandOutput.error(2, "Failed to reconfigure network: changing the address of a running network is "
                     + "not supported yet; stop it and start it with the new -ip\n");
         }
-        return CommandOutput.error(2, "Nothing to set: give -log LEVEL, or -key KEY [-ttl T] -hash H\n");
+        return CommandOutput.error(2, "Nothing to set: give -log LEVEL, -key KEY [-ttl T] -hash H, or -revoke PEER_ID -hash H\n");
     }
 
     @Override

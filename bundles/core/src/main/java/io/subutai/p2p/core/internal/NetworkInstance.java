@@ -303,6 +303,12 @@ public final class NetworkInstance implements Plane.Attached {
                 + ")");
     }
 
+    /** Refuses the member {@code peerId} for good: it is forgotten, and nothing of it is taken again. */
+    public void revoke(String peerId) {
+        mesh.revoke(new io.subutai.p2p.spi.PeerId(peerId));
+        log.info("Peer " + peerId + " revoked in network " + networkId + ": refused from now on");
+    }
+
     /** Leaves discovery, stops the mesh and the loop, detaches the transports; the socket is the caller's. */
     @Override
     public void close() {

@@ -32,15 +32,6 @@ import io.subutai.p2p.spi.TapDriver;
  */
 final class Networks {
 
-    /** A running network; its interface is held by whichever TAP driver is in use ({@link TapSlot}). */
-    record Instance(NetworkSpec spec, NetworkSecrets secrets, TapSlot device, Plane.Attached attached) {
-        /** @param address the address it has now (null: none yet) */
-        NetworkInfo info(Ipv4Cidr address) {
-            return new NetworkInfo(spec.request().hash(), device.mac().toString(), address == null ? "" : address.addressText(),
-                    address == null ? 0 : address.prefix(), device.name());
-        }
-    }
-
     static final int HASH_IN_USE = 119;
     static final int DEV_IN_USE = 1;
     static final int NOT_FOUND = 1;
@@ -208,6 +199,7 @@ final class Networks {
         String hash = request.hash();
         SaveFile.Entry before = saved.get(hash);
         List<SaveFile.AddedKey> added = restored && before != null ? before.added() : List.of();
+        List<String> revoked = restored && before != null ? before.revoked() : List.of();
         String assigned = spec.automatic() && before != null ? before.assigned() : ""; // asked for again
         Instance instance = new Instance(spec, secrets, device, attached);
         if (closed) {
@@ -222,7 +214,7 @@ final class Networks {
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd(),
                 request.crypto(), request.bridge());
-        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned));
+        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned, revoked));
         if (attached != null) {
             addSavedKeys(hash, attached);
         }
@@ -404,15 +396,26 @@ final class Networks {
 
     /** Adds a key to a running network's queue; false when no such network runs joined to its peers. */
     synchronized boolean addKey(String hash, String key, long until) {
+        return change(hash, a -> a.addKey(key, until), e -> e.withKey(new SaveFile.AddedKey(key, until),
+                clock.instant().getEpochSecond()), "The key added to network ");
+    }
+
+    /** Refuses the member {@code peerId} in a running network for good; false when no such network runs joined to its peers. */
+    synchronized boolean revoke(String hash, String peerId) {
+        return change(hash, a -> a.revoke(peerId), e -> e.withRevoked(peerId), "The revocation in network ");
+    }
+
+    /** Applies {@code live} to a running network joined to its peers and {@code saving} to its entry; false when none runs. */
+    private boolean change(String hash, java.util.function.Consumer<Plane.Attached> live,
+            java.util.function.UnaryOperator<SaveFile.Entry> saving, String what) {
         Instance i = instances.get(hash);
         if (i == null || i.attached() == null) {
             return false;
         }
-        i.attached().addKey(key, until);
+        live.accept(i.attached());
         SaveFile.Entry e = saved.get(hash);
         if (e != null) {
-            resave(hash, e.withKey(new SaveFile.AddedKey(key, until), clock.instant().getEpochSecond()),
-                    "The key added to network " + idOf(hash));
+            resave(hash, saving.apply(e), what + idOf(hash));
         }
         return true;
     }
@@ -426,10 +429,11 @@ final class Networks {
         }
     }
 
-    /** Queues the keys added at run time, as saved, behind the network's own. Caller holds this. */
+    /** Queues the keys added at run time, as saved, behind the network's own, and refuses the members revoked. Caller holds this. */
     private void addSavedKeys(String hash, Plane.Attached attached) {
         SaveFile.Entry e = saved.get(hash);
         if (e != null) {
+            e.revoked().forEach(attached::revoke);
             long now = clock.instant().getEpochSecond();
             for (SaveFile.AddedKey k : e.added()) {
                 if (k.until() >= now) {
@@ -443,19 +447,7 @@ final class Networks {
     synchronized List<NetworkSnapshot> snapshots() {
         List<NetworkSnapshot> out = new ArrayList<>(instances.size());
         for (Instance i : instances.values()) {
-            NetworkInfo info = i.info(address(i));
-            NetworkSnapshot s = i.attached() != null ? i.attached().snapshot(info) : new NetworkSnapshot(info.hash(),
-                    info.interfaceName(), info.mac(), info.ip(), info.prefix(), null, 0, i.spec().request().fwd(), List.of(),
-                    List.of(), List.of(), List.of()); // not joined to its peers yet
-            List<String> waiting = new ArrayList<>();
-            if (!i.device().attached()) {
-                waiting.add(i.device().waiting());
-            }
-            waiting.addAll(s.waiting());
-            if (i.attached() == null && plane != null) {
-                waiting.add(plane.missing(i.spec()));
-            }
-            out.add(waiting.isEmpty() ? s : s.waitingFor(waiting));
+            out.add(i.snapshot(address(i), plane));
         }
         return out;
     }

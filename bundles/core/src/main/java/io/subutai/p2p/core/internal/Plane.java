@@ -32,6 +32,9 @@ interface Plane {
         /** Adds a key to the network's key queue: new handshakes use it when it becomes current. */
         void addKey(String key, long until);
 
+        /** Refuses the member with this peer ID for good ({@code set -revoke}). */
+        void revoke(String peerId);
+
         @Override
         void close();
     }

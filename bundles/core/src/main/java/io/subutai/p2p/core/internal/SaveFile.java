@@ -41,10 +41,25 @@ final class SaveFile {
      * One saved network: the request that recreates it, when it last started, and the keys
      * {@code set -key} added to its queue since (in the order added).
      */
-    record Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added, String assigned) {
+    record Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added, String assigned, List<String> revoked) {
         Entry {
             added = List.copyOf(added);
             assigned = assigned == null ? "" : assigned;
+            revoked = revoked == null ? List.of() : List.copyOf(revoked);
+        }
+
+        Entry(StartRequest request, Instant lastSuccess, List<AddedKey> added, String assigned) {
+            this(request, lastSuccess, added, assigned, List.of());
+        }
+
+        /** This entry with the member {@code peerId} refused ({@code set -revoke}). */
+        Entry withRevoked(String peerId) {
+            if (revoked.contains(peerId)) {
+                return this;
+            }
+            List<String> more = new ArrayList<>(revoked);
+            more.add(peerId);
+            return new Entry(request, lastSuccess, added, assigned, more);
         }
 
         Entry(StartRequest request, Instant lastSuccess) {
@@ -53,7 +68,7 @@ final class SaveFile {
 
         /** This entry with the address a bootstrap server handed out ({@code -ip dhcp}). */
         Entry withAssigned(String address) {
-            return new Entry(request, lastSuccess, added, address);
+            return new Entry(request, lastSuccess, added, address, revoked);
         }
 
         /**
@@ -71,7 +86,8 @@ final class SaveFile {
                 changed |= unpinned;
             }
             return !changed ? this : new Entry(new StartRequest(r.ip(), r.hash(), r.mac(), r.dev(), r.key(), r.ttl(),
-                    r.keyfile(), r.port(), r.ports(), String.join(",", dht), r.fwd(), r.crypto()), lastSuccess, added, assigned);
+                    r.keyfile(), r.port(), r.ports(), String.join(",", dht), r.fwd(), r.crypto(), r.bridge()), lastSuccess, added,
+                    assigned, revoked);
         }
 
         /** This entry with {@code key} queued after the others, and without keys that ended before {@code nowSeconds}. */
@@ -83,7 +99,7 @@ final class SaveFile {
                 }
             }
             keys.add(key);
-            return new Entry(request, lastSuccess, keys, assigned);
+            return new Entry(request, lastSuccess, keys, assigned, revoked);
         }
     }
 
@@ -101,7 +117,8 @@ final class SaveFile {
     }
 
     private static final Set<String> KEYS = Set.of("ip", "mac", "dev", "hash", "keyfile", "key", "ttl", "last_success",
-            "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned", "crypto", "bridge");
+            "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned", "crypto", "bridge",
+            "revoked");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path file;
@@ -189,7 +206,8 @@ final class SaveFile {
         return new Entry(new StartRequest(m.get("ip"), hash, m.get("mac"), m.get("dev"), m.get("key"), m.get("ttl"),
                 m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd")), m.getOrDefault("crypto", ""),
                 "true".equals(m.get("bridge"))), last,
-                addedKeys(hash, m.getOrDefault("added_keys", "")), assigned(hash, m.getOrDefault("assigned", "")));
+                addedKeys(hash, m.getOrDefault("added_keys", "")), assigned(hash, m.getOrDefault("assigned", "")),
+                revoked(hash, m.getOrDefault("revoked", "")));
     }
 
     private String assigned(String hash, String text) throws Corrupt {
@@ -201,6 +219,18 @@ final class SaveFile {
             }
         }
         return text;
+    }
+
+    /** {@code revoked}: the peer IDs {@code set -revoke} refused, comma-separated. */
+    private List<String> revoked(String hash, String text) throws Corrupt {
+        List<String> ids = new ArrayList<>();
+        for (String id : text.isEmpty() ? new String[0] : text.split(",")) {
+            if (!io.subutai.p2p.core.internal.mesh.PeerIds.valid(id)) {
+                throw new Corrupt(file + ": revoked of " + hash + " is not a list of peer IDs: " + text);
+            }
+            ids.add(id);
+        }
+        return ids;
     }
 
     /** {@code added_keys}: {@code base64url(key)@until} for each, comma-separated (keys may hold any character). */
@@ -273,6 +303,9 @@ final class SaveFile {
                 g.writeBooleanField("fwd", r.fwd());
                 g.writeStringField("added_keys", addedKeys(e.added()));
                 g.writeStringField("assigned", e.assigned());
+                if (!e.revoked().isEmpty()) {
+                    g.writeStringField("revoked", String.join(",", e.revoked()));
+                }
                 if (!r.crypto().isEmpty()) {
                     g.writeStringField("crypto", r.crypto());
                 }

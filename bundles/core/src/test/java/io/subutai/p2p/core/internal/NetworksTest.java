@@ -349,6 +349,11 @@ class NetworksTest {
                     }
 
                     @Override
+                    public void revoke(String peerId) {
+                        attached.add("revoke " + peerId);
+                    }
+
+                    @Override
                     public void close() {
                         attached.add("closed " + spec.request().hash());
                     }
@@ -406,6 +411,11 @@ class NetworksTest {
                     }
 
                     @Override
+                    public void revoke(String peerId) {
+                        calls.add("revoke " + peerId);
+                    }
+
+                    @Override
                     public void close() {
                     }
                 };
@@ -433,6 +443,29 @@ class NetworksTest {
 
     private Networks withPlane(Plane plane, Path save) {
         return new Networks(() -> memory, plane, "memory", 1500, new SaveFile(save), errorsToLog(), new Random(3), clock);
+    }
+
+    @Test
+    void aRevokedMemberStaysRevokedAfterARestart() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        List<String> before = new ArrayList<>();
+        Networks first = withPlane(recordingPlane(before), save);
+        assertEquals(0, first.start(start("alpha", "10.10.10.1")).code());
+        String id = "0123abcd-0123-4567-89ab-0123456789ab";
+        assertTrue(first.revoke("alpha", id));
+        assertTrue(first.revoke("alpha", id), "twice is once");
+        assertFalse(first.revoke("beta", id), "no such network");
+        assertEquals(List.of("attach alpha", "revoke " + id, "revoke " + id), before);
+        assertTrue(Files.readString(save).contains(id), "saved");
+        first.closeAll();
+
+        List<String> after = new ArrayList<>();
+        Networks restarted = new Networks(() -> memory, recordingPlane(after), "memory", 1500, new SaveFile(save),
+                errorsToLog(), new Random(3), clock);
+        restarted.load();
+        restarted.restore();
+        assertEquals(List.of("attach alpha", "revoke " + id), after, "refused again before anything else");
+        assertEquals(List.of(), log);
     }
 
     @Test

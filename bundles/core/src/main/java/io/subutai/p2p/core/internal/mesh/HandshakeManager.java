@@ -49,6 +49,7 @@ final class HandshakeManager {
     private final KeyQueue keys;
     private final IndexTable table;
     private final Map<PeerId, Peer> peers;
+    private final java.util.Set<PeerId> revoked;
     private final Routing routing;
     private final DatagramPort socket;
     private final ControlLoop loop;
@@ -72,6 +73,7 @@ final class HandshakeManager {
         this.keys = parts.config().keys();
         this.table = parts.table();
         this.peers = parts.peers();
+        this.revoked = parts.revoked();
         this.routing = parts.routing();
         this.socket = parts.config().socket();
         this.loop = parts.config().loop();
@@ -171,6 +173,9 @@ final class HandshakeManager {
             }
             byte[] initiatorKey = hs.remoteStaticKey();
             PeerId id = PeerIds.of(initiatorKey);
+            if (revoked.contains(id)) {
+                throw new GeneralSecurityException("initiation from revoked member " + id);
+            }
             long now = loop.nanoTime();
             Peer p = peers.get(id);
             if (p == null) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
@@ -70,13 +71,15 @@ public final class Mesh implements AutoCloseable {
 
     /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */
     record Parts(Config config, Map<PeerId, Peer> peers, IndexTable table, Routing routing, MeshCounters counters,
-            RandomGenerator random) {
+            RandomGenerator random, Set<PeerId> revoked) {
     }
 
     private final Config config;
     private final PeerId selfId;
     private final EthernetSwitch<Peer> sw;
     private final Map<PeerId, Peer> peers = new ConcurrentHashMap<>();
+    /** Members refused for good ({@code set -revoke}): never a peer again, whatever key they hold. */
+    private final Set<PeerId> revoked = ConcurrentHashMap.newKeySet();
     private final MeshCounters counters = new MeshCounters();
     private final Routing routing;
     private final Sender sender;
@@ -99,7 +102,7 @@ public final class Mesh implements AutoCloseable {
         this.selfId = PeerIds.of(config.self().publicKey());
         this.routing = new Routing(config.routes(), config.relayOnly());
         RandomGenerator random = new SecureRandom();
-        Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random);
+        Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random, revoked);
         EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
         this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay(),
                 config.bridge());
@@ -149,7 +152,7 @@ public final class Mesh implements AutoCloseable {
 
     private void seen(Sighting s) {
         PeerId id = PeerIds.of(s.staticKey());
-        if (id.equals(selfId) || closed) {
+        if (id.equals(selfId) || closed || revoked.contains(id)) {
             return;
         }
         long now = config.loop().nanoTime();
@@ -192,6 +195,21 @@ public final class Mesh implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Refuses the member {@code id} from now on ({@code set -revoke}): its sessions end, it is
+     * forgotten, and discovery's news of it, its initiations and its packets are refused, although
+     * it holds the network's key. Any thread; returns at once.
+     */
+    public void revoke(PeerId id) {
+        revoked.add(id);
+        config.loop().execute(() -> {
+            Peer p = peers.get(id);
+            if (p != null) {
+                timers.forget(p);
+            }
+        });
     }
 
     /** A member left (discovery says): it is forgotten once it has been gone and disconnected long enough. Any thread. */

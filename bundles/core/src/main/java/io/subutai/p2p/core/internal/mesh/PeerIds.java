@@ -25,4 +25,9 @@ public final class PeerIds {
         return new PeerId(x.substring(0, 8) + "-" + x.substring(8, 12) + "-" + x.substring(12, 16) + "-"
                 + x.substring(16, 20) + "-" + x.substring(20, 32));
     }
+
+    /** Whether {@code text} is a peer ID as {@link #of} writes them: 32 lower-case hex digits, 8-4-4-4-12. */
+    public static boolean valid(String text) {
+        return text != null && text.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    }
 }

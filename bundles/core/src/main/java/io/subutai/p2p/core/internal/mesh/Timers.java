@@ -92,6 +92,13 @@ final class Timers {
         }
     }
 
+    /** Forgets {@code p} at once: its sessions end and it is no peer any more (revoked). Control loop. */
+    void forget(Peer p) {
+        synchronized (p) {
+            forgetLocked(p, loop.nanoTime(), loop.currentTimeMillis());
+        }
+    }
+
     private void forgetLocked(Peer p, long now, long wall) {
         peers.remove(p.id, p);
         p.keypairs.clearLocked(table);
