@@ -43,12 +43,13 @@ for ns in $a $b; do
   mkdir -p "$work/$ns"
   P2P_STATE_DIR="$work/$ns" ip netns exec $ns "$p2p" daemon > "$work/$ns.log" 2>&1 &
   echo $! > "$work/$ns.pid"
-  until [ -s "$work/$ns/api.token" ]; do sleep 0.05; done
+  until [ -S "$work/$ns/control/rpc-52523.sock" ]; do sleep 0.05; done # the control socket (docs/control-api.md)
 done
 sleep 0.5
-P2P_STATE_DIR="$work/$a" ip netns exec $a "$p2p" start -ip 10.77.0.1 -hash bench -key bench-key > /dev/null
+key=$("$p2p" keygen) # a strong key: a weak one is warned about
+P2P_STATE_DIR="$work/$a" ip netns exec $a "$p2p" start -ip 10.77.0.1 -hash bench -key "$key" > /dev/null
 t0=$(now_ms)
-P2P_STATE_DIR="$work/$b" ip netns exec $b "$p2p" start -ip 10.77.0.2 -hash bench -key bench-key > /dev/null
+P2P_STATE_DIR="$work/$b" ip netns exec $b "$p2p" start -ip 10.77.0.2 -hash bench -key "$key" > /dev/null
 until ip netns exec $b ping -c1 -W0.05 10.77.0.1 > /dev/null 2>&1; do :; done
 first=$(( $(now_ms) - t0 ))
 ip netns exec $a iperf3 -s -B 10.77.0.1 -D > /dev/null

@@ -28,10 +28,17 @@ ip -n "$ns" link set lo up
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# One raw request with the token; true when the API answered 200.
+# One raw request on the control socket (docs/control-api.md); true when the API answered 200.
 api_up() {
-  [ -s "$state/api.token" ] || return 1
-  ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf 'POST /rest/v1/version HTTP/1.0\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\n\r\n' \"\$(cat $state/api.token)\" >&3 && head -1 <&3" 2>/dev/null | grep -q ' 200 '
+  local sock="$state/control/rpc-$port.sock"
+  [ -S "$sock" ] || return 1
+  python3 - "$sock" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"P2PCTL/1 version 2\n{}")
+sys.exit(0 if s.makefile("rb").readline().split()[1:2] == [b"200"] else 1)
+PY
 }
 
 start_daemon() {
