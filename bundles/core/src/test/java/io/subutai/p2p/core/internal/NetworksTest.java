@@ -158,12 +158,13 @@ class NetworksTest {
         Path save = dir.resolve("p2p.save");
         Networks n = networks(memory, save);
         assertEquals(0, n.start(new StartRequest("10.9.0.1", "h", "", "", "", "", "", 0, "", "127.0.0.1:6881,[::1]:6881",
-                false)).code());
+                false, "", true)).code());
         byte[] key = new byte[32];
         key[31] = 7;
         String hex = java.util.HexFormat.of().formatHex(key);
         n.serverKeyLearned("h", "127.0.0.1:6881", key);
         assertTrue(Files.readString(save).contains("127.0.0.1:6881@" + hex + ",[::1]:6881"), Files.readString(save));
+        assertTrue(Files.readString(save).contains("bridge: true"), "the rest of the entry is kept: " + Files.readString(save));
         Networks next = networks(memory, save);
         next.load();
         n.closeAll();
