@@ -85,12 +85,15 @@ public final class BootstrapServer extends DatagramServer {
     }
 
     // all the thread's
+    /** A cookie is given for this long and accepted for one more (docs/protocol.md §7.3). */
+    static final int COOKIE_PERIOD_SECONDS = 60;
+
     private final Map<String, Network> networks = new HashMap<>();
     /** Every member, least recently registered first: the sweep looks at the head only. */
     private final LinkedHashMap<Member, Boolean> bySeen = new LinkedHashMap<>();
     private final ByteBuffer out = ByteBuffer.allocate(DATAGRAM);
     private final Map<String, int[]> perPrefix = new HashMap<>(); // members and networks per source prefix
-    private final Cookies cookies = new Cookies();
+    private final SourceCookies cookies = new SourceCookies(nanos, COOKIE_PERIOD_SECONDS);
     private final Map<String, int[]> proofs = new HashMap<>(); // new keys proven this second, per source prefix
     private final ServerKey key;
     private final RelayPolicy relays;
@@ -227,8 +230,8 @@ public final class BootstrapServer extends DatagramServer {
 
     private void register(DhtMessage.Register r, ByteBuffer datagram, int size, InetSocketAddress from) throws IOException {
         long now = nanos.getAsLong();
-        if (!cookies.valid(r.cookie(), from, now)) {
-            DhtMessage.Cookie c = new DhtMessage.Cookie(r.networkId(), cookies.make(from, now), key.publicKey());
+        if (!cookies.valid(r.cookie(), from)) {
+            DhtMessage.Cookie c = new DhtMessage.Cookie(r.networkId(), cookies.make(from), key.publicKey());
             send(from, c, null, size); // the only answer to a source not verified: no larger than what it sent
             return;
         }

@@ -14,24 +14,33 @@ import javax.crypto.spec.SecretKeySpec;
  * Stateless return-routability cookies: a server answers an address it has not verified with a
  * cookie, and believes the address only once a request echoes it. A cookie is the first {@link
  * #SIZE} bytes of HMAC-SHA-256(secret, period (8) | address (4 or 16) | port (2)), where the
- * secret is random and replaced every {@link #PERIOD_SECONDS} s of the server's clock (the
- * period's number); a cookie of the current period or the one before is valid, so it lives 2 to 4
- * minutes. Nothing is stored per address. Not thread-safe: the server's thread owns it.
+ * secret is random and replaced every period of the server's clock ({@link #PERIOD_SECONDS} s for
+ * a relay, 60 s for the bootstrap server; the period's number); a cookie of the current period or
+ * the one before is valid, so it lives one to two periods. Nothing is stored per address. The one
+ * kind of cookie both servers give. Not thread-safe: the server's thread owns it.
  */
 final class SourceCookies {
 
     static final int SIZE = 16;
+    /** A relay's period. */
     static final int PERIOD_SECONDS = 120;
-    private static final long PERIOD = PERIOD_SECONDS * 1_000_000_000L;
+
+    private final long period;
 
     private final LongSupplier nanos;
     private final SecureRandom random = new SecureRandom();
     private final Mac mac;
-    private long period = Long.MIN_VALUE;
+    private long number = Long.MIN_VALUE;
     private byte[] current;
     private byte[] previous;
 
+    /** Cookies of a relay's period. */
     SourceCookies(LongSupplier nanos) {
+        this(nanos, PERIOD_SECONDS);
+    }
+
+    SourceCookies(LongSupplier nanos, int periodSeconds) {
+        this.period = periodSeconds * 1_000_000_000L;
         this.nanos = nanos;
         try {
             this.mac = Mac.getInstance("HmacSHA256");
@@ -43,25 +52,25 @@ final class SourceCookies {
     /** The cookie of {@code source} now. */
     byte[] make(InetSocketAddress source) {
         rotate();
-        return mac(current, period, source);
+        return mac(current, number, source);
     }
 
     /** Whether {@code cookie} is one this server gave {@code source} in this period or the one before. */
     boolean valid(byte[] cookie, InetSocketAddress source) {
         rotate();
-        return MessageDigest.isEqual(cookie, mac(current, period, source))
-                || previous != null && MessageDigest.isEqual(cookie, mac(previous, period - 1, source));
+        return MessageDigest.isEqual(cookie, mac(current, number, source))
+                || previous != null && MessageDigest.isEqual(cookie, mac(previous, number - 1, source));
     }
 
     private void rotate() {
-        long now = Math.floorDiv(nanos.getAsLong(), PERIOD);
-        if (now == period) {
+        long now = Math.floorDiv(nanos.getAsLong(), period);
+        if (now == number) {
             return;
         }
-        previous = now == period + 1 ? current : null;
+        previous = now == number + 1 ? current : null;
         current = new byte[32];
         random.nextBytes(current);
-        period = now;
+        number = now;
     }
 
     private byte[] mac(byte[] secret, long p, InetSocketAddress source) {
