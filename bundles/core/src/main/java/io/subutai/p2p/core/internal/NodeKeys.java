@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.StaticKeys;
+import io.subutai.p2p.wire.KeyAgreement;
 import io.subutai.p2p.wire.KeyFile;
 
 /**
@@ -53,19 +54,11 @@ final class NodeKeys {
      */
     static StaticKeys forNetwork(StaticKeys node, String networkId) {
         byte[] nodePrivate = node.privateKey();
+        byte[] privateKey = KeyAgreement.hmac(nodePrivate, NETWORK_KEY_LABEL, networkId.getBytes(StandardCharsets.US_ASCII));
         try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(new javax.crypto.spec.SecretKeySpec(nodePrivate, "HmacSHA256"));
-            mac.update(NETWORK_KEY_LABEL);
-            byte[] privateKey = mac.doFinal(networkId.getBytes(StandardCharsets.US_ASCII));
-            byte[] publicKey = new byte[org.bouncycastle.math.ec.rfc7748.X25519.POINT_SIZE];
-            org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(privateKey, 0, publicKey, 0);
-            StaticKeys keys = new StaticKeys(privateKey, publicKey);
-            java.util.Arrays.fill(privateKey, (byte) 0);
-            return keys;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA-256 is missing from this Java", e);
+            return new StaticKeys(privateKey, KeyAgreement.publicKey(privateKey));
         } finally {
+            java.util.Arrays.fill(privateKey, (byte) 0);
             java.util.Arrays.fill(nodePrivate, (byte) 0);
         }
     }
