@@ -42,12 +42,15 @@ final class Commands {
                             + " - reads key: and ttl: (or just the key) from standard input"),
                     Flag.integer("port", "N", "UDP port of the instance; 0 picks a free one", 0),
                     Flag.string("ports", "MIN-MAX", "range to pick the UDP port from"),
-                    Flag.string("dht", "HOST:PORT[@KEY]", "bootstrap server(s), comma-separated; @KEY pins the key the server prints"),
+                    Flag.string("dht", "HOST:PORT[@KEY]", "bootstrap server(s), comma-separated; @KEY pins the key the server prints;"
+                            + " wss://HOST[:PORT][/PATH][@KEY] reaches one over TCP (feature p2p-transport-tcp)"),
                     Flag.bool("fwd", "use relays (proxies) only"),
                     Flag.string("crypto", "SUITES", "pq: accept only the post-quantum suite noise-ikpsk2-mlkem768 (feature"
                             + " p2p-crypto-pq); classic: only noise-ikpsk2; default: the best both sides have"),
                     Flag.bool("bridge", "the interface is in a Linux bridge with containers behind it: peers accept"
                             + " frames from their MACs too (default: from the interface's own MAC only)"),
+                    Flag.string("proxy", "URL", "HTTP CONNECT or SOCKS5 proxy for streams to servers:"
+                            + " http://[USER:PASS@]HOST:PORT or socks5://...; default: the daemon's HTTPS_PROXY"),
                     RPC_PORT, RPC_TCP),
             0);
 

@@ -20,9 +20,18 @@ package io.subutai.p2p.api;
  *                ({@code noise-ikpsk2-mlkem768}), {@code classic} for {@code noise-ikpsk2} only
  * @param bridge  the interface sits in a Linux bridge with other machines (containers) behind it:
  *                peers let this member send from their MACs too (without it, from its own MAC only)
+ * @param proxy   the HTTP CONNECT or SOCKS5 proxy that streams to servers go through ({@code
+ *                http://[USER:PASS@]HOST:PORT}, {@code socks5://[USER:PASS@]HOST:PORT}); empty: the
+ *                daemon's {@code HTTPS_PROXY}, or none
  */
 public record StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
-        int port, String ports, String dht, boolean fwd, String crypto, boolean bridge) {
+        int port, String ports, String dht, boolean fwd, String crypto, boolean bridge, String proxy) {
+
+    /** A request without a proxy. */
+    public StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
+            int port, String ports, String dht, boolean fwd, String crypto, boolean bridge) {
+        this(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto, bridge, "");
+    }
 
     /** A request for an interface that bridges nothing. */
     public StartRequest(String ip, String hash, String mac, String dev, String key, String ttl, String keyfile,
@@ -47,6 +56,7 @@ public record StartRequest(String ip, String hash, String mac, String dev, Strin
         ports = ports == null ? "" : ports.trim();
         dht = dht == null ? "" : dht.trim();
         crypto = crypto == null ? "" : crypto.trim();
+        proxy = proxy == null ? "" : proxy.trim();
     }
 
     /** The minimal request: a network and its address. */

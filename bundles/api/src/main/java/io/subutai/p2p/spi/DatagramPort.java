@@ -36,6 +36,16 @@ public interface DatagramPort {
     }
 
     /**
+     * Runs {@code task} on the thread that delivers this socket's datagrams to handlers, after what
+     * it is handling (at once when called on that thread): so that what a transport receives on a
+     * thread of its own (a stream's) is handled in order with, never concurrently to, the rest.
+     * A port without a thread of its own (a simulation's) runs it on the caller's thread.
+     */
+    default void execute(Runnable task) {
+        task.run();
+    }
+
+    /**
      * Delivers received datagrams of message type {@code type} (see docs/protocol.md) to
      * {@code handler} until the returned registration is closed.
      */

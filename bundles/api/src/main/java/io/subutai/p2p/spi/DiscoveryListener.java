@@ -1,6 +1,5 @@
 package io.subutai.p2p.spi;
 
-import java.net.InetSocketAddress;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -30,7 +29,7 @@ public interface DiscoveryListener {
     default void serverKeyLearned(String server, byte[] key) {
     }
 
-    /** The provider knows these relays ("proxies"), which members of the network may use. */
-    default void relaysOffered(List<InetSocketAddress> relays) {
+    /** The provider knows these relays ("proxies"), which members of the network may use, best first. */
+    default void relaysOffered(List<RelayOffer> relays) {
     }
 }

@@ -20,12 +20,22 @@ import java.util.List;
  *                  run there, never on a thread of their own
  * @param credentials what the network's secrets and this node's static key let a provider prove:
  *                  tags on the records it publishes, checks of those it hears, keys agreed with servers
+ * @param proxy     the proxy that streams to servers go through ({@code start -proxy}); empty: the
+ *                  daemon's {@code HTTPS_PROXY}, or none
  */
 public record NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
         DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic,
-        Scheduler scheduler, Credentials credentials) {
+        Scheduler scheduler, Credentials credentials, String proxy) {
+
+    /** A network whose streams take the daemon's default proxy. */
+    public NetworkRef(String networkId, PeerId self, byte[] staticKey, List<InetSocketAddress> endpoints,
+            DatagramPort socket, List<String> bootstrap, io.subutai.p2p.api.Ipv4Cidr address, boolean automatic,
+            Scheduler scheduler, Credentials credentials) {
+        this(networkId, self, staticKey, endpoints, socket, bootstrap, address, automatic, scheduler, credentials, "");
+    }
 
     public NetworkRef {
+        proxy = proxy == null ? "" : proxy;
         staticKey = staticKey.clone();
         endpoints = List.copyOf(endpoints);
         bootstrap = List.copyOf(bootstrap);

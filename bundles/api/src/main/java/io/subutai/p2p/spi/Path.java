@@ -20,6 +20,16 @@ public interface Path {
     /** Where datagrams go on the wire (the relay). */
     InetSocketAddress via();
 
+    /**
+     * Whether what is sent now leaves (the transport holds what this path needs: an allocation at
+     * the relay, a connected stream). Of the paths transports offer for one address, the engine
+     * takes a ready one; a transport announces ({@link TransportContext#announce}) whenever its
+     * paths' readiness changes, and the engine asks again.
+     */
+    default boolean ready() {
+        return true;
+    }
+
     /** Sends one sealed datagram (position to limit). */
     void send(ByteBuffer datagram);
 

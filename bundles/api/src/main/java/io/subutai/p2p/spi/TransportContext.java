@@ -32,7 +32,17 @@ public interface TransportContext {
      * A datagram that arrived through this transport, unwrapped: the engine handles it as if it
      * came straight from {@code from} (an address this transport {@link TransportSession#route routes}).
      * Call it from one thread per network (the socket's receive thread, where the transport's own
-     * datagrams arrive), so that each peer's packets keep their order.
+     * datagrams arrive), so that each peer's packets keep their order; from a thread of the
+     * transport's own, {@link DatagramPort#execute hand it to that thread} with a copy.
      */
     void deliver(InetSocketAddress from, ByteBuffer datagram);
+
+    /**
+     * The proxy that this network's streams go through ({@code start -proxy}: {@code
+     * http://[USER:PASS@]HOST:PORT} or {@code socks5://...}); empty: the daemon's {@code
+     * HTTPS_PROXY}, or none.
+     */
+    default String proxy() {
+        return "";
+    }
 }

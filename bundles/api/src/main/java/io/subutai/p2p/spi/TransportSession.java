@@ -10,7 +10,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * the choice of path; a transport adds ways to reach them, and never sees plaintext or keys:
  * what it is given to send is sealed already. {@link #route}, {@link #guesses} and {@link #open}
  * are called from the data path's threads (the TAP thread, the socket's receive thread) and the
- * network's control loop; {@link #relaysOffered} from the control loop (and once, when relays are
+ * network's control loop; {@link #describe} from any thread; {@link #relaysOffered} from the control loop (and once, when relays are
  * known already, from the thread that attaches it, before any route is asked of it); {@link
  * #close} from the engine's thread that stops the network or unbinds the transport: a session
  * must be thread-safe, and no method may block.
@@ -19,7 +19,7 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface TransportSession extends AutoCloseable {
 
     /** The relays ("proxies") discovery knows for this network, best first. */
-    default void relaysOffered(List<InetSocketAddress> relays) {
+    default void relaysOffered(List<RelayOffer> relays) {
     }
 
     /**
@@ -46,6 +46,11 @@ public interface TransportSession extends AutoCloseable {
      * answers something sent out).
      */
     default void open(List<InetSocketAddress> targets) {
+    }
+
+    /** Lines for {@code debug}: what this transport holds for the network (its links, say) and how they are. */
+    default List<String> describe() {
+        return List.of();
     }
 
     /** Stops all work for the instance. */

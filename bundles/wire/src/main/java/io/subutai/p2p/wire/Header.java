@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 public final class Header {
 
     /** The protocol version this code speaks; a packet of another version is dropped. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Bytes in the header. */
     public static final int SIZE = 4;
     /** What {@link #type} returns for bytes that do not start with a version-1 header. */

@@ -25,7 +25,7 @@ class HeaderTest {
         ByteBuffer b = ByteBuffer.allocate(10).position(3);
         Header.write(b, MessageType.DATA);
         assertEquals(3 + Header.SIZE, b.position(), "moved past the header");
-        assertArrayEquals(new byte[] {0, 0, 0, 3, 4, 0, 0, 0, 0, 0}, b.array());
+        assertArrayEquals(new byte[] {0, 0, 0, 4, 4, 0, 0, 0, 0, 0}, b.array());
         b.position(3);
         assertEquals(MessageType.DATA, Header.type(b));
         assertEquals(3, b.position(), "type() does not move the buffer");
@@ -34,13 +34,14 @@ class HeaderTest {
     }
 
     @Test
-    void anythingButAVersionThreeHeaderHasNoType() {
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {3, 4, 0})), "three bytes");
+    void anythingButAVersionFourHeaderHasNoType() {
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {4, 4, 0})), "three bytes");
         assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {2, 4, 0, 0})), "version 2, before stretched secrets");
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {3, 4, 1, 0})), "a reserved bit");
-        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {3, 4, 0, 1})), "a reserved bit");
-        assertEquals(200, Header.type(ByteBuffer.wrap(new byte[] {3, (byte) 200, 0, 0})), "types are unsigned");
-        ByteBuffer other = ByteBuffer.wrap(new byte[] {3, 5, 0, 0});
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {3, 4, 0, 0})), "version 3, before streams");
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {4, 4, 1, 0})), "a reserved bit");
+        assertEquals(Header.NONE, Header.type(ByteBuffer.wrap(new byte[] {4, 4, 0, 1})), "a reserved bit");
+        assertEquals(200, Header.type(ByteBuffer.wrap(new byte[] {4, (byte) 200, 0, 0})), "types are unsigned");
+        ByteBuffer other = ByteBuffer.wrap(new byte[] {4, 5, 0, 0});
         assertFalse(Header.skip(other, MessageType.DATA));
         assertEquals(0, other.position(), "a header of another type is not skipped");
     }
@@ -65,7 +66,7 @@ class HeaderTest {
         ByteBuffer punch = Punch.message();
         byte[] bytes = new byte[punch.remaining()];
         punch.duplicate().get(bytes);
-        assertArrayEquals(new byte[] {3, 7, 0, 0}, bytes);
+        assertArrayEquals(new byte[] {4, 7, 0, 0}, bytes);
         assertThrows(ReadOnlyBufferException.class, () -> punch.put(0, (byte) 1));
     }
 

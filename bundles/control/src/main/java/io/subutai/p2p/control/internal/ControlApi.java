@@ -37,7 +37,7 @@ final class ControlApi {
             "json");
     private static final Set<String> SHELL_FIELDS = Set.of("command", "session");
     private static final Set<String> START_FIELDS = Set.of("ip", "hash", "mac", "dev", "key", "ttl", "keyfile", "port",
-            "ports", "dht", "fwd", "crypto", "bridge");
+            "ports", "dht", "fwd", "crypto", "bridge", "proxy");
     private static final Set<String> STOP_FIELDS = Set.of("hash", "dev");
     private static final Set<String> STATUS_FIELDS = Set.of("hash", "json");
     private static final Set<String> DEBUG_FIELDS = Set.of("json");
@@ -127,7 +127,8 @@ final class ControlApi {
         allowOnly(body, START_FIELDS);
         return network.start(new StartRequest(text(body, "ip"), text(body, "hash"), text(body, "mac"), text(body, "dev"),
                 text(body, "key"), text(body, "ttl"), text(body, "keyfile"), integer(body, "port"), text(body, "ports"),
-                text(body, "dht"), bool(body, "fwd"), text(body, "crypto"), bool(body, "bridge")));
+                text(body, "dht"), bool(body, "fwd"), text(body, "crypto"), bool(body, "bridge"),
+                text(body, "proxy")));
     }
 
     private CommandOutput stop(Map<String, Object> body) throws BadRequest {

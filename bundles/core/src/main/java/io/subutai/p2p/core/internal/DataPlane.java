@@ -409,7 +409,7 @@ final class DataPlane implements Plane {
         Networks n = networks;
         NetworkInstance instance = new NetworkInstance(new NetworkInstance.Options(secrets.networkId(), spec.dht(),
                 spec.address(), n.previous(hash), spec.automatic(), spec.request().fwd(), required,
-                spec.request().bridge()), device, socket, suites,
+                spec.request().bridge(), spec.request().proxy()), device, socket, suites,
                 self, keys, new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address),
                 (server, key) -> n.serverKeyLearned(hash, server, key));
         log.info("UDP port of network " + secrets.networkId() + ": " + socket.localAddress().getPort()

@@ -44,7 +44,13 @@ public final class NetworkInstance implements Plane.Attached {
 
     /** What a start asked for, as the data plane needs it. */
     public record Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
-            boolean relayOnly, String requiredSuite, boolean bridge) {
+            boolean relayOnly, String requiredSuite, boolean bridge, String proxy) {
+
+        /** A network whose streams take the daemon's default proxy. */
+        public Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
+                boolean relayOnly, String requiredSuite, boolean bridge) {
+            this(networkId, bootstrap, address, previous, automatic, relayOnly, requiredSuite, bridge, "");
+        }
 
         /** A network whose interface bridges nothing. */
         public Options(String networkId, List<String> bootstrap, Ipv4Cidr address, Ipv4Cidr previous, boolean automatic,
@@ -112,7 +118,7 @@ public final class NetworkInstance implements Plane.Attached {
                 }
             }
         }), (transport, operation, e) -> log.warn("Transport '" + transport + "' failed in " + operation + " for "
-                + "network " + networkId + "; skipped: " + e));
+                + "network " + networkId + "; skipped: " + e), options.proxy());
         if (options.relayOnly()) {
             log.info("Network " + networkId + " uses relays only (-fwd): peers are reached through relays alone");
         }
@@ -130,7 +136,7 @@ public final class NetworkInstance implements Plane.Attached {
             }
 
             @Override
-            public void relaysOffered(List<InetSocketAddress> relays) {
+            public void relaysOffered(List<io.subutai.p2p.spi.RelayOffer> relays) {
                 loop.execute(() -> mux.relaysOffered(relays));
             }
 
@@ -149,7 +155,7 @@ public final class NetworkInstance implements Plane.Attached {
         };
         this.ref = new NetworkRef(networkId, mesh.selfId(), self.publicKey(), List.of(socket.localAddress()), socket,
                 options.bootstrap(), options.automatic() ? options.previous() : options.address(), options.automatic(),
-                loop, new NetworkCredentials(keys, self, () -> loop.currentTimeMillis() / 1000));
+                loop, new NetworkCredentials(keys, self, () -> loop.currentTimeMillis() / 1000), options.proxy());
     }
 
     /**

@@ -91,6 +91,13 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
         List<Key> keys = keys(r);
         PortRange ports = ports(r);
         List<String> dht = dht(r.dht());
+        if (!r.proxy().isEmpty()) {
+            try {
+                io.subutai.p2p.wire.stream.ProxyUrl.parse(r.proxy());
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(1, "Invalid -proxy: " + e.getMessage() + "; give http://[USER:PASS@]HOST:PORT or socks5://...");
+            }
+        }
         String dev = r.dev().isEmpty() ? null : r.dev();
         if (dev != null && (dev.length() > MAX_DEV)) {
             throw network(r, "Failed to validate interface name: Interface name is too big");
@@ -276,7 +283,8 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
             try {
                 out.add(io.subutai.p2p.wire.dht.ServerName.parse(s).toString());
             } catch (IllegalArgumentException e) {
-                throw new Invalid(1, "Invalid -dht '" + text + "': " + e.getMessage() + "; give HOST:PORT[@KEY][,...]");
+                throw new Invalid(1, "Invalid -dht '" + text + "': " + e.getMessage()
+                        + "; give HOST:PORT[@KEY] or wss://HOST[:PORT][/PATH][@KEY], comma-separated");
             }
         }
         return out;

@@ -213,7 +213,7 @@ final class Networks {
         log.info("Instance created: network " + secrets.networkId()); // the hash may be the secret: never logged
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd(),
-                request.crypto(), request.bridge());
+                request.crypto(), request.bridge(), request.proxy());
         saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned, revoked));
         if (attached != null) {
             addSavedKeys(hash, attached);

@@ -86,7 +86,7 @@ final class SaveFile {
                 changed |= unpinned;
             }
             return !changed ? this : new Entry(new StartRequest(r.ip(), r.hash(), r.mac(), r.dev(), r.key(), r.ttl(),
-                    r.keyfile(), r.port(), r.ports(), String.join(",", dht), r.fwd(), r.crypto(), r.bridge()), lastSuccess, added,
+                    r.keyfile(), r.port(), r.ports(), String.join(",", dht), r.fwd(), r.crypto(), r.bridge(), r.proxy()), lastSuccess, added,
                     assigned, revoked);
         }
 
@@ -118,7 +118,7 @@ final class SaveFile {
 
     private static final Set<String> KEYS = Set.of("ip", "mac", "dev", "hash", "keyfile", "key", "ttl", "last_success",
             "enabled", "port", "ports", "dht", "fwd", "added_keys", "assigned", "crypto", "bridge",
-            "revoked");
+            "revoked", "proxy");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private final Path file;
@@ -205,7 +205,7 @@ final class SaveFile {
         }
         return new Entry(new StartRequest(m.get("ip"), hash, m.get("mac"), m.get("dev"), m.get("key"), m.get("ttl"),
                 m.get("keyfile"), port, m.get("ports"), m.get("dht"), "true".equals(m.get("fwd")), m.getOrDefault("crypto", ""),
-                "true".equals(m.get("bridge"))), last,
+                "true".equals(m.get("bridge")), m.getOrDefault("proxy", "")), last,
                 addedKeys(hash, m.getOrDefault("added_keys", "")), assigned(hash, m.getOrDefault("assigned", "")),
                 revoked(hash, m.getOrDefault("revoked", "")));
     }
@@ -311,6 +311,9 @@ final class SaveFile {
                 }
                 if (r.bridge()) {
                     g.writeBooleanField("bridge", true);
+                }
+                if (!r.proxy().isEmpty()) {
+                    g.writeStringField("proxy", r.proxy());
                 }
                 g.writeEndObject();
             }

@@ -194,7 +194,8 @@ public final class BootstrapServer extends DatagramServer {
         if (m == null) {
             olderVersion(datagram);
         } else if (m instanceof DhtMessage.Proxy p) {
-            relays.announced(new InetSocketAddress(from.getAddress(), p.port()), nanos.getAsLong(), log);
+            relays.announced(new DhtMessage.Relay(new InetSocketAddress(from.getAddress(), p.port()), p.streamPort(),
+                    p.certificate()), nanos.getAsLong(), log);
         } else if (m instanceof DhtMessage.Register r) {
             register(r, datagram, size, from);
         } else if (m instanceof DhtMessage.Leave l) {
@@ -296,7 +297,7 @@ public final class BootstrapServer extends DatagramServer {
         bySeen.put(m, Boolean.TRUE);
         m.held = n.addresses.register(m, m.held, record);
         sendPeers(n, m, others(n, m)); // every refresh: a lost list is made good within one interval
-        List<InetSocketAddress> offered = relays.offered();
+        List<DhtMessage.Relay> offered = relays.offered();
         if (!offered.isEmpty()) {
             send(from, new DhtMessage.Relays(n.id, offered), m.agreed, 0);
         }

@@ -27,6 +27,7 @@ final class RelayPolicy {
     private final Set<InetSocketAddress> allowed;
     private final Set<InetAddress> own;
     private final Map<InetSocketAddress, Long> heard = new LinkedHashMap<>(); // relay -> last heard
+    private final Map<InetSocketAddress, DhtMessage.Relay> streams = new java.util.HashMap<>(); // relay -> as announced
     private volatile int count;
 
     private RelayPolicy(Set<InetSocketAddress> allowed, Set<InetAddress> own) {
@@ -63,22 +64,34 @@ final class RelayPolicy {
                 + " (p2p dht-server) or relays=HOST:PORT,... (io.subutai.p2p.dht.server)";
     }
 
-    /** A PROXY from {@code relay} (its address as the server saw it, the port it gave). */
+    /** A PROXY from {@code relay} (its address as the server saw it, the port it gave) that takes no streams. */
     void announced(InetSocketAddress relay, long now, Consumer<String> log) {
+        announced(DhtMessage.Relay.udp(relay), now, log);
+    }
+
+    /** A PROXY: the relay at {@code announced.address()} (as the server saw it, with the port it gave), and its streams. */
+    void announced(DhtMessage.Relay announced, long now, Consumer<String> log) {
+        InetSocketAddress relay = announced.address();
         boolean ok = allowed.isEmpty() ? relay.getAddress().isLoopbackAddress() || own.contains(relay.getAddress())
                 : allowed.contains(relay);
         if (!ok || !heard.containsKey(relay) && heard.size() >= DhtMessage.MAX_ENDPOINTS) {
             return;
         }
         if (heard.put(relay, now) == null) {
-            log.accept("Relay " + relay.getAddress().getHostAddress() + ":" + relay.getPort() + " announced itself");
+            log.accept("Relay " + relay.getAddress().getHostAddress() + ":" + relay.getPort() + " announced itself"
+                    + (announced.streamPort() == 0 ? "" : ", with streams on TCP port " + announced.streamPort()));
         }
+        streams.put(relay, announced);
         count = heard.size();
     }
 
     /** The relays to offer now. */
-    List<InetSocketAddress> offered() {
-        return new ArrayList<>(heard.keySet());
+    List<DhtMessage.Relay> offered() {
+        List<DhtMessage.Relay> out = new ArrayList<>();
+        for (InetSocketAddress a : heard.keySet()) {
+            out.add(streams.getOrDefault(a, DhtMessage.Relay.udp(a)));
+        }
+        return out;
     }
 
     int count() {
@@ -88,6 +101,7 @@ final class RelayPolicy {
     /** Forgets relays not heard for {@code limit} ns. */
     void sweep(long now, long limit) {
         heard.values().removeIf(t -> now - t > limit);
+        streams.keySet().retainAll(heard.keySet());
         count = heard.size();
     }
 }

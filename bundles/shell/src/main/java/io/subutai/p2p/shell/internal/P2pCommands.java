@@ -107,9 +107,10 @@ public final class P2pCommands {
             @Descriptor("bootstrap servers HOST:PORT[,...]") @Parameter(names = {"-dht", "--dht"}, absentValue = "") String dht,
             @Descriptor("relays only") @Parameter(names = {"-fwd", "--fwd"}, presentValue = "true", absentValue = "false") boolean fwd,
             @Descriptor("pq: the post-quantum suite only; classic: noise-ikpsk2 only") @Parameter(names = {"-crypto", "--crypto"}, absentValue = "") String crypto,
-            @Descriptor("the interface is in a bridge with containers behind it") @Parameter(names = {"-bridge", "--bridge"}, presentValue = "true", absentValue = "false") boolean bridge) {
+            @Descriptor("the interface is in a bridge with containers behind it") @Parameter(names = {"-bridge", "--bridge"}, presentValue = "true", absentValue = "false") boolean bridge,
+            @Descriptor("HTTP CONNECT or SOCKS5 proxy for streams to servers: http://HOST:PORT or socks5://HOST:PORT") @Parameter(names = {"-proxy", "--proxy"}, absentValue = "") String proxy) {
         return text(network.start(new StartRequest(ip, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto,
-                bridge)));
+                bridge, proxy)));
     }
 
     @Descriptor("leave a network, or forget an interface name")

@@ -34,6 +34,10 @@ public sealed interface DhtMessage {
     /** At most this many endpoints per member, and members per PEERS or GONE message. */
     int MAX_ENDPOINTS = 8;
     int MAX_MEMBERS = 16;
+    /** At most this many relays per RELAYS message. */
+    int MAX_RELAYS = 8;
+    /** The SHA-256 of a relay's TLS certificate (docs/protocol.md §10). */
+    int CERTIFICATE = 32;
 
     int OP_REGISTER = 1;
     int OP_WELCOME = 2;
@@ -66,12 +70,15 @@ public sealed interface DhtMessage {
     record Register(byte[] networkId, byte[] cookie, Signed signed) implements DhtMessage {
     }
 
-    /** The server's answer to a proven registration: where it saw the member from, and the overlay address it holds for it (0: none). */
+    /**
+     * The server's answer to a proven registration: where it saw the member from (port 0: over a
+     * stream, so no UDP mapping), and the overlay address it holds for it (0: none).
+     */
     record Welcome(byte[] networkId, InetSocketAddress reflexive, int address, int prefix, int refreshSeconds)
             implements DhtMessage {
     }
 
-    /** Members of the network: each one's record as it tagged it, and where the server saw it from. */
+    /** Members of the network: each one's record as it tagged it, and where the server saw it from (port 0: over a stream). */
     record Peers(byte[] networkId, List<Member> members) implements DhtMessage {
     }
 
@@ -79,12 +86,33 @@ public sealed interface DhtMessage {
     record Gone(byte[] networkId, List<byte[]> staticKeys) implements DhtMessage {
     }
 
-    /** A relay announcing itself (network id all zeros): its port; its address is where this came from. */
-    record Proxy(byte[] networkId, int port) implements DhtMessage {
+    /**
+     * A relay announcing itself (network id all zeros): its port; its address is where this came
+     * from; the TCP port where it takes streams (0: none) and the SHA-256 of its TLS certificate
+     * (null: none).
+     */
+    record Proxy(byte[] networkId, int port, int streamPort, byte[] certificate) implements DhtMessage {
+
+        /** A relay that takes no streams. */
+        public Proxy(byte[] networkId, int port) {
+            this(networkId, port, 0, null);
+        }
     }
 
     /** The relays the server offers to the members of a network. */
-    record Relays(byte[] networkId, List<InetSocketAddress> relays) implements DhtMessage {
+    record Relays(byte[] networkId, List<Relay> relays) implements DhtMessage {
+    }
+
+    /**
+     * A relay as RELAYS offers it: its UDP endpoint, the TCP port where it takes streams (0: none)
+     * and the SHA-256 of its TLS certificate (null: none announced).
+     */
+    record Relay(InetSocketAddress address, int streamPort, byte[] certificate) {
+
+        /** A relay that takes no streams. */
+        public static Relay udp(InetSocketAddress address) {
+            return new Relay(address, 0, null);
+        }
     }
 
     /** A member leaving now; {@code time} is at least that of its last record, so an old LEAVE cannot be replayed. */
@@ -140,13 +168,13 @@ public sealed interface DhtMessage {
             return OP_REGISTER;
         } else if (m instanceof Welcome w) {
             out.put((byte) OP_WELCOME).put(w.networkId());
-            DhtRecord.writeEndpoint(out, w.reflexive());
+            DhtRecord.writeReflexive(out, w.reflexive());
             out.putInt(w.address()).put((byte) w.prefix()).put((byte) w.refreshSeconds());
             return OP_WELCOME;
         } else if (m instanceof Peers p) {
             out.put((byte) OP_PEERS).put(p.networkId()).put((byte) count(p.members().size()));
             for (Member member : p.members()) {
-                DhtRecord.writeEndpoint(out, member.reflexive());
+                DhtRecord.writeReflexive(out, member.reflexive());
                 signed(out, member.signed());
             }
             return OP_PEERS;
@@ -157,11 +185,19 @@ public sealed interface DhtMessage {
             }
             return OP_GONE;
         } else if (m instanceof Proxy p) {
-            out.put((byte) OP_PROXY).put(p.networkId()).putShort((short) p.port());
+            out.put((byte) OP_PROXY).put(p.networkId()).putShort((short) p.port()).putShort((short) p.streamPort())
+                    .put(p.certificate() == null ? new byte[CERTIFICATE] : fixed(p.certificate(), CERTIFICATE, "certificate"));
             return OP_PROXY;
         } else if (m instanceof Relays r) {
-            out.put((byte) OP_RELAYS).put(r.networkId());
-            DhtRecord.writeEndpoints(out, r.relays());
+            if (r.relays().size() > MAX_RELAYS) {
+                throw new IllegalArgumentException(r.relays().size() + " relays in one message");
+            }
+            out.put((byte) OP_RELAYS).put(r.networkId()).put((byte) r.relays().size());
+            for (Relay relay : r.relays()) {
+                DhtRecord.writeEndpoint(out, relay.address());
+                out.putShort((short) relay.streamPort()).put(relay.certificate() == null ? new byte[CERTIFICATE]
+                        : fixed(relay.certificate(), CERTIFICATE, "certificate"));
+            }
             return OP_RELAYS;
         } else if (m instanceof Leave l) {
             out.put((byte) OP_LEAVE).put(l.networkId()).put(fixed(l.staticKey(), KEY, "static key")).putLong(l.time());
@@ -242,7 +278,7 @@ public sealed interface DhtMessage {
         return switch (op) {
             case OP_REGISTER -> new Register(id, DhtRecord.bytes(in, COOKIE), signed(in));
             case OP_WELCOME -> {
-                InetSocketAddress reflexive = DhtRecord.readEndpoint(in);
+                InetSocketAddress reflexive = DhtRecord.readReflexive(in);
                 int address = in.getInt();
                 int prefix = in.get() & 255;
                 int refresh = in.get() & 255;
@@ -255,7 +291,7 @@ public sealed interface DhtMessage {
                 int n = readCount(in);
                 List<Member> members = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    members.add(new Member(DhtRecord.readEndpoint(in), signed(in)));
+                    members.add(new Member(DhtRecord.readReflexive(in), signed(in)));
                 }
                 yield new Peers(id, members);
             }
@@ -270,15 +306,44 @@ public sealed interface DhtMessage {
             case OP_LEAVE -> new Leave(id, DhtRecord.bytes(in, KEY), in.getLong());
             case OP_PROXY -> {
                 int port = in.getShort() & 0xffff;
-                if (port == 0) {
-                    throw new IllegalArgumentException("port");
+                int streamPort = in.getShort() & 0xffff;
+                byte[] certificate = certificate(in);
+                if (port == 0 || streamPort == 0 && certificate != null) {
+                    throw new IllegalArgumentException("port, or a certificate without streams");
                 }
-                yield new Proxy(id, port);
+                yield new Proxy(id, port, streamPort, streamPort == 0 ? null : certificate);
             }
-            case OP_RELAYS -> new Relays(id, DhtRecord.readEndpoints(in));
+            case OP_RELAYS -> {
+                int n = in.get() & 255;
+                if (n > MAX_RELAYS) {
+                    throw new IllegalArgumentException("count");
+                }
+                List<Relay> relays = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    InetSocketAddress a = DhtRecord.readEndpoint(in);
+                    int streamPort = in.getShort() & 0xffff;
+                    byte[] certificate = certificate(in);
+                    if (streamPort == 0 && certificate != null) {
+                        throw new IllegalArgumentException("a certificate without streams");
+                    }
+                    relays.add(new Relay(a, streamPort, streamPort == 0 ? null : certificate));
+                }
+                yield new Relays(id, relays);
+            }
             case OP_COOKIE -> new Cookie(id, DhtRecord.bytes(in, COOKIE), DhtRecord.bytes(in, KEY));
             default -> null; // OP_RELAY_REMOVED among them
         };
+    }
+
+    /** A certificate's SHA-256; null when all zeros (none). */
+    private static byte[] certificate(ByteBuffer in) {
+        byte[] c = DhtRecord.bytes(in, CERTIFICATE);
+        for (byte b : c) {
+            if (b != 0) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static int readCount(ByteBuffer in) {

@@ -104,6 +104,11 @@ public record DhtRecord(byte[] staticKey, long time, boolean wantsAddress, int a
         if (e.getPort() == 0) {
             throw new IllegalArgumentException("port 0");
         }
+        writeReflexive(out, e);
+    }
+
+    /** As {@link #writeEndpoint}, port 0 allowed (see {@link #readReflexive}). */
+    static void writeReflexive(ByteBuffer out, InetSocketAddress e) {
         byte[] a = e.getAddress().getAddress();
         out.put((byte) (a.length == 4 ? 4 : 6)).put(a).putShort((short) e.getPort());
     }
@@ -121,15 +126,24 @@ public record DhtRecord(byte[] staticKey, long time, boolean wantsAddress, int a
     }
 
     static InetSocketAddress readEndpoint(ByteBuffer in) {
+        InetSocketAddress e = readReflexive(in);
+        if (e.getPort() == 0) {
+            throw new IllegalArgumentException("port");
+        }
+        return e;
+    }
+
+    /**
+     * An endpoint where port 0 is allowed: the reflexive endpoint of a member that reached the
+     * server over a stream (docs/protocol.md §7.2), which has no UDP mapping there.
+     */
+    static InetSocketAddress readReflexive(ByteBuffer in) {
         int family = in.get();
         if (family != 4 && family != 6) {
             throw new IllegalArgumentException("family");
         }
         byte[] a = bytes(in, family == 4 ? 4 : 16);
         int port = in.getShort() & 0xffff;
-        if (port == 0) {
-            throw new IllegalArgumentException("port");
-        }
         try {
             InetAddress ip = InetAddress.getByAddress(a);
             if (family == 6 && !(ip instanceof Inet6Address) || family == 4 && !(ip instanceof Inet4Address)) {

@@ -49,6 +49,7 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handl
     public static final int OP_REFRESH = 6;
     /** Ends an allocation, proving its secret (member to relay). */
     public static final int OP_RELEASE = 7;
+
     /** Bytes of a cookie, an allocation's secret and a proof. */
     public static final int TOKEN = 16;
     public static final int ALLOCATE_SIZE = 4 + 1 + 16 + 32 + TOKEN;
@@ -58,6 +59,17 @@ public record RelayMessage(int op, byte[] networkId, byte[] staticKey, int handl
     public static final int PROOF_SIZE = 4 + 1 + 2 + TOKEN;
     /** What SEND and FROM put in front of the datagram they carry. */
     public static final int ENVELOPE = 4 + 1 + 2;
+    /**
+     * Handles from this one up (to 65535) are those of members that reach the relay over a stream
+     * (docs/protocol.md §8, §10): a path to one of them crosses TCP. Handles of members on UDP are
+     * 1 to 32767.
+     */
+    public static final int STREAM_HANDLES = 32_768;
+
+    /** Whether {@code handle} is one of a member that reaches the relay over a stream. */
+    public static boolean streamHandle(int handle) {
+        return handle >= STREAM_HANDLES;
+    }
 
     private static final byte[] PROOF_LABEL = "p2p relay proof".getBytes(StandardCharsets.US_ASCII);
 

@@ -66,13 +66,26 @@ class DhtMessageTest {
         DhtMessage.Welcome w = (DhtMessage.Welcome) roundTrip(
                 new DhtMessage.Welcome(NET, new InetSocketAddress("203.0.113.9", 61000), 0x0a000007, 24, 10));
         assertEquals(61000, w.reflexive().getPort());
+        assertEquals(0, ((DhtMessage.Welcome) roundTrip(new DhtMessage.Welcome(NET, new InetSocketAddress("203.0.113.9", 0),
+                0x0a000007, 24, 10))).reflexive().getPort(), "a member over a stream: no UDP mapping at the server");
         DhtMessage.Peers p = (DhtMessage.Peers) roundTrip(new DhtMessage.Peers(NET,
                 List.of(new DhtMessage.Member(new InetSocketAddress("203.0.113.9", 61000), signed(false, 0, 0)))));
         assertArrayEquals(KEY, p.members().get(0).signed().record().staticKey());
         roundTrip(new DhtMessage.Gone(NET, List.of(KEY, KEY)));
         assertEquals(77L, ((DhtMessage.Leave) roundTrip(new DhtMessage.Leave(NET, KEY, 77L))).time());
         assertEquals(6882, ((DhtMessage.Proxy) roundTrip(new DhtMessage.Proxy(new byte[16], 6882))).port());
-        assertEquals(ENDPOINTS, ((DhtMessage.Relays) roundTrip(new DhtMessage.Relays(NET, ENDPOINTS))).relays());
+        byte[] certificate = new byte[32];
+        Arrays.fill(certificate, (byte) 7);
+        DhtMessage.Proxy streaming = (DhtMessage.Proxy) roundTrip(new DhtMessage.Proxy(new byte[16], 6882, 443, certificate));
+        assertEquals(443, streaming.streamPort());
+        assertArrayEquals(certificate, streaming.certificate());
+        List<DhtMessage.Relay> relays = ((DhtMessage.Relays) roundTrip(new DhtMessage.Relays(NET, List.of(
+                DhtMessage.Relay.udp(ENDPOINTS.get(0)), new DhtMessage.Relay(ENDPOINTS.get(1), 443, certificate))))).relays();
+        assertEquals(List.of(ENDPOINTS.get(0), ENDPOINTS.get(1)), relays.stream().map(DhtMessage.Relay::address).toList());
+        assertEquals(0, relays.get(0).streamPort());
+        assertNull(relays.get(0).certificate());
+        assertEquals(443, relays.get(1).streamPort());
+        assertArrayEquals(certificate, relays.get(1).certificate());
         assertArrayEquals(KEY, ((DhtMessage.Cookie) roundTrip(new DhtMessage.Cookie(NET, new byte[16], KEY))).serverKey());
     }
 

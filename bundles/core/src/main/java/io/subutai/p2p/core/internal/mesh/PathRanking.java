@@ -6,7 +6,9 @@ import io.subutai.p2p.api.PathKind;
  * How paths to a peer rank (Tailscale's {@code betterAddr}): pure functions over a path's
  * {@link PathKind} and measured round-trip time, with the hysteresis that keeps traffic from
  * flapping between two paths of about the same speed. Any path that goes straight to the peer
- * (LAN, DIRECT, PUNCHED alike) ranks before a relayed one; among those, the lower round-trip time.
+ * (LAN, DIRECT, PUNCHED alike) ranks before a relayed one, and a relayed one over UDP before one
+ * that crosses a TCP stream ({@link PathKind#rank}); among paths of one rank, the lower
+ * round-trip time.
  */
 final class PathRanking {
 
@@ -18,14 +20,14 @@ final class PathRanking {
 
     /** Whether a live path ({@code kind}, {@code rtt} ns) ranks before another ({@code thanKind}, {@code thanRtt} ns). */
     static boolean better(PathKind kind, long rtt, PathKind thanKind, long thanRtt) {
-        return kind.relayed() != thanKind.relayed() ? !kind.relayed() : rtt < thanRtt;
+        return kind.rank() != thanKind.rank() ? kind.rank() < thanKind.rank() : rtt < thanRtt;
     }
 
     /**
      * Whether traffic moves from the path in use to the best live one: when there is none in use
-     * ({@code currentKind} null) or it went silent, to leave a relay for a direct path, or for a
-     * path of the same rank at least 20% and {@link #MIN_GAIN_NANOS} faster; never from a live
-     * direct path to a relayed one.
+     * ({@code currentKind} null) or it went silent, to leave a relay for a direct path (or a
+     * stream for UDP), or for a path of the same rank at least 20% and {@link #MIN_GAIN_NANOS}
+     * faster; never from a live path to one of a worse rank.
      *
      * @param currentRtt  the round-trip time of the path in use, -1 while it is not measured (a new
      *                    address the peer came from, kept while it is being measured)
@@ -35,8 +37,8 @@ final class PathRanking {
         if (currentKind == null || !currentLive) {
             return true;
         }
-        if (bestKind.relayed() != currentKind.relayed()) {
-            return currentKind.relayed();
+        if (bestKind.rank() != currentKind.rank()) {
+            return bestKind.rank() < currentKind.rank();
         }
         return currentRtt >= 0 && bestRtt + Math.max(currentRtt / 5, MIN_GAIN_NANOS) < currentRtt;
     }

@@ -13,6 +13,11 @@ public interface Routes {
     /** The relay a datagram to {@code to} goes through; null when it goes straight there. */
     InetSocketAddress relayFor(InetSocketAddress to);
 
+    /** The kind of the relayed path to {@code to} (RELAY or RELAY_TCP); null when it goes straight there. */
+    default io.subutai.p2p.api.PathKind relayKind(InetSocketAddress to) {
+        return relayFor(to) == null ? null : io.subutai.p2p.api.PathKind.RELAY;
+    }
+
     /** Where else a peer whose NAT mapped it to {@code mapped} may be. */
     List<InetSocketAddress> guesses(List<InetSocketAddress> mapped);
 

@@ -39,8 +39,9 @@ final class Routing {
 
     /** What kind of path {@code a} is to {@code p}. */
     PathKind kind(Peer p, InetSocketAddress a) {
-        if (relayed(a)) {
-            return PathKind.RELAY;
+        PathKind relayed = routes.relayKind(a);
+        if (relayed != null) {
+            return relayed;
         }
         return Endpoints.lan(a) ? PathKind.LAN : p.candidates.own().contains(a) ? PathKind.DIRECT : PathKind.PUNCHED;
     }

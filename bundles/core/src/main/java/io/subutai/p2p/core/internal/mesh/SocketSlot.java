@@ -74,6 +74,17 @@ public final class SocketSlot implements UdpSocket {
         return local;
     }
 
+    /** On the thread of the socket in use (the caller's while none is: between two sockets of a swap). */
+    @Override
+    public void execute(Runnable task) {
+        UdpSocket s = socket;
+        if (s == null) {
+            task.run();
+        } else {
+            s.execute(task);
+        }
+    }
+
     @Override
     public void send(InetSocketAddress to, ByteBuffer datagram) {
         UdpSocket s = socket;

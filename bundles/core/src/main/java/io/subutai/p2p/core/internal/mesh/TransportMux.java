@@ -15,6 +15,7 @@ import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
+import io.subutai.p2p.spi.RelayOffer;
 import io.subutai.p2p.spi.Scheduler;
 import io.subutai.p2p.spi.Transport;
 import io.subutai.p2p.spi.TransportContext;
@@ -44,6 +45,7 @@ public final class TransportMux implements DatagramPort, Routes {
     private final ControlLoop loop;
     private final Consumer<List<InetSocketAddress>> announce;
     private final Failures failures;
+    private final String proxy;
     private final AtomicReferenceArray<DatagramHandler> handlers = new AtomicReferenceArray<>(256);
     private final List<Attached> attached = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** What each transport announced: this node's endpoints besides its own; guarded by itself. */
@@ -66,7 +68,7 @@ public final class TransportMux implements DatagramPort, Routes {
             throw new IllegalStateException("not a route");
         }
     };
-    private volatile List<InetSocketAddress> relays = List.of();
+    private volatile List<RelayOffer> relays = List.of();
     /** Counts changes of what routes depend on: a route worked out before one is not remembered. */
     private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
@@ -75,6 +77,16 @@ public final class TransportMux implements DatagramPort, Routes {
      */
     public TransportMux(DatagramPort socket, String networkId, byte[] staticKey, ControlLoop loop,
             Consumer<List<InetSocketAddress>> announce, Failures failures) {
+        this(socket, networkId, staticKey, loop, announce, failures, "");
+    }
+
+    /**
+     * @param announce told this node's endpoints that transports add (relay handles), whenever they change
+     * @param proxy    the proxy the network's streams go through ({@code start -proxy}); empty: the default
+     */
+    public TransportMux(DatagramPort socket, String networkId, byte[] staticKey, ControlLoop loop,
+            Consumer<List<InetSocketAddress>> announce, Failures failures, String proxy) {
+        this.proxy = proxy == null ? "" : proxy;
         this.socket = socket;
         this.networkId = networkId;
         this.staticKey = staticKey.clone();
@@ -132,7 +144,13 @@ public final class TransportMux implements DatagramPort, Routes {
                 synchronized (announced) {
                     announced.put(transport, List.copyOf(endpoints));
                 }
+                forgetRoutes(); // which of the transports' paths are ready may have changed with it
                 TransportMux.this.announce.accept(announced());
+            }
+
+            @Override
+            public String proxy() {
+                return proxy;
             }
 
             @Override
@@ -194,7 +212,7 @@ public final class TransportMux implements DatagramPort, Routes {
     }
 
     /** Relays discovery offered, for every transport, now and when attached later. The control loop's. */
-    public synchronized void relaysOffered(List<InetSocketAddress> offered) {
+    public synchronized void relaysOffered(List<RelayOffer> offered) {
         relays = List.copyOf(offered);
         for (Attached a : attached) {
             try {
@@ -212,22 +230,36 @@ public final class TransportMux implements DatagramPort, Routes {
         routes.clear();
     }
 
-    /** The way to {@code to} a transport offers; null: straight out of the socket. */
+    /**
+     * The way to {@code to} a transport offers; null: straight out of the socket. Of the paths
+     * that transports offer for one address (a peer's handle at a relay this node reaches both over
+     * UDP and over a stream), a {@link Path#ready ready} one of the best {@link PathKind#rank rank};
+     * when none is ready, the first offered.
+     */
     Path route(InetSocketAddress to) {
         Path p = routes.get(to);
         if (p == null) {
             long seen = epoch.get();
             p = NONE;
+            Path best = null;
             for (Attached a : attached) {
                 try {
                     Path r = a.session().route(to);
-                    if (r != null) {
+                    if (r == null) {
+                        continue;
+                    }
+                    if (p == NONE) {
                         p = r;
-                        break;
+                    }
+                    if (r.ready() && (best == null || r.kind().rank() < best.kind().rank())) {
+                        best = r;
                     }
                 } catch (RuntimeException | LinkageError e) {
                     failures.failed(a.name(), "route", e);
                 }
+            }
+            if (best != null) {
+                p = best;
             }
             if (routes.size() > 4096) {
                 routes.clear();
@@ -243,7 +275,26 @@ public final class TransportMux implements DatagramPort, Routes {
     @Override
     public InetSocketAddress relayFor(InetSocketAddress to) {
         Path p = route(to);
-        return p != null && p.kind() == PathKind.RELAY ? p.via() : null;
+        return p != null && p.kind().relayed() ? p.via() : null;
+    }
+
+    @Override
+    public PathKind relayKind(InetSocketAddress to) {
+        Path p = route(to);
+        return p != null && p.kind().relayed() ? p.kind() : null;
+    }
+
+    /** What the transports say about themselves, for {@code debug}. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Attached a : attached) {
+            try {
+                out.addAll(a.session().describe());
+            } catch (RuntimeException | LinkageError e) {
+                failures.failed(a.name(), "describe", e);
+            }
+        }
+        return out;
     }
 
     /** The transports' predictions. */
@@ -280,6 +331,11 @@ public final class TransportMux implements DatagramPort, Routes {
         if (h != null) {
             h.received(from, datagram);
         }
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        socket.execute(task);
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
+import io.subutai.p2p.spi.RelayOffer;
 import io.subutai.p2p.spi.Transport;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
@@ -36,9 +37,10 @@ class TransportMuxTest {
                 volatile List<InetSocketAddress> relays = List.of();
 
                 @Override
-                public void relaysOffered(List<InetSocketAddress> offered) {
-                    offers.add(offered);
-                    relays = offered;
+                public void relaysOffered(List<RelayOffer> offered) {
+                    List<InetSocketAddress> a = offered.stream().map(RelayOffer::address).toList();
+                    offers.add(a);
+                    relays = a;
                 }
 
                 @Override
@@ -124,7 +126,7 @@ class TransportMuxTest {
 
     @Test
     void aTransportAttachedAfterTheRelaysWereOfferedRoutesThroughThemAtOnce() {
-        mux.relaysOffered(List.of(RELAY));
+        mux.relaysOffered(List.of(RelayOffer.udp(RELAY)));
         assertNull(mux.relayFor(HANDLE), "no transport yet: straight out");
         Relays relays = new Relays();
         mux.attach("proxy", relays);
@@ -138,13 +140,88 @@ class TransportMuxTest {
         Relays relays = new Relays();
         mux.attach("proxy", relays);
         assertNull(mux.relayFor(HANDLE), "remembered as straight out while no relay is known");
-        mux.relaysOffered(List.of(RELAY));
+        mux.relaysOffered(List.of(RelayOffer.udp(RELAY)));
         assertEquals(RELAY, mux.relayFor(HANDLE), "worked out again when the relays changed");
         mux.relaysOffered(List.of());
         assertEquals(List.of(List.of(RELAY), List.of()), relays.offers, "an empty list is passed on too");
         assertNull(mux.relayFor(HANDLE));
-        mux.relaysOffered(List.of(RELAY));
+        mux.relaysOffered(List.of(RelayOffer.udp(RELAY)));
         mux.detach(relays);
         assertNull(mux.relayFor(HANDLE), "its transport left");
+    }
+
+    /** A transport that routes every address on the relay's host with paths of {@code kind}, ready while {@code ready}. */
+    private static final class Switchable implements Transport {
+        final PathKind kind;
+        final InetSocketAddress via;
+        volatile boolean ready;
+        volatile TransportContext context;
+
+        Switchable(PathKind kind, InetSocketAddress via) {
+            this.kind = kind;
+            this.via = via;
+        }
+
+        void ready(boolean now) {
+            ready = now;
+            context.announce(List.of()); // what a transport does when its paths' readiness changes
+        }
+
+        @Override
+        public TransportSession attach(TransportContext c) {
+            context = c;
+            return new TransportSession() {
+                @Override
+                public Path route(InetSocketAddress to) {
+                    if (!to.getAddress().equals(RELAY.getAddress())) {
+                        return null;
+                    }
+                    return new Path() {
+                        @Override
+                        public PathKind kind() {
+                            return kind;
+                        }
+
+                        @Override
+                        public InetSocketAddress via() {
+                            return via;
+                        }
+
+                        @Override
+                        public boolean ready() {
+                            return ready;
+                        }
+
+                        @Override
+                        public void send(ByteBuffer datagram) {
+                        }
+                    };
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    @Test
+    void ofTwoWaysToOneHandleTheReadyOneTakesItAndUdpBeforeAStream() {
+        InetSocketAddress stream = new InetSocketAddress("198.51.100.2", 443);
+        Switchable udp = new Switchable(PathKind.RELAY, RELAY);
+        Switchable tcp = new Switchable(PathKind.RELAY_TCP, stream);
+        mux.attach("proxy", udp);
+        mux.attach("tcp", tcp);
+        assertEquals(PathKind.RELAY, mux.relayKind(HANDLE), "neither ready: the first offered");
+        tcp.ready(true);
+        assertEquals(PathKind.RELAY_TCP, mux.relayKind(HANDLE), "UDP blocked: the stream carries it");
+        assertEquals(stream, mux.relayFor(HANDLE));
+        udp.ready(true);
+        assertEquals(PathKind.RELAY, mux.relayKind(HANDLE), "UDP answers again: back to it");
+        assertEquals(RELAY, mux.relayFor(HANDLE));
+        udp.ready(false);
+        assertEquals(PathKind.RELAY_TCP, mux.relayKind(HANDLE));
+        mux.detach(tcp);
+        assertEquals(PathKind.RELAY, mux.relayKind(HANDLE), "the stream transport uninstalled: UDP only");
     }
 }

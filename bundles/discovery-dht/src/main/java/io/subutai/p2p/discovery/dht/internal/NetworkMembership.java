@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.osgi.service.log.Logger;
 
 import io.subutai.p2p.api.Ipv4Cidr;
+import io.subutai.p2p.spi.RelayOffer;
 import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
@@ -55,7 +56,7 @@ final class NetworkMembership implements Membership {
     private volatile boolean announced; // the address was told to the engine
     /** Endpoints the engine adds to the interfaces' (a relayed one). */
     private volatile List<InetSocketAddress> extra = List.of();
-    private volatile List<InetSocketAddress> relays = List.of();
+    private volatile List<RelayOffer> relays = List.of();
     private volatile long badTags; // members' records whose tag failed
     private long lastTime; // of this node's last record, Unix ms; under this
     private final boolean localEndpoints; // whether records list the interfaces' addresses (threat review M5)
@@ -281,9 +282,11 @@ final class NetworkMembership implements Membership {
         server.relays = List.copyOf(r.relays());
         // the relays of every server, as one list: two servers that know different relays
         // must not make it flip (each flip re-allocates and re-registers)
-        Set<InetSocketAddress> all = new LinkedHashSet<>();
+        Set<RelayOffer> all = new LinkedHashSet<>();
         for (ServerLink s : servers) {
-            all.addAll(s.relays);
+            for (DhtMessage.Relay relay : s.relays) {
+                all.add(new RelayOffer(relay.address(), relay.streamPort(), relay.certificate()));
+            }
         }
         if (!all.equals(new HashSet<>(relays))) {
             relays = List.copyOf(all);

@@ -20,7 +20,7 @@ final class ServerLink {
     volatile boolean resolving; // a look-up of its name is under way
     volatile long lastLookup; // when the last look-up began
     volatile long lastSent; // written by the network's loop, reset by updateEndpoints
-    volatile List<InetSocketAddress> relays = List.of(); // the relays this server offered
+    volatile List<DhtMessage.Relay> relays = List.of(); // the relays this server offered
     volatile long lastWelcome;
     volatile int refreshSeconds = 10;
     volatile InetSocketAddress reflexive; // as this server sees this node

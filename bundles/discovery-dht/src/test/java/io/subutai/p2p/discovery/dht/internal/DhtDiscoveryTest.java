@@ -221,7 +221,7 @@ class DhtDiscoveryTest {
         fromServer(new DhtMessage.Welcome(NET, SERVER, 0x01020304, 1, 8), forged);
         fromServer(new DhtMessage.Peers(NET, List.of(member(new byte[32], 1, 0, 0, true))), forged);
         fromServer(new DhtMessage.Gone(NET, List.of(new byte[32])), forged);
-        fromServer(new DhtMessage.Relays(NET, List.of(SERVER)), null);
+        fromServer(new DhtMessage.Relays(NET, List.of(DhtMessage.Relay.udp(SERVER))), null);
         assertTrue(assigned.isEmpty() && seen.isEmpty() && gone.isEmpty(), "nothing taken from a spoofed answer");
         assertTrue(String.join("\n", membership.describe()).contains("4 answers without a valid MAC ignored"),
                 membership.describe().toString());

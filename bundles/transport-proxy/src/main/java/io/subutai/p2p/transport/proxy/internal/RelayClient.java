@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import io.subutai.p2p.api.PathKind;
 import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.Path;
+import io.subutai.p2p.spi.RelayOffer;
 import io.subutai.p2p.spi.TransportContext;
 import io.subutai.p2p.spi.TransportSession;
 import io.subutai.p2p.wire.relay.RelayMessage;
@@ -88,14 +89,20 @@ final class RelayClient implements TransportSession {
 
         Path to(int handle) {
             return new Path() {
+                /** A peer whose handle is a stream's reaches the relay over TCP: the path crosses it (protocol §8). */
                 @Override
                 public PathKind kind() {
-                    return PathKind.RELAY;
+                    return RelayMessage.streamHandle(handle) ? PathKind.RELAY_TCP : PathKind.RELAY;
                 }
 
                 @Override
                 public InetSocketAddress via() {
                     return at;
+                }
+
+                @Override
+                public boolean ready() {
+                    return allocated(at);
                 }
 
                 @Override
@@ -142,7 +149,11 @@ final class RelayClient implements TransportSession {
      * up the allocations at relays no longer offered.
      */
     @Override
-    public void relaysOffered(List<InetSocketAddress> offered) {
+    public void relaysOffered(List<RelayOffer> offers) {
+        List<InetSocketAddress> offered = new ArrayList<>();
+        for (RelayOffer o : offers) {
+            offered.add(o.address());
+        }
         Map<InetAddress, Relay> m = new HashMap<>();
         Map<InetAddress, Relay> old = relays;
         for (InetSocketAddress r : offered) {

@@ -162,7 +162,7 @@ class RelayClientTest {
     private Member[] twoAtTheRelay() {
         Member[] m = {new Member(1, 1), new Member(2, 2)};
         for (Member x : m) {
-            x.client.relaysOffered(List.of(RELAY));
+            x.client.relaysOffered(offers(RELAY));
         }
         return m;
     }
@@ -198,7 +198,7 @@ class RelayClientTest {
     @Test
     void onlyRelayHandlesAreRoutedAndOnlyTheRelaySpeaksForThem() {
         Member a = new Member(1, 1);
-        a.client.relaysOffered(List.of(RELAY));
+        a.client.relaysOffered(offers(RELAY));
         assertNull(a.client.route(RELAY), "the relay's own port is not a peer");
         assertNull(a.client.route(new InetSocketAddress("203.0.113.9", 5)), "another host is reached straight");
         // a FROM that does not come from the relay's port is no one's
@@ -212,19 +212,19 @@ class RelayClientTest {
     @Test
     void aNewListOfRelaysReplacesAFullOldOne() {
         Member a = new Member(1, 1);
-        a.client.relaysOffered(List.of(new InetSocketAddress("192.0.2.7", 6882), new InetSocketAddress("192.0.2.8", 6882),
+        a.client.relaysOffered(offers(new InetSocketAddress("192.0.2.7", 6882), new InetSocketAddress("192.0.2.8", 6882),
                 new InetSocketAddress("192.0.2.9", 6882))); // three that never answer
         assertEquals(List.of(), a.last());
-        a.client.relaysOffered(List.of(RELAY));
+        a.client.relaysOffered(offers(RELAY));
         assertEquals(1, a.last().size(), "allocated at the one relay offered now: " + a.announced);
     }
 
     @Test
     void allocationsAtRelaysNoLongerOfferedAreGivenUp() {
         Member a = new Member(1, 1);
-        a.client.relaysOffered(List.of(RELAY));
+        a.client.relaysOffered(offers(RELAY));
         assertEquals(1, a.last().size());
-        a.client.relaysOffered(List.of());
+        a.client.relaysOffered(offers());
         assertEquals(List.of(), a.last(), "this node is no longer reachable there");
         assertNull(a.client.route(new InetSocketAddress(RELAY.getAddress(), 1)));
         TransportSession s = a.client;
@@ -234,7 +234,7 @@ class RelayClientTest {
     @Test
     void theClientEchoesTheCookieAndKeepsItsAllocationByProvenRefreshes() {
         Member a = new Member(1, 1);
-        a.client.relaysOffered(List.of(RELAY));
+        a.client.relaysOffered(offers(RELAY));
         assertEquals(List.of(RelayMessage.OP_ALLOCATE, RelayMessage.OP_ALLOCATE), a.sentToRelay, "asked, then echoed the cookie");
         InetSocketAddress handle = a.last().get(0);
         for (int i = 0; i < 5; i++) { // 100 s: more than three lifetimes
@@ -246,7 +246,7 @@ class RelayClientTest {
         assertEquals(handle, a.last().get(0));
         assertEquals(List.of(RelayMessage.OP_REFRESH), a.sentToRelay.subList(2, 3), "refreshed with proof");
         assertEquals(2 + 5, a.sentToRelay.size(), "one datagram per refresh");
-        a.client.relaysOffered(List.of());
+        a.client.relaysOffered(offers());
         assertEquals(0, relay.allocations(), "released at once, with proof, when the relay is no longer offered");
     }
 
@@ -268,7 +268,7 @@ class RelayClientTest {
     @Test
     void aCookieNobodyAskedForIsNotAnswered() {
         Member a = new Member(1, 1);
-        a.client.relaysOffered(List.of(RELAY));
+        a.client.relaysOffered(offers(RELAY));
         int sent = a.sentToRelay.size();
         ByteBuffer cookie = ByteBuffer.allocate(RelayMessage.COOKIE_SIZE);
         RelayMessage.cookie(new byte[RelayMessage.TOKEN]).encode(cookie);
@@ -281,5 +281,9 @@ class RelayClientTest {
         RelayMessage.allocated(new byte[16], a.key, 4242, 30, new byte[RelayMessage.TOKEN]).encode(allocated);
         a.received(RELAY, allocated.flip());
         assertTrue(a.last().get(0).getPort() != 4242, "nor does an allocation it did not ask for change its handle");
+    }
+
+    private static List<io.subutai.p2p.spi.RelayOffer> offers(InetSocketAddress... relays) {
+        return java.util.Arrays.stream(relays).map(io.subutai.p2p.spi.RelayOffer::udp).toList();
     }
 }

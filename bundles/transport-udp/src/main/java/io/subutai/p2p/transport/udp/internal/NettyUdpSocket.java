@@ -86,6 +86,20 @@ final class NettyUdpSocket implements UdpSocket {
         throw last != null ? last : new IOException("no UDP port in " + minPort + "-" + maxPort);
     }
 
+    /** On the socket's event loop, which delivers its datagrams; dropped once the socket is closed. */
+    @Override
+    public void execute(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            channel.eventLoop().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed: nothing is delivered any more
+        }
+    }
+
     /** Lets the handler, created before the socket, reach it. */
     private static final class Holder {
         volatile NettyUdpSocket socket;
