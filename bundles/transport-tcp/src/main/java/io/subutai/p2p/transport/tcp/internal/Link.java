@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -191,7 +192,7 @@ final class Link implements StreamLink {
 
     private void connect(Way w, InetSocketAddress proxyAt) {
         stage = "connecting";
-        Bootstrap b = owner.bootstrap(loop).handler(new io.netty.channel.ChannelInitializer<Channel>() {
+        Bootstrap b = owner.bootstrap(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 LinkPipeline.build(ch, w, host, port, path, proxy, proxyAt, owner.tls(), timing, events);
@@ -266,7 +267,7 @@ final class Link implements StreamLink {
         backoff = Math.min(backoff * 2, timing.lastRetry().toNanos());
         retryAt = now + delay;
         state = State.WAITING;
-        log.debug("{}: {} failed ({}); again in {} ms", name, url, error, delay / 1_000_000);
+        log.debug("{}: no stream ({}); again in {} ms", this, error, delay / 1_000_000);
         timer = loop.schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
     }
 
@@ -467,6 +468,6 @@ final class Link implements StreamLink {
 
     @Override
     public String toString() {
-        return name + " (" + url + ")";
+        return name.equals(url) ? url : name + " (" + url + ")";
     }
 }

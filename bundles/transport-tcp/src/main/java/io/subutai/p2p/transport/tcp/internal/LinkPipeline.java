@@ -257,6 +257,7 @@ final class LinkPipeline {
             t = t.getCause();
         }
         String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        // "finishConnect(..) failed with error(-111): Connection refused: /192.0.2.1:443": the last part says it
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.replaceFirst("^\\w+\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", "");
     }
 }

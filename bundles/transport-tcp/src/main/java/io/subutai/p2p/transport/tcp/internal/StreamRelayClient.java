@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.osgi.service.log.Logger;
 
 import io.subutai.p2p.api.PathKind;
+import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.Path;
 import io.subutai.p2p.spi.RelayOffer;
 import io.subutai.p2p.spi.StreamTarget;
@@ -75,7 +76,7 @@ final class StreamRelayClient implements TransportSession {
     }
 
     /** A relay linked: its link, and this node's allocation there (guarded by {@link #relays}). */
-    private final class Relay implements Link.Listener, io.subutai.p2p.spi.DatagramHandler {
+    private final class Relay implements Link.Listener, DatagramHandler {
         final RelayOffer offer;
         final InetSocketAddress udp;
         final InetSocketAddress via;

@@ -96,8 +96,8 @@ public final class TcpTransport implements Transport, Streams {
     }
 
     /**
-     * @param environment where {@code HTTPS_PROXY} is looked up
-     * @param native      whether to use epoll when it loads
+     * @param environment     where {@code HTTPS_PROXY} is looked up
+     * @param nativeTransport whether to use epoll when it loads
      */
     TcpTransport(Logger log, Map<String, String> environment, Timing timing, boolean nativeTransport) {
         this.log = log;

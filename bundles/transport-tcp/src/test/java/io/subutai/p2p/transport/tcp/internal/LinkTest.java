@@ -89,6 +89,7 @@ class LinkTest {
         Link link = transport(Map.of(), QUICK, epoll).open(new StreamTarget(scheme + "://localhost:" + server.port(), null, "", "test"),
                 r, Link.Listener.NONE);
         await().until(link::connected);
+        assertEquals(epoll, transport.epoll()); // both of Netty's transports are tried
 
         echoes(link, r);
         assertEquals(List.of(kind), server.kinds);
