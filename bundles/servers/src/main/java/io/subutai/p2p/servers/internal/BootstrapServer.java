@@ -307,7 +307,8 @@ public final class BootstrapServer extends DatagramServer {
             n.members.put(memberKey, m);
             memberCount++;
             log.accept("Member " + memberKey.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
-                    + from.getAddress().getHostAddress() + ":" + from.getPort() + " (" + n.members.size() + " there)");
+                    + from.getAddress().getHostAddress() + ":" + from.getPort() + (stream ? " over a stream" : "")
+                    + " (" + n.members.size() + " there)");
         }
         DhtRecord before = fresh ? null : m.signed.record();
         boolean moved = !fresh && (!m.reflexive.equals(from) || m.stream != stream

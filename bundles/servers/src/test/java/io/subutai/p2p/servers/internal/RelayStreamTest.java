@@ -282,26 +282,35 @@ class RelayStreamTest {
     }
 
     @Test
-    void aConnectionThatSaysNothingIsClosedAfterTheHandshakeTimeAndASilentStreamAfterTheIdleTime() throws Exception {
-        start(Duration.ofMillis(700), Duration.ofMillis(900));
+    void aConnectionThatDoesNotSayWhatItSpeaksInTimeIsClosed() throws Exception {
+        start(Duration.ofMillis(700), StreamOptions.IDLE);
         try (Socket silent = StreamClient.raw(relay.streamAddress(), null)) {
             long t0 = System.nanoTime();
             assertEquals("", untilClosed(silent));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(ms >= 600 && ms < 2000, "closed after the handshake time, " + ms + " ms");
         }
+        try (Socket halfway = StreamClient.raw(relay.streamAddress(), null)) {
+            halfway.getOutputStream().write("GET /p2p HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("", untilClosed(halfway), "an upgrade not finished in time, too");
+        }
+    }
+
+    @Test
+    void aStreamSilentForTheIdleTimeIsClosedAndKeepalivesHoldItOpen() throws Exception {
+        start(StreamOptions.HANDSHAKE, Duration.ofMillis(1500));
         try (StreamClient c = StreamClient.connect(relay.streamAddress(), Mode.PLAIN, "/p2p")) {
-            for (int i = 0; i < 6; i++) { // 1.8 s of keepalives, every 0.3 s
+            for (int i = 0; i < 6; i++) { // 1.8 s of keepalives (zero-length frames), every 0.3 s
                 c.write(new byte[2]);
                 assertFalse(c.closedWithin(300), "keepalives hold it open");
             }
-            assertTrue(c.closedWithin(2000), "silent, it is closed");
+            assertTrue(c.closedWithin(3000), "silent, it is closed");
         }
     }
 
     @Test
     void atMost256ConnectionsComeFromOneSourcePrefix() throws Exception {
-        start();
+        start(Duration.ofSeconds(60), StreamOptions.IDLE); // held open, saying nothing, for the whole test
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < StreamOptions.PER_PREFIX; i++) {
@@ -347,6 +356,24 @@ class RelayStreamTest {
         Awaitility.await("no stream thread survives").atMost(Duration.ofSeconds(3)).until(() -> threads() == 0);
         try (java.net.ServerSocket again = new java.net.ServerSocket(at.getPort(), 1, LOOPBACK)) {
             assertEquals(at.getPort(), again.getLocalPort(), "the port is free");
+        }
+    }
+
+    @Test
+    void aStreamPortThatCannotListenStopsTheStartAndLeavesNothingBehind() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, LOOPBACK);
+                DatagramSocket probe = new DatagramSocket(0, LOOPBACK)) {
+            InetSocketAddress udp = (InetSocketAddress) probe.getLocalSocketAddress();
+            probe.close();
+            StreamOptions streams = StreamOptions.of(new InetSocketAddress(LOOPBACK, taken.getLocalPort()),
+                    TlsIdentity.selfSigned(state), "/p2p");
+            IOException e = assertThrows(IOException.class, () -> RelayServer.start(udp, 1_000_000, 0, clock::get, logged::add,
+                    List.of(), streams));
+            assertTrue(e.getMessage().startsWith("cannot listen on TCP " + streams.listen()), e.getMessage());
+            try (DatagramSocket again = new DatagramSocket(udp)) {
+                assertEquals(udp.getPort(), again.getLocalPort(), "its UDP port is free again");
+            }
+            Awaitility.await("no stream thread is left").atMost(Duration.ofSeconds(3)).until(() -> threads() == 0);
         }
     }
 
