@@ -240,7 +240,7 @@ public final class RelayServer extends DatagramServer {
         }
         int handle;
         do {
-            handle = 1 + random.nextInt(65_535); // 1 to 65535; the table holds at most MAX_ALLOCATIONS of them
+            handle = 1 + random.nextInt(RelayMessage.STREAM_HANDLES - 1); // 1 to 32767; the table holds at most MAX_ALLOCATIONS of them
         } while (byHandle.containsKey(handle));
         byte[] secret = new byte[RelayMessage.TOKEN];
         random.nextBytes(secret);
