@@ -81,7 +81,7 @@ final class NetworkMembership implements Membership {
         long now = ref.scheduler().nanoTime();
         for (ServerLink s : servers) {
             if (s.stream) {
-                if (!linked(s)) {
+                if (!linked(s) || reachedOverUdp(s, now)) {
                     continue;
                 }
             } else if (s.address == null) {
@@ -123,6 +123,23 @@ final class NetworkMembership implements Membership {
             s.address = s.link.remote();
         }
         return s.link != null && s.link.connected();
+    }
+
+    /**
+     * Whether the server behind stream link {@code s} (the one with its key) answers over UDP
+     * too: then this member registers over UDP only, so that the server sees it at one address
+     * (its UDP mapping, which peers can use) rather than moving it between the two at every
+     * refresh; the stream stays open, and takes over when UDP has not answered for 20 s.
+     */
+    private boolean reachedOverUdp(ServerLink s, long now) {
+        byte[] key = s.pinned;
+        for (ServerLink u : servers) {
+            if (!u.stream && key != null && Arrays.equals(key, u.pinned) && u.lastWelcome != 0
+                    && now - u.lastWelcome < 20_000_000_000L) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The {@code Streams} service came or went (null): links to servers over streams are opened again, or closed. */
