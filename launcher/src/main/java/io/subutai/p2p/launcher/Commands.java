@@ -164,7 +164,9 @@ final class Commands {
                     Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000),
                     Flag.integer("max-total-mbit", "MBIT", "the most it relays in all, in Mbit/s; 0: no such cap", 0),
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members"),
-                    TCP, TLS_CERT, TLS_KEY, WS_PATH),
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH,
+                    Flag.string("tcp-public", "PORT", "the TCP port members reach the streams at when a web server in front"
+                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)")),
             0);
 
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,

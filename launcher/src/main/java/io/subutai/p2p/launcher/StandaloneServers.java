@@ -57,14 +57,38 @@ final class StandaloneServers {
      * port, or one on that address with the operator's certificate (read now, so that a file that
      * is not one is a usage error) or the self-signed one of {@code dir} (made, or read, at start).
      */
-    record Streams(InetSocketAddress listen, TlsIdentity given, String path, Path dir) {
+    record Streams(InetSocketAddress listen, TlsIdentity given, String path, Path dir, int publicPort) {
+
+        Streams(InetSocketAddress listen, TlsIdentity given, String path, Path dir) {
+            this(listen, given, path, dir, 0);
+        }
 
         /** The stream port's options (null: none), the self-signed certificate made or read now. */
         StreamOptions options() throws IOException {
             if (listen == null) {
                 return null;
             }
-            return StreamOptions.of(listen, given != null ? given : TlsIdentity.selfSigned(dir), path);
+            return StreamOptions.of(listen, given != null ? given : TlsIdentity.selfSigned(dir), path).withPublicPort(publicPort);
+        }
+
+        /** These, reached by members at {@code -tcp-public PORT} through a web server in front. */
+        Streams withPublicPort(Parsed p) throws UsageException {
+            String text = p.string("tcp-public");
+            if (text.isEmpty()) {
+                return this;
+            }
+            if (listen == null) {
+                throw new UsageException("-tcp-public is the port a web server in front forwards to -tcp: give -tcp ADDR:PORT too");
+            }
+            try {
+                int port = Integer.parseInt(text);
+                if (port >= 1 && port <= 65535) {
+                    return new Streams(listen, given, path, dir, port);
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new UsageException("Invalid -tcp-public '" + text + "': give the TCP port members reach, 1 to 65535");
         }
     }
 
@@ -164,7 +188,7 @@ final class StandaloneServers {
         }
         Streams streams;
         try {
-            streams = streams(p, state(p, stateDir, "proxy-server"));
+            streams = streams(p, state(p, stateDir, "proxy-server")).withPublicPort(p);
         } catch (UsageException e) {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;

@@ -50,4 +50,26 @@ class StandaloneServersTest {
         assertEquals(8443, o.listen().getPort());
         assertFalse(Files.exists(dir), "the state directory is left alone");
     }
+
+    @Test
+    void behindAWebServerTheRelayAnnouncesThePublicPortAndNoCertificate() throws Exception {
+        List<String> args = List.of("-listen", "127.0.0.1:6882", "-tcp", "127.0.0.1:8443", "-tcp-public", "443");
+        StreamOptions o = StandaloneServers.streams(Commands.PROXY_SERVER.parse(args), temp)
+                .withPublicPort(Commands.PROXY_SERVER.parse(args)).options();
+        assertEquals(8443, o.listen().getPort(), "it listens where the web server forwards");
+        assertEquals(443, o.publicPort(), "members are sent where the web server listens");
+        io.subutai.p2p.servers.internal.RelayServer relay = io.subutai.p2p.servers.internal.RelayServer.start(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 125_000_000L, 0, System::nanoTime, m -> { }, List.of(),
+                o.withTimes(java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(90)).withListen(0));
+        try {
+            assertEquals(443, relay.publicStreamPort());
+            assertNull(relay.certificate(), "members see the web server's certificate, which the relay cannot announce");
+        } finally {
+            relay.close();
+        }
+        assertEquals("-tcp-public is the port a web server in front forwards to -tcp: give -tcp ADDR:PORT too",
+                org.junit.jupiter.api.Assertions.assertThrows(UsageException.class, () -> StandaloneServers.streams(
+                        Commands.PROXY_SERVER.parse(List.of("-tcp-public", "443")), temp)
+                        .withPublicPort(Commands.PROXY_SERVER.parse(List.of("-tcp-public", "443")))).getMessage());
+    }
 }

@@ -249,9 +249,18 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         return s == null ? null : s.address();
     }
 
-    /** The SHA-256 of its stream port's TLS certificate, or null without streams. */
+    /**
+     * The SHA-256 of its stream port's TLS certificate, or null without streams, and when members
+     * reach them through a web server in front (whose certificate they see).
+     */
     public final byte[] certificate() {
-        return streamOptions == null ? null : streamOptions.tls().sha256();
+        return streamOptions == null || streamOptions.publicPort() != 0 ? null : streamOptions.tls().sha256();
+    }
+
+    /** The TCP port members reach its streams at: its own, or the one of a web server in front; 0 without streams. */
+    public final int publicStreamPort() {
+        InetSocketAddress s = streamAddress();
+        return s == null ? 0 : streamOptions.publicPort() != 0 ? streamOptions.publicPort() : s.getPort();
     }
 
     /** Streams ready now (0 without streams). */

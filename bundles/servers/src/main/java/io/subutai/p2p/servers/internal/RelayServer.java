@@ -370,7 +370,7 @@ public final class RelayServer extends DatagramServer {
     private void announce() {
         InetSocketAddress streams = streamAddress();
         DhtMessage.Proxy proxy = streams == null ? new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort())
-                : new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort(), streams.getPort(), certificate());
+                : new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort(), publicStreamPort(), certificate());
         for (InetSocketAddress dht : bootstrap) {
             ByteBuffer b = ByteBuffer.allocate(128);
             DhtMessage.encode(proxy, b);

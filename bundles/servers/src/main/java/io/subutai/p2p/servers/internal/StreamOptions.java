@@ -20,9 +20,13 @@ import io.subutai.p2p.wire.stream.StreamFraming;
  * @param maxStreams  connections at most
  * @param perPrefix   connections at most from one source prefix (an IPv4 /24, an IPv6 /48)
  * @param threads     the listener's threads
+ * @param publicPort  the TCP port members reach the streams at, when a web server in front forwards
+ *                    {@code wss://HOST:PORT/p2p} to {@code listen} ({@code proxy-server -tcp-public}): a relay
+ *                    announces that port, and no certificate (members see the web server's); 0: {@code
+ *                    listen}'s port, and the certificate of {@code tls}
  */
 public record StreamOptions(InetSocketAddress listen, TlsIdentity tls, String path, Duration handshake, Duration idle,
-        int maxStreams, int perPrefix, int threads) {
+        int maxStreams, int perPrefix, int threads, int publicPort) {
 
     public static final Duration HANDSHAKE = Duration.ofSeconds(10);
     public static final Duration IDLE = Duration.ofSeconds(90);
@@ -36,6 +40,9 @@ public record StreamOptions(InetSocketAddress listen, TlsIdentity tls, String pa
         if (!validPath(path)) {
             throw new IllegalArgumentException("WebSocket path " + path);
         }
+        if (publicPort < 0 || publicPort > 65535) {
+            throw new IllegalArgumentException("public port " + publicPort);
+        }
         if (maxStreams < 1 || perPrefix < 1 || threads < 1 || handshake.isNegative() || handshake.isZero()
                 || idle.isNegative() || idle.isZero()) {
             throw new IllegalArgumentException("limits");
@@ -44,7 +51,7 @@ public record StreamOptions(InetSocketAddress listen, TlsIdentity tls, String pa
 
     /** Streams on {@code listen} with {@code tls}, WebSocket on {@code path}, and the default limits. */
     public static StreamOptions of(InetSocketAddress listen, TlsIdentity tls, String path) {
-        return new StreamOptions(listen, tls, path, HANDSHAKE, IDLE, MAX_STREAMS, PER_PREFIX, 2);
+        return new StreamOptions(listen, tls, path, HANDSHAKE, IDLE, MAX_STREAMS, PER_PREFIX, 2, 0);
     }
 
     /**
@@ -76,8 +83,19 @@ public record StreamOptions(InetSocketAddress listen, TlsIdentity tls, String pa
     }
 
     /** The same with these time limits (tests). */
-    StreamOptions withTimes(Duration handshake, Duration idle) {
-        return new StreamOptions(listen, tls, path, handshake, idle, maxStreams, perPrefix, threads);
+    public StreamOptions withTimes(Duration handshake, Duration idle) {
+        return new StreamOptions(listen, tls, path, handshake, idle, maxStreams, perPrefix, threads, publicPort);
+    }
+
+    /** The same on another port of the same address (tests: 0, any free one). */
+    public StreamOptions withListen(int port) {
+        return new StreamOptions(new InetSocketAddress(listen.getAddress(), port), tls, path, handshake, idle, maxStreams,
+                perPrefix, threads, publicPort);
+    }
+
+    /** The same, reached by members at {@code port} through a web server in front (0: at {@code listen}'s port). */
+    public StreamOptions withPublicPort(int port) {
+        return new StreamOptions(listen, tls, path, handshake, idle, maxStreams, perPrefix, threads, port);
     }
 
     /** Whether {@code path} can be a WebSocket path: {@code /} and visible ASCII, no query or fragment. */
