@@ -127,7 +127,8 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
                 tmp.resolve("proxy-server-" + ns.name()).toString());
     }
 
-    private Process server(Netns ns, String log, String... command) throws Exception {
+    /** Starts {@code p2p COMMAND...} in {@code ns}, its output to {@code log}, and waits until it says it listens. */
+    Process server(Netns ns, String log, String... command) throws Exception {
         Path file = tmp.resolve(log);
         List<String> cmd = new ArrayList<>(List.of(P2pOptions.dist().resolve("bin/p2p").toString()));
         cmd.addAll(List.of(command));

@@ -214,7 +214,38 @@ public class RuntimeIT {
         allocate[1] = 8; // RELAY
         allocate[4] = 1; // ALLOCATE
         allocate[5 + 16] = 42; // a static key
-        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.proxy.server", Map.of("rate", "10"), allocate, 5); // COOKIE
+        int tcp;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            tcp = probe.getLocalPort(); // a free port, given back
+        }
+        aServerRunsWhileItsConfigurationExists("io.subutai.p2p.proxy.server", Map.of("rate", "10", "tcp", "127.0.0.1:" + tcp),
+                allocate, 5); // COOKIE
+    }
+
+    /** The stream port at {@code tcp} speaks TLS (its self-signed certificate) and HTTP: a 404 for a path not its own. */
+    private static void aStreamPortAnswers(String tcp) throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        } }, null);
+        int port = Integer.parseInt(tcp.substring(tcp.lastIndexOf(':') + 1));
+        try (java.net.Socket s = tls.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: relay\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue("a 404 over TLS: " + answer, answer.startsWith("HTTP/1.1 404"));
+        }
     }
 
     /**
@@ -254,6 +285,9 @@ public class RuntimeIT {
                     }
                 }
                 assertTrue("the server configured by " + pid + " answers", answered);
+            }
+            if (settings.containsKey("tcp")) {
+                aStreamPortAnswers(settings.get("tcp"));
             }
         } finally {
             c.delete();

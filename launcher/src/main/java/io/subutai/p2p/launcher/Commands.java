@@ -13,6 +13,13 @@ final class Commands {
     private static final Flag RPC_TCP = Flag.bool("rpc-tcp",
             "talk to the daemon over TCP on 127.0.0.1:<rpc-port> (it must run with -rpc-tcp) instead of its Unix socket");
 
+    private static final Flag TCP = Flag.string("tcp", "ADDR:PORT",
+            "also take streams on this TCP address and port (TLS or not, WebSocket or plain), e.g. :443; default: none");
+    private static final Flag TLS_CERT = Flag.string("tls-cert", "FILE",
+            "PEM certificate (chain) for TLS on -tcp (default: a self-signed EC one, made once in -state DIR)");
+    private static final Flag TLS_KEY = Flag.string("tls-key", "FILE", "PEM private key (PKCS#8) of -tls-cert");
+    private static final Flag WS_PATH = Flag.string("ws-path", "PATH", "WebSocket path on -tcp (default /p2p)");
+
     static final Command DAEMON = new Command("daemon", "", "run the p2p daemon (as root, in the foreground)",
             "Runs the daemon that owns the networks, in the foreground; it logs to standard output and\n"
                     + "stops cleanly on SIGTERM or SIGINT. It must run as root. Everything it writes goes\n"
@@ -136,22 +143,30 @@ final class Commands {
             "Runs a bootstrap server: members of networks started with -dht HOST:PORT register with it,\n"
                     + "learn the address it sees them from, and find each other. It prints its key at start:\n"
                     + "members that give -dht HOST:PORT@KEY trust only it. It keeps nothing on disk but that key\n"
-                    + "(in -state DIR) and needs no root; it stops on SIGTERM or SIGINT. It offers members only\n"
-                    + "the relays given with -relay, or without any, the relays on its own host.",
+                    + "and, with -tcp, its TLS certificate (in -state DIR), and needs no root; it stops on SIGTERM\n"
+                    + "or SIGINT. It offers members only the relays given with -relay, or without any, the relays\n"
+                    + "on its own host. With -tcp, members whose network blocks UDP reach it over TCP as well\n"
+                    + "(-dht wss://HOST:PORT): TLS or not, WebSocket or a plain stream, all on that one port.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)"),
                     Flag.string("state", "DIR", "where it keeps its key (default: $P2P_STATE_DIR/dht-server)"),
-                    Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host")), 0);
+                    Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host"),
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
             "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
                     + "it, and the relay passes datagrams (ciphertext only) between the members of one network\n"
-                    + "that hold handles, all through its one port. It keeps no state on disk and needs no root;\n"
-                    + "it stops on SIGTERM or SIGINT.",
+                    + "that hold handles, all through its one port. With -tcp, members whose network blocks UDP\n"
+                    + "reach it over TCP as well, and it bridges them to its UDP members. It keeps nothing on disk\n"
+                    + "but, with -tcp and no -tls-cert, its self-signed TLS certificate (in -state DIR), and needs\n"
+                    + "no root; it stops on SIGTERM or SIGINT.",
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6882, every address)"),
                     Flag.string("state", "DIR", "a directory of its own for its state (default: $P2P_STATE_DIR/proxy-server)"),
                     Flag.integer("rate", "MBIT", "the most it relays from one member, in Mbit/s", 1000),
                     Flag.integer("max-total-mbit", "MBIT", "the most it relays in all, in Mbit/s; 0: no such cap", 0),
-                    Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members")),
+                    Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members"),
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH,
+                    Flag.string("tcp-public", "PORT", "the TCP port members reach the streams at when a web server in front"
+                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)")),
             0);
 
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,

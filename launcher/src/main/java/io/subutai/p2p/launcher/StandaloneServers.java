@@ -10,13 +10,16 @@ import java.util.concurrent.CountDownLatch;
 import io.subutai.p2p.servers.internal.BootstrapServer;
 import io.subutai.p2p.servers.internal.RelayServer;
 import io.subutai.p2p.servers.internal.ServerKey;
+import io.subutai.p2p.servers.internal.StreamOptions;
+import io.subutai.p2p.servers.internal.TlsIdentity;
 
 /**
  * {@code p2p dht-server} and {@code p2p proxy-server}: a bootstrap server or a relay in the
  * foreground, without OSGi, until SIGTERM or SIGINT. They need no root; each has a state directory
  * of its own ({@code -state DIR}, by default {@code <state dir>/dht-server} and {@code
  * <state dir>/proxy-server}), so two servers on one host never share a file. The bootstrap server
- * keeps its key there; the rest of their state is soft.
+ * keeps its key there, and either server, with {@code -tcp} and no {@code -tls-cert}, its
+ * self-signed TLS certificate; the rest of their state is soft.
  */
 final class StandaloneServers {
 
@@ -38,8 +41,88 @@ final class StandaloneServers {
             return Main.EXIT_USAGE;
         }
         Path dir = state(p, stateDir, "dht-server");
+        Streams streams;
+        try {
+            streams = streams(p, dir);
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            return Main.EXIT_USAGE;
+        }
         return serve(out, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
-                m -> out.println(Log.line("INFO", m)), ServerKey.load(dir), relays));
+                m -> out.println(Log.line("INFO", m)), ServerKey.load(dir), relays, streams.options()));
+    }
+
+    /**
+     * What {@code -tcp}, {@code -tls-cert}, {@code -tls-key} and {@code -ws-path} say: no stream
+     * port, or one on that address with the operator's certificate (read now, so that a file that
+     * is not one is a usage error) or the self-signed one of {@code dir} (made, or read, at start).
+     */
+    record Streams(InetSocketAddress listen, TlsIdentity given, String path, Path dir, int publicPort) {
+
+        Streams(InetSocketAddress listen, TlsIdentity given, String path, Path dir) {
+            this(listen, given, path, dir, 0);
+        }
+
+        /** The stream port's options (null: none), the self-signed certificate made or read now. */
+        StreamOptions options() throws IOException {
+            if (listen == null) {
+                return null;
+            }
+            return StreamOptions.of(listen, given != null ? given : TlsIdentity.selfSigned(dir), path).withPublicPort(publicPort);
+        }
+
+        /** These, reached by members at {@code -tcp-public PORT} through a web server in front. */
+        Streams withPublicPort(Parsed p) throws UsageException {
+            String text = p.string("tcp-public");
+            if (text.isEmpty()) {
+                return this;
+            }
+            if (listen == null) {
+                throw new UsageException("-tcp-public is the port a web server in front forwards to -tcp: give -tcp ADDR:PORT too");
+            }
+            try {
+                int port = Integer.parseInt(text);
+                if (port >= 1 && port <= 65535) {
+                    return new Streams(listen, given, path, dir, port);
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new UsageException("Invalid -tcp-public '" + text + "': give the TCP port members reach, 1 to 65535");
+        }
+    }
+
+    static Streams streams(Parsed p, Path dir) throws UsageException {
+        String tcp = p.string("tcp");
+        String cert = p.string("tls-cert");
+        String key = p.string("tls-key");
+        String path = p.string("ws-path");
+        if (tcp.isEmpty()) {
+            if (!cert.isEmpty() || !key.isEmpty() || !path.isEmpty()) {
+                throw new UsageException("-tls-cert, -tls-key and -ws-path are for the stream port: give -tcp ADDR:PORT too");
+            }
+            return new Streams(null, null, null, dir);
+        }
+        InetSocketAddress listen = BootstrapServer.listenAddress(tcp);
+        if (listen == null) {
+            throw new UsageException("Invalid -tcp '" + tcp + "': give ADDR:PORT, [IPv6]:PORT or :PORT (e.g. :443)");
+        }
+        path = path.isEmpty() ? StreamOptions.defaultPath() : path;
+        if (!StreamOptions.validPath(path)) {
+            throw new UsageException("Invalid -ws-path '" + path + "': give a path such as " + StreamOptions.defaultPath());
+        }
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw new UsageException("Give -tls-cert and -tls-key together (or neither: a self-signed certificate is made in "
+                    + dir + ")");
+        }
+        if (cert.isEmpty()) {
+            return new Streams(listen, null, path, dir);
+        }
+        try {
+            return new Streams(listen, TlsIdentity.load(Path.of(cert), Path.of(key)), path, dir);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new UsageException("Invalid -tls-cert/-tls-key: " + e.getMessage());
+        }
     }
 
     /** The server's own state directory: {@code -state DIR}, or {@code <state dir>/NAME}. */
@@ -83,7 +166,7 @@ final class StandaloneServers {
 
     /** {@code p2p proxy-server}: a relay in the foreground, without OSGi, until SIGTERM or SIGINT. */
     static int runProxy(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
-        // -state DIR (default <state dir>/proxy-server) is its own directory; it keeps nothing there yet
+        // -state DIR (default <state dir>/proxy-server) is its own directory: its self-signed TLS certificate, if any
         InetSocketAddress address = listen(p, DEFAULT_PROXY_LISTEN, err);
         if (address == null) {
             return Main.EXIT_USAGE;
@@ -103,8 +186,15 @@ final class StandaloneServers {
         if (dht == null) {
             return Main.EXIT_USAGE;
         }
-        return serve(out, err, "the relay server", () -> RelayServer.start(address,
-                mbit * 125_000L, total * 125_000L, System::nanoTime, m -> out.println(Log.line("INFO", m)), dht));
+        Streams streams;
+        try {
+            streams = streams(p, state(p, stateDir, "proxy-server")).withPublicPort(p);
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        return serve(out, err, "the relay server", () -> RelayServer.start(address, mbit * 125_000L, total * 125_000L,
+                System::nanoTime, m -> out.println(Log.line("INFO", m)), dht, streams.options()));
     }
 
     private static void untilTerminated(PrintStream out, String what) {

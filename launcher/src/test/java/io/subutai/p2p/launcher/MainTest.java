@@ -113,6 +113,32 @@ class MainTest {
     }
 
     @Test
+    void theServersStreamPortFlagsAreDocumentedAndWrongOnesAreUsageErrors() {
+        for (String server : List.of("dht-server", "proxy-server")) {
+            out.reset();
+            assertEquals(0, run("help", server));
+            assertTrue(out().contains("-tcp ADDR:PORT") && out().contains("-tls-cert FILE") && out().contains("-tls-key FILE")
+                    && out().contains("-ws-path PATH"), out());
+        }
+        assertEquals(Main.EXIT_USAGE, run("proxy-server", "-tcp", "443"));
+        assertEquals("Invalid -tcp '443': give ADDR:PORT, [IPv6]:PORT or :PORT (e.g. :443)\n", err());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("dht-server", "-tcp", ":443", "-tls-cert", "relay.crt"));
+        assertEquals("Give -tls-cert and -tls-key together (or neither: a self-signed certificate is made in "
+                + state.resolve("dht-server").toAbsolutePath() + ")\n", err());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("proxy-server", "-tls-cert", "relay.crt", "-tls-key", "relay.key"));
+        assertEquals("-tls-cert, -tls-key and -ws-path are for the stream port: give -tcp ADDR:PORT too\n", err());
+        err.reset();
+        Path missing = state.resolve("missing.crt");
+        assertEquals(Main.EXIT_USAGE, run("dht-server", "-tcp", ":443", "-tls-cert", missing.toString(), "-tls-key", "k"));
+        assertTrue(err().startsWith("Invalid -tls-cert/-tls-key: cannot read the TLS certificate " + missing), err());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("proxy-server", "-tcp", ":443", "-ws-path", "p2p"));
+        assertEquals("Invalid -ws-path 'p2p': give a path such as /p2p\n", err());
+    }
+
+    @Test
     void unknownCommandIsExit3AndBadFlagExit2WithHelp() {
         assertEquals(3, run("teleport"));
         assertEquals("No help topic for 'teleport'\n", err());

@@ -16,7 +16,7 @@ import java.util.List;
  *                      and the lists are empty
  * @param udpPort       the UDP port of the network's socket
  * @param relayOnly     whether peers are reached through relays only ({@code -fwd})
- * @param discovery     what each discovery plugin says of the network, one line each, in its own words
+ * @param discovery     what each discovery plugin, then each transport, says of the network, one line each, in its own words
  * @param transports    the names of the transports attached to the network
  * @param relays        the relays this node stands at: {@code RELAY_HOST:PORT/HANDLE_PORT}, or the
  *                      handle's {@code HOST:PORT} when its relay is unknown

@@ -292,6 +292,7 @@ public final class NetworkInstance implements Plane.Attached {
                 discovery.add("Discovery failed to describe itself: " + e);
             }
         }
+        discovery.addAll(mux.describe()); // the transports' links (streams to relays), after the servers
         List<String> relays = new ArrayList<>();
         for (InetSocketAddress r : mux.announced()) {
             InetSocketAddress via = mux.relayFor(r);

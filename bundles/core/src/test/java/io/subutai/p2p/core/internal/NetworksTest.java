@@ -176,7 +176,7 @@ class NetworksTest {
                 "127.0.0.1:6881@abc", false));
         assertEquals(1, bad.code());
         assertEquals("Invalid -dht '127.0.0.1:6881@abc': the key in '127.0.0.1:6881@abc' is not 64 hex digits (the key"
-                + " p2p dht-server prints); give HOST:PORT[@KEY][,...]\n", bad.err());
+                + " p2p dht-server prints); give HOST:PORT[@KEY] or wss://HOST[:PORT][/PATH][@KEY], comma-separated\n", bad.err());
     }
 
     @Test

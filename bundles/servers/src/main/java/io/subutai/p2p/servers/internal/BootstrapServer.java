@@ -28,7 +28,14 @@ import io.subutai.p2p.wire.dht.DhtRecord;
  * members silent for {@link #FORGET_SECONDS} s, a bounded number per second. It keeps soft state
  * only (besides its key): after a restart the members' next refresh rebuilds it.
  *
- * <p>One thread ({@code p2p-dht-server}, see {@link DatagramServer}) does everything; {@link #close} stops it.
+ * <p>With a stream port ({@link StreamOptions}, {@code -tcp}), members that cannot use UDP register
+ * over TCP (docs/protocol.md §10): such a member needs no cookie (the TCP handshake proved its
+ * address; one that does not know the server's key yet still gets a COOKIE, which carries it),
+ * everything for it goes down its stream, and WELCOME and PEERS give its reflexive endpoint with
+ * port 0 (it has no UDP mapping here). When its stream ends it is silent, and forgotten as any.
+ *
+ * <p>One thread ({@code p2p-dht-server}, see {@link DatagramServer}) does everything, with the
+ * stream port's ({@code p2p-dht-server-tcp-N}); {@link #close} stops them.
  * Without a socket ({@link #fed}) it has no thread: the caller feeds it and calls {@link #tick}.
  */
 public final class BootstrapServer extends DatagramServer {
@@ -61,6 +68,7 @@ public final class BootstrapServer extends DatagramServer {
         final Network network;
         String source; // the prefix it registered from: where it counts
         InetSocketAddress reflexive;
+        boolean stream; // reflexive is the remote address of a stream
         DhtMessage.Signed signed;
         OverlayAddresses.Held held = OverlayAddresses.Held.NONE;
         long lastSeen;
@@ -104,8 +112,8 @@ public final class BootstrapServer extends DatagramServer {
     private volatile long oldVersion;
 
     private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log, ServerKey key,
-            RelayPolicy relays) throws IOException {
-        super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log);
+            RelayPolicy relays, StreamOptions streams) throws IOException {
+        super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log, streams);
         this.key = key;
         this.relays = relays;
     }
@@ -129,8 +137,14 @@ public final class BootstrapServer extends DatagramServer {
      */
     public static BootstrapServer start(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log,
             ServerKey key, List<InetSocketAddress> allowedRelays) throws IOException {
+        return start(listen, nanos, log, key, allowedRelays, null);
+    }
+
+    /** As {@link #start(InetSocketAddress, LongSupplier, Consumer, ServerKey, List)}, taking streams as {@code streams} says (null: none). */
+    public static BootstrapServer start(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log,
+            ServerKey key, List<InetSocketAddress> allowedRelays, StreamOptions streams) throws IOException {
         BootstrapServer server = new BootstrapServer(listen, nanos, log, key,
-                RelayPolicy.of(allowedRelays, listen.getAddress()));
+                RelayPolicy.of(allowedRelays, listen.getAddress()), streams);
         server.serve("Bootstrap server");
         server.sayHow();
         return server;
@@ -144,7 +158,11 @@ public final class BootstrapServer extends DatagramServer {
             ServerKey key, List<InetSocketAddress> allowedRelays) {
         BootstrapServer server = new BootstrapServer(address, outlet, nanos, log, key,
                 RelayPolicy.of(allowedRelays, address.getAddress()));
-        server.serve("Bootstrap server");
+        try {
+            server.serve("Bootstrap server");
+        } catch (IOException e) {
+            throw new IllegalStateException("a server without a socket has no stream port to bind", e);
+        }
         server.sayHow();
         return server;
     }
@@ -185,7 +203,7 @@ public final class BootstrapServer extends DatagramServer {
     }
 
     @Override
-    void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
+    void received(ByteBuffer datagram, InetSocketAddress from, boolean stream) throws IOException {
         if (from.getPort() == 0) {
             return; // nothing can answer port 0 (L8)
         }
@@ -197,7 +215,7 @@ public final class BootstrapServer extends DatagramServer {
             relays.announced(new DhtMessage.Relay(new InetSocketAddress(from.getAddress(), p.port()), p.streamPort(),
                     p.certificate()), nanos.getAsLong(), log);
         } else if (m instanceof DhtMessage.Register r) {
-            register(r, datagram, size, from);
+            register(r, datagram, size, from, stream);
         } else if (m instanceof DhtMessage.Leave l) {
             leave(l, datagram);
         }
@@ -229,11 +247,12 @@ public final class BootstrapServer extends DatagramServer {
         remove(n, gone);
     }
 
-    private void register(DhtMessage.Register r, ByteBuffer datagram, int size, InetSocketAddress from) throws IOException {
+    private void register(DhtMessage.Register r, ByteBuffer datagram, int size, InetSocketAddress from, boolean stream)
+            throws IOException {
         long now = nanos.getAsLong();
-        if (!cookies.valid(r.cookie(), from)) {
-            DhtMessage.Cookie c = new DhtMessage.Cookie(r.networkId(), cookies.make(from), key.publicKey());
-            send(from, c, null, size); // the only answer to a source not verified: no larger than what it sent
+        boolean cookie = cookies.valid(r.cookie(), from);
+        if (!cookie && !stream) {
+            cookie(r, from, false, size); // the only answer to a source not verified: no larger than what it sent
             return;
         }
         DhtRecord record = r.signed().record();
@@ -248,6 +267,9 @@ public final class BootstrapServer extends DatagramServer {
         byte[] agreed = m != null ? m.agreed : key.agree(record.staticKey());
         if (agreed == null || !DhtMessage.authentic(datagram, agreed) || m != null && record.time() < m.signed.record().time()) {
             unproven++; // no proof of the key, or an older record than the one it has (a replay)
+            if (stream && !cookie) {
+                cookie(r, from, true, size); // a stream member that does not know this server's key learns it
+            }
             return;
         }
         String source = prefix(from);
@@ -285,12 +307,15 @@ public final class BootstrapServer extends DatagramServer {
             n.members.put(memberKey, m);
             memberCount++;
             log.accept("Member " + memberKey.substring(0, 8) + " of network " + id.substring(0, 8) + " registered from "
-                    + from.getAddress().getHostAddress() + ":" + from.getPort() + " (" + n.members.size() + " there)");
+                    + from.getAddress().getHostAddress() + ":" + from.getPort() + (stream ? " over a stream" : "")
+                    + " (" + n.members.size() + " there)");
         }
         DhtRecord before = fresh ? null : m.signed.record();
-        boolean moved = !fresh && (!m.reflexive.equals(from) || !before.endpoints().equals(record.endpoints())
+        boolean moved = !fresh && (!m.reflexive.equals(from) || m.stream != stream
+                || !before.endpoints().equals(record.endpoints())
                 || before.address() != record.address() || before.prefix() != record.prefix());
         m.reflexive = from;
+        m.stream = stream;
         m.signed = r.signed();
         m.lastSeen = now;
         bySeen.remove(m);
@@ -299,10 +324,10 @@ public final class BootstrapServer extends DatagramServer {
         sendPeers(n, m, others(n, m)); // every refresh: a lost list is made good within one interval
         List<DhtMessage.Relay> offered = relays.offered();
         if (!offered.isEmpty()) {
-            send(from, new DhtMessage.Relays(n.id, offered), m.agreed, 0);
+            send(m, new DhtMessage.Relays(n.id, offered));
         }
         // last: a -ip dhcp member has the others' records (their subnet) when its address comes
-        send(from, new DhtMessage.Welcome(n.id, from, m.held.address(), m.held.prefix(), REFRESH_SECONDS), m.agreed, 0);
+        send(m, new DhtMessage.Welcome(n.id, shown(m), m.held.address(), m.held.prefix(), REFRESH_SECONDS));
         if (fresh || moved) {
             for (Member o : n.members.values()) {
                 if (o != m) {
@@ -310,6 +335,17 @@ public final class BootstrapServer extends DatagramServer {
                 }
             }
         }
+    }
+
+    /** A COOKIE for the source of {@code r}, with this server's key; none when larger than {@code atMost}. */
+    private void cookie(DhtMessage.Register r, InetSocketAddress from, boolean stream, int atMost) throws IOException {
+        DhtMessage.Cookie c = new DhtMessage.Cookie(r.networkId(), cookies.make(from), key.publicKey());
+        send(from, stream, c, null, atMost);
+    }
+
+    /** The reflexive endpoint others are told of {@code m}: port 0 when it came over a stream (no UDP mapping here). */
+    private static InetSocketAddress shown(Member m) {
+        return m.stream ? new InetSocketAddress(m.reflexive.getAddress(), 0) : m.reflexive;
     }
 
     private static List<Member> others(Network n, Member self) {
@@ -330,15 +366,15 @@ public final class BootstrapServer extends DatagramServer {
         for (Member m : members) {
             int entry = 19 + 1 + m.signed.bytes().length + DhtMessage.TAG;
             if (!batch.isEmpty() && (batch.size() == DhtMessage.MAX_MEMBERS || size + entry > DATAGRAM)) {
-                send(to.reflexive, new DhtMessage.Peers(n.id, batch), to.agreed, 0);
+                send(to, new DhtMessage.Peers(n.id, batch));
                 batch = new ArrayList<>();
                 size = empty;
             }
-            batch.add(new DhtMessage.Member(m.reflexive, m.signed));
+            batch.add(new DhtMessage.Member(shown(m), m.signed));
             size += entry;
         }
         if (!batch.isEmpty()) {
-            send(to.reflexive, new DhtMessage.Peers(n.id, batch), to.agreed, 0);
+            send(to, new DhtMessage.Peers(n.id, batch));
         }
     }
 
@@ -365,7 +401,7 @@ public final class BootstrapServer extends DatagramServer {
         for (int i = 0; i < keys.size(); i += DhtMessage.MAX_MEMBERS) {
             List<byte[]> batch = keys.subList(i, Math.min(keys.size(), i + DhtMessage.MAX_MEMBERS));
             for (Member o : n.members.values()) {
-                send(o.reflexive, new DhtMessage.Gone(n.id, batch), o.agreed, 0);
+                send(o, new DhtMessage.Gone(n.id, batch));
             }
         }
     }
@@ -425,17 +461,23 @@ public final class BootstrapServer extends DatagramServer {
         }
     }
 
+    /** Sends {@code m} to member {@code to}, MACed with its agreed key, the way it came (UDP or its stream). */
+    private void send(Member to, DhtMessage m) throws IOException {
+        send(to.reflexive, to.stream, m, to.agreed, 0);
+    }
+
     /**
-     * Sends {@code m}, MACed with {@code agreed} when its operation has a MAC; not at all when
-     * {@code atMost} is positive and the datagram would be larger.
+     * Sends {@code m} to {@code to} (over its stream when {@code stream}), MACed with {@code agreed}
+     * when its operation has a MAC; not at all when {@code atMost} is positive and the datagram
+     * would be larger.
      */
-    private void send(InetSocketAddress to, DhtMessage m, byte[] agreed, int atMost) throws IOException {
+    private void send(InetSocketAddress to, boolean stream, DhtMessage m, byte[] agreed, int atMost) throws IOException {
         out.clear();
         DhtMessage.encode(m, out, agreed);
         out.flip();
         if (atMost > 0 && out.limit() > atMost) {
             return;
         }
-        send(out.array(), out.limit(), to);
+        send(out.array(), out.limit(), to, stream);
     }
 }

@@ -22,7 +22,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The bootstrap server inside a daemon: it runs while its configuration
  * ({@code io.subutai.p2p.dht.server}, e.g. a {@code deploy/io.subutai.p2p.dht.server.cfg} with
  * {@code listen=:6881}, and {@code relays=HOST:PORT,...} to offer relays of other hosts) exists, and
- * stops when it goes. Its key is kept in {@code <p2p.state.dir>/dht-server}.
+ * stops when it goes. Its key is kept in {@code <p2p.state.dir>/dht-server}. With {@code
+ * tcp=ADDR:PORT} it takes streams there too ({@code tlsCert}, {@code tlsKey}, {@code wsPath}, as
+ * {@code p2p dht-server -tcp -tls-cert -tls-key -ws-path}); its self-signed certificate, when it
+ * is given none, is kept in that directory as well.
  */
 @Component(immediate = true, configurationPid = BootstrapServerComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = BootstrapServerComponent.Config.class)
@@ -37,6 +40,18 @@ public final class BootstrapServerComponent {
 
         @AttributeDefinition(description = "relays it may offer members, HOST:PORT, comma-separated; empty: only relays on this host")
         String relays() default "";
+
+        @AttributeDefinition(description = "TCP address and port for streams (TLS, WebSocket or plain), e.g. :443; empty: none")
+        String tcp() default "";
+
+        @AttributeDefinition(description = "PEM certificate (chain) of TLS on the stream port; empty: a self-signed one")
+        String tlsCert() default "";
+
+        @AttributeDefinition(description = "PEM private key (PKCS#8) of tlsCert")
+        String tlsKey() default "";
+
+        @AttributeDefinition(description = "WebSocket path on the stream port")
+        String wsPath() default "/p2p";
     }
 
     private final BootstrapServer server;
@@ -54,7 +69,8 @@ public final class BootstrapServerComponent {
         if (relays == null) {
             throw new IOException("relays=" + config.relays() + " is not a list of HOST:PORT (addresses, not names)");
         }
-        this.server = BootstrapServer.start(address, System::nanoTime, log::info, ServerKey.load(dir), relays);
+        StreamOptions streams = StreamOptions.configured(config.tcp(), config.tlsCert(), config.tlsKey(), config.wsPath(), dir);
+        this.server = BootstrapServer.start(address, System::nanoTime, log::info, ServerKey.load(dir), relays, streams);
     }
 
     private static Path stateDir(String state) throws IOException {
@@ -67,6 +83,11 @@ public final class BootstrapServerComponent {
     /** Where it listens. */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** Where it takes streams, or null. */
+    public InetSocketAddress streamAddress() {
+        return server.streamAddress();
     }
 
     /** The key members pin, in hex. */

@@ -16,9 +16,15 @@ import java.util.function.LongSupplier;
  * A server without a socket (for simulations) has no thread at all: it is fed by {@link #deliver}
  * and driven by {@link #tick}.
  *
+ * <p>With {@link StreamOptions} it also takes streams on TCP (docs/protocol.md §10): a datagram
+ * from a stream is handled exactly as one over UDP from the stream's remote address, flagged as
+ * come over a stream, and what the server sends to that address with the flag goes down the
+ * stream. While a stream is there, a UDP datagram from its remote address is dropped (counted):
+ * an address is a stream's or a UDP source's, never both.
+ *
  * <p>Sealed to the two servers of this package: a base class shared inside one bundle, never
- * exported. {@link #received} and {@link #everySecond} run holding the server's monitor, so a
- * server's state is touched by one thread at a time whoever calls.
+ * exported. {@link #received}, {@link #streamClosed} and {@link #everySecond} run holding the
+ * server's monitor, so a server's state is touched by one thread at a time whoever calls.
  */
 public abstract sealed class DatagramServer implements AutoCloseable permits BootstrapServer, RelayServer {
 
@@ -37,6 +43,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
     private final String name;
     private final Thread thread; // null without a socket
     private final byte[] in;
+    private final StreamOptions streamOptions; // null: no streams
     /** The clock of the server's soft state, in nanoseconds. */
     final LongSupplier nanos;
     /** Where the server reports. */
@@ -44,15 +51,20 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
 
     // guarded by this
     private long lastSecond;
+    private ByteBuffer streamIn; // a stream's datagram, the server's to rewrite as it does its socket's
     private volatile boolean closed; // written holding this
+    /** Set by {@link #serve} before any datagram; null without streams. */
+    private volatile StreamListener streams;
+    private volatile long shadowed;
 
     /**
      * Binds {@code listen}; {@link #serve} starts the thread, named {@code name}.
      *
      * @param largest the largest datagram it takes
+     * @param streams  its stream port (bound by {@link #serve}), or null
      */
-    DatagramServer(InetSocketAddress listen, int largest, String name, LongSupplier nanos, Consumer<String> log)
-            throws IOException {
+    DatagramServer(InetSocketAddress listen, int largest, String name, LongSupplier nanos, Consumer<String> log,
+            StreamOptions streams) throws IOException {
         DatagramSocket s = new DatagramSocket(null);
         try {
             s.setReceiveBufferSize(4 << 20);
@@ -68,6 +80,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         this.address = (InetSocketAddress) s.getLocalSocketAddress();
         this.name = name;
         this.in = new byte[largest];
+        this.streamOptions = streams;
         this.nanos = nanos;
         this.log = log;
         this.lastSecond = nanos.getAsLong();
@@ -86,6 +99,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         this.address = address;
         this.name = name;
         this.in = new byte[0];
+        this.streamOptions = null;
         this.nanos = nanos;
         this.log = log;
         this.lastSecond = nanos.getAsLong();
@@ -138,7 +152,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
             }
             try {
                 ByteBuffer own = ByteBuffer.allocate(datagram.remaining()).put(datagram.duplicate()).flip();
-                received(own, from); // a server may rewrite what it got, as it does in its socket's buffer
+                received(own, from, false); // a server may rewrite what it got, as it does in its socket's buffer
             } catch (IOException | RuntimeException | Error e) {
                 survived(e);
             }
@@ -165,20 +179,129 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         }
     }
 
-    /** Starts serving (the thread, when it has a socket), and says where. */
-    final void serve(String what) {
+    /**
+     * Starts serving (the stream port, then the thread, when it has a socket), and says where; when
+     * the stream port cannot listen, frees the UDP port and says why.
+     */
+    final void serve(String what) throws IOException {
+        if (streamOptions != null) {
+            try {
+                streams = StreamListener.start(streamOptions, name + "-tcp", new StreamSink());
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
+        }
         if (thread != null) {
             thread.start();
         }
         log.accept(what + " listening on " + address);
+        if (streams != null) {
+            log.accept(what + " takes streams on TCP " + streams.address() + ": TLS or not, WebSocket on "
+                    + streamOptions.path() + " or plain");
+            log.accept("TLS certificate SHA-256: " + streamOptions.tls().hex());
+        }
+    }
+
+    /** Datagrams from streams and their ends, into the server holding its monitor. */
+    private final class StreamSink implements StreamListener.Sink {
+        @Override
+        public void datagram(ByteBuffer datagram, InetSocketAddress from) {
+            synchronized (DatagramServer.this) {
+                if (closed) {
+                    return;
+                }
+                if (streamIn == null) {
+                    streamIn = ByteBuffer.allocate(io.subutai.p2p.wire.stream.StreamFraming.MAX_DATAGRAM);
+                }
+                streamIn.clear();
+                streamIn.put(datagram).flip();
+                try {
+                    received(streamIn, from, true);
+                } catch (IOException | RuntimeException | Error e) {
+                    survived(e);
+                }
+            }
+        }
+
+        @Override
+        public void closed(InetSocketAddress from) {
+            synchronized (DatagramServer.this) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    streamClosed(from);
+                } catch (RuntimeException | Error e) {
+                    survived(e);
+                }
+            }
+        }
     }
 
     public final InetSocketAddress address() {
         return address;
     }
 
-    /** A datagram from {@code from}, valid during the call. */
-    abstract void received(ByteBuffer datagram, InetSocketAddress from) throws IOException;
+    /** Where it takes streams (TCP), or null when it does not. */
+    public final InetSocketAddress streamAddress() {
+        StreamListener s = streams;
+        return s == null ? null : s.address();
+    }
+
+    /**
+     * The SHA-256 of its stream port's TLS certificate, or null without streams, and when members
+     * reach them through a web server in front (whose certificate they see).
+     */
+    public final byte[] certificate() {
+        return streamOptions == null || streamOptions.publicPort() != 0 ? null : streamOptions.tls().sha256();
+    }
+
+    /** The TCP port members reach its streams at: its own, or the one of a web server in front; 0 without streams. */
+    public final int publicStreamPort() {
+        InetSocketAddress s = streamAddress();
+        return s == null ? 0 : streamOptions.publicPort() != 0 ? streamOptions.publicPort() : s.getPort();
+    }
+
+    /** Streams ready now (0 without streams). */
+    public final int streams() {
+        StreamListener s = streams;
+        return s == null ? 0 : s.streams();
+    }
+
+    /** Datagrams for a stream dropped: its queue was full (over the high water mark), or it was gone. */
+    public final long streamDrops() {
+        StreamListener s = streams;
+        return s == null ? 0 : s.dropped();
+    }
+
+    /** Connections to the stream port closed at once: the listener, or their source prefix, full. */
+    public final long streamsRefused() {
+        StreamListener s = streams;
+        return s == null ? 0 : s.refused();
+    }
+
+    /** Bytes this process holds queued for the stream at {@code to}: what a slow reader costs it. */
+    final long streamQueued(InetSocketAddress to) {
+        StreamListener s = streams;
+        return s == null ? 0 : s.queued(to);
+    }
+
+    /** UDP datagrams dropped because their source was a stream's remote address. */
+    public final long shadowed() {
+        return shadowed;
+    }
+
+    /**
+     * A datagram from {@code from}, valid during the call; {@code stream}: it came over a stream
+     * (whose remote address {@code from} is), so its source needs no cookie, and answers to it go
+     * back the same way.
+     */
+    abstract void received(ByteBuffer datagram, InetSocketAddress from, boolean stream) throws IOException;
+
+    /** The stream at {@code from} is gone. Nothing by default. */
+    void streamClosed(InetSocketAddress from) {
+    }
 
     /** Called once a second of the clock, with the clock's time. */
     abstract void everySecond(long now);
@@ -188,14 +311,36 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         outlet.send(data, length, to);
     }
 
+    /**
+     * Sends {@code length} bytes of {@code data} to {@code to}: down the stream with that remote
+     * address when {@code stream} (dropped, never sent over UDP, when that stream is gone or full),
+     * else from the server's UDP port.
+     */
+    final void send(byte[] data, int length, InetSocketAddress to, boolean stream) throws IOException {
+        if (!stream) {
+            outlet.send(data, length, to);
+            return;
+        }
+        StreamListener s = streams;
+        if (s != null) {
+            s.send(data, length, to);
+        }
+    }
+
     private void run() {
         DatagramPacket packet = new DatagramPacket(in, in.length);
         while (!closed) {
             try {
                 packet.setLength(in.length);
                 socket.receive(packet);
-                synchronized (this) {
-                    received(ByteBuffer.wrap(in, 0, packet.getLength()), (InetSocketAddress) packet.getSocketAddress());
+                InetSocketAddress from = (InetSocketAddress) packet.getSocketAddress();
+                StreamListener s = streams;
+                if (s != null && s.live(from)) {
+                    shadowed++; // a stream's address: nobody else speaks for it
+                } else {
+                    synchronized (this) {
+                        received(ByteBuffer.wrap(in, 0, packet.getLength()), from, false);
+                    }
                 }
             } catch (SocketTimeoutException e) {
                 // time to look at the clock
@@ -231,6 +376,10 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
     public void close() {
         synchronized (this) {
             closed = true;
+        }
+        StreamListener s = streams;
+        if (s != null) {
+            s.close(); // not holding the monitor: its threads may be waiting for it, to find the server closed
         }
         if (socket != null) {
             socket.close();

@@ -34,8 +34,15 @@ import io.subutai.p2p.wire.relay.RelayMessage;
  * {@link #PER_PREFIX} allocations come from one source prefix (IPv4 /24, IPv6 /48), so that a
  * flood from one leaves room for everyone else.
  *
- * <p>One thread ({@code p2p-proxy-server}, see {@link DatagramServer}); {@link #close} stops it.
- * Without a socket ({@link #fed}) it has no thread: the caller feeds it and calls {@link #tick}.
+ * <p>With a stream port ({@link StreamOptions}, {@code -tcp}), members that cannot use UDP reach
+ * it over TCP (docs/protocol.md §10), and the relay bridges between them and its UDP members: a
+ * stream member allocates without a cookie (the TCP handshake proved its address), gets a handle
+ * from {@link RelayMessage#STREAM_HANDLES} up (UDP members get 1 to 32767), and its allocation
+ * ends with its stream. The relay then announces its stream port and certificate too.
+ *
+ * <p>One thread ({@code p2p-proxy-server}, see {@link DatagramServer}), and the stream port's
+ * ({@code p2p-proxy-server-tcp-N}); {@link #close} stops them. Without a socket ({@link #fed}) it
+ * has no thread: the caller feeds it and calls {@link #tick}.
  */
 public final class RelayServer extends DatagramServer {
 
@@ -49,16 +56,19 @@ public final class RelayServer extends DatagramServer {
         final String network;
         final byte[] key;
         final InetSocketAddress member;
+        final boolean stream; // the member is at the far end of a stream from member
         final String prefix;
         final int handle;
         final byte[] secret;
         long refreshed;
         final TokenBucket rate;
 
-        Allocation(String network, byte[] key, InetSocketAddress member, int handle, byte[] secret, TokenBucket rate) {
+        Allocation(String network, byte[] key, InetSocketAddress member, boolean stream, int handle, byte[] secret,
+                TokenBucket rate) {
             this.network = network;
             this.key = key;
             this.member = member;
+            this.stream = stream;
             this.prefix = BootstrapServer.prefix(member);
             this.handle = handle;
             this.secret = secret;
@@ -98,7 +108,17 @@ public final class RelayServer extends DatagramServer {
      */
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond,
             LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap) throws IOException {
-        RelayServer server = new RelayServer(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap);
+        return start(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap, null);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, long, long, LongSupplier, Consumer, List)}, taking
+     * streams as {@code streams} says (null: none), and announcing them.
+     */
+    public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond,
+            LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams)
+            throws IOException {
+        RelayServer server = new RelayServer(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap, streams);
         server.serve("Relay server");
         return server;
     }
@@ -117,13 +137,17 @@ public final class RelayServer extends DatagramServer {
     public static RelayServer fed(InetSocketAddress address, Outlet outlet, long bytesPerSecond, long totalBytesPerSecond,
             LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap) {
         RelayServer server = new RelayServer(address, outlet, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap);
-        server.serve("Relay server");
+        try {
+            server.serve("Relay server");
+        } catch (IOException e) {
+            throw new IllegalStateException("a relay without a socket has no stream port to bind", e);
+        }
         return server;
     }
 
     private RelayServer(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond, LongSupplier nanos,
-            Consumer<String> log, List<InetSocketAddress> bootstrap) throws IOException {
-        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log);
+            Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams) throws IOException {
+        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log, streams);
         this.bytesPerSecond = bytesPerSecond;
         this.bootstrap = List.copyOf(bootstrap);
         this.total = totalBytesPerSecond > 0 ? new TokenBucket(totalBytesPerSecond, nanos.getAsLong()) : null;
@@ -179,10 +203,10 @@ public final class RelayServer extends DatagramServer {
     }
 
     @Override
-    void received(ByteBuffer datagram, InetSocketAddress from) throws IOException {
+    void received(ByteBuffer datagram, InetSocketAddress from, boolean stream) throws IOException {
         int op = RelayMessage.op(datagram);
         if (op == RelayMessage.OP_SEND) {
-            relay(datagram, from);
+            relay(datagram, from, stream);
             return;
         }
         RelayMessage m = op == RelayMessage.OP_ALLOCATE || op == RelayMessage.OP_REFRESH || op == RelayMessage.OP_RELEASE
@@ -191,10 +215,25 @@ public final class RelayServer extends DatagramServer {
         if (m == null) {
             dropped++;
         } else if (op == RelayMessage.OP_ALLOCATE) {
-            allocate(m, from);
+            allocate(m, from, stream);
         } else {
-            proven(m, from);
+            proven(m, from, stream);
         }
+    }
+
+    /** A stream is gone: so is the allocation of the member at its far end, at once. */
+    @Override
+    void streamClosed(InetSocketAddress from) {
+        Allocation a = byMember.get(from);
+        if (a != null && a.stream) {
+            release(a);
+        }
+    }
+
+    /** The allocation held at {@code from} the way a datagram came ({@code stream} or not), or null. */
+    private Allocation at(InetSocketAddress from, boolean stream) {
+        Allocation a = byMember.get(from);
+        return a != null && a.stream == stream ? a : null;
     }
 
     @Override
@@ -208,21 +247,22 @@ public final class RelayServer extends DatagramServer {
 
     /**
      * An ALLOCATE: without a valid cookie of its source, only the cookie goes back (in fewer bytes
-     * than came); with one, the member's allocation, new or the one it holds at that address.
+     * than came); with one, or over a stream, the member's allocation, new or the one it holds at
+     * that address.
      */
-    private void allocate(RelayMessage m, InetSocketAddress from) throws IOException {
-        if (!cookies.valid(m.token(), from)) {
-            reply(RelayMessage.cookie(cookies.make(from)), from);
+    private void allocate(RelayMessage m, InetSocketAddress from, boolean stream) throws IOException {
+        if (!stream && !cookies.valid(m.token(), from)) {
+            reply(RelayMessage.cookie(cookies.make(from)), from, false);
             return;
         }
         String network = HexFormat.of().formatHex(m.networkId());
         Allocation a = byMember.get(from);
-        if (a != null && (!a.network.equals(network) || !Arrays.equals(a.key, m.staticKey()))) {
+        if (a != null && (a.stream != stream || !a.network.equals(network) || !Arrays.equals(a.key, m.staticKey()))) {
             refused++; // the address holds another member's allocation, which only its secret ends
             return;
         }
         if (a == null) {
-            a = allocation(network, m.staticKey(), from);
+            a = allocation(network, m.staticKey(), from, stream);
             if (a == null) {
                 refused++;
                 return;
@@ -232,19 +272,25 @@ public final class RelayServer extends DatagramServer {
         allocated(a);
     }
 
-    /** A new allocation for a member at {@code from}; null when the table or the source's prefix is full. */
-    private Allocation allocation(String network, byte[] key, InetSocketAddress from) {
+    /**
+     * A new allocation for a member at {@code from} (over a stream, or not); null when the table or
+     * the source's prefix is full. A stream member's handle is one of {@link
+     * RelayMessage#STREAM_HANDLES} to 65535, a UDP member's 1 to 32767.
+     */
+    private Allocation allocation(String network, byte[] key, InetSocketAddress from, boolean stream) {
         String prefix = BootstrapServer.prefix(from);
         if (byMember.size() >= MAX_ALLOCATIONS || perPrefix.getOrDefault(prefix, 0) >= PER_PREFIX) {
             return null;
         }
         int handle;
-        do {
-            handle = 1 + random.nextInt(65_535); // 1 to 65535; the table holds at most MAX_ALLOCATIONS of them
+        do { // the table holds at most MAX_ALLOCATIONS of the 32767 or 32768 handles of either kind
+            handle = stream ? RelayMessage.STREAM_HANDLES + random.nextInt(65_536 - RelayMessage.STREAM_HANDLES)
+                    : 1 + random.nextInt(RelayMessage.STREAM_HANDLES - 1);
         } while (byHandle.containsKey(handle));
         byte[] secret = new byte[RelayMessage.TOKEN];
         random.nextBytes(secret);
-        Allocation a = new Allocation(network, key, from, handle, secret, new TokenBucket(bytesPerSecond, nanos.getAsLong()));
+        Allocation a = new Allocation(network, key, from, stream, handle, secret,
+                new TokenBucket(bytesPerSecond, nanos.getAsLong()));
         byMember.put(from, a);
         byHandle.put(handle, a);
         if (perPrefix.merge(prefix, 1, Integer::sum) == PER_PREFIX) {
@@ -253,7 +299,7 @@ public final class RelayServer extends DatagramServer {
         }
         allocations = byMember.size();
         log.accept("Relay handle " + handle + " for a member of network " + network.substring(0, 8) + " at "
-                + from.getAddress().getHostAddress() + ":" + from.getPort());
+                + from.getAddress().getHostAddress() + ":" + from.getPort() + (stream ? " (stream)" : ""));
         return a;
     }
 
@@ -262,13 +308,13 @@ public final class RelayServer extends DatagramServer {
      * secret. A REFRESH that is not gets the cookie back (the relay may have restarted: the member
      * allocates again), in fewer bytes than came.
      */
-    private void proven(RelayMessage m, InetSocketAddress from) throws IOException {
+    private void proven(RelayMessage m, InetSocketAddress from, boolean stream) throws IOException {
         Allocation a = byHandle.get(m.handle());
-        boolean proven = a != null && a.member.equals(from) && m.proves(a.secret);
+        boolean proven = a != null && a.member.equals(from) && a.stream == stream && m.proves(a.secret);
         if (!proven) {
             dropped++;
             if (m.op() == RelayMessage.OP_REFRESH) {
-                reply(RelayMessage.cookie(cookies.make(from)), from);
+                reply(RelayMessage.cookie(cookies.make(from)), from, stream);
             }
         } else if (m.op() == RelayMessage.OP_REFRESH) {
             a.refreshed = nanos.getAsLong();
@@ -279,18 +325,22 @@ public final class RelayServer extends DatagramServer {
     }
 
     private void allocated(Allocation a) throws IOException {
-        reply(RelayMessage.allocated(HexFormat.of().parseHex(a.network), a.key, a.handle, LIFETIME_SECONDS, a.secret), a.member);
+        reply(RelayMessage.allocated(HexFormat.of().parseHex(a.network), a.key, a.handle, LIFETIME_SECONDS, a.secret),
+                a.member, a.stream);
     }
 
-    private void reply(RelayMessage m, InetSocketAddress to) throws IOException {
+    private void reply(RelayMessage m, InetSocketAddress to, boolean stream) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(out);
         m.encode(b);
-        send(out, b.position(), to);
+        send(out, b.position(), to, stream);
     }
 
-    /** A SEND: the datagram goes to the member with the handle it names, as a FROM naming the sender's. */
-    private void relay(ByteBuffer b, InetSocketAddress from) throws IOException {
-        Allocation sender = byMember.get(from);
+    /**
+     * A SEND: the datagram goes to the member with the handle it names, as a FROM naming the
+     * sender's, over UDP or down its stream: this is where the relay bridges the two.
+     */
+    private void relay(ByteBuffer b, InetSocketAddress from, boolean stream) throws IOException {
+        Allocation sender = at(from, stream);
         Allocation target = byHandle.get(RelayMessage.handle(b));
         int n = b.remaining() - RelayMessage.ENVELOPE;
         if (sender == null || target == null || sender == target || !sender.network.equals(target.network) || n <= 0) {
@@ -309,15 +359,21 @@ public final class RelayServer extends DatagramServer {
         ByteBuffer o = ByteBuffer.wrap(out);
         RelayMessage.envelope(o, RelayMessage.OP_FROM, sender.handle);
         o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
-        send(out, o.position(), target.member);
+        send(out, o.position(), target.member, target.stream);
         relayedBytes += n;
     }
 
-    /** Tells each bootstrap server this relay is here (from its own port: the server hands out what it sees). */
+    /**
+     * Tells each bootstrap server this relay is here (from its own port: the server hands out what
+     * it sees), and where it takes streams, with its certificate's SHA-256.
+     */
     private void announce() {
+        InetSocketAddress streams = streamAddress();
+        DhtMessage.Proxy proxy = streams == null ? new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort())
+                : new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort(), publicStreamPort(), certificate());
         for (InetSocketAddress dht : bootstrap) {
-            ByteBuffer b = ByteBuffer.allocate(64);
-            DhtMessage.encode(new DhtMessage.Proxy(new byte[DhtMessage.NETWORK_ID], address().getPort()), b);
+            ByteBuffer b = ByteBuffer.allocate(128);
+            DhtMessage.encode(proxy, b);
             try {
                 send(b.array(), b.position(), dht);
             } catch (IOException e) {

@@ -200,7 +200,7 @@ class BootstrapServerSecurityTest {
         }
         TestMember m = new TestMember(NET);
         join(m, at(1), false, 0, 0);
-        assertEquals(List.of(configured), last(DhtMessage.Relays.class, at(1)).relays());
+        assertEquals(List.of(DhtMessage.Relay.udp(configured)), last(DhtMessage.Relays.class, at(1)).relays());
         assertTrue(said.stream().anyMatch(l -> l.contains("offers only these relays")), said.toString());
         server.close();
 
@@ -213,7 +213,7 @@ class BootstrapServerSecurityTest {
         deliver(TestMember.bytes(new DhtMessage.Proxy(new byte[16], 6882), null),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 40001));
         join(m, at(1), false, 0, 0);
-        assertEquals(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 6882)),
+        assertEquals(List.of(DhtMessage.Relay.udp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 6882))),
                 last(DhtMessage.Relays.class, at(1)).relays(), "one on this host is");
         assertTrue(said.stream().anyMatch(l -> l.contains("-relay HOST:PORT")), "says how to allow others: " + said);
     }

@@ -55,6 +55,12 @@ class ServerComponentsTest {
         }
     }
 
+    private static int freeTcp() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     private static boolean free(InetSocketAddress address) {
         try (DatagramSocket s = new DatagramSocket(address)) {
             return true;
@@ -67,12 +73,54 @@ class ServerComponentsTest {
     void aConfiguredRelayListensUntilDeactivatedAndFreesItsPort() throws Exception {
         InetSocketAddress at = freeLoopback();
         RelayServerComponent relay = new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("listen",
-                "127.0.0.1:" + at.getPort(), "rate", 10, "dht", "127.0.0.1:6881, 127.0.0.2:6881")), log());
+                "127.0.0.1:" + at.getPort(), "rate", 10, "dht", "127.0.0.1:6881, 127.0.0.2:6881")), temp, log());
         assertEquals(at, relay.address());
         assertFalse(free(at), "it holds its port");
         assertTrue(logged.get(0).startsWith("Relay server listening on "), logged.toString());
         relay.deactivate();
         assertTrue(free(at), "deactivated, the port is free");
+    }
+
+    @Test
+    void aRelayWithTcpTakesStreamsWithItsSelfSignedCertificateKeptInItsDirectory() throws Exception {
+        java.nio.file.Path dir = temp.resolve("proxy-server");
+        RelayServerComponent relay = new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("listen",
+                "127.0.0.1:" + freeLoopback().getPort(), "tcp", "127.0.0.1:" + freeTcp())), dir, log());
+        try {
+            assertTrue(relay.streamAddress() != null && relay.streamAddress().getPort() > 0);
+            assertTrue(java.nio.file.Files.exists(dir.resolve(TlsIdentity.CERT)) && java.nio.file.Files.exists(dir.resolve(TlsIdentity.KEY)));
+            String sha = TlsIdentity.selfSigned(dir).hex();
+            assertTrue(logged.contains("TLS certificate SHA-256: " + sha), logged.toString());
+            try (StreamClient c = StreamClient.connect(relay.streamAddress(), StreamClient.Mode.TLS_WEBSOCKET, "/p2p")) {
+                assertEquals(sha, java.util.HexFormat.of().formatHex(c.certificate));
+            }
+        } finally {
+            relay.deactivate();
+        }
+        BootstrapServerComponent dht = new BootstrapServerComponent(config(BootstrapServerComponent.Config.class,
+                Map.of("listen", "127.0.0.1:" + freeLoopback().getPort(), "tcp", "127.0.0.1:" + freeTcp(), "wsPath", "/dht")), state, log());
+        try (StreamClient c = StreamClient.connect(dht.streamAddress(), StreamClient.Mode.WEBSOCKET, "/dht")) {
+            assertTrue(java.nio.file.Files.exists(state.resolve(TlsIdentity.CERT)), "the bootstrap server's, in its own directory");
+        } finally {
+            dht.deactivate();
+        }
+    }
+
+    @Test
+    void aStreamPortConfigurationThatIsNotOneSaysWhatIsWrong() {
+        assertEquals("tcp=443 is not ADDR:PORT, [IPv6]:PORT or :PORT", assertThrows(IOException.class,
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("tcp", "443")), temp, log()))
+                .getMessage());
+        assertEquals("tlsCert and tlsKey go together: give both, or neither for a self-signed certificate",
+                assertThrows(IOException.class, () -> new BootstrapServerComponent(config(BootstrapServerComponent.Config.class,
+                        Map.of("tcp", ":443", "tlsCert", "/etc/ssl/relay.crt")), state, log())).getMessage());
+        assertEquals("tlsCert and tlsKey are for the stream port: give tcp=ADDR:PORT too",
+                assertThrows(IOException.class, () -> new RelayServerComponent(config(RelayServerComponent.Config.class,
+                        Map.of("tlsCert", "/etc/ssl/relay.crt", "tlsKey", "/etc/ssl/relay.key")), temp, log())).getMessage());
+        assertEquals("wsPath=p2p is not a path such as /p2p", assertThrows(IOException.class,
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("tcp", ":443", "wsPath", "p2p")),
+                        temp, log())).getMessage());
+        assertTrue(logged.isEmpty(), "nothing started");
     }
 
     @Test
@@ -98,13 +146,13 @@ class ServerComponentsTest {
                 () -> new BootstrapServerComponent(config(BootstrapServerComponent.Config.class, Map.of("listen", "6881")), state, log()))
                 .getMessage());
         assertEquals("rate=0 is not a number of Mbit/s per member, at least 1", assertThrows(IOException.class,
-                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("rate", 0)), log())).getMessage());
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("rate", 0)), temp, log())).getMessage());
         assertEquals("maxTotalMbit=-1 is not a number of Mbit/s in all, 0 for no cap", assertThrows(IOException.class,
-                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("maxTotalMbit", -1)), log()))
+                () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("maxTotalMbit", -1)), temp, log()))
                 .getMessage());
         assertEquals("dht=127.0.0.1:6881,:6881: ':6881' is not HOST:PORT", assertThrows(IOException.class,
                 () -> new RelayServerComponent(config(RelayServerComponent.Config.class, Map.of("dht", "127.0.0.1:6881,:6881")),
-                        log())).getMessage());
+                        temp, log())).getMessage());
         assertTrue(logged.isEmpty(), "nothing started");
     }
 }

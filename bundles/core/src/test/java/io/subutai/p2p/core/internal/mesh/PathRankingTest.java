@@ -61,6 +61,13 @@ class PathRankingTest {
             "RELAY   ,  5000000, RELAY   ,  1000000, false",
             "RELAY   ,  1000000, RELAY   ,  5000000, true",
             "RELAY   ,  2000000, RELAY   ,  2000000, false",
+            // a path that crosses a TCP stream ranks after every UDP path, whatever its round trip
+            "RELAY_TCP, 1000000, RELAY   ,  5000000, false",
+            "RELAY   ,  5000000, RELAY_TCP, 1000000, true",
+            "PUNCHED ,  9000000, RELAY_TCP,  100000, true",
+            "RELAY_TCP,  100000, LAN     ,  9000000, false",
+            "RELAY_TCP, 1000000, RELAY_TCP, 5000000, true",
+            "RELAY_TCP, 5000000, RELAY_TCP, 1000000, false",
     })
     void ranking(PathKind kind, long rtt, PathKind than, long thanRtt, boolean better) {
         assertEquals(better, PathRanking.better(kind, rtt, than, thanRtt));
@@ -79,6 +86,12 @@ class PathRankingTest {
             // never leave a live direct path for a relay, however fast
             "RELAY,    100000, LAN,      50000000, true,  false",
             "RELAY,    100000, PUNCHED,  50000000, true,  false",
+            // leave a stream for UDP, relayed or not, even a slower one; never the other way
+            "RELAY,   9000000, RELAY_TCP, 1000000,  true,  true",
+            "PUNCHED, 9000000, RELAY_TCP, 1000000,  true,  true",
+            "RELAY_TCP, 100000, RELAY,   50000000, true,  false",
+            "RELAY_TCP, 100000, DIRECT,  50000000, true,  false",
+            "RELAY_TCP, 100000, RELAY,   50000000, false, true",
             // same rank: only for 20% faster ...
             "RELAY,   7000000, RELAY,    10000000, true,  true",
             "RELAY,   8100000, RELAY,    10000000, true,  false",

@@ -14,6 +14,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -24,6 +27,7 @@ import io.subutai.p2p.spi.DiscoveryListener;
 import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.Membership;
 import io.subutai.p2p.spi.NetworkRef;
+import io.subutai.p2p.spi.Streams;
 import io.subutai.p2p.wire.dht.DhtMessage;
 import io.subutai.p2p.wire.dht.ServerName;
 
@@ -67,6 +71,8 @@ public final class DhtDiscovery implements DiscoveryProvider {
     /** Guards {@link #resolver}; taken alone, never while taking this or a network's lock. */
     private final Object resolverLock = new Object();
     private ExecutorService resolver; // guarded by resolverLock; made when a name is to be looked up
+    /** The stream transport (the extras' p2p-transport-tcp), while one is installed. */
+    private volatile Streams streams;
 
     @Activate
     public DhtDiscovery(Config config, @Reference(service = LoggerFactory.class) Logger log) {
@@ -148,6 +154,30 @@ public final class DhtDiscovery implements DiscoveryProvider {
         }
     }
 
+    /**
+     * A stream transport was installed: every network reaches its {@code wss://} servers through it
+     * from now on (the greediest one, when there are several).
+     */
+    @Reference(service = Streams.class, cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindStreams(Streams s) {
+        streams = s;
+        for (NetworkMembership j : joined) {
+            j.streams(s);
+        }
+        log.info("Bootstrap servers named by a stream URL are now reached over streams");
+    }
+
+    void unbindStreams(Streams s) {
+        if (streams != s) {
+            return;
+        }
+        streams = null;
+        for (NetworkMembership j : joined) {
+            j.streams(null);
+        }
+    }
+
     @Override
     public synchronized Membership join(NetworkRef network, DiscoveryListener listener) {
         Set<String> names = new LinkedHashSet<>(network.bootstrap());
@@ -161,6 +191,7 @@ public final class DhtDiscovery implements DiscoveryProvider {
             }
         }
         NetworkMembership j = new NetworkMembership(this, log, network, listener, links, localEndpoints);
+        j.streams(streams);
         if (names.isEmpty()) {
             return j; // no server: the LAN only
         }

@@ -57,6 +57,8 @@ final class NetworkMembership implements Membership {
     /** Endpoints the engine adds to the interfaces' (a relayed one). */
     private volatile List<InetSocketAddress> extra = List.of();
     private volatile List<RelayOffer> relays = List.of();
+    /** The stream transport's service while one is there: how servers named by a {@code wss://} URL are reached. */
+    private volatile io.subutai.p2p.spi.Streams streams;
     private volatile long badTags; // members' records whose tag failed
     private long lastTime; // of this node's last record, Unix ms; under this
     private final boolean localEndpoints; // whether records list the interfaces' addresses (threat review M5)
@@ -78,7 +80,11 @@ final class NetworkMembership implements Membership {
     synchronized void tick() {
         long now = ref.scheduler().nanoTime();
         for (ServerLink s : servers) {
-            if (s.address == null) {
+            if (s.stream) {
+                if (!linked(s) || reachedOverUdp(s, now)) {
+                    continue;
+                }
+            } else if (s.address == null) {
                 owner.lookUp(this, s, now); // an address literal at once, a name later
                 if (s.address == null) {
                     continue;
@@ -92,10 +98,65 @@ final class NetworkMembership implements Membership {
         }
     }
 
+    /**
+     * Whether a server reached over a stream has a connected link, opening one when a {@code
+     * Streams} service is there (what it delivers is handled on the socket's thread, with the rest).
+     */
+    private boolean linked(ServerLink s) {
+        io.subutai.p2p.spi.Streams st = streams;
+        if (s.link == null && st != null && !left) {
+            try {
+                s.link = st.open(new io.subutai.p2p.spi.StreamTarget(s.name, null, ref.proxy(),
+                        "bootstrap " + ref.networkId().substring(0, 8)), (from, datagram) -> {
+                            ByteBuffer copy = ByteBuffer.allocate(datagram.remaining()).put(datagram.duplicate()).flip();
+                            ref.socket().execute(() -> handle(s, copy));
+                        });
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                if (!String.valueOf(e.getMessage()).equals(s.streamError)) {
+                    log.error("Bootstrap server {} of network {}: {}", s.name, ref.networkId(), e.getMessage());
+                }
+                s.streamError = String.valueOf(e.getMessage()); // said once; tried again at the next tick
+                return false;
+            }
+        }
+        if (s.link != null && s.link.remote() != null) {
+            s.address = s.link.remote();
+        }
+        return s.link != null && s.link.connected();
+    }
+
+    /**
+     * Whether the server behind stream link {@code s} (the one with its key) answers over UDP
+     * too: then this member registers over UDP only, so that the server sees it at one address
+     * (its UDP mapping, which peers can use) rather than moving it between the two at every
+     * refresh; the stream stays open, and takes over when UDP has not answered for 20 s.
+     */
+    private boolean reachedOverUdp(ServerLink s, long now) {
+        byte[] key = s.pinned;
+        for (ServerLink u : servers) {
+            if (!u.stream && key != null && Arrays.equals(key, u.pinned) && u.lastWelcome != 0
+                    && now - u.lastWelcome < 20_000_000_000L) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The {@code Streams} service came or went (null): links to servers over streams are opened again, or closed. */
+    synchronized void streams(io.subutai.p2p.spi.Streams now) {
+        streams = now;
+        for (ServerLink s : servers) {
+            if (s.link != null) {
+                s.link.close();
+                s.link = null;
+                s.lastSent = 0;
+            }
+        }
+    }
+
     private synchronized void register(ServerLink s, long now) {
         DhtRecord record = new DhtRecord(self, nextTime(), ref.automatic(), asked().address(), asked().prefix(), localEndpoints());
-        send(s.address, new DhtMessage.Register(networkId, s.cookie, DhtMessage.Signed.of(record, ref.credentials()::seal)),
-                s.agreed);
+        send(s, new DhtMessage.Register(networkId, s.cookie, DhtMessage.Signed.of(record, ref.credentials()::seal)), s.agreed);
         s.lastSent = now;
     }
 
@@ -115,10 +176,14 @@ final class NetworkMembership implements Membership {
         return lastTime;
     }
 
-    private void send(InetSocketAddress to, DhtMessage m, byte[] key) {
+    private void send(ServerLink s, DhtMessage m, byte[] key) {
         out.clear();
         DhtMessage.encode(m, out, key);
-        ref.socket().send(to, out.flip());
+        if (!s.stream) {
+            ref.socket().send(s.address, out.flip());
+        } else if (s.link != null) {
+            s.link.send(out.flip()); // dropped when it is down: the next refresh tries again
+        }
     }
 
     /**
@@ -168,11 +233,21 @@ final class NetworkMembership implements Membership {
     void received(InetSocketAddress from, ByteBuffer datagram) {
         ServerLink server = null;
         for (ServerLink s : servers) {
-            if (from.equals(s.address)) {
+            if (!s.stream && from.equals(s.address)) {
                 server = s;
             }
         }
-        DhtMessage m = server == null ? null : DhtMessage.decode(datagram.duplicate());
+        if (server != null) {
+            handle(server, datagram);
+        }
+    }
+
+    /** A datagram from {@code server} (over UDP, or its stream), on the socket's thread. */
+    private void handle(ServerLink server, ByteBuffer datagram) {
+        if (left) {
+            return;
+        }
+        DhtMessage m = DhtMessage.decode(datagram.duplicate());
         if (m == null || !Arrays.equals(m.networkId(), networkId)) {
             return;
         }
@@ -234,11 +309,15 @@ final class NetworkMembership implements Membership {
     private void welcome(ServerLink server, DhtMessage.Welcome w) {
         server.refreshSeconds = w.refreshSeconds();
         server.lastWelcome = ref.scheduler().nanoTime();
-        server.reflexive = w.reflexive();
-        if (!w.reflexive().equals(reflexive)) {
-            reflexive = w.reflexive();
-            log.info("Bootstrap server {} sees this node as {}:{}", server.name,
-                    w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
+        if (w.reflexive().getPort() == 0) {
+            server.reflexive = null; // reached over a stream: this node has no UDP mapping there
+        } else {
+            server.reflexive = w.reflexive();
+            if (!w.reflexive().equals(reflexive)) {
+                reflexive = w.reflexive();
+                log.info("Bootstrap server {} sees this node as {}:{}", server.name,
+                        w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
+            }
         }
         if (ref.automatic() && w.address() != 0 && w.prefix() > 0) {
             Ipv4Cidr given = new Ipv4Cidr(w.address(), w.prefix());
@@ -272,8 +351,11 @@ final class NetworkMembership implements Membership {
             if (records.take(r)) {
                 List<InetSocketAddress> e = new ArrayList<>(r.endpoints().subList(0,
                         Math.min(r.endpoints().size(), DhtMessage.MAX_ENDPOINTS - 1)));
-                e.add(member.reflexive()); // the address the server saw it from, last (protocol §7)
-                listener.peerSeen(new Sighting(r.staticKey(), e, member.reflexive()));
+                InetSocketAddress seen = member.reflexive().getPort() == 0 ? null : member.reflexive(); // 0: over a stream
+                if (seen != null) {
+                    e.add(seen); // the address the server saw it from, last (protocol §7)
+                }
+                listener.peerSeen(new Sighting(r.staticKey(), e, seen));
             }
         }
     }
@@ -299,7 +381,13 @@ final class NetworkMembership implements Membership {
         List<String> lines = new ArrayList<>();
         long now = ref.scheduler().nanoTime();
         for (ServerLink s : servers) { // fixed at join; its fields are volatile: no lock (tick may wait on DNS)
-            String at = s.address == null ? s.name + " (does not resolve)" : s.name;
+            if (s.stream) {
+                io.subutai.p2p.spi.StreamLink link = s.link;
+                lines.add("Bootstrap server " + s.name + ": " + (link != null ? link.describe()
+                        : streams == null ? "not reachable: needs a stream transport, which is not installed"
+                                + " (p2p:feature-install p2p-transport-tcp)" : "not connected yet"));
+            }
+            String at = s.address == null && !s.stream ? s.name + " (does not resolve)" : s.name;
             lines.add("Bootstrap server " + at + ": " + (s.lastWelcome == 0 ? "never answered"
                     : "answered " + (now - s.lastWelcome) / 1_000_000 + " ms ago")
                     + (s.reflexive == null ? "" : ", sees this node as " + s.reflexive.getAddress().getHostAddress()
@@ -347,8 +435,12 @@ final class NetworkMembership implements Membership {
     public void close() {
         synchronized (this) {
             for (ServerLink s : servers) {
-                if (s.address != null && s.agreed != null) {
-                    send(s.address, new DhtMessage.Leave(networkId, self, nextTime()), s.agreed);
+                if ((s.stream || s.address != null) && s.agreed != null) {
+                    send(s, new DhtMessage.Leave(networkId, self, nextTime()), s.agreed);
+                }
+                if (s.link != null) {
+                    s.link.close();
+                    s.link = null;
                 }
             }
         }

@@ -14,8 +14,14 @@ import io.subutai.p2p.wire.dht.ServerName;
  */
 final class ServerLink {
 
-    /** {@code HOST:PORT} as {@code -dht} gave it (without the key). */
+    /** {@code HOST:PORT} or the stream's URL, as {@code -dht} gave it (without the key). */
     final String name;
+    /** Whether it is reached over a stream ({@code wss://...}), through the {@code Streams} service. */
+    final boolean stream;
+    /** The stream to it while a {@code Streams} service is there; null otherwise (and over UDP). Under the membership's lock. */
+    io.subutai.p2p.spi.StreamLink link;
+    /** Why the last stream could not be opened (said once in the log), or null. */
+    volatile String streamError;
     volatile InetSocketAddress address; // null until it resolves
     volatile boolean resolving; // a look-up of its name is under way
     volatile long lastLookup; // when the last look-up began
@@ -32,7 +38,8 @@ final class ServerLink {
     volatile long unauthentic; // answers without a valid MAC
 
     ServerLink(ServerName name) {
-        this.name = name.hostPort();
+        this.name = name.name();
+        this.stream = name.stream();
         this.pinned = name.key();
     }
 }

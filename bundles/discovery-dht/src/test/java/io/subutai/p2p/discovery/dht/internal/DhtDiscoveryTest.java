@@ -318,4 +318,93 @@ class DhtDiscoveryTest {
                     return method.getReturnType() == boolean.class ? Boolean.FALSE : null;
                 });
     }
+
+    /** A stream transport as a test plays it: one link per open, connected when the test says, remembering what was sent. */
+    private static final class FakeStreams implements io.subutai.p2p.spi.Streams {
+        final List<io.subutai.p2p.spi.StreamTarget> opened = new ArrayList<>();
+        final List<byte[]> sent = new ArrayList<>();
+        volatile boolean connected;
+        volatile boolean closed;
+        DatagramHandler receiver;
+
+        @Override
+        public io.subutai.p2p.spi.StreamLink open(io.subutai.p2p.spi.StreamTarget target, DatagramHandler r) {
+            opened.add(target);
+            receiver = r;
+            return new io.subutai.p2p.spi.StreamLink() {
+                @Override
+                public boolean send(ByteBuffer datagram) {
+                    byte[] b = new byte[datagram.remaining()];
+                    datagram.duplicate().get(b);
+                    sent.add(b);
+                    return connected;
+                }
+
+                @Override
+                public boolean connected() {
+                    return connected;
+                }
+
+                @Override
+                public InetSocketAddress remote() {
+                    return new InetSocketAddress("127.0.0.1", 443);
+                }
+
+                @Override
+                public String describe() {
+                    return "wss, " + (connected ? "connected" : "connecting");
+                }
+
+                @Override
+                public void close() {
+                    closed = true;
+                }
+            };
+        }
+
+        void fromServer(DhtMessage m, byte[] macKey) {
+            ByteBuffer b = ByteBuffer.allocate(1452);
+            DhtMessage.encode(m, b, macKey);
+            receiver.received(new InetSocketAddress("127.0.0.1", 443), b.flip());
+        }
+    }
+
+    @Test
+    void aServerNamedByAStreamUrlWaitsForAStreamTransportThenRegistersThroughIt() {
+        join("wss://127.0.0.1@" + HexFormat.of().formatHex(serverKey), false);
+        runDue();
+        assertTrue(toServer.isEmpty(), "nothing goes out over UDP to a stream server");
+        assertTrue(String.join("\n", membership.describe()).contains("wss://127.0.0.1:443/p2p: not reachable: needs a stream"
+                + " transport, which is not installed (p2p:feature-install p2p-transport-tcp)"), membership.describe().toString());
+
+        FakeStreams streams = new FakeStreams();
+        discovery.bindStreams(streams); // the feature is installed while the network runs
+        runDue();
+        assertEquals(1, streams.opened.size());
+        assertEquals("wss://127.0.0.1:443/p2p", streams.opened.get(0).url());
+        assertTrue(streams.sent.isEmpty(), "nothing sent before the link is up");
+        streams.connected = true;
+        runDue();
+        assertEquals(1, streams.sent.size(), "registers as soon as the link is up");
+        streams.fromServer(new DhtMessage.Cookie(NET, new byte[16], serverKey), null);
+        runDue();
+        assertEquals(2, streams.sent.size(), "the cookie echoed at once, with proof");
+        assertTrue(DhtMessage.authentic(ByteBuffer.wrap(streams.sent.get(1)), agreed()));
+
+        streams.fromServer(new DhtMessage.Welcome(NET, new InetSocketAddress("203.0.113.7", 0), 0, 0, 8), agreed());
+        byte[] peer = KeyAgreement.publicKey(KeyAgreement.generatePrivate(RANDOM));
+        DhtMessage.Member overStream = member(peer, 1, 0, 0, true);
+        streams.fromServer(new DhtMessage.Peers(NET, List.of(new DhtMessage.Member(new InetSocketAddress("203.0.113.8", 0),
+                overStream.signed()))), agreed());
+        assertEquals(1, seen.size(), "the answers over the stream are taken");
+        assertEquals(List.of(new InetSocketAddress("192.168.9.9", 5000)), seen.get(0).endpoints(),
+                "a member the server saw over a stream has no reflexive UDP endpoint to try");
+        assertEquals(null, seen.get(0).reflexive());
+        assertFalse(String.join("\n", membership.describe()).contains("sees this node as"), "no UDP mapping to tell");
+
+        discovery.unbindStreams(streams); // uninstalled
+        assertTrue(streams.closed, "its links are closed");
+        assertTrue(String.join("\n", membership.describe()).contains("needs a stream transport"));
+        assertTrue(toServer.isEmpty(), "and still nothing over UDP");
+    }
 }

@@ -171,8 +171,7 @@ class LinkTest {
     @ParameterizedTest
     @CsvSource({"wss, true", "tcp, false"})
     void aStreamThatCannotKeepUpDropsInsteadOfBuffering(String scheme, boolean epoll) throws Exception {
-        TestServer server = closing(new TestServer(scheme.equals("wss") ? TestServer.certificate() : null, false, TestServer.ECHO,
-                0, 16 * 1024));
+        TestServer server = closing(new TestServer(scheme.equals("wss") ? TestServer.certificate() : null, false, TestServer.ECHO, 0));
         Recorder r = new Recorder();
         Link link = transport(Map.of(), QUICK, epoll).open(new StreamTarget(scheme + "://127.0.0.1:" + server.port(), null, "", ""),
                 r, Link.Listener.NONE);
@@ -251,7 +250,8 @@ class LinkTest {
             assertFalse(link.describe().contains("not the one announced"), link.describe());
         }
         try (TestServer second = new TestServer(TestServer.newCertificate(), false, TestServer.ECHO, port)) {
-            await().until(() -> link.connected() && link.describe().contains("not the one announced"));
+            await().untilAsserted(() -> assertTrue(link.connected() && link.describe().contains("not the one announced"),
+                    link.describe()));
         }
     }
 

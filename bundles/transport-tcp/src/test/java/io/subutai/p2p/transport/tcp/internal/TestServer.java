@@ -126,11 +126,6 @@ final class TestServer implements AutoCloseable {
     private volatile boolean paused;
 
     TestServer(X509Bundle cert, boolean refuseUpgrade, Handler handler, int port) throws Exception {
-        this(cert, refuseUpgrade, handler, port, 0);
-    }
-
-    /** @param receiveBuffer the streams' SO_RCVBUF (0: the system's) */
-    TestServer(X509Bundle cert, boolean refuseUpgrade, Handler handler, int port, int receiveBuffer) throws Exception {
         this.tls = cert == null ? null : SslContextBuilder.forServer(cert.getKeyPair().getPrivate(), cert.getCertificatePath())
                 .sslProvider(SslProvider.JDK).build();
         this.refuseUpgrade = refuseUpgrade;
@@ -164,9 +159,6 @@ final class TestServer implements AutoCloseable {
                         ch.pipeline().addLast(new Detector());
                     }
                 });
-        if (receiveBuffer > 0) {
-            b.childOption(ChannelOption.SO_RCVBUF, receiveBuffer);
-        }
         server = b.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
     }
 
