@@ -33,8 +33,8 @@ public record StreamOptions(InetSocketAddress listen, TlsIdentity tls, String pa
     public static final int MAX_STREAMS = 4096;
     public static final int PER_PREFIX = 256;
     /** Datagrams queued on a stream beyond this many bytes are dropped (a Netty write buffer's high water mark). */
-    public static final int HIGH_WATER = 64 * 1024;
-    public static final int LOW_WATER = 32 * 1024;
+    public static final int HIGH_WATER = 256 * 1024;
+    public static final int LOW_WATER = 128 * 1024;
 
     public StreamOptions {
         if (!validPath(path)) {

@@ -37,7 +37,7 @@ import io.subutai.p2p.wire.stream.StreamFraming;
  * the upgrade, say) tries the plain stream on TLS next, and alternates.
  *
  * <p><b>Drop, not buffer.</b> A datagram is written only when it fits in the channel below its high
- * water mark (at most 64 KiB wait in it: {@code WriteBufferWaterMark(32 KiB, 64 KiB)}; with epoll
+ * water mark (at most 256 KiB wait in it: {@code WriteBufferWaterMark(128 KiB, 256 KiB)}; with epoll
  * the kernel keeps at most 32 KiB unsent besides, {@code TCP_NOTSENT_LOWAT}); otherwise it is
  * dropped and counted, as a full UDP socket would. What the stream carries is itself mostly TCP, which
  * retransmits on its own: queueing it behind a slow stream would only add delay (TCP over TCP).
@@ -362,6 +362,11 @@ final class Link implements StreamLink {
      * buffer and written when the channel takes more; else dropped (false).
      */
     boolean send(byte[] head, ByteBuffer datagram) {
+        return send(head, datagram, true);
+    }
+
+    /** As {@link #send(byte[], ByteBuffer)}; without {@code flush}, it leaves on the next {@link #flush}. */
+    boolean send(byte[] head, ByteBuffer datagram, boolean flush) {
         Channel ch = live;
         Way w = liveWay;
         int n = (head == null ? 0 : head.length) + datagram.remaining();
@@ -378,9 +383,21 @@ final class Link implements StreamLink {
             b.writeBytes(head);
         }
         b.writeBytes(datagram.duplicate());
-        ch.writeAndFlush(w.websocket ? new BinaryWebSocketFrame(b) : b, ch.voidPromise());
+        if (flush) {
+            ch.writeAndFlush(w.websocket ? new BinaryWebSocketFrame(b) : b, ch.voidPromise());
+        } else {
+            ch.write(w.websocket ? new BinaryWebSocketFrame(b) : b, ch.voidPromise());
+        }
         sent.incrementAndGet();
         return true;
+    }
+
+    /** Sends what {@link #send(byte[], ByteBuffer, boolean)} left without a flush. */
+    void flush() {
+        Channel ch = live;
+        if (ch != null) {
+            ch.flush();
+        }
     }
 
     @Override

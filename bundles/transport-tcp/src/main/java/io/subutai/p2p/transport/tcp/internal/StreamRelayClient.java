@@ -160,6 +160,21 @@ final class StreamRelayClient implements TransportSession {
                         link.send(envelope, datagram);
                     }
                 }
+
+                /** A batch (a TAP super-frame's segments): written one by one, flushed once. */
+                @Override
+                public void sendSegments(ByteBuffer datagrams, int segmentSize) {
+                    if (held == 0) {
+                        return;
+                    }
+                    ByteBuffer d = datagrams.duplicate();
+                    while (d.hasRemaining()) {
+                        int len = Math.min(segmentSize, d.remaining());
+                        link.send(envelope, d.slice(d.position(), len), false);
+                        d.position(d.position() + len);
+                    }
+                    link.flush();
+                }
             };
         }
     }

@@ -75,7 +75,7 @@ public final class TcpTransport implements Transport, Streams {
     /** Event-loop threads, at most. */
     private static final int THREADS = 2;
     /** The channel's own queue: writable below the high mark, again below the low one (bytes). */
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 256 * 1024);
     /** What the kernel keeps unsent at most, with epoll (the rest waits, or is dropped, in the channel). */
     static final long NOT_SENT_LOW_WATER = 32 * 1024;
 

@@ -193,7 +193,8 @@ class LinkTest {
         assertTrue(millis < 3000, millis + " ms");
         assertTrue(taken < 5_000, taken + " taken");
         // what waits is at most the high water mark and one datagram, and Netty's bookkeeping (96 bytes a message)
-        assertTrue(most <= 64 * 1024 + 1400 + (64 * 1024 / 1400 + 1) * 96, most + " bytes queued");
+        int high = TcpTransport.WATER_MARK.high();
+        assertTrue(most <= high + 1400 + (high / 1400 + 1) * 96, most + " bytes queued");
         assertTrue(link.describe().contains("dropped " + (10_000 - taken)), link.describe());
 
         server.resume();
