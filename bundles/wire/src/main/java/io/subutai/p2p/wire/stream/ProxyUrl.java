@@ -34,18 +34,22 @@ public record ProxyUrl(String scheme, String host, int port, String user, String
         if (rest.endsWith("/")) {
             rest = rest.substring(0, rest.length() - 1);
         }
-        if (rest.indexOf('/') >= 0 || rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
-            throw new IllegalArgumentException("'" + redact(t) + "': a proxy URL has no path");
-        }
         String user = null;
         String password = null;
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
             String info = rest.substring(0, at);
             int colon = info.indexOf(':');
-            user = decode(colon < 0 ? info : info.substring(0, colon));
-            password = colon < 0 ? "" : decode(info.substring(colon + 1));
+            try {
+                user = decode(colon < 0 ? info : info.substring(0, colon));
+                password = colon < 0 ? "" : decode(info.substring(colon + 1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + redact(t) + "': the user or password is not percent-encoded right");
+            }
             rest = rest.substring(at + 1);
+        }
+        if (rest.indexOf('/') >= 0 || rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
+            throw new IllegalArgumentException("'" + redact(t) + "': a proxy URL has no path");
         }
         String host = rest;
         int port = scheme.equals("http") ? 80 : 1080;
@@ -76,7 +80,13 @@ public record ProxyUrl(String scheme, String host, int port, String user, String
 
     /** The URL with any password replaced, for logs and errors. */
     public static String redact(String url) {
-        return url.replaceAll("(://[^:/@]*):[^@/]*@", "$1:***@");
+        int sep = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        int colon = sep < 0 ? -1 : url.indexOf(':', sep + 3);
+        if (sep < 0 || at < sep || colon < 0 || colon > at) {
+            return url;
+        }
+        return url.substring(0, colon + 1) + "***" + url.substring(at); // whatever the password holds, '/' and '@' too
     }
 
     @Override
