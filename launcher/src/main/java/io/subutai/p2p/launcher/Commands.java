@@ -169,8 +169,28 @@ final class Commands {
                             + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)")),
             0);
 
+    static final Command SERVERS = new Command("servers", "", "run a bootstrap server and a relay in one process",
+            "Runs dht-server and proxy-server in one process (one JVM), the bootstrap server offering the relay\n"
+                    + "(besides any -relay). Their flags, with the listening ones named for their server. The relay\n"
+                    + "announces itself to the bootstrap server at -dht-listen's address (or -proxy-listen's): give one\n"
+                    + "of them an address members reach. -state DIR holds DIR/dht-server and DIR/proxy-server.",
+            List.of(Flag.string("dht-listen", "ADDR:PORT", "the bootstrap server's UDP address and port (default :6881)"),
+                    Flag.string("proxy-listen", "ADDR:PORT", "the relay's UDP address and port (default :6882)"),
+                    Flag.string("state", "DIR", "where the two keep their state (default: $P2P_STATE_DIR)"),
+                    Flag.list("relay", "HOST:PORT", "another relay the bootstrap server may offer (repeatable)"),
+                    Flag.integer("rate", "MBIT", "the most the relay relays from one member, in Mbit/s", 1000),
+                    Flag.integer("max-total-mbit", "MBIT", "the most the relay relays in all, in Mbit/s; 0: no such cap", 0),
+                    Flag.string("dht", "HOST:PORT", "other bootstrap servers the relay announces itself to (comma-separated)"),
+                    Flag.string("dht-tcp", "ADDR:PORT", "the bootstrap server's stream port (e.g. :443), for members"
+                            + " whose network blocks UDP"),
+                    Flag.string("proxy-tcp", "ADDR:PORT", "the relay's stream port, on the relay's address (e.g. ADDR:443)"),
+                    TLS_CERT, TLS_KEY, WS_PATH,
+                    Flag.string("tcp-public", "PORT", "the TCP port members reach the relay's streams at when a web server"
+                            + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)")),
+            0);
+
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,
-            DHT_SERVER, PROXY_SERVER, HELP);
+            DHT_SERVER, PROXY_SERVER, SERVERS, HELP);
 
     private Commands() {
     }

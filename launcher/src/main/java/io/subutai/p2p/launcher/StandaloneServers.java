@@ -93,19 +93,24 @@ final class StandaloneServers {
     }
 
     static Streams streams(Parsed p, Path dir) throws UsageException {
-        String tcp = p.string("tcp");
+        return streams(p, "tcp", dir);
+    }
+
+    /** {@link #streams(Parsed, Path)} with the stream port given by flag {@code tcpFlag} ({@code p2p servers}: two). */
+    static Streams streams(Parsed p, String tcpFlag, Path dir) throws UsageException {
+        String tcp = p.string(tcpFlag);
         String cert = p.string("tls-cert");
         String key = p.string("tls-key");
         String path = p.string("ws-path");
         if (tcp.isEmpty()) {
             if (!cert.isEmpty() || !key.isEmpty() || !path.isEmpty()) {
-                throw new UsageException("-tls-cert, -tls-key and -ws-path are for the stream port: give -tcp ADDR:PORT too");
+                throw new UsageException("-tls-cert, -tls-key and -ws-path are for the stream port: give -" + tcpFlag + " ADDR:PORT too");
             }
             return new Streams(null, null, null, dir);
         }
         InetSocketAddress listen = BootstrapServer.listenAddress(tcp);
         if (listen == null) {
-            throw new UsageException("Invalid -tcp '" + tcp + "': give ADDR:PORT, [IPv6]:PORT or :PORT (e.g. :443)");
+            throw new UsageException("Invalid -" + tcpFlag + " '" + tcp + "': give ADDR:PORT, [IPv6]:PORT or :PORT (e.g. :443)");
         }
         path = path.isEmpty() ? StreamOptions.defaultPath() : path;
         if (!StreamOptions.validPath(path)) {
@@ -132,12 +137,12 @@ final class StandaloneServers {
     }
 
     /** Something that listens until it is closed. */
-    private interface Server {
+    interface Server {
         AutoCloseable start() throws IOException;
     }
 
     /** Starts the server, waits for SIGTERM or SIGINT, closes it: 0, or 1 when it cannot listen. */
-    private static int serve(PrintStream out, PrintStream err, String what, Server server) {
+    static int serve(PrintStream out, PrintStream err, String what, Server server) {
         AutoCloseable running;
         try {
             running = server.start();
