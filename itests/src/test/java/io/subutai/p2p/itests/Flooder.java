@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A handshake flood, run as a process of its own in a namespace: garbage shaped as HANDSHAKE_INIT
- * (version 3, type 1, the smallest length a suite-1 initiation has, random bytes after the header,
+ * (this protocol version, type 1, the smallest length a suite-1 initiation has, random bytes after the header,
  * so its mac1 is wrong) at a steady rate, from sockets bound to many source addresses in turn.
  * With {@code mac1}, it first reads the target's static key and port from its LAN beacon
  * (docs/protocol.md §6) and gives every initiation a valid mac1 (§4.6), as an attacker who knows the
@@ -73,7 +73,7 @@ public final class Flooder {
             long due = elapsed * perSecond / 1_000_000_000L;
             for (; sent < due; sent++) {
                 r.nextBytes(init);
-                init[0] = 3; // version
+                init[0] = (byte) io.subutai.p2p.wire.Header.VERSION;
                 init[1] = 1; // HANDSHAKE_INIT
                 init[2] = 0;
                 init[3] = 0;
@@ -109,7 +109,7 @@ public final class Flooder {
         for (int k = 0; k < 10; k++) {
             DatagramChannel c = channels.get((from + k) % channels.size());
             while (c.receive(in.clear()) != null) {
-                if (in.position() == 52 && in.get(0) == 3 && in.get(1) == 3) {
+                if (in.position() == 52 && in.get(0) == io.subutai.p2p.wire.Header.VERSION && in.get(1) == 3) {
                     n++;
                 }
             }
