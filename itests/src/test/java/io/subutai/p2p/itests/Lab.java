@@ -87,6 +87,36 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
         return ns;
     }
 
+    /**
+     * A member behind a router of its own, on the "public" namespace {@code pub}: pub has
+     * 198.18.i.1/24 toward the router's wan (198.18.i.2), the router 192.168.i.1/24 on its lan,
+     * the member 192.168.i.2/24 on eth0, each with its default route; the router forwards, and
+     * filters or translates as the caller's nft rules say. Returns the router and the member.
+     */
+    List<Netns> behindRouter(Netns pub, int i, String routerPurpose, String memberPurpose) throws Exception {
+        Netns router = namespace(routerPurpose);
+        Netns member = namespace(memberPurpose);
+        String tag = Integer.toHexString((int) (System.nanoTime() & 0xfff));
+        ok(Netns.exec(List.of("ip", "link", "add", "p2pt-w" + i + tag, "netns", pub.name(), "type", "veth", "peer", "name",
+                "wan", "netns", router.name())), "wan link");
+        ok(Netns.exec(List.of("ip", "link", "add", "lan", "netns", router.name(), "type", "veth", "peer", "name", "eth0",
+                "netns", member.name())), "lan link");
+        pub.ip("addr", "add", "198.18." + i + ".1/24", "dev", "p2pt-w" + i + tag);
+        pub.ip("link", "set", "p2pt-w" + i + tag, "up");
+        router.ip("addr", "add", "198.18." + i + ".2/24", "dev", "wan");
+        router.ip("addr", "add", "192.168." + i + ".1/24", "dev", "lan");
+        router.ip("link", "set", "wan", "up");
+        router.ip("link", "set", "lan", "up");
+        router.ip("link", "set", "lo", "up");
+        router.ip("route", "add", "default", "via", "198.18." + i + ".1");
+        ok(Netns.exec(router.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "router forwarding");
+        member.ip("addr", "add", "192.168." + i + ".2/24", "dev", "eth0");
+        member.ip("link", "set", "eth0", "up");
+        member.ip("link", "set", "lo", "up");
+        member.ip("route", "add", "default", "via", "192.168." + i + ".1");
+        return List.of(router, member);
+    }
+
     /** The id of the bundle with this symbolic name in the daemon, from {@code lb -s}. */
     static long bundleId(TestDaemon d, String symbolicName) throws Exception {
         Netns.Result r = d.p2p("shell", "lb -s");

@@ -222,22 +222,9 @@ class NatTraversalProcessTest {
                 + "priority -10; }; add rule inet acct in udp dport " + RELAY_PORT + " counter"))), "relay counter");
         List<Netns> members = new ArrayList<>();
         for (int i = 1; i <= nats.length; i++) {
-            Netns router = lab.namespace("nat" + i);
-            Netns member = lab.namespace("m" + i);
-            members.add(member);
-            String tag = Integer.toHexString((int) (System.nanoTime() & 0xfff));
-            ok(Netns.exec(List.of("ip", "link", "add", "p2pt-w" + i + tag, "netns", pub.name(), "type", "veth", "peer", "name",
-                    "wan", "netns", router.name())), "wan link");
-            ok(Netns.exec(List.of("ip", "link", "add", "lan", "netns", router.name(), "type", "veth", "peer", "name", "eth0",
-                    "netns", member.name())), "lan link");
-            pub.ip("addr", "add", "198.18." + i + ".1/24", "dev", "p2pt-w" + i + tag);
-            pub.ip("link", "set", "p2pt-w" + i + tag, "up");
-            router.ip("addr", "add", "198.18." + i + ".2/24", "dev", "wan");
-            router.ip("addr", "add", "192.168." + i + ".1/24", "dev", "lan");
-            router.ip("link", "set", "wan", "up");
-            router.ip("link", "set", "lan", "up");
-            router.ip("route", "add", "default", "via", "198.18." + i + ".1");
-            ok(Netns.exec(router.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "router forwarding");
+            List<Netns> pair = lab.behindRouter(pub, i, "nat" + i, "m" + i);
+            Netns router = pair.get(0);
+            members.add(pair.get(1));
             // a home router: it translates the LAN as its kind says, and drops what comes unasked from
             // outside (to itself, and to the LAN unless forwarded), before conntrack confirms it, so a
             // stray probe leaves no state that would make it map the next outgoing packet to another port
@@ -248,10 +235,6 @@ class NatTraversalProcessTest {
                     + "add rule ip filter in iifname \"wan\" ct state new drop; "
                     + "add chain ip filter through { type filter hook forward priority 0; }; " + nats[i - 1].rules(i)))),
                     "nat rules");
-            member.ip("addr", "add", "192.168." + i + ".2/24", "dev", "eth0");
-            member.ip("link", "set", "eth0", "up");
-            member.ip("link", "set", "lo", "up");
-            member.ip("route", "add", "default", "via", "192.168." + i + ".1");
         }
         lab.bootstrapServer(pub, "dht.log");
         lab.relayServer(pub, "relay.log", "198.18.1.1:" + RELAY_PORT, "198.18.1.1:6881");

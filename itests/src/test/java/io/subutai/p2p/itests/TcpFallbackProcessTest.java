@@ -246,23 +246,9 @@ class TcpFallbackProcessTest {
         ok(Netns.exec(pub.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "forwarding");
         List<Netns> members = new ArrayList<>();
         for (int i = 1; i <= 2; i++) {
-            Netns router = lab.namespace("fw" + i);
-            Netns member = lab.namespace("m" + i);
-            members.add(member);
-            String tag = Integer.toHexString((int) (System.nanoTime() & 0xfff));
-            ok(Netns.exec(List.of("ip", "link", "add", "p2pt-w" + i + tag, "netns", pub.name(), "type", "veth", "peer", "name",
-                    "wan", "netns", router.name())), "wan link");
-            ok(Netns.exec(List.of("ip", "link", "add", "lan", "netns", router.name(), "type", "veth", "peer", "name", "eth0",
-                    "netns", member.name())), "lan link");
-            pub.ip("addr", "add", "198.18." + i + ".1/24", "dev", "p2pt-w" + i + tag);
-            pub.ip("link", "set", "p2pt-w" + i + tag, "up");
-            router.ip("addr", "add", "198.18." + i + ".2/24", "dev", "wan");
-            router.ip("addr", "add", "192.168." + i + ".1/24", "dev", "lan");
-            router.ip("link", "set", "wan", "up");
-            router.ip("link", "set", "lan", "up");
-            router.ip("link", "set", "lo", "up");
-            router.ip("route", "add", "default", "via", "198.18." + i + ".1");
-            ok(Netns.exec(router.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "router forwarding");
+            List<Netns> pair = lab.behindRouter(pub, i, "fw" + i, "m" + i);
+            Netns router = pair.get(0);
+            members.add(pair.get(1));
             String block = i != 1 ? "" : proxyOnly ? "add rule ip filter block drop; "
                     : "add rule ip filter block meta l4proto udp drop; ";
             ok(Netns.exec(router.wrap(List.of("nft", "add table ip nat; "
@@ -273,10 +259,6 @@ class TcpFallbackProcessTest {
                     + "add chain ip filter block { type filter hook forward priority -10; }; " + block
                     + "add chain ip filter through { type filter hook forward priority 0; }; "
                     + "add rule ip filter through iifname \"wan\" ct state new drop"))), "router rules");
-            member.ip("addr", "add", "192.168." + i + ".2/24", "dev", "eth0");
-            member.ip("link", "set", "eth0", "up");
-            member.ip("link", "set", "lo", "up");
-            member.ip("route", "add", "default", "via", "192.168." + i + ".1");
         }
         lab.server(pub, "dht.log", "dht-server", "-listen", "198.18.1.1:6881", "-tcp", "198.18.2.1:443", "-relay",
                 "198.18.1.1:6882", "-state", lab.tmp.resolve("dht-state").toString());
