@@ -240,7 +240,12 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
                     return false;
                 }
             }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
-            iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
+            // the reachability probe above is a connection too: an iperf3 server still tidying it up may
+            // reset the client's control connection, which says nothing of the overlay; try again then
+            int attempts = 0;
+            do {
+                iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
+            } while (++attempts < 3 && iperf.out().contains("unable to connect to server"));
         } finally {
             s.destroy();
             s.waitFor(5, TimeUnit.SECONDS);

@@ -91,6 +91,11 @@ class TcpFallbackProcessTest {
         Lab.Iperf tcp = Lab.iperf(members.get(1), members.get(0), "10.66.0.2", 5);
         assertTrue(tcp.bytes() > 1_000_000, "iperf3 over relay-tcp moved " + tcp.bytes() + " bytes");
         long tcpRttMicros = rttMicros(members.get(0), "10.66.0.2"); // warm, as the UDP relay's below
+        for (String line : debug(a).split("\n")) {
+            if (line.contains("relay-tcp 198.18.1.1:6882: ")) {
+                RESULTS.add("after iperf3, A's stream to the relay: " + line.strip()); // what it sent and dropped
+            }
+        }
         assertTrue(path(a, "10.66.0.2").startsWith("relay-tcp"), "kept the TCP path while iperf3 ran: " + peers(a));
 
         // the firewall lets UDP through again: traffic moves to UDP, losing no more than the switch

@@ -98,6 +98,8 @@ final class Link implements StreamLink {
     // atomic, or volatile for readers on other threads
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    /** Bytes of frames handed to the event loop in one task ({@link #sendSegments}) and not yet written to the channel. */
+    private final AtomicLong onTheWay = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private volatile boolean closed; // set under delivering
     private volatile Channel live; // the channel while the link is up
@@ -362,18 +364,78 @@ final class Link implements StreamLink {
      * buffer and written when the channel takes more; else dropped (false).
      */
     boolean send(byte[] head, ByteBuffer datagram) {
-        return send(head, datagram, true);
-    }
-
-    /** As {@link #send(byte[], ByteBuffer)}; without {@code flush}, it leaves on the next {@link #flush}. */
-    boolean send(byte[] head, ByteBuffer datagram, boolean flush) {
         Channel ch = live;
         Way w = liveWay;
-        int n = (head == null ? 0 : head.length) + datagram.remaining();
-        // taken only when it fits below the high water mark (with room for its frame's header)
-        if (ch == null || w == null || ch.bytesBeforeUnwritable() < n + FRAMING || n == 0 || n > StreamFraming.MAX_DATAGRAM) {
-            dropped.incrementAndGet();
+        Object frame = frame(ch, w, head, datagram);
+        if (frame == null) {
             return false;
+        }
+        ch.writeAndFlush(frame, ch.voidPromise());
+        return true;
+    }
+
+    /**
+     * Sends consecutive datagrams of {@code segmentSize} bytes (a TAP super-frame's segments),
+     * each after {@code head}: copied here, then written and flushed in one task on the link's
+     * event loop rather than one task each (a task per datagram costs the event loop more than the
+     * datagram). Each is dropped, as {@link #send} drops, when it does not fit below the high water
+     * mark together with what is on its way to the channel.
+     */
+    void sendSegments(byte[] head, ByteBuffer datagrams, int segmentSize) {
+        Channel ch = live;
+        Way w = liveWay;
+        if (ch == null || w == null) {
+            dropped.addAndGet((datagrams.remaining() + segmentSize - 1) / segmentSize);
+            return;
+        }
+        Object[] frames = new Object[(datagrams.remaining() + segmentSize - 1) / segmentSize];
+        int count = 0;
+        ByteBuffer d = datagrams.duplicate();
+        while (d.hasRemaining()) {
+            int len = Math.min(segmentSize, d.remaining());
+            Object frame = frame(ch, w, head, d.slice(d.position(), len));
+            if (frame != null) {
+                frames[count++] = frame;
+            }
+            d.position(d.position() + len);
+        }
+        if (count == 0) {
+            return;
+        }
+        int n = count;
+        Runnable write = () -> {
+            for (int i = 0; i < n; i++) {
+                onTheWay.addAndGet(-size(frames[i]));
+                ch.write(frames[i], ch.voidPromise());
+            }
+            ch.flush();
+        };
+        if (ch.eventLoop().inEventLoop()) {
+            write.run();
+        } else {
+            try {
+                ch.eventLoop().execute(write);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                for (int i = 0; i < n; i++) {
+                    onTheWay.addAndGet(-size(frames[i]));
+                    io.netty.util.ReferenceCountUtil.release(frames[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code head} and {@code datagram} copied into a pooled buffer, framed for the way the link
+     * goes, and counted as sent and on its way to the channel; null (and counted as dropped) when
+     * the link is down or it does not fit below the high water mark (with room for its frame's
+     * header), with what is on its way already.
+     */
+    private Object frame(Channel ch, Way w, byte[] head, ByteBuffer datagram) {
+        int n = (head == null ? 0 : head.length) + datagram.remaining();
+        if (ch == null || w == null || n == 0 || n > StreamFraming.MAX_DATAGRAM
+                || ch.bytesBeforeUnwritable() - onTheWay.get() < n + FRAMING) {
+            dropped.incrementAndGet();
+            return null;
         }
         ByteBuf b = ch.alloc().directBuffer(w.websocket ? n : StreamFraming.LENGTH + n);
         if (!w.websocket) {
@@ -383,21 +445,14 @@ final class Link implements StreamLink {
             b.writeBytes(head);
         }
         b.writeBytes(datagram.duplicate());
-        if (flush) {
-            ch.writeAndFlush(w.websocket ? new BinaryWebSocketFrame(b) : b, ch.voidPromise());
-        } else {
-            ch.write(w.websocket ? new BinaryWebSocketFrame(b) : b, ch.voidPromise());
-        }
         sent.incrementAndGet();
-        return true;
+        Object frame = w.websocket ? new BinaryWebSocketFrame(b) : b;
+        onTheWay.addAndGet(size(frame));
+        return frame;
     }
 
-    /** Sends what {@link #send(byte[], ByteBuffer, boolean)} left without a flush. */
-    void flush() {
-        Channel ch = live;
-        if (ch != null) {
-            ch.flush();
-        }
+    private static long size(Object frame) {
+        return (frame instanceof BinaryWebSocketFrame f ? f.content() : (ByteBuf) frame).readableBytes() + FRAMING;
     }
 
     @Override

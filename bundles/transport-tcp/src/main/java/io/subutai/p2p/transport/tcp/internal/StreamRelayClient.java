@@ -167,13 +167,7 @@ final class StreamRelayClient implements TransportSession {
                     if (held == 0) {
                         return;
                     }
-                    ByteBuffer d = datagrams.duplicate();
-                    while (d.hasRemaining()) {
-                        int len = Math.min(segmentSize, d.remaining());
-                        link.send(envelope, d.slice(d.position(), len), false);
-                        d.position(d.position() + len);
-                    }
-                    link.flush();
+                    link.sendSegments(envelope, datagrams, segmentSize);
                 }
             };
         }
@@ -356,7 +350,7 @@ final class StreamRelayClient implements TransportSession {
         }
         synchronized (relays) {
             for (Relay r : relays.values()) {
-                out.add("relay-tcp " + r.udp + ": " + r.link.describe()
+                out.add("relay-tcp " + r.udp.getAddress().getHostAddress() + ":" + r.udp.getPort() + ": " + r.link.describe()
                         + (r.held != 0 ? ", handle " + r.held : ", no handle"));
             }
         }

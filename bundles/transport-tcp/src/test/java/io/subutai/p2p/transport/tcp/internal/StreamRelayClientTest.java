@@ -240,7 +240,7 @@ class StreamRelayClientTest {
 
         List<String> lines = session.describe();
         assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).startsWith("relay-tcp " + RELAY + ": wss://127.0.0.1:" + server.port() + "/p2p: connected, wss,"),
+        assertTrue(lines.get(0).startsWith("relay-tcp " + RELAY.getAddress().getHostAddress() + ":" + RELAY.getPort() + ": wss://127.0.0.1:" + server.port() + "/p2p: connected, wss,"),
                 lines.get(0));
         assertTrue(lines.get(0).endsWith(", handle 40000"), lines.get(0));
         session.close();
