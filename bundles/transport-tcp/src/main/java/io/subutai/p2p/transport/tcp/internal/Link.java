@@ -16,7 +16,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import org.osgi.service.log.Logger;
@@ -36,7 +35,7 @@ import io.subutai.p2p.wire.stream.StreamFraming;
  * connects again, until closed. A {@code wss://} link whose attempt fails (a middlebox that refuses
  * the upgrade, say) tries the plain stream on TLS next, and alternates.
  *
- * <p><b>Drop, not buffer.</b> A datagram is written only when it fits in the channel below its high
+ * <p><b>Drop, not buffer</b> ({@link LinkWriter}). A datagram is written only when it fits in the channel below its high
  * water mark (at most 256 KiB wait in it: {@code WriteBufferWaterMark(128 KiB, 256 KiB)}; with epoll
  * the kernel keeps at most 32 KiB unsent besides, {@code TCP_NOTSENT_LOWAT}); otherwise it is
  * dropped and counted, as a full UDP socket would. What the stream carries is itself mostly TCP, which
@@ -75,8 +74,6 @@ final class Link implements StreamLink {
 
     private enum State { CONNECTING, CONNECTED, WAITING, CLOSED }
 
-    /** Bytes a frame adds to a datagram, at most: a masked WebSocket frame's header (a plain one adds 2). */
-    private static final int FRAMING = 14;
 
     // immutable
     private final TcpTransport owner;
@@ -96,14 +93,10 @@ final class Link implements StreamLink {
     private final Object delivering = new Object();
 
     // atomic, or volatile for readers on other threads
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
-    /** Bytes of frames handed to the event loop in one task ({@link #sendSegments}) and not yet written to the channel. */
-    private final AtomicLong onTheWay = new AtomicLong();
+    /** The channel while the link is up, and what is sent on it. */
+    private final LinkWriter writer = new LinkWriter();
     private final AtomicLong received = new AtomicLong();
     private volatile boolean closed; // set under delivering
-    private volatile Channel live; // the channel while the link is up
-    private volatile Way liveWay;
     private volatile InetSocketAddress remote;
     private volatile State state = State.CONNECTING;
     private volatile Way way;
@@ -237,9 +230,7 @@ final class Link implements StreamLink {
             error = LinkPipeline.why(connecting.cause());
         }
         channel = null;
-        boolean wasUp = live == ch;
-        live = null;
-        liveWay = null;
+        boolean wasUp = writer.down(ch);
         if (wasUp && !closed) {
             log.info("{}: lost the stream to {} ({})", name, url, error.isEmpty() ? "closed by the server" : error);
             listener.down();
@@ -290,8 +281,7 @@ final class Link implements StreamLink {
             state = State.CONNECTED;
             error = "";
             upAt = System.nanoTime();
-            liveWay = w;
-            live = ch;
+            writer.up(ch, w);
             log.info("{}: connected to {} ({}{})", name, url, w.label, proxy == null ? "" : " via " + proxyLabel());
             listener.up();
         }
@@ -359,105 +349,19 @@ final class Link implements StreamLink {
         return send(null, datagram);
     }
 
-    /**
-     * Sends {@code head} (may be null) and {@code datagram} as one datagram: copied into a pooled
-     * buffer and written when the channel takes more; else dropped (false).
-     */
+    /** Sends {@code head} (may be null) and {@code datagram} as one datagram; false when it was dropped. */
     boolean send(byte[] head, ByteBuffer datagram) {
-        Channel ch = live;
-        Way w = liveWay;
-        Object frame = frame(ch, w, head, datagram);
-        if (frame == null) {
-            return false;
-        }
-        ch.writeAndFlush(frame, ch.voidPromise());
-        return true;
+        return writer.send(head, datagram);
     }
 
-    /**
-     * Sends consecutive datagrams of {@code segmentSize} bytes (a TAP super-frame's segments),
-     * each after {@code head}: copied here, then written and flushed in one task on the link's
-     * event loop rather than one task each (a task per datagram costs the event loop more than the
-     * datagram). Each is dropped, as {@link #send} drops, when it does not fit below the high water
-     * mark together with what is on its way to the channel.
-     */
+    /** Sends a TAP super-frame's segments, each after {@code head} (see {@link LinkWriter#sendSegments}). */
     void sendSegments(byte[] head, ByteBuffer datagrams, int segmentSize) {
-        Channel ch = live;
-        Way w = liveWay;
-        if (ch == null || w == null) {
-            dropped.addAndGet((datagrams.remaining() + segmentSize - 1) / segmentSize);
-            return;
-        }
-        Object[] frames = new Object[(datagrams.remaining() + segmentSize - 1) / segmentSize];
-        int count = 0;
-        ByteBuffer d = datagrams.duplicate();
-        while (d.hasRemaining()) {
-            int len = Math.min(segmentSize, d.remaining());
-            Object frame = frame(ch, w, head, d.slice(d.position(), len));
-            if (frame != null) {
-                frames[count++] = frame;
-            }
-            d.position(d.position() + len);
-        }
-        if (count == 0) {
-            return;
-        }
-        int n = count;
-        Runnable write = () -> {
-            for (int i = 0; i < n; i++) {
-                onTheWay.addAndGet(-size(frames[i]));
-                ch.write(frames[i], ch.voidPromise());
-            }
-            ch.flush();
-        };
-        if (ch.eventLoop().inEventLoop()) {
-            write.run();
-        } else {
-            try {
-                ch.eventLoop().execute(write);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                for (int i = 0; i < n; i++) {
-                    onTheWay.addAndGet(-size(frames[i]));
-                    io.netty.util.ReferenceCountUtil.release(frames[i]);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@code head} and {@code datagram} copied into a pooled buffer, framed for the way the link
-     * goes, and counted as sent and on its way to the channel; null (and counted as dropped) when
-     * the link is down or it does not fit below the high water mark (with room for its frame's
-     * header), with what is on its way already.
-     */
-    private Object frame(Channel ch, Way w, byte[] head, ByteBuffer datagram) {
-        int n = (head == null ? 0 : head.length) + datagram.remaining();
-        if (ch == null || w == null || n == 0 || n > StreamFraming.MAX_DATAGRAM
-                || ch.bytesBeforeUnwritable() - onTheWay.get() < n + FRAMING) {
-            dropped.incrementAndGet();
-            return null;
-        }
-        ByteBuf b = ch.alloc().directBuffer(w.websocket ? n : StreamFraming.LENGTH + n);
-        if (!w.websocket) {
-            b.writeShort(n);
-        }
-        if (head != null) {
-            b.writeBytes(head);
-        }
-        b.writeBytes(datagram.duplicate());
-        sent.incrementAndGet();
-        Object frame = w.websocket ? new BinaryWebSocketFrame(b) : b;
-        onTheWay.addAndGet(size(frame));
-        return frame;
-    }
-
-    private static long size(Object frame) {
-        return (frame instanceof BinaryWebSocketFrame f ? f.content() : (ByteBuf) frame).readableBytes() + FRAMING;
+        writer.sendSegments(head, datagrams, segmentSize);
     }
 
     @Override
     public boolean connected() {
-        return live != null;
+        return writer.connected();
     }
 
     @Override
@@ -497,7 +401,7 @@ final class Link implements StreamLink {
         if (c != null) {
             s.append(", certificate ").append(HexFormat.of().formatHex(c, 0, 8)).append('…');
         }
-        s.append(", datagrams sent ").append(sent.get()).append(", dropped ").append(dropped.get())
+        s.append(", datagrams sent ").append(writer.sent()).append(", dropped ").append(writer.dropped())
                 .append(", received ").append(received.get());
         if (intercepted) {
             s.append("; ").append(interception());
@@ -531,7 +435,7 @@ final class Link implements StreamLink {
                 timer.cancel(false);
             }
             state = State.CLOSED;
-            live = null;
+            writer.down(null);
             if (channel != null) {
                 channel.close();
             }
