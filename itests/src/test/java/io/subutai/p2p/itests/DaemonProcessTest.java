@@ -324,6 +324,45 @@ class DaemonProcessTest {
         }
     }
 
+    @Test
+    void theClassArchiveServesTheDaemonAndAMovedDistributionStartsWithoutOneQuietly() throws Exception {
+        Path archive = P2pOptions.dist().resolve("lib/p2p.jsa");
+        assertTrue(Files.isRegularFile(archive), "the build makes the class-data archive " + archive);
+
+        // -Xshare:on: a JVM that cannot use the archive refuses to start, rather than falling back
+        Path loaded = state.resolve("class-load.txt");
+        td.withEnv("P2P_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info:file=" + loaded).start();
+        String classes = Files.readString(loaded);
+        for (String cls : List.of("io.subutai.p2p.launcher.Main", "org.apache.felix.framework.Felix",
+                "io.subutai.p2p.core.internal.Engine", "io.subutai.p2p.control.internal.ControlServer")) {
+            assertTrue(classes.lines().anyMatch(l -> l.contains(" " + cls + " source: shared objects file")),
+                    cls + " is not mapped from the archive:\n" + classes.lines().filter(l -> l.contains(cls)).toList());
+        }
+        td.close();
+
+        // moved, the distribution's archive names jars that are not where they were: it is ignored in silence
+        Path moved = state.resolve("moved");
+        copy(P2pOptions.dist(), moved);
+        TestDaemon elsewhere = new TestDaemon(ns, moved.resolve("bin/p2p"), state.resolve("p2p-moved"), port);
+        try (elsewhere) {
+            elsewhere.start();
+            Netns.Result version = elsewhere.p2p("version");
+            assertEquals(0, version.code(), version.err());
+            assertTrue(version.out().matches("\\d+\\.\\d+\\.\\d+[^\n]*\n"), "only the version: " + version.out());
+            assertEquals("", version.err());
+            assertEquals(0, elsewhere.p2p("show").code());
+            assertFalse(elsewhere.log().contains("cds") || elsewhere.log().contains("shared archive"), elsewhere.log());
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
     private static Map<String, Long> listing(Path root) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {

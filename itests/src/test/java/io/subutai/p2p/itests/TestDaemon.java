@@ -30,8 +30,18 @@ final class TestDaemon implements AutoCloseable {
         this.log = state.resolveSibling(state.getFileName() + ".log");
     }
 
+    private final Map<String, String> extraEnv = new java.util.HashMap<>();
+
+    /** The daemon and its clients run with this variable too (e.g. P2P_JAVA_OPTS). */
+    TestDaemon withEnv(String name, String value) {
+        extraEnv.put(name, value);
+        return this;
+    }
+
     Map<String, String> env() {
-        return Map.of("P2P_STATE_DIR", state.toString());
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("P2P_STATE_DIR", state.toString());
+        return env;
     }
 
     /** Starts the daemon with these extra flags and waits until its API answers. */

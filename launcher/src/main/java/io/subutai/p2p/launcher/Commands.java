@@ -189,8 +189,16 @@ final class Commands {
                             + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)")),
             0);
 
+    static final Command CLASS_ARCHIVE = new Command("class-archive", "", "rebuild the class-data archive that speeds up starts",
+            "Boots the daemon's framework once, without root and without starting a network, and writes the\n"
+                    + "classes it loaded to lib/p2p.jsa, which every later start of p2p maps instead of loading them\n"
+                    + "(the daemon answers sooner; see docs/operations.md). The build makes the archive; run this where\n"
+                    + "the distribution is installed after moving or unpacking it, or after changing Java: an archive\n"
+                    + "made for another place or another Java is ignored, silently. Needs write access to lib/.",
+            List.of(), 0);
+
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,
-            DHT_SERVER, PROXY_SERVER, SERVERS, HELP);
+            DHT_SERVER, PROXY_SERVER, SERVERS, CLASS_ARCHIVE, HELP);
 
     private Commands() {
     }

@@ -45,6 +45,8 @@ final class Daemon {
     private final String version;
     private final PrintStream out;
     private final PrintStream err;
+    /** Stops the running framework as SIGTERM does; null until it runs. */
+    private volatile Runnable stopper;
 
     Daemon(Path home, Path stateDir, String version, PrintStream out, PrintStream err) {
         this.home = home;
@@ -154,10 +156,13 @@ final class Daemon {
             return 1;
         }
         AtomicBoolean stopping = new AtomicBoolean();
-        Signals.onTermination(name -> {
-            log.info("Received signal: " + name);
+        stopper = () -> {
             stopping.set(true);
             stop(framework, log);
+        };
+        Signals.onTermination(name -> {
+            log.info("Received signal: " + name);
+            stopper.run();
         });
         try {
             Boot.run(framework.getBundleContext(), ProvisionSettings.from(props::get), log::warn);
@@ -191,6 +196,15 @@ final class Daemon {
         }
         log.info("P2P Daemon stopped");
         return 0;
+    }
+
+    /** Stops a daemon {@link #run} is running, as SIGTERM would (false when it runs no framework yet). */
+    boolean requestStop() {
+        Runnable s = stopper;
+        if (s != null) {
+            s.run();
+        }
+        return s != null;
     }
 
     private static void stop(Framework framework, Log log) {
