@@ -325,7 +325,7 @@ class DaemonProcessTest {
     }
 
     @Test
-    void theClassArchiveServesTheDaemonAndAMovedDistributionStartsWithoutOneQuietly() throws Exception {
+    void theClassArchiveAndTheBundleCacheServeStartsAndAMovedDistributionStartsWithoutTheArchiveQuietly() throws Exception {
         Path archive = P2pOptions.dist().resolve("lib/p2p.jsa");
         assertTrue(Files.isRegularFile(archive), "the build makes the class-data archive " + archive);
 
@@ -338,6 +338,14 @@ class DaemonProcessTest {
             assertTrue(classes.lines().anyMatch(l -> l.contains(" " + cls + " source: shared objects file")),
                     cls + " is not mapped from the archive:\n" + classes.lines().filter(l -> l.contains(cls)).toList());
         }
+        td.close();
+
+        // started again with nothing changed, the daemon takes the bundle cache as it was
+        Path bundle1 = state.resolve("p2p/cache/bundle1");
+        java.nio.file.attribute.FileTime installed = Files.getLastModifiedTime(bundle1);
+        td.withEnv("P2P_JAVA_OPTS", "").start();
+        assertEquals(installed, Files.getLastModifiedTime(bundle1), "the bundle cache was cleared and filled again");
+        assertEquals(0, td.p2p("show").code());
         td.close();
 
         // moved, the distribution's archive names jars that are not where they were: it is ignored in silence

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,11 @@ final class Daemon {
     private final String version;
     private final PrintStream out;
     private final PrintStream err;
+    /** Whether the last {@link #boot} failed before the daemon ran (the framework or the boot features). */
+    private boolean bootFailed;
+    private static final String CACHE_CLEAN = "org.osgi.framework.storage.clean";
+    /** What the boot installs from ({@link BundleCache}); null: the cache is not to be kept. */
+    private String fingerprint;
     /** Stops the running framework as SIGTERM does; null until it runs. */
     private volatile Runnable stopper;
 
@@ -140,19 +146,53 @@ final class Daemon {
                 err.println(Log.line("ERROR", "Cannot read the distribution's configuration: " + e.getMessage()));
                 return 1;
             }
-            return boot(props, log, t0);
+            boolean keep = reuseCache(props, log);
+            int code = boot(props, log, t0);
+            if (bootFailed && keep) {
+                log.warn("Starting from the bundle cache failed: starting again with a cleared cache");
+                props.put(CACHE_CLEAN, "onFirstInit");
+                code = boot(props, log, t0);
+            }
+            return code;
         } catch (IOException e) {
             err.println(Log.line("ERROR", "Cannot lock " + stateDir.resolve("daemon.lock") + ": " + e.getMessage()));
             return 1;
         }
     }
 
+    /**
+     * Lets Felix start from the bundle cache of the last start when nothing that decides what the
+     * boot installs changed since ({@link BundleCache}); clears ConfigAdmin's data either way.
+     */
+    private boolean reuseCache(Map<String, String> props, Log log) {
+        Path cache = Path.of(props.get("org.osgi.framework.storage"));
+        try {
+            fingerprint = BundleCache.fingerprint(home, version, List.of(ProvisionSettings.from(props::get).stateFile()));
+            boolean keep = BundleCache.takeReusable(stateDir, cache, fingerprint);
+            if (keep) {
+                String cm = props.get("felix.cm.dir");
+                if (cm != null) {
+                    BundleCache.clear(Path.of(cm));
+                }
+            }
+            props.put(CACHE_CLEAN, keep ? "none" : "onFirstInit");
+            return keep;
+        } catch (IOException | RuntimeException e) {
+            log.warn("Clearing the bundle cache: " + e.getMessage());
+            fingerprint = null;
+            props.put(CACHE_CLEAN, "onFirstInit");
+            return false;
+        }
+    }
+
     private int boot(Map<String, String> props, Log log, long t0) {
+        bootFailed = false;
         Framework framework = new org.apache.felix.framework.FrameworkFactory().newFramework(props);
         try {
             framework.start();
         } catch (BundleException e) {
             log.error("Cannot start the OSGi framework: " + e.getMessage());
+            bootFailed = true;
             return 1;
         }
         AtomicBoolean stopping = new AtomicBoolean();
@@ -173,6 +213,7 @@ final class Daemon {
             }
             log.error("Cannot install the boot features: " + e.getMessage());
             stop(framework, log);
+            bootFailed = true;
             return 1;
         }
         int port = Integer.parseInt(props.get("p2p.rpc.port"));
@@ -185,6 +226,13 @@ final class Daemon {
             return EXIT_PORT_IN_USE;
         }
         log.info(String.format("P2P Daemon started in %d ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
+        if (fingerprint != null) {
+            try {
+                BundleCache.started(stateDir, fingerprint);
+            } catch (IOException e) {
+                log.warn("The next start clears the bundle cache: " + e.getMessage());
+            }
+        }
         try {
             FrameworkEvent e = framework.waitForStop(0);
             if (e.getType() == FrameworkEvent.ERROR) {
