@@ -20,6 +20,7 @@ import io.subutai.p2p.core.internal.mesh.SocketSlot;
 import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
 import io.subutai.p2p.core.internal.mesh.Timing;
+import io.subutai.p2p.core.internal.mesh.WarmPair;
 import io.subutai.p2p.core.internal.mesh.WarmUp;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
@@ -69,6 +70,10 @@ final class DataPlane implements Plane {
     // guarded by lock: the swaps under way (a plugin went from running networks), by kind and name
     private final Map<String, Swaps.Swap> pending = new HashMap<>();
     private boolean warm; // owned by the engine's thread
+    // guarded by lock
+    private WarmPair pair;
+    private Thread pairThread;
+    private boolean closing;
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
@@ -150,6 +155,42 @@ final class DataPlane implements Plane {
             }
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up: " + e);
+        }
+    }
+
+    /**
+     * At the first network's start, runs the data path over a loopback pair on a thread of its own
+     * ({@link WarmPair}), while discovery finds the network's peers: their first frames then take
+     * compiled code. Once per daemon: the compiled code stays.
+     */
+    private void warmPairOnce(SocketProvider sp) {
+        synchronized (lock) {
+            if (pair != null || closing) {
+                return;
+            }
+            pair = new WarmPair(suites, sp, log);
+            pairThread = new Thread(pair::run, "p2p-core-warm-up");
+            pairThread.setDaemon(true);
+            pairThread.start();
+        }
+    }
+
+    /** Stops what the plane runs of its own (the warm-up); the engine's deactivation. */
+    void close() {
+        Thread t;
+        synchronized (lock) {
+            closing = true;
+            if (pair != null) {
+                pair.close();
+            }
+            t = pairThread;
+        }
+        if (t != null) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -418,6 +459,7 @@ final class DataPlane implements Plane {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
             List<Suites.Suite> all = suites.allowed(required);
             engine.execute(() -> all.forEach(s -> WarmUp.run(s.impl(), socket, log)));
+            warmPairOnce(sp);
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }

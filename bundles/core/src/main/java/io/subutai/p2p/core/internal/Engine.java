@@ -223,6 +223,7 @@ public final class Engine implements NetworkService {
             Thread.currentThread().interrupt();
         }
         networks.closeAll();
+        plane.close();
         console.close();
     }
 
