@@ -7,6 +7,7 @@
 # is measured for tinc in switch mode (an L2 mesh VPN) between the same namespaces, as the anchor.
 # Needs root, iperf3, ping, bc. Usage: bench/overlay.sh [DIST]
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 dist=$(readlink -f "${1:-launcher/target/p2p}")
 p2p="$dist/bin/p2p"
 secs=${SECONDS_PER_RUN:-10}
@@ -28,15 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench/overlay.sh needs root" >&2; exit 1; }
-ip netns add $a; ip netns add $b
-ip link add p2pt-bva netns $a type veth peer name p2pt-bvb netns $b
-ip -n $a addr add 192.168.177.1/24 dev p2pt-bva; ip -n $b addr add 192.168.177.2/24 dev p2pt-bvb
-for ns in $a $b; do ip -n $ns link set lo up; done
-ip -n $a link set p2pt-bva up; ip -n $b link set p2pt-bvb up
-
-mbit() { python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e6))'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-cpu_s() { awk '{print ($14+$15)/100}' "/proc/$1/stat"; }
+veth_pair $a $b p2pt-bva p2pt-bvb 192.168.177.1 192.168.177.2
 
 i=1
 for ns in $a $b; do
@@ -71,21 +64,11 @@ echo "daemons' CPU per GB over the overlay: $(echo "scale=1; ($cpu1 - $cpu0) / (
 echo "start of the second member -> first ping: ${first} ms"
 echo "overlay ping: $(ip netns exec $b ping -c 50 -i 0.02 -q 10.77.0.1 | tail -1)"
 echo "bare ping:    $(ip netns exec $b ping -c 50 -i 0.02 -q 192.168.177.1 | tail -1)"
-echo "daemon RSS: $(( $(awk '/VmRSS/ {print $2}' /proc/$pa/status) / 1024 )) MB and $(( $(awk '/VmRSS/ {print $2}' /proc/$pb/status) / 1024 )) MB"
+echo "daemon RSS: $(( $(rss_kb $pa) / 1024 )) MB and $(( $(rss_kb $pb) / 1024 )) MB"
 
 # ---- the anchor: tinc 1.0 in switch mode, same namespaces, same link ----
 if command -v tincd > /dev/null; then
-  for n in a b; do
-    d="$work/tinc-$n"; mkdir -p "$d/hosts"
-    other=$([ $n = a ] && echo b || echo a)
-    ip4=$([ $n = a ] && echo 1 || echo 2)
-    printf 'Name = %s\nMode = switch\nInterface = p2pt-tinc%s\nAddressFamily = ipv4\nConnectTo = %s\n' $n $n $other > "$d/tinc.conf"
-    printf 'Address = 192.168.177.%s\nPort = 655\n' $ip4 > "$d/hosts/$n"
-    printf '#!/bin/sh\nip link set $INTERFACE up\nip addr add 10.88.0.%s/24 dev $INTERFACE\n' $ip4 > "$d/tinc-up"
-    chmod +x "$d/tinc-up"
-    tincd -c "$d" -K2048 < /dev/null > /dev/null 2>&1
-  done
-  cp "$work/tinc-a/hosts/a" "$work/tinc-b/hosts/a"; cp "$work/tinc-b/hosts/b" "$work/tinc-a/hosts/b"
+  tinc_pair "$work" 192.168.177.1 192.168.177.2 10.88.0.1 10.88.0.2 p2pt-tinc
   ip netns exec $a tincd -c "$work/tinc-a" --pidfile="$work/tinc-a.pid" > /dev/null 2>&1
   ip netns exec $b tincd -c "$work/tinc-b" --pidfile="$work/tinc-b.pid" > /dev/null 2>&1
   until ip netns exec $b ping -c1 -W0.2 10.88.0.1 > /dev/null 2>&1; do :; done

@@ -6,6 +6,7 @@
 # Everything runs inside a network namespace this script creates (p2pt-bench-*) and deletes.
 # Needs root. Usage: bench/runtime.sh [DIST] (default launcher/target/p2p)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 dist=$(readlink -f "${1:-launcher/target/p2p}")
 p2p="$dist/bin/p2p"
 starts=${STARTS:-5}
@@ -25,21 +26,7 @@ trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-# One raw request on the control socket (docs/control-api.md); true when the API answered 200.
-api_up() {
-  local sock="$state/control/rpc-$port.sock"
-  [ -S "$sock" ] || return 1
-  python3 - "$sock" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"P2PCTL/1 version 2\n{}")
-sys.exit(0 if s.makefile("rb").readline().split()[1:2] == [b"200"] else 1)
-PY
-}
 
 start_daemon() {
   P2P_JAVA_OPTS="${P2P_JAVA_OPTS:-}" P2P_STATE_DIR="$state" ip netns exec "$ns" "$p2p" daemon -rpc-port "$port" > "$state.log" 2>&1 &
@@ -55,7 +42,7 @@ startup=()
 for i in $(seq "$starts"); do
   t0=$(now_ms)
   start_daemon
-  until api_up; do
+  until api_up "$state/control/rpc-$port.sock"; do
     kill -0 "$pid" 2>/dev/null || { echo "daemon died:"; cat "$state.log"; exit 1; }
     sleep 0.01
   done
@@ -66,7 +53,7 @@ echo "cold start until the API answers (ms): ${startup[*]} -> median $(printf '%
 
 sleep "${IDLE_SECONDS:-5}"
 java_pid=$(pgrep -f "p2p.launcher.Main daemon -rpc-port $port" | head -1)
-rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$java_pid/status")
+rss_kb=$(rss_kb "$java_pid")
 echo "idle RSS after ${IDLE_SECONDS:-5} s: $(( rss_kb / 1024 )) MB ($rss_kb kB)"
 
 for cmd in "version" "show -rpc-port $port"; do
