@@ -33,7 +33,7 @@ import io.subutai.p2p.spi.UdpSocket;
 public final class WarmPair implements AutoCloseable {
 
     /** Round trips: enough for the optimising compiler (C2, ~10 000 calls) to take the per-frame methods. */
-    static final int ROUND_TRIPS = 6000;
+    public static final int ROUND_TRIPS = 6000;
     static final int WINDOW = 4;
     static final long LIMIT_MS = 10_000;
     private static final MacAddress MAC_A = MacAddress.parse("06:70:32:70:00:0a");
