@@ -88,6 +88,20 @@ enum Aead {
         c.doFinal(plain, out);
     }
 
+    /** {@link #seal(Cipher, Key, long, byte[], ByteBuffer, ByteBuffer)} of arrays: {@code in[0, length)} into {@code out}; returns the bytes written. */
+    int seal(Cipher c, Key key, long counter, byte[] ad, byte[] in, int length, byte[] out) throws GeneralSecurityException {
+        c.init(Cipher.ENCRYPT_MODE, key, nonce(counter));
+        c.updateAAD(ad);
+        return c.doFinal(in, 0, length, out, 0);
+    }
+
+    /** {@link #open(Cipher, Key, long, byte[], ByteBuffer, ByteBuffer)} of arrays; returns the bytes written. */
+    int open(Cipher c, Key key, long counter, byte[] ad, byte[] in, int length, byte[] out) throws GeneralSecurityException {
+        c.init(Cipher.DECRYPT_MODE, key, nonce(counter));
+        c.updateAAD(ad);
+        return c.doFinal(in, 0, length, out, 0);
+    }
+
     /** Opens {@code sealed} into {@code out}, {@code ad} its associated data; throws when it does not authenticate. */
     void open(Cipher c, Key key, long counter, byte[] ad, ByteBuffer sealed, ByteBuffer out) throws GeneralSecurityException {
         c.init(Cipher.DECRYPT_MODE, key, nonce(counter));

@@ -14,6 +14,12 @@ import io.subutai.p2p.spi.Session;
  * {@link ReplayWindow} refuses any counter it has opened or that is too old. The 8 bytes in front
  * of it (the packet's header and receiver index) are the associated data. One thread seals and
  * one thread opens; each owns its cipher object and its associated-data buffer.
+ *
+ * <p>Datagrams in direct buffers (the socket's and the TAP's) are copied into arrays of the
+ * session's and sealed or opened there: the JDK's AES-GCM copies a direct buffer through fresh
+ * arrays, about 3 KB of garbage per 1400-byte datagram (some 600 MB/s at 2 Gbit/s, a young
+ * collection every few milliseconds), and takes 1.9 us where the arrays take 1.1 (measured here).
+ * The arrays grow to the largest datagram seen, a few KB a session.
  */
 final class AeadSession implements Session {
 
@@ -35,11 +41,15 @@ final class AeadSession implements Session {
     private final Cipher sealer;
     private final byte[] sealAd = new byte[8];
     private long sendCounter;
+    private byte[] sealIn = new byte[0];
+    private byte[] sealOut = new byte[0];
 
     // owned by the opening thread
     private final Cipher opener;
     private final byte[] openAd = new byte[8];
     private final ReplayWindow window = new ReplayWindow();
+    private byte[] openIn = new byte[0];
+    private byte[] openOut = new byte[0];
 
     AeadSession(Aead aead, byte[] sendKey, byte[] receiveKey, long createdNanos) throws GeneralSecurityException {
         this.aead = aead;
@@ -67,7 +77,20 @@ final class AeadSession implements Session {
         long counter = sendCounter++;
         out.putLong(counter);
         try {
-            aead.seal(sealer, sendKey, counter, bytes(header, sealAd), plaintext, out);
+            if (plaintext.isDirect() || out.isDirect()) {
+                int n = plaintext.remaining();
+                if (sealIn.length < n) {
+                    sealIn = new byte[n];
+                    sealOut = new byte[n + Aead.TAGLEN];
+                }
+                if (out.remaining() < n + Aead.TAGLEN) {
+                    throw new javax.crypto.ShortBufferException("no room for " + (n + Aead.TAGLEN) + " bytes");
+                }
+                plaintext.get(sealIn, 0, n);
+                out.put(sealOut, 0, aead.seal(sealer, sendKey, counter, bytes(header, sealAd), sealIn, n, sealOut));
+            } else {
+                aead.seal(sealer, sendKey, counter, bytes(header, sealAd), plaintext, out);
+            }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("sealing failed: " + e, e);
         }
@@ -86,7 +109,20 @@ final class AeadSession implements Session {
         }
         int outStart = plaintextOut.position();
         try {
-            aead.open(opener, receiveKey, counter, bytes(header, openAd), sealed, plaintextOut);
+            if (sealed.isDirect() || plaintextOut.isDirect()) {
+                int n = sealed.remaining();
+                if (plaintextOut.remaining() < n - Aead.TAGLEN) {
+                    throw new javax.crypto.ShortBufferException("no room for " + (n - Aead.TAGLEN) + " bytes");
+                }
+                if (openIn.length < n) {
+                    openIn = new byte[n];
+                    openOut = new byte[n];
+                }
+                sealed.get(openIn, 0, n);
+                plaintextOut.put(openOut, 0, aead.open(opener, receiveKey, counter, bytes(header, openAd), openIn, n, openOut));
+            } else {
+                aead.open(opener, receiveKey, counter, bytes(header, openAd), sealed, plaintextOut);
+            }
         } catch (GeneralSecurityException e) {
             sealed.position(start);
             plaintextOut.position(outStart);

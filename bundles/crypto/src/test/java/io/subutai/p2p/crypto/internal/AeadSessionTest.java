@@ -85,6 +85,21 @@ class AeadSessionTest {
             assertEquals((byte) 1499, opened.get(1499));
             frame.limit(1500).position(1500);
         }
+        // sizes that grow and shrink (the session's arrays follow), and a tampered one that changes nothing
+        for (int size : new int[] {64, 1500, 20, 1400}) {
+            sealed.clear();
+            a.seal(HEADER, frame.limit(size).position(0), sealed);
+            sealed.flip();
+            ByteBuffer tampered = ByteBuffer.allocateDirect(sealed.remaining()).put(sealed.duplicate()).flip();
+            tampered.put(tampered.limit() - 1, (byte) (tampered.get(tampered.limit() - 1) ^ 1));
+            opened.clear();
+            assertFalse(b.open(HEADER, tampered, opened));
+            assertEquals(0, tampered.position(), "a refused packet is left as it was");
+            assertEquals(0, opened.position());
+            assertTrue(b.open(HEADER, sealed, opened));
+            assertEquals(size, opened.flip().remaining());
+            assertEquals(frame.duplicate().position(0).limit(size), opened);
+        }
     }
 
     @ParameterizedTest
