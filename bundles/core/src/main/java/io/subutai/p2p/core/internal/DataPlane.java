@@ -16,6 +16,7 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
+import io.subutai.p2p.core.internal.mesh.Secrets;
 import io.subutai.p2p.core.internal.mesh.SocketSlot;
 import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
@@ -153,6 +154,7 @@ final class DataPlane implements Plane {
             for (Suites.Suite s : all) {
                 WarmUp.run(s.impl(), socket, log);
             }
+            Secrets.warmUp();
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up: " + e);
         }

@@ -39,6 +39,15 @@ public final class Secrets {
         }
     }
 
+    /**
+     * A small stretch (1 MiB, 2 passes) of nothing: the first stretch in a JVM took ~0.3 s more than
+     * the next ones (loading and compiling Argon2 and BLAKE2b), and a network's start makes two
+     * (its hash and its key). The daemon runs this at boot, in the background.
+     */
+    public static void warmUp() {
+        argon2id(new byte[1], SALT, 1024, 2, LANES, null, null, LENGTH);
+    }
+
     /** Argon2id, version 1.3, as RFC 9106 defines it ({@code secret} and {@code associated} may be null). */
     static byte[] argon2id(byte[] password, byte[] salt, int memoryKib, int iterations, int lanes, byte[] secret,
             byte[] associated, int length) {
