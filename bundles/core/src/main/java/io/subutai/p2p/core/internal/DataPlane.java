@@ -16,12 +16,10 @@ import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.core.internal.mesh.KeyQueue;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
-import io.subutai.p2p.core.internal.mesh.Secrets;
 import io.subutai.p2p.core.internal.mesh.SocketSlot;
 import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.ThreadLoop;
 import io.subutai.p2p.core.internal.mesh.Timing;
-import io.subutai.p2p.core.internal.mesh.WarmPair;
 import io.subutai.p2p.core.internal.mesh.WarmUp;
 import io.subutai.p2p.spi.CryptoSuite;
 import io.subutai.p2p.spi.DiscoveryProvider;
@@ -71,10 +69,7 @@ final class DataPlane implements Plane {
     // guarded by lock: the swaps under way (a plugin went from running networks), by kind and name
     private final Map<String, Swaps.Swap> pending = new HashMap<>();
     private boolean warm; // owned by the engine's thread
-    // guarded by lock
-    private WarmPair pair;
-    private Thread pairThread;
-    private boolean closing;
+    private final Warming warming;
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
@@ -87,6 +82,7 @@ final class DataPlane implements Plane {
         this.log = log;
         this.engine = engine;
         this.swaps = swaps;
+        this.warming = new Warming(suites, stateDir, log);
     }
 
     /** The networks whose addresses a bootstrap server hands out (told once, before any attach). */
@@ -124,76 +120,18 @@ final class DataPlane implements Plane {
         return null;
     }
 
-    /**
-     * Once the socket provider and a crypto suite are there: loads the node key and opens a
-     * socket, sends on it and runs a handshake, so that the first {@code p2p start} and its first
-     * handshake do not pay for loading Netty's native transport, BouncyCastle and JNA (measured:
-     * about 0.7 s of a fresh daemon's first start to first ping). The engine's thread's.
-     *
-     * @param tap the TAP driver chosen, whose natives are bound here too (may be absent)
-     */
+    /** The boot's warm-up ({@link Warming#atBoot}), once. The engine's thread's. */
     void warmUp(Optional<TapDriver> tap) {
         if (warm) {
             return;
         }
         warm = true;
-        Optional<SocketProvider> sp = sockets.named(SOCKETS).map(PluginRegistry.Plugin::service);
-        List<Suites.Suite> all = suites.all();
-        if (sp.isEmpty() || all.isEmpty()) {
-            return;
-        }
-        tap.ifPresent(t -> {
-            try {
-                t.availability(); // a native driver binds its natives here
-            } catch (RuntimeException | LinkageError e) {
-                log.debug("Warm-up of the TAP driver: " + e);
-            }
-        });
-        try (UdpSocket socket = sp.get().open("warm-up", 0, 0)) {
-            NodeKeys.load(stateDir.resolve("node.key"), all.get(0).impl(), log);
-            for (Suites.Suite s : all) {
-                WarmUp.run(s.impl(), socket, log);
-            }
-            Secrets.warmUp();
-        } catch (IOException | RuntimeException e) {
-            log.debug("Warm-up: " + e);
-        }
-    }
-
-    /**
-     * At the first network's start, runs the data path over a loopback pair on a thread of its own
-     * ({@link WarmPair}), while discovery finds the network's peers: their first frames then take
-     * compiled code. Once per daemon: the compiled code stays.
-     */
-    private void warmPairOnce(SocketProvider sp) {
-        synchronized (lock) {
-            if (pair != null || closing) {
-                return;
-            }
-            pair = new WarmPair(suites, sp, log);
-            pairThread = new Thread(pair::run, "p2p-core-warm-up");
-            pairThread.setDaemon(true);
-            pairThread.start();
-        }
+        sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> warming.atBoot(sp, tap));
     }
 
     /** Stops what the plane runs of its own (the warm-up); the engine's deactivation. */
     void close() {
-        Thread t;
-        synchronized (lock) {
-            closing = true;
-            if (pair != null) {
-                pair.close();
-            }
-            t = pairThread;
-        }
-        if (t != null) {
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        warming.close();
     }
 
     // ---- transports ----
@@ -461,7 +399,7 @@ final class DataPlane implements Plane {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
             List<Suites.Suite> all = suites.allowed(required);
             engine.execute(() -> all.forEach(s -> WarmUp.run(s.impl(), socket, log)));
-            warmPairOnce(sp);
+            warming.atFirstNetwork(sp);
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }
