@@ -14,9 +14,11 @@
 # Every setup runs side by side; then RUNS rounds, each an iperf3 TCP run B -> A of SECONDS_PER_RUN
 # seconds through Nebula and through each distribution in turn (so that load from elsewhere on the
 # machine falls on all alike). Prints Mbit/s per run and its ratio to Nebula's in the same round,
-# then per setup: the relay process's CPU seconds per GB relayed, its RSS under traffic (sampled
-# mid-run) and its peak (VmHWM). NMT=1 starts the p2p servers with -XX:NativeMemoryTracking=summary
-# and prints `jcmd PID VM.native_memory summary` taken under traffic, for each distribution.
+# then per setup: the relay process's CPU seconds per GB relayed, its RSS under traffic (the
+# largest of samples taken every second of every run) and its peak since start (VmHWM). NMT=1 starts the p2p servers with -XX:NativeMemoryTracking=summary
+# and prints `jcmd PID VM.native_memory summary` taken under traffic, for each distribution;
+# SERVERS_JAVA_OPTS adds JVM options to the servers of every distribution (to try some), and
+# SERVERS_TCP=1 gives both servers their stream ports too (-dht-tcp, -proxy-tcp: TLS, idle).
 # Needs root, iperf3, nft, python3, bc. Usage: bench/relay.sh [DIST ...] (default launcher/target/p2p)
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "bench/relay.sh needs root" >&2; exit 1; }
@@ -32,8 +34,12 @@ pids=()
 
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
+  for _ in $(seq 50); do # up to 5 s for them to end, then by force
+    alive=0; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break; sleep 0.1
+  done
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   for ns in $a $b $r; do ip netns del $ns 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -109,9 +115,10 @@ for k in "${!dists[@]}"; do
   p2p="${dists[$k]}/bin/p2p"
   dport=$((6881 + 10 * k)); rpc=$((52523 + k)); net=$((70 + k))
   mkdir -p "$work/r$k" "$work/a$k" "$work/b$k"
-  opts=""; [ "${NMT:-0}" = 1 ] && opts="-XX:NativeMemoryTracking=summary"
+  opts="${SERVERS_JAVA_OPTS:-}"; [ "${NMT:-0}" = 1 ] && opts="$opts -XX:NativeMemoryTracking=summary"
+  tcp=(); [ "${SERVERS_TCP:-0}" = 1 ] && tcp=(-dht-tcp $srv:$((8443 + k)) -proxy-tcp $srv:$((443 + k)))
   P2P_STATE_DIR="$work/r$k" P2P_JAVA_OPTS="$opts" bg ip netns exec $r "$p2p" servers \
-    -dht-listen $srv:$dport -proxy-listen $srv:$((dport + 1)) -rate "${RATE:-100000}" > "$work/servers$k.log" 2>&1
+    -dht-listen $srv:$dport -proxy-listen $srv:$((dport + 1)) -rate "${RATE:-100000}" "${tcp[@]}" > "$work/servers$k.log" 2>&1
   relays+=("${pids[-1]}")
   for ns in a b; do
     P2P_STATE_DIR="$work/$ns$k" bg ip netns exec p2pt-rly-$ns "$p2p" daemon -rpc-port $rpc > "$work/daemon-$ns$k.log" 2>&1
@@ -131,22 +138,23 @@ for k in "${!dists[@]}"; do
 done
 sleep 0.5
 for k in "${!dists[@]}"; do # warm-up: the relay's and the daemons' data paths compiled
-  ip netns exec $b iperf3 -c "${overlays[$k]}" -p "${ports[$k]}" -t 3 > /dev/null
+  ip netns exec $b iperf3 -c "${overlays[$k]}" -p "${ports[$k]}" -t 5 > /dev/null
 done
-ip netns exec $b iperf3 -c 10.99.0.2 -p 5299 -t 3 > /dev/null
+ip netns exec $b iperf3 -c 10.99.0.2 -p 5299 -t 5 > /dev/null
 
 # one measured run: measure NAME PID HOST PORT; sets M (Mbit/s), adds to the setup's bytes and CPU
 declare -A bytes cpu rss
 measure() {
-  local name=$1 pid=$2 host=$3 port=$4 c0 c1 sampler
+  local name=$1 pid=$2 host=$3 port=$4 c0 c1 sampler r
   c0=$(cpu_s "$pid")
-  ( sleep $((secs / 2)); rss_mb "$pid" > "$work/rss-$name" ) & sampler=$!
+  ( m=0; for _ in $(seq $((secs - 1))); do sleep 1; r=$(rss_mb "$pid"); [ "$r" -gt $m ] && m=$r; done
+    echo $m > "$work/rss-$name" ) & sampler=$!
   M=$(ip netns exec $b iperf3 -c "$host" -p "$port" -t "$secs" -J | mbit)
   wait $sampler
   c1=$(cpu_s "$pid")
   bytes[$name]=$(( ${bytes[$name]:-0} + M * 1000000 / 8 * secs ))
   cpu[$name]=$(echo "${cpu[$name]:-0} + $c1 - $c0" | bc)
-  rss[$name]=$(cat "$work/rss-$name")
+  r=$(cat "$work/rss-$name"); if [ "$r" -gt "${rss[$name]:-0}" ]; then rss[$name]=$r; fi
 }
 # NMT of distribution K's servers (pid PID), taken in the middle of an iperf3 run through them
 nmt_under_traffic() {
@@ -170,7 +178,7 @@ for run in $(seq "$runs"); do
   done
   echo
 done
-echo "relay process: CPU s per GB relayed, RSS mid-run, peak RSS (VmHWM)"
+echo "relay process: CPU s per GB relayed, RSS under traffic (largest sample), peak RSS (VmHWM)"
 for name in nebula $(for k in "${!dists[@]}"; do echo "p2p$k"; done); do
   pid=$nebula_relay; [ "$name" = nebula ] || pid=${relays[${name#p2p}]}
   printf '  %-7s %6s s/GB %5s MB %5s MB\n' "$name" \

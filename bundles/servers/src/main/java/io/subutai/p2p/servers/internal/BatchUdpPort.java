@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.LongAdder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -47,10 +46,10 @@ import io.netty.util.concurrent.FastThreadLocalThread;
  * silently, as the members' own sends do. Where Netty's epoll transport is not there at all,
  * {@link #available} says so and the server takes a {@link PlainUdpPort}.
  *
- * <p>Memory: a pooled allocator of its own (one direct arena of 512 KiB chunks, no thread caches),
- * whose buffers in flight are one receive buffer and the batch buffers not yet sent; sends wait in
- * Netty's queue up to {@link #HIGH_WATER} bytes, and past that are dropped (counted by {@link
- * #unsent}). Its thread is named as given; {@link #close} stops it.
+ * <p>Memory: buffers of its own ({@link Buffers}, one arena), in flight one receive buffer and the
+ * batch buffers not yet sent; sends wait in Netty's queue up to {@link #HIGH_WATER} bytes, and past
+ * that are dropped (counted by {@link #unsent}). Its thread is named as given; {@link #close} stops
+ * it.
  */
 final class BatchUdpPort implements UdpPort {
 
@@ -102,7 +101,7 @@ final class BatchUdpPort implements UdpPort {
      */
     BatchUdpPort(InetSocketAddress listen, String name, Receiver receiver, boolean offload) throws IOException {
         this.receiver = receiver;
-        this.alloc = new PooledByteBufAllocator(true, 0, 1, 8192, 6, 0, 0, false);
+        this.alloc = Buffers.pooled(1);
         this.group = new MultiThreadIoEventLoopGroup(1, thread(name), EpollIoHandler.newFactory());
         FixedRecvByteBufAllocator slots = new FixedRecvByteBufAllocator(SLOT).respectMaybeMoreData(false);
         slots.maxMessagesPerRead(MAX_READ); // datagrams, as Netty counts them after splitting runs
