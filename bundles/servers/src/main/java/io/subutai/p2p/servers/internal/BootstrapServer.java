@@ -113,7 +113,7 @@ public final class BootstrapServer extends DatagramServer {
 
     private BootstrapServer(InetSocketAddress listen, LongSupplier nanos, Consumer<String> log, ServerKey key,
             RelayPolicy relays, StreamOptions streams) throws IOException {
-        super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log, streams);
+        super(listen, DATAGRAM + 64, "p2p-dht-server", nanos, log, streams, Io.PLAIN);
         this.key = key;
         this.relays = relays;
     }

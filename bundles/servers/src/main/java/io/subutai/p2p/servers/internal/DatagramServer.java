@@ -1,18 +1,18 @@
 package io.subutai.p2p.servers.internal;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * What the bootstrap and relay servers share: one UDP socket served by one named thread, which
- * hands every datagram to {@link #received} and, once a second of the given clock, calls {@link
- * #everySecond} (to forget what went silent); {@link #close} stops the thread and frees the port.
+ * What the bootstrap and relay servers share: one UDP socket served by one named thread (a {@link
+ * UdpPort}), which hands every datagram to {@link #received} and, once a second of the given
+ * clock, calls {@link #everySecond} (to forget what went silent); {@link #close} stops the thread
+ * and frees the port. A server that moves bulk (the relay) asks for a port that batches ({@link
+ * BatchUdpPort}) and passes datagrams on with {@link #forward}, which lets the port send a run of
+ * them at once.
  * A server without a socket (for simulations) has no thread at all: it is fed by {@link #deliver}
  * and driven by {@link #tick}.
  *
@@ -37,12 +37,10 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
     private static final long SECOND = 1_000_000_000L;
 
     // immutable
-    private final DatagramSocket socket; // null: fed by deliver, driven by tick, sending by the outlet
-    private final Outlet outlet;
+    private final UdpPort port; // null: fed by deliver, driven by tick, sending by the outlet
+    private final Outlet outlet; // null with a port
     private final InetSocketAddress address;
     private final String name;
-    private final Thread thread; // null without a socket
-    private final byte[] in;
     private final StreamOptions streamOptions; // null: no streams
     /** The clock of the server's soft state, in nanoseconds. */
     final LongSupplier nanos;
@@ -52,6 +50,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
     // guarded by this
     private long lastSecond;
     private ByteBuffer streamIn; // a stream's datagram, the server's to rewrite as it does its socket's
+    private byte[] copy; // a forwarded datagram, for a stream or the outlet
     private volatile boolean closed; // written holding this
     /** Set by {@link #serve} before any datagram; null without streams. */
     private volatile StreamListener streams;
@@ -62,30 +61,31 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
      *
      * @param largest the largest datagram it takes
      * @param streams  its stream port (bound by {@link #serve}), or null
+     * @param io       how its UDP port moves datagrams
      */
     DatagramServer(InetSocketAddress listen, int largest, String name, LongSupplier nanos, Consumer<String> log,
-            StreamOptions streams) throws IOException {
-        DatagramSocket s = new DatagramSocket(null);
-        try {
-            s.setReceiveBufferSize(4 << 20);
-            s.setSendBufferSize(4 << 20);
-            s.bind(listen);
-            s.setSoTimeout(500);
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        this.socket = s;
-        this.outlet = (data, length, to) -> s.send(new DatagramPacket(data, length, to));
-        this.address = (InetSocketAddress) s.getLocalSocketAddress();
+            StreamOptions streams, Io io) throws IOException {
+        UdpPort.Receiver receiver = new Arrivals();
+        this.port = io != Io.PLAIN && BatchUdpPort.available()
+                ? new BatchUdpPort(listen, name, receiver, io == Io.BATCH_OFFLOAD)
+                : new PlainUdpPort(listen, largest, name, receiver);
+        this.outlet = null;
+        this.address = port.address();
         this.name = name;
-        this.in = new byte[largest];
         this.streamOptions = streams;
         this.nanos = nanos;
         this.log = log;
         this.lastSecond = nanos.getAsLong();
-        this.thread = new Thread(this::run, name);
-        this.thread.setDaemon(true);
+    }
+
+    /** How a server's UDP port moves datagrams. */
+    enum Io {
+        /** A datagram per system call (the JDK's socket). */
+        PLAIN,
+        /** Many per call ({@code recvmmsg}, {@code sendmmsg}) where Netty's epoll transport is there, else {@link #PLAIN}. */
+        BATCH,
+        /** As {@link #BATCH}, and runs of datagrams as one where the kernel takes UDP GRO and GSO. */
+        BATCH_OFFLOAD
     }
 
     /**
@@ -94,16 +94,14 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
      * #tick}. For simulations.
      */
     DatagramServer(InetSocketAddress address, Outlet outlet, String name, LongSupplier nanos, Consumer<String> log) {
-        this.socket = null;
+        this.port = null;
         this.outlet = outlet;
         this.address = address;
         this.name = name;
-        this.in = new byte[0];
         this.streamOptions = null;
         this.nanos = nanos;
         this.log = log;
         this.lastSecond = nanos.getAsLong();
-        this.thread = null;
     }
 
     /**
@@ -188,12 +186,12 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
             try {
                 streams = StreamListener.start(streamOptions, name + "-tcp", new StreamSink());
             } catch (IOException | RuntimeException e) {
-                socket.close();
+                port.close();
                 throw e;
             }
         }
-        if (thread != null) {
-            thread.start();
+        if (port != null) {
+            port.start();
         }
         log.accept(what + " listening on " + address);
         if (streams != null) {
@@ -241,6 +239,11 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
 
     public final InetSocketAddress address() {
         return address;
+    }
+
+    /** Its UDP port, or null without a socket. */
+    final UdpPort port() {
+        return port;
     }
 
     /** Where it takes streams (TCP), or null when it does not. */
@@ -308,7 +311,11 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
 
     /** Sends {@code length} bytes of {@code data} to {@code to} from the server's port. */
     final void send(byte[] data, int length, InetSocketAddress to) throws IOException {
-        outlet.send(data, length, to);
+        if (port != null) {
+            port.send(data, length, to);
+        } else {
+            outlet.send(data, length, to);
+        }
     }
 
     /**
@@ -318,7 +325,7 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
      */
     final void send(byte[] data, int length, InetSocketAddress to, boolean stream) throws IOException {
         if (!stream) {
-            outlet.send(data, length, to);
+            send(data, length, to);
             return;
         }
         StreamListener s = streams;
@@ -327,32 +334,54 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         }
     }
 
-    private void run() {
-        DatagramPacket packet = new DatagramPacket(in, in.length);
-        while (!closed) {
-            try {
-                packet.setLength(in.length);
-                socket.receive(packet);
-                InetSocketAddress from = (InetSocketAddress) packet.getSocketAddress();
-                StreamListener s = streams;
-                if (s != null && s.live(from)) {
-                    shadowed++; // a stream's address: nobody else speaks for it
-                } else {
-                    synchronized (this) {
-                        received(ByteBuffer.wrap(in, 0, packet.getLength()), from, false);
-                    }
-                }
-            } catch (SocketTimeoutException e) {
-                // time to look at the clock
-            } catch (IOException | RuntimeException | Error e) {
+    /**
+     * Passes on {@code datagram} (position to limit), received and maybe rewritten, to {@code to}:
+     * as {@link #send(byte[], int, InetSocketAddress, boolean)}, except that over UDP the port may
+     * send it later in the same batch, with others to the same address. The buffer is the caller's
+     * again on return. Called holding the monitor.
+     */
+    final void forward(ByteBuffer datagram, InetSocketAddress to, boolean stream) throws IOException {
+        if (!stream && port != null) {
+            port.forward(datagram, to);
+            return;
+        }
+        int n = datagram.remaining();
+        if (copy == null || copy.length < n) {
+            copy = new byte[Math.max(n, 2048)];
+        }
+        datagram.get(datagram.position(), copy, 0, n);
+        send(copy, n, to, stream);
+    }
+
+    /** What the port hands the server: datagrams on its thread, and now and then a look at the clock. */
+    private final class Arrivals implements UdpPort.Receiver {
+        @Override
+        public void datagram(ByteBuffer datagram, InetSocketAddress from) {
+            StreamListener s = streams;
+            if (s != null && s.live(from)) {
+                shadowed++; // a stream's address: nobody else speaks for it
+                return;
+            }
+            synchronized (DatagramServer.this) {
                 if (closed) {
                     return;
                 }
-                survived(e);
+                try {
+                    received(datagram, from, false);
+                } catch (IOException | RuntimeException | Error e) {
+                    survived(e);
+                }
             }
-            try {
-                tick();
-            } catch (RuntimeException | Error e) {
+        }
+
+        @Override
+        public void idle() {
+            tick();
+        }
+
+        @Override
+        public void failed(Throwable e) {
+            if (!closed) {
                 survived(e);
             }
         }
@@ -381,15 +410,8 @@ public abstract sealed class DatagramServer implements AutoCloseable permits Boo
         if (s != null) {
             s.close(); // not holding the monitor: its threads may be waiting for it, to find the server closed
         }
-        if (socket != null) {
-            socket.close();
-        }
-        if (thread != null) {
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (port != null) {
+            port.close();
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import io.subutai.p2p.wire.Header;
 import io.subutai.p2p.wire.dht.DhtMessage;
 import io.subutai.p2p.wire.relay.RelayMessage;
 
@@ -81,7 +82,7 @@ public final class RelayServer extends DatagramServer {
     private final List<InetSocketAddress> bootstrap;
     // owned by the thread
     private final Map<InetSocketAddress, Allocation> byMember = new HashMap<>();
-    private final Map<Integer, Allocation> byHandle = new HashMap<>();
+    private final Allocation[] byHandle = new Allocation[65_536]; // a handle's allocation, looked up per datagram unboxed
     private final Map<String, Integer> perPrefix = new HashMap<>();
     private final TokenBucket total; // null: no global cap
     private final SourceCookies cookies;
@@ -118,7 +119,16 @@ public final class RelayServer extends DatagramServer {
     public static RelayServer start(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond,
             LongSupplier nanos, Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams)
             throws IOException {
-        RelayServer server = new RelayServer(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap, streams);
+        return start(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap, streams, Io.BATCH_OFFLOAD);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, long, long, LongSupplier, Consumer, List, StreamOptions)},
+     * its UDP port moving datagrams as {@code io} says (where it can: else one per call).
+     */
+    static RelayServer start(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond, LongSupplier nanos,
+            Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams, Io io) throws IOException {
+        RelayServer server = new RelayServer(listen, bytesPerSecond, totalBytesPerSecond, nanos, log, bootstrap, streams, io);
         server.serve("Relay server");
         return server;
     }
@@ -146,8 +156,8 @@ public final class RelayServer extends DatagramServer {
     }
 
     private RelayServer(InetSocketAddress listen, long bytesPerSecond, long totalBytesPerSecond, LongSupplier nanos,
-            Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams) throws IOException {
-        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log, streams);
+            Consumer<String> log, List<InetSocketAddress> bootstrap, StreamOptions streams, Io io) throws IOException {
+        super(listen, DATAGRAM, "p2p-proxy-server", nanos, log, streams, io);
         this.bytesPerSecond = bytesPerSecond;
         this.bootstrap = List.copyOf(bootstrap);
         this.total = totalBytesPerSecond > 0 ? new TokenBucket(totalBytesPerSecond, nanos.getAsLong()) : null;
@@ -286,13 +296,13 @@ public final class RelayServer extends DatagramServer {
         do { // the table holds at most MAX_ALLOCATIONS of the 32767 or 32768 handles of either kind
             handle = stream ? RelayMessage.STREAM_HANDLES + random.nextInt(65_536 - RelayMessage.STREAM_HANDLES)
                     : 1 + random.nextInt(RelayMessage.STREAM_HANDLES - 1);
-        } while (byHandle.containsKey(handle));
+        } while (byHandle[handle] != null);
         byte[] secret = new byte[RelayMessage.TOKEN];
         random.nextBytes(secret);
         Allocation a = new Allocation(network, key, from, stream, handle, secret,
                 new TokenBucket(bytesPerSecond, nanos.getAsLong()));
         byMember.put(from, a);
-        byHandle.put(handle, a);
+        byHandle[handle] = a;
         if (perPrefix.merge(prefix, 1, Integer::sum) == PER_PREFIX) {
             log.accept("Relay server: " + PER_PREFIX + " allocations from " + from.getAddress().getHostAddress()
                     + "'s prefix, its quota: no more from there until some expire");
@@ -309,7 +319,7 @@ public final class RelayServer extends DatagramServer {
      * allocates again), in fewer bytes than came.
      */
     private void proven(RelayMessage m, InetSocketAddress from, boolean stream) throws IOException {
-        Allocation a = byHandle.get(m.handle());
+        Allocation a = byHandle[m.handle()];
         boolean proven = a != null && a.member.equals(from) && a.stream == stream && m.proves(a.secret);
         if (!proven) {
             dropped++;
@@ -337,11 +347,14 @@ public final class RelayServer extends DatagramServer {
 
     /**
      * A SEND: the datagram goes to the member with the handle it names, as a FROM naming the
-     * sender's, over UDP or down its stream: this is where the relay bridges the two.
+     * sender's, over UDP or down its stream: this is where the relay bridges the two. The envelope
+     * is rewritten where it is (a FROM's is a SEND's, but for the operation and the handle), and the
+     * datagram forwarded: runs of datagrams from one member to another leave the relay together.
+     * Allocates nothing.
      */
     private void relay(ByteBuffer b, InetSocketAddress from, boolean stream) throws IOException {
         Allocation sender = at(from, stream);
-        Allocation target = byHandle.get(RelayMessage.handle(b));
+        Allocation target = byHandle[RelayMessage.handle(b)];
         int n = b.remaining() - RelayMessage.ENVELOPE;
         if (sender == null || target == null || sender == target || !sender.network.equals(target.network) || n <= 0) {
             dropped++;
@@ -356,10 +369,9 @@ public final class RelayServer extends DatagramServer {
         if (total != null) {
             total.take(n);
         }
-        ByteBuffer o = ByteBuffer.wrap(out);
-        RelayMessage.envelope(o, RelayMessage.OP_FROM, sender.handle);
-        o.put(b.array(), b.arrayOffset() + b.position() + RelayMessage.ENVELOPE, n);
-        send(out, o.position(), target.member, target.stream);
+        int p = b.position() + Header.SIZE; // the header stays: both are relay messages of this version
+        b.put(p, (byte) RelayMessage.OP_FROM).putShort(p + 1, (short) sender.handle);
+        forward(b, target.member, target.stream);
         relayedBytes += n;
     }
 
@@ -400,7 +412,9 @@ public final class RelayServer extends DatagramServer {
 
     /** Removes what else refers to {@code a}, no longer held by its member's address. */
     private void forget(Allocation a) {
-        byHandle.remove(a.handle, a);
+        if (byHandle[a.handle] == a) {
+            byHandle[a.handle] = null;
+        }
         perPrefix.computeIfPresent(a.prefix, (k, n) -> n > 1 ? n - 1 : null);
         allocations = byMember.size();
     }

@@ -13,14 +13,32 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.SegmentedDatagramPacket;
 
 import io.subutai.p2p.wire.relay.RelayMessage;
 
-/** The relay over real UDP on the loopback interface, with a clock the test moves. Members talk only to its one port. */
+/**
+ * The relay over real UDP on the loopback interface, with a clock the test moves. Members talk only
+ * to its one port. Each test runs with every way the relay's port can move datagrams: the old one
+ * (a datagram per call), batches, and batches with GRO and GSO.
+ */
 class RelayServerTest {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -96,8 +114,9 @@ class RelayServerTest {
         }
     }
 
-    private void start(long bytesPerSecond) throws IOException {
-        relay = RelayServer.start(new InetSocketAddress(LOOPBACK, 0), bytesPerSecond, clock::get, m -> { });
+    private void start(long bytesPerSecond, DatagramServer.Io io) throws IOException {
+        relay = RelayServer.start(new InetSocketAddress(LOOPBACK, 0), bytesPerSecond, 0, clock::get, m -> { }, List.of(), null,
+                io);
     }
 
     @AfterEach
@@ -107,9 +126,10 @@ class RelayServerTest {
         }
     }
 
-    @Test
-    void twoMembersOfANetworkTalkThroughTheirRelayedPorts() throws Exception {
-        start(100_000_000);
+    @ParameterizedTest
+    @EnumSource(DatagramServer.Io.class)
+    void twoMembersOfANetworkTalkThroughTheirRelayedPorts(DatagramServer.Io io) throws Exception {
+        start(100_000_000, io);
         try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
             int ha = a.allocate();
             int hb = b.allocate();
@@ -131,9 +151,10 @@ class RelayServerTest {
         }
     }
 
-    @Test
-    void handlesAreRandomSoNoneCanBeGuessedFromAnother() throws Exception {
-        start(100_000_000);
+    @ParameterizedTest
+    @EnumSource(DatagramServer.Io.class)
+    void handlesAreRandomSoNoneCanBeGuessedFromAnother(DatagramServer.Io io) throws Exception {
+        start(100_000_000, io);
         java.util.List<Member> members = new java.util.ArrayList<>();
         java.util.List<Integer> handles = new java.util.ArrayList<>();
         try {
@@ -154,9 +175,10 @@ class RelayServerTest {
         }
     }
 
-    @Test
-    void nobodyElseGetsThrough() throws Exception {
-        start(100_000_000);
+    @ParameterizedTest
+    @EnumSource(DatagramServer.Io.class)
+    void nobodyElseGetsThrough(DatagramServer.Io io) throws Exception {
+        start(100_000_000, io);
         try (Member a = new Member(1, 1); Member b = new Member(1, 2); Member other = new Member(2, 3);
                 Member outsider = new Member(1, 4)) {
             a.allocate();
@@ -174,9 +196,10 @@ class RelayServerTest {
         }
     }
 
-    @Test
-    void aMemberIsHeldToItsRateAndAllocationsExpire() throws Exception {
-        start(10_000); // 10 kB/s
+    @ParameterizedTest
+    @EnumSource(DatagramServer.Io.class)
+    void aMemberIsHeldToItsRateAndAllocationsExpire(DatagramServer.Io io) throws Exception {
+        start(10_000, io); // 10 kB/s
         try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
             a.allocate();
             b.allocate();
@@ -193,6 +216,42 @@ class RelayServerTest {
             clock.addAndGet((RelayServer.LIFETIME_SECONDS + 2) * 1_000_000_000L);
             org.awaitility.Awaitility.await("allocations not refreshed expire").atMost(java.time.Duration.ofSeconds(5))
                     .until(() -> relay.allocations() == 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DatagramServer.Io.class)
+    void aMembersRunOfDatagramsCrossesTheRelayWholeAndInOrder(DatagramServer.Io io) throws Exception {
+        start(100_000_000, io);
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try (Member a = new Member(1, 1); Member b = new Member(1, 2)) {
+            int ha = a.allocate();
+            b.allocate();
+            java.net.SocketAddress at = a.socket.getLocalSocketAddress();
+            a.socket.close(); // a sends from the same port with GSO now, as a member's transport does
+            Channel gso = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter()).bind(at).sync().channel();
+            int segment = RelayMessage.ENVELOPE + 1200;
+            ByteBuf run = Unpooled.directBuffer(40 * segment);
+            for (int i = 0; i < 40; i++) {
+                ByteBuffer d = ByteBuffer.allocate(i < 39 ? segment : segment - 500);
+                RelayMessage.envelope(d, RelayMessage.OP_SEND, b.handle);
+                d.put((byte) i);
+                run.writeBytes(d.array());
+            }
+            gso.writeAndFlush(new SegmentedDatagramPacket(run, segment, relay.address())).sync();
+            for (int i = 0; i < 40; i++) {
+                Object[] got = b.next();
+                assertEquals(ha, got[0], "datagram " + i + " from a");
+                assertEquals(i < 39 ? 1200 : 700, ((byte[]) got[1]).length);
+                assertEquals(i, ((byte[]) got[1])[0], "in order");
+            }
+            if (io == DatagramServer.Io.BATCH_OFFLOAD && relay.port() instanceof BatchUdpPort p && p.offloads()) {
+                assertEquals(1, p.segmentedRuns(), "the run left the relay as it came: one GSO send");
+            }
+            gso.close().sync();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 }
