@@ -51,7 +51,7 @@ final class ClassArchive {
 
     private static int train(Path home, String version, Path state, PrintStream err) {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        Daemon daemon = new Daemon(home, state, version, quiet, err);
+        Daemon daemon = new Daemon(home, state, version, quiet, err).forTraining();
         AtomicInteger code = new AtomicInteger(-1);
         Parsed flags;
         try {
@@ -62,7 +62,12 @@ final class ClassArchive {
         }
         Thread t = new Thread(() -> code.set(daemon.run(flags, true)), "p2p-class-archive");
         t.start();
-        if (!Await.listening(Client.socket(state, Commands.DEFAULT_RPC_PORT), API_TIMEOUT_MS)) {
+        long deadline = System.nanoTime() + API_TIMEOUT_MS * 1_000_000;
+        boolean up = false;
+        while (!up && t.isAlive() && System.nanoTime() < deadline) { // a daemon that gives up ends its thread
+            up = Await.listening(Client.socket(state, Commands.DEFAULT_RPC_PORT), 200);
+        }
+        if (!up) {
             try {
                 while (t.isAlive() && !daemon.requestStop()) {
                     t.join(20); // until it runs a framework to stop, or gives up by itself

@@ -51,6 +51,12 @@ final class Daemon {
     private static final String CACHE_CLEAN = "org.osgi.framework.storage.clean";
     /** What the boot installs from ({@link BundleCache}); null: the cache is not to be kept. */
     private String fingerprint;
+    /**
+     * The class-archive's run ({@link ClassArchive}): the build user's boot of a distribution it may
+     * own, with no network, so the checks that keep a root daemon from loading what others may
+     * write do not apply.
+     */
+    private boolean training;
     /** Stops the running framework as SIGTERM does; null until it runs. */
     private volatile Runnable stopper;
 
@@ -122,7 +128,7 @@ final class Daemon {
         for (String problem : new String[] {TrustedDirs.problem(home.resolve("deploy"), "the bundle directory"),
             TrustedDirs.problem(home.resolve("conf"), "the configuration directory"),
             TrustedDirs.problem(stateDir, "the state directory")}) {
-            if (problem != null) {
+            if (problem != null && !training) {
                 err.println(Log.line("ERROR", "Refusing to start: " + problem));
                 return 1;
             }
@@ -244,6 +250,12 @@ final class Daemon {
         }
         log.info("P2P Daemon stopped");
         return 0;
+    }
+
+    /** This daemon is {@link ClassArchive}'s training run. */
+    Daemon forTraining() {
+        training = true;
+        return this;
     }
 
     /** Stops a daemon {@link #run} is running, as SIGTERM would (false when it runs no framework yet). */
