@@ -7,11 +7,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * {@code p2p class-archive}: the training run of the distribution's class-data archive
@@ -45,7 +43,11 @@ final class ClassArchive {
         try {
             return train(home, version, state, err);
         } finally {
-            delete(state);
+            try {
+                BundleCache.clear(state);
+            } catch (IOException e) {
+                err.println("Left the training run's state directory " + state + ": " + e.getMessage());
+            }
         }
     }
 
@@ -90,13 +92,5 @@ final class ClassArchive {
         // The framework keeps running until the JVM exits: stopped, its bundles' class loaders could
         // be collected before the JVM writes the archive, and their classes with them.
         return 0;
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
-        }
     }
 }

@@ -67,8 +67,17 @@ final class Warming implements AutoCloseable {
         if (pair != null || closed) {
             return;
         }
-        pair = new WarmPair(suites, sp, log);
-        thread = new Thread(pair::run, "p2p-core-warm-up");
+        WarmPair p = new WarmPair(suites, sp, log);
+        pair = p;
+        thread = new Thread(() -> {
+            p.run();
+            if (!p.closed()) {
+                // The first start left the heap grown by its key stretching (Argon2id's 16 MiB per
+                // secret) and by the pair's frames: one full collection shrinks it back
+                // (-XX:MaxHeapFreeRatio, -XX:-ShrinkHeapInSteps), some 15-20 MB resident, once.
+                System.gc();
+            }
+        }, "p2p-core-warm-up");
         thread.setDaemon(true);
         thread.start();
     }

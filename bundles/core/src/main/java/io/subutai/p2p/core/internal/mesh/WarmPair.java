@@ -55,6 +55,11 @@ public final class WarmPair implements AutoCloseable {
         this.log = log;
     }
 
+    /** Whether {@link #close} ended it. */
+    public boolean closed() {
+        return closed;
+    }
+
     /** The round trips made; what went wrong goes to the log's debug level. */
     public int run() {
         long t0 = System.nanoTime();
@@ -91,12 +96,6 @@ public final class WarmPair implements AutoCloseable {
         }
         log.debug("Data path warmed up: " + answered.get() + " round trips in "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
-        if (!closed) {
-            // The network's start just left the heap grown by its key stretching (Argon2id's 16 MiB
-            // per secret) and this run's frames: one full collection lets the heap shrink back
-            // (-XX:MaxHeapFreeRatio), some 15-20 MB of resident memory, once per daemon.
-            System.gc();
-        }
         return answered.get();
     }
 
