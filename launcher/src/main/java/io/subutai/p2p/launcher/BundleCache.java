@@ -84,7 +84,7 @@ final class BundleCache {
         Files.move(tmp, stateDir.resolve(STAMP), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Removes a directory tree (ConfigAdmin's inside the cache; the class-archive run's state), when there is one. */
+    /** Removes a directory tree (ConfigAdmin's, inside the cache), when there is one. */
     static void clear(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

@@ -6,10 +6,10 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * {@code p2p class-archive}: the training run of the distribution's class-data archive
@@ -31,24 +31,22 @@ final class ClassArchive {
     private ClassArchive() {
     }
 
-    static int run(Path home, String version, PrintStream err) {
-        Path state;
-        try {
-            state = Files.createTempDirectory("p2p-class-archive-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    /**
+     * @param state an empty directory of the run's own, which {@code bin/p2p} makes and removes once
+     *              the JVM is gone (the framework runs, and writes there, until the JVM exits)
+     */
+    static int run(Path home, String version, Path state, PrintStream err) {
+        try (Stream<Path> in = Files.list(state)) {
+            if (in.findAny().isPresent()) {
+                err.println("The training run needs an empty state directory of its own, not " + state
+                        + " (bin/p2p class-archive makes one)");
+                return 1;
+            }
         } catch (IOException e) {
-            err.println("Cannot make a state directory for the training run: " + e.getMessage());
+            err.println("The training run's state directory " + state + ": " + e.getMessage());
             return 1;
         }
-        try {
-            return train(home, version, state, err);
-        } finally {
-            try {
-                BundleCache.clear(state);
-            } catch (IOException e) {
-                err.println("Left the training run's state directory " + state + ": " + e.getMessage());
-            }
-        }
+        return train(home, version, state, err);
     }
 
     private static int train(Path home, String version, Path state, PrintStream err) {
