@@ -23,7 +23,7 @@
 #
 # Needs root, tincd, nebula, nebula-cert, iperf3, nft, ping, python3; run it alone on the machine
 # (flock /tmp/p2p-e2e.lock bench/anchors.sh). About 100 s per run.
-# Usage: [RUNS=N] [SECONDS_PER_RUN=S] bench/anchors.sh [DIST]   (DIST: launcher/target/p2p;
+# Usage: [RUNS=N] [SECONDS_PER_RUN=S] [RATE=MBIT] bench/anchors.sh [DIST]   (DIST: launcher/target/p2p;
 # RUNS default 1: one table per run, then the min-max of each figure over the runs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -278,11 +278,13 @@ one_run() {
   direct neb "$t0" $pa $pb 10.99.0.1
   stop $pa $pb
 
-  # p2p, relayed: one `p2p servers` process in R
+  # p2p, relayed: one `p2p servers` process in R. Its cap per member (-rate, 1000 Mbit/s by
+  # default: a relay shared by many members keeps one from taking it all) is lifted to $RATE
+  # Mbit/s, as Nebula's relay has none; RATE=1000 measures the default.
   local srv
   mkdir -p "$work/servers"
   spawn "$work/servers.log" env P2P_STATE_DIR="$work/servers" ip netns exec $r "$p2p" servers \
-    -dht-listen $rlan_r:6881 -proxy-listen $rlan_r:6882 -state "$work/servers"
+    -dht-listen $rlan_r:6881 -proxy-listen $rlan_r:6882 -rate "${RATE:-100000}" -state "$work/servers"
   srv=$spawned
   await 20 0.05 eval "listens $r -u 6881 && listens $r -u 6882" \
     || fail "p2p servers did not listen on $rlan_r:6881 and :6882 within 20 s"

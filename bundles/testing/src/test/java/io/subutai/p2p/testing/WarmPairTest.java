@@ -2,42 +2,131 @@ package io.subutai.p2p.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.lang.annotation.Annotation;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.core.internal.mesh.MeshLog;
 import io.subutai.p2p.core.internal.mesh.Suites;
 import io.subutai.p2p.core.internal.mesh.WarmPair;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
+import io.subutai.p2p.spi.Availability;
+import io.subutai.p2p.spi.PollableTapDevice;
+import io.subutai.p2p.spi.TapDevice;
+import io.subutai.p2p.spi.TapDriver;
+import io.subutai.p2p.spi.TapSpec;
+import io.subutai.p2p.tap.linux.internal.LinuxTapDriver;
 import io.subutai.p2p.transport.udp.internal.UdpSocketProvider;
 
-/** The data path's warm-up: a loopback pair that really passes its frames, and leaves no thread behind. */
+/**
+ * The data path's warm-up: a loopback pair that really passes its frames, over the TAP driver's
+ * own loopback pair when it has one (Linux's: no root needed, no interface), and leaves no thread
+ * behind.
+ */
 class WarmPairTest {
 
     private final Suites suites = Suites.classic(new NoiseSuite(MeshSimulationTest.config()));
 
     @Test
     void everyRoundTripIsMadeOverLoopbackAndNoThreadOutlivesIt() {
-        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), MeshLog.NONE);
+        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), null, MeshLog.NONE);
         assertEquals(WarmPair.ROUND_TRIPS, pair.run());
-        assertEquals(List.of(), warmThreads());
+        noWarmThreadLeft();
+    }
+
+    @Test
+    void theLinuxDriversLoopbackPairCarriesEveryRoundTrip() {
+        Counting driver = new Counting(new LinuxTapDriver(linuxConfig()), false);
+        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), driver, MeshLog.NONE);
+        assertEquals(WarmPair.ROUND_TRIPS, pair.run());
+        assertEquals(2, driver.pairs.get(), "one pair for each mesh");
+        noWarmThreadLeft();
+    }
+
+    @Test
+    void aDriverThatCannotMakeItsPairLeavesTheEnginesOwn() {
+        Counting driver = new Counting(new LinuxTapDriver(linuxConfig()), true);
+        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), driver, MeshLog.NONE);
+        assertEquals(WarmPair.ROUND_TRIPS, pair.run());
+        noWarmThreadLeft();
     }
 
     @Test
     void closeEndsItEarly() throws Exception {
-        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), MeshLog.NONE);
+        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), new LinuxTapDriver(linuxConfig()), MeshLog.NONE);
         CompletableFuture<Integer> trips = CompletableFuture.supplyAsync(pair::run);
         pair.close();
         assertTrue(trips.get(5, TimeUnit.SECONDS) < WarmPair.ROUND_TRIPS);
-        assertEquals(List.of(), warmThreads());
+        noWarmThreadLeft();
+    }
+
+    /** Every thread of the pair ends (Netty's event loops finish exiting just after their termination is signalled). */
+    private static void noWarmThreadLeft() {
+        await().atMost(5, TimeUnit.SECONDS).untilAsserted(() -> assertEquals(List.of(), warmThreads()));
     }
 
     private static List<String> warmThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.contains("warm-a") || n.contains("warm-b")).toList();
+                .filter(n -> n.contains("warm-a") || n.contains("warm-b") || n.contains("warm-up-host")).toList();
+    }
+
+    /** The Linux driver, counting the pairs it made, or failing to make them. */
+    private static final class Counting implements TapDriver {
+        private final TapDriver real;
+        private final boolean fail;
+        final AtomicInteger pairs = new AtomicInteger();
+
+        Counting(TapDriver real, boolean fail) {
+            this.real = real;
+            this.fail = fail;
+        }
+
+        @Override
+        public Availability availability() {
+            return real.availability();
+        }
+
+        @Override
+        public TapDevice open(TapSpec spec) throws IOException {
+            throw new IOException("not here");
+        }
+
+        @Override
+        public Optional<List<PollableTapDevice>> openLoopback(MacAddress first, MacAddress second, int mtu)
+                throws IOException {
+            if (fail) {
+                throw new IOException("no pair today");
+            }
+            pairs.incrementAndGet();
+            return real.openLoopback(first, second, mtu);
+        }
+    }
+
+    private static LinuxTapDriver.Config linuxConfig() {
+        return new LinuxTapDriver.Config() {
+            @Override
+            public boolean offload() {
+                return true;
+            }
+
+            @Override
+            public String iptool() {
+                return "";
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return LinuxTapDriver.Config.class;
+            }
+        };
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,8 @@ final class DataPlane implements Plane {
     private final Map<String, Swaps.Swap> pending = new HashMap<>();
     private boolean warm; // owned by the engine's thread
     private final Warming warming;
+    /** The TAP driver in use (the engine's choice), for the warm-up. */
+    private volatile Supplier<Optional<TapDriver>> tapDriver = Optional::empty;
 
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
@@ -120,13 +123,18 @@ final class DataPlane implements Plane {
         return null;
     }
 
-    /** The boot's warm-up ({@link Warming#atBoot}), once. The engine's thread's. */
-    void warmUp(Optional<TapDriver> tap) {
+    /**
+     * The boot's warm-up ({@link Warming#atBoot}), once. The engine's thread's.
+     *
+     * @param tap the TAP driver in use now, whenever asked
+     */
+    void warmUp(Supplier<Optional<TapDriver>> tap) {
+        tapDriver = tap;
         if (warm) {
             return;
         }
         warm = true;
-        sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> warming.atBoot(sp, tap));
+        sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> warming.atBoot(sp, tap.get()));
     }
 
     /** Stops what the plane runs of its own (the warm-up); the engine's deactivation. */
@@ -399,7 +407,7 @@ final class DataPlane implements Plane {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
             List<Suites.Suite> all = suites.allowed(required);
             engine.execute(() -> all.forEach(s -> WarmUp.run(s.impl(), socket, log)));
-            warming.atFirstNetwork(sp);
+            warming.atFirstNetwork(sp, tapDriver.get().orElse(null));
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }

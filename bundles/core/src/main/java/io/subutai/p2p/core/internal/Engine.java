@@ -194,7 +194,7 @@ public final class Engine implements NetworkService {
     private void attachWhenReady() {
         if (ready()) {
             runOnEngine(() -> {
-                plane.warmUp(taps.named(config.tap()).map(PluginRegistry.Plugin::service));
+                plane.warmUp(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service));
                 networks.attachPending();
             });
         }

@@ -62,12 +62,17 @@ final class Warming implements AutoCloseable {
         }
     }
 
-    /** At the first network's start (later ones find the code compiled): the loopback pair, in the background. */
-    synchronized void atFirstNetwork(SocketProvider sp) {
+    /**
+     * At the first network's start (later ones find the code compiled): the loopback pair, in the
+     * background, on the TAP driver's own loopback pair when it has one.
+     *
+     * @param tap the TAP driver in use (null: none)
+     */
+    synchronized void atFirstNetwork(SocketProvider sp, TapDriver tap) {
         if (pair != null || closed) {
             return;
         }
-        WarmPair p = new WarmPair(suites, sp, log);
+        WarmPair p = new WarmPair(suites, sp, tap, log);
         pair = p;
         thread = new Thread(() -> {
             p.run();

@@ -12,12 +12,13 @@ import io.subutai.p2p.spi.PollableTapDevice;
 import io.subutai.p2p.spi.TapDevice;
 
 /**
- * A TAP device of the {@link WarmPair}: no kernel behind it. Frames {@link #inject}ed are what the
+ * A TAP device of the {@link WarmPair} when the TAP driver has no loopback pair of its own
+ * ({@link DriverLoop}): no kernel behind it. Frames {@link #inject}ed are what the
  * engine reads; what the engine writes goes to a consumer, on the writing thread. It has the Linux
  * TAP's shape (offloads: every frame starts with a virtio-net header, of zeros here; pollable), so
  * the engine takes the same paths through its code as for a real device.
  */
-final class LoopTap implements PollableTapDevice {
+final class LoopTap implements PollableTapDevice, WarmPair.Side {
 
     private final String name;
     private final MacAddress mac;
@@ -33,8 +34,14 @@ final class LoopTap implements PollableTapDevice {
         this.written = written;
     }
 
+    @Override
+    public PollableTapDevice device() {
+        return this;
+    }
+
     /** A frame (an Ethernet frame, without the header) for the engine to read. */
-    synchronized void inject(byte[] frame) {
+    @Override
+    public synchronized void inject(byte[] frame) {
         byte[] f = new byte[Offload.HEADER + frame.length];
         System.arraycopy(frame, 0, f, Offload.HEADER, frame.length);
         toEngine.add(f);

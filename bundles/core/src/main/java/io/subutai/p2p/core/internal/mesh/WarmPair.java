@@ -14,13 +14,18 @@ import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.PeerState;
 import io.subutai.p2p.spi.Sighting;
 import io.subutai.p2p.spi.SocketProvider;
+import io.subutai.p2p.spi.PollableTapDevice;
 import io.subutai.p2p.spi.StaticKeys;
-import io.subutai.p2p.spi.UdpSocket;
+import io.subutai.p2p.spi.TapDriver;
 
 /**
  * Runs the data path before the first real packet: two meshes of throwaway keys, each on its own
- * {@link LoopTap} and its own UDP socket on the loopback interface, ping frames between them, both
- * sizes, a few thousand round trips (about 0.5 s of CPU). HotSpot compiles a method only after
+ * TAP without an interface and its own UDP socket on the loopback interface, ping frames between
+ * them, both sizes, a few thousand round trips (about 1 s of CPU). The TAPs are the driver's own
+ * {@linkplain TapDriver#openLoopback loopback pairs} ({@link DriverLoop}) where it has them, so
+ * that the code compiled is the code real frames take: HotSpot compiles a call for the classes it
+ * saw there, and a device of another class at the first real frame would send the TAP thread's
+ * loop back to the interpreter for minutes of low traffic. {@link LoopTap} otherwise. HotSpot compiles a method only after
  * thousands of calls: without this, the first seconds of every tunnel ran interpreted, at 2 ms a
  * round trip where the compiled path takes 0.5. Everything a real frame passes through runs here
  * (the TAP reader, the switch, handshake and sessions, sealing, the socket's sends and receives
@@ -38,21 +43,51 @@ public final class WarmPair implements AutoCloseable {
     static final long LIMIT_MS = 10_000;
     private static final MacAddress MAC_A = MacAddress.parse("06:70:32:70:00:0a");
     private static final MacAddress MAC_B = MacAddress.parse("06:70:32:70:00:0b");
+    private static final MacAddress MAC_HOST = MacAddress.parse("06:70:32:70:00:0c");
 
     private final Suites suites;
     private final SocketProvider sockets;
+    private final TapDriver driver;
     private final MeshLog log;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicInteger requested = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
     private volatile boolean closed;
-    private volatile LoopTap tapA;
-    private volatile LoopTap tapB;
+    private volatile Side tapA;
+    private volatile Side tapB;
 
-    public WarmPair(Suites suites, SocketProvider sockets, MeshLog log) {
+    /** What a mesh of the pair gets as its TAP, and how the pair plays the host behind it. */
+    interface Side {
+        /** The engine's device. */
+        PollableTapDevice device();
+
+        /** A frame (Ethernet, without offload header) for the engine to read. */
+        void inject(byte[] frame);
+
+        /** Ends it; frames injected afterwards are dropped. */
+        void close();
+    }
+
+    /** @param driver the TAP driver in use (null: none), whose loopback pair the meshes get when it has one */
+    public WarmPair(Suites suites, SocketProvider sockets, TapDriver driver, MeshLog log) {
         this.suites = suites;
         this.sockets = sockets;
+        this.driver = driver;
         this.log = log;
+    }
+
+    private Side side(String name, MacAddress mac, java.util.function.Consumer<ByteBuffer> written) {
+        if (driver != null) {
+            try {
+                var ends = driver.openLoopback(mac, MAC_HOST, 1500);
+                if (ends.isPresent()) {
+                    return new DriverLoop(name, ends.get(), written);
+                }
+            } catch (IOException | RuntimeException | LinkageError e) {
+                log.debug("Warm-up on the TAP driver's loopback pair: " + e + "; on one of the engine's own");
+            }
+        }
+        return new LoopTap(name, mac, written);
     }
 
     /** Whether {@link #close} ended it. */
@@ -65,16 +100,27 @@ public final class WarmPair implements AutoCloseable {
         long t0 = System.nanoTime();
         KeyQueue keys = new KeyQueue();
         keys.addStretched(new byte[32], Long.MAX_VALUE);
-        try (UdpSocket sa = sockets.open("warm-a", 0, 0); UdpSocket sb = sockets.open("warm-b", 0, 0);
+        // the same stack as a network's (NetworkInstance): HotSpot compiles each call for the
+        // classes it saw there, and another class at the first real frame sends it back to the interpreter
+        try (SocketSlot sa = new SocketSlot(sockets.open("warm-a", 0, 0), sockets);
+                SocketSlot sb = new SocketSlot(sockets.open("warm-b", 0, 0), sockets);
                 ThreadLoop la = new ThreadLoop("warm-a", MeshLog.NONE); ThreadLoop lb = new ThreadLoop("warm-b", MeshLog.NONE)) {
             StaticKeys ka = suites.all().get(0).impl().generateKeys();
             StaticKeys kb = suites.all().get(0).impl().generateKeys();
-            tapA = new LoopTap("warm-a", MAC_A, this::backAtA);
-            tapB = new LoopTap("warm-b", MAC_B, this::atB);
-            try (Mesh a = Mesh.start(new Mesh.Config("warm-a", tapA, sa, Routes.NONE, suites, null, ka, keys, MeshLog.NONE,
-                    la, Timing.DEFAULT, null, false));
-                    Mesh b = Mesh.start(new Mesh.Config("warm-b", tapB, sb, Routes.NONE, suites, null, kb, keys, MeshLog.NONE,
-                            lb, Timing.DEFAULT, null, false))) {
+            tapA = side("a", MAC_A, this::backAtA);
+            if (closed) {
+                return 0;
+            }
+            tapB = side("b", MAC_B, this::atB);
+            if (closed) {
+                return 0;
+            }
+            TransportMux ma = new TransportMux(sa, "warm-a", ka.publicKey(), la, endpoints -> { }, (t, op, e) -> { });
+            TransportMux mb = new TransportMux(sb, "warm-b", kb.publicKey(), lb, endpoints -> { }, (t, op, e) -> { });
+            try (Mesh a = Mesh.start(new Mesh.Config("warm-a", new TapSlot(tapA.device(), null), ma, ma, suites, null, ka, keys,
+                    MeshLog.NONE, la, Timing.DEFAULT, null, false));
+                    Mesh b = Mesh.start(new Mesh.Config("warm-b", new TapSlot(tapB.device(), null), mb, mb, suites, null, kb, keys,
+                            MeshLog.NONE, lb, Timing.DEFAULT, null, false))) {
                 InetAddress lo = InetAddress.getLoopbackAddress();
                 a.peerSeen(new Sighting(kb.publicKey(), List.of(new InetSocketAddress(lo, sb.localAddress().getPort()))));
                 b.peerSeen(new Sighting(ka.publicKey(), List.of(new InetSocketAddress(lo, sa.localAddress().getPort()))));
@@ -86,6 +132,9 @@ public final class WarmPair implements AutoCloseable {
                     request();
                 }
                 done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } finally {
+                ma.close();
+                mb.close();
             }
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up of the data path: " + e);
@@ -137,8 +186,8 @@ public final class WarmPair implements AutoCloseable {
     }
 
     private void closeTaps() {
-        LoopTap a = tapA;
-        LoopTap b = tapB;
+        Side a = tapA;
+        Side b = tapB;
         if (a != null) {
             a.close();
         }

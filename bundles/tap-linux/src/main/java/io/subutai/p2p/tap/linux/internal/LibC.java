@@ -33,8 +33,11 @@ final class LibC {
     /** {@code struct ifreq}: the name, then a 24-byte union (sockaddr, int, short...) on 64-bit Linux. */
     static final int IFREQ = 40;
 
+    static final int AF_UNIX = 1;
     static final int AF_INET = 2;
     static final int SOCK_DGRAM = 2;
+    static final int SOCK_SEQPACKET = 5;
+    static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
     static final long SIOCGIFFLAGS = 0x8913L;
     static final long SIOCGIFADDR = 0x8915L;
@@ -96,4 +99,7 @@ final class LibC {
     static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
     static native int eventfd(int initial, int flags) throws LastErrorException;
+
+    /** Two connected sockets, their descriptors in {@code fds}. */
+    static native int socketpair(int domain, int type, int protocol, int[] fds) throws LastErrorException;
 }

@@ -24,6 +24,10 @@ import io.subutai.p2p.spi.PollableTapDevice;
  * <p>The interface is persistent ({@code TUNSETPERSIST}): it outlives the descriptor, so a daemon
  * that dies leaves it, and {@link #release} hands it over as it is. {@link #close} clears that
  * first, and the interface goes with the descriptor.
+ *
+ * <p>An end of a {@linkplain #loopback loopback pair} is the same device on one of two connected
+ * {@code AF_UNIX} sequenced-packet sockets instead: a write is one record, a read takes one, poll
+ * waits the same way, and there is no interface, so no address and nothing persistent.
  */
 final class LinuxTap implements PollableTapDevice {
 
@@ -34,6 +38,7 @@ final class LinuxTap implements PollableTapDevice {
     private final int fd;
     private final int wakeFd;
     private final boolean vnet;
+    /** Null for a loopback end: no interface to configure. */
     private final IpTool ip;
 
     /** The virtio-net header's size, as the driver sets it. */
@@ -63,6 +68,31 @@ final class LinuxTap implements PollableTapDevice {
         pollFds.putInt(0, fd).putShort(4, LibC.POLLIN).putInt(8, wakeFd).putShort(12, LibC.POLLIN);
     }
 
+    /**
+     * Two devices joined back to back (see {@link io.subutai.p2p.spi.TapDriver#openLoopback}).
+     *
+     * @param vnet whether both ends' frames start with the virtio-net header, as the driver's TAPs do
+     */
+    static java.util.List<io.subutai.p2p.spi.PollableTapDevice> loopback(MacAddress first, MacAddress second, int mtu,
+            boolean vnet) throws LastErrorException {
+        int[] fds = new int[2];
+        LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_NONBLOCK | LibC.O_CLOEXEC, 0, fds);
+        int[] wake = {-1, -1};
+        try {
+            wake[0] = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+            wake[1] = LibC.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+        } catch (LastErrorException e) {
+            for (int fd : new int[] {fds[0], fds[1], wake[0], wake[1]}) {
+                if (fd >= 0) {
+                    LibC.close(fd);
+                }
+            }
+            throw e;
+        }
+        return java.util.List.of(new LinuxTap("loopback-0", first, mtu, fds[0], wake[0], vnet, null),
+                new LinuxTap("loopback-1", second, mtu, fds[1], wake[1], vnet, null));
+    }
+
     @Override
     public String name() {
         return name;
@@ -82,6 +112,9 @@ final class LinuxTap implements PollableTapDevice {
     public void assignAddress(io.subutai.p2p.api.Ipv4Cidr address) throws IOException {
         if (closed) {
             throw new ClosedChannelException();
+        }
+        if (ip == null) {
+            throw new IOException(name + " is one end of a loopback pair: it has no interface to give an address");
         }
         ip.run("addr", "flush", "dev", name);
         ip.run("addr", "add", address.toString(), "dev", name);
@@ -118,8 +151,8 @@ final class LinuxTap implements PollableTapDevice {
             while (!batch.isFull()) {
                 ByteBuffer b = batch.claim();
                 long n = LibC.read(fd, b, b.capacity());
-                if (n < 0) {
-                    break; // EAGAIN, or an error that poll's revents will tell
+                if (n <= 0) {
+                    break; // EAGAIN, or an error that poll's revents will tell; 0: a loopback end's peer closed
                 }
                 if (n >= b.capacity()) {
                     dropped++; // filled the buffer: maybe cut short, never passed on as whole
@@ -202,7 +235,7 @@ final class LinuxTap implements PollableTapDevice {
                 synchronized (writeLock) {
                     String failed = null;
                     try {
-                        if (remove) {
+                        if (remove && ip != null) { // a loopback end has no interface
                             LibC.ioctl(fd, LibC.TUNSETPERSIST, 0);
                         }
                     } catch (LastErrorException e) {

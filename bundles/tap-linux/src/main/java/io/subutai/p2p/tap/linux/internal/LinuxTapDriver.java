@@ -3,7 +3,9 @@ package io.subutai.p2p.tap.linux.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -15,7 +17,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import com.sun.jna.LastErrorException;
 
+import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.spi.Availability;
+import io.subutai.p2p.spi.PollableTapDevice;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.TapSpec;
@@ -138,6 +142,18 @@ public final class LinuxTapDriver implements TapDriver {
             throw new IOException("Failed to configure interface " + name + ": " + e.getMessage(), e);
         }
         return tap;
+    }
+
+    /** Two ends of a pair of {@code AF_UNIX} sequenced-packet sockets, read and written as TAPs are. */
+    @Override
+    public Optional<List<PollableTapDevice>> openLoopback(MacAddress first, MacAddress second, int mtu) throws IOException {
+        try {
+            return Optional.of(LinuxTap.loopback(first, second, mtu, offload));
+        } catch (LastErrorException e) {
+            throw new IOException("cannot make a loopback pair: " + e.getMessage(), e);
+        } catch (UnsatisfiedLinkError e) {
+            throw new IOException("cannot make a loopback pair: native access failed: " + e.getMessage(), e);
+        }
     }
 
     /**
