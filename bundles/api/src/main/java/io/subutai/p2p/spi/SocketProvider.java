@@ -1,6 +1,7 @@
 package io.subutai.p2p.spi;
 
 import java.io.IOException;
+import java.net.InetAddress;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -22,4 +23,15 @@ public interface SocketProvider {
      * @throws IOException when no port of the range can be bound; the message says which
      */
     UdpSocket open(String name, int minPort, int maxPort) throws IOException;
+
+    /**
+     * Binds a socket on {@code address} alone, at any free port: for the daemon's own use on the
+     * loopback interface (the data path's warm-up), which no other host may reach.
+     *
+     * @param name names the socket's thread ({@code p2p-udp-NAME})
+     * @throws IOException when it cannot be bound; the default, which binds no single address, always
+     */
+    default UdpSocket openOn(String name, InetAddress address) throws IOException {
+        throw new IOException("the socket provider binds every local address only");
+    }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.lang.annotation.Annotation;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +22,11 @@ import io.subutai.p2p.core.internal.mesh.WarmPair;
 import io.subutai.p2p.crypto.internal.NoiseSuite;
 import io.subutai.p2p.spi.Availability;
 import io.subutai.p2p.spi.PollableTapDevice;
+import io.subutai.p2p.spi.SocketProvider;
 import io.subutai.p2p.spi.TapDevice;
 import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.TapSpec;
+import io.subutai.p2p.spi.UdpSocket;
 import io.subutai.p2p.tap.linux.internal.LinuxTapDriver;
 import io.subutai.p2p.transport.udp.internal.UdpSocketProvider;
 
@@ -38,8 +41,17 @@ class WarmPairTest {
 
     @Test
     void everyRoundTripIsMadeOverLoopbackAndNoThreadOutlivesIt() {
-        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), null, MeshLog.NONE);
+        LoopbackOnly sockets = new LoopbackOnly(true);
+        WarmPair pair = new WarmPair(suites, sockets, null, MeshLog.NONE);
         assertEquals(WarmPair.ROUND_TRIPS, pair.run());
+        assertEquals(2, sockets.opened.get(), "two sockets, each bound to the loopback address alone");
+        noWarmThreadLeft();
+    }
+
+    @Test
+    void aProviderThatBindsEveryAddressOnlyGetsNoPair() {
+        WarmPair pair = new WarmPair(suites, new LoopbackOnly(false), null, MeshLog.NONE);
+        assertEquals(0, pair.run(), "no socket with throwaway keys listens on every address");
         noWarmThreadLeft();
     }
 
@@ -77,6 +89,33 @@ class WarmPairTest {
     private static List<String> warmThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.contains("warm-a") || n.contains("warm-b") || n.contains("warm-up-host")).toList();
+    }
+
+    /** The UDP provider that binds one address only when {@code one}: a socket on every address fails the test. */
+    private static final class LoopbackOnly implements SocketProvider {
+        private final UdpSocketProvider real = new UdpSocketProvider();
+        private final boolean one;
+        final AtomicInteger opened = new AtomicInteger();
+
+        LoopbackOnly(boolean one) {
+            this.one = one;
+        }
+
+        @Override
+        public UdpSocket open(String name, int minPort, int maxPort) {
+            throw new AssertionError("the warm-up opened a socket on every address");
+        }
+
+        @Override
+        public UdpSocket openOn(String name, InetAddress address) throws IOException {
+            if (!one) {
+                return SocketProvider.super.openOn(name, address);
+            }
+            UdpSocket s = real.openOn(name, address);
+            assertTrue(s.localAddress().getAddress().isLoopbackAddress(), s.localAddress().toString());
+            opened.incrementAndGet();
+            return s;
+        }
     }
 
     /** The Linux driver, counting the pairs it made, or failing to make them. */

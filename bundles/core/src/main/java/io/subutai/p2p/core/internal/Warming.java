@@ -1,6 +1,7 @@
 package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -51,7 +52,7 @@ final class Warming implements AutoCloseable {
                 log.debug("Warm-up of the TAP driver: " + e);
             }
         });
-        try (UdpSocket socket = sp.open("warm-up", 0, 0)) {
+        try (UdpSocket socket = sp.openOn("warm-up", InetAddress.getLoopbackAddress())) { // nothing else may reach it
             NodeKeys.load(stateDir.resolve("node.key"), all.get(0).impl(), log);
             for (Suites.Suite s : all) {
                 WarmUp.run(s.impl(), socket, log);

@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -462,29 +459,5 @@ public final class Provisioner {
 
     private static List<String> names(Collection<Bundle> bundles) {
         return bundles.stream().map(Bundle::getSymbolicName).toList();
-    }
-
-    /** A jar's Bundle-SymbolicName (without directives) and Bundle-Version. */
-    record Identity(String symbolicName, Version version) {
-
-        /** Whether the bundle runs a jar of this identity now. */
-        boolean of(Bundle b) {
-            return symbolicName.equals(b.getSymbolicName()) && version.equals(b.getVersion());
-        }
-
-        /** Null when the file is not a readable bundle. */
-        static Identity of(Path jar) {
-            try (JarFile f = new JarFile(jar.toFile())) {
-                Manifest m = f.getManifest();
-                Attributes a = m == null ? null : m.getMainAttributes();
-                String bsn = a == null ? null : a.getValue(Constants.BUNDLE_SYMBOLICNAME);
-                if (bsn == null) {
-                    return null;
-                }
-                return new Identity(bsn.split(";", 2)[0].trim(), Version.parseVersion(a.getValue(Constants.BUNDLE_VERSION)));
-            } catch (IOException | IllegalArgumentException e) {
-                return null;
-            }
-        }
     }
 }

@@ -30,7 +30,8 @@ import io.subutai.p2p.spi.TapDriver;
  * round trip where the compiled path takes 0.5. Everything a real frame passes through runs here
  * (the TAP reader, the switch, handshake and sessions, sealing, the socket's sends and receives
  * through Netty, opening, the TAP writer) but the kernel's TAP. Nothing leaves the machine: both
- * sockets talk to 127.0.0.1 only.
+ * sockets are bound to 127.0.0.1 alone (a socket provider that cannot bind one address gets no
+ * pair) and talk to each other only.
  *
  * <p>{@link #run} blocks its caller until done, {@link #LIMIT_MS} at most; {@link #close} (from any
  * thread) ends it early.
@@ -102,8 +103,9 @@ public final class WarmPair implements AutoCloseable {
         keys.addStretched(new byte[32], Long.MAX_VALUE);
         // the same stack as a network's (NetworkInstance): HotSpot compiles each call for the
         // classes it saw there, and another class at the first real frame sends it back to the interpreter
-        try (SocketSlot sa = new SocketSlot(sockets.open("warm-a", 0, 0), sockets);
-                SocketSlot sb = new SocketSlot(sockets.open("warm-b", 0, 0), sockets);
+        InetAddress lo = InetAddress.getLoopbackAddress(); // the throwaway keys' sockets: reachable from this host only
+        try (SocketSlot sa = new SocketSlot(sockets.openOn("warm-a", lo), sockets);
+                SocketSlot sb = new SocketSlot(sockets.openOn("warm-b", lo), sockets);
                 ThreadLoop la = new ThreadLoop("warm-a", MeshLog.NONE); ThreadLoop lb = new ThreadLoop("warm-b", MeshLog.NONE)) {
             StaticKeys ka = suites.all().get(0).impl().generateKeys();
             StaticKeys kb = suites.all().get(0).impl().generateKeys();
@@ -121,7 +123,6 @@ public final class WarmPair implements AutoCloseable {
                     MeshLog.NONE, la, Timing.DEFAULT, null, false));
                     Mesh b = Mesh.start(new Mesh.Config("warm-b", new TapSlot(tapB.device(), null), mb, mb, suites, null, kb, keys,
                             MeshLog.NONE, lb, Timing.DEFAULT, null, false))) {
-                InetAddress lo = InetAddress.getLoopbackAddress();
                 a.peerSeen(new Sighting(kb.publicKey(), List.of(new InetSocketAddress(lo, sb.localAddress().getPort()))));
                 b.peerSeen(new Sighting(ka.publicKey(), List.of(new InetSocketAddress(lo, sa.localAddress().getPort()))));
                 long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(LIMIT_MS);

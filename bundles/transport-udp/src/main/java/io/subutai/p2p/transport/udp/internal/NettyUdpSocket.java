@@ -56,7 +56,8 @@ final class NettyUdpSocket implements UdpSocket {
         this.direct = channel instanceof EpollDatagramChannel e ? NativeSend.on(e.fd().intValue()) : null;
     }
 
-    static NettyUdpSocket open(String name, int minPort, int maxPort) throws IOException {
+    /** @param address the one address to bind (null: every local address) */
+    static NettyUdpSocket open(String name, java.net.InetAddress address, int minPort, int maxPort) throws IOException {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("p2p-udp-" + name, true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -75,14 +76,15 @@ final class NettyUdpSocket implements UdpSocket {
         int to = minPort == 0 && maxPort == 0 ? 0 : maxPort;
         for (int port = from; port <= to; port++) {
             try {
-                Channel ch = b.bind(port).sync().channel();
+                Channel ch = (address == null ? b.bind(port) : b.bind(address, port)).sync().channel();
                 holder.socket = new NettyUdpSocket(group, ch);
                 return holder.socket;
             } catch (Exception e) {
-                last = new IOException("cannot bind UDP port " + (port == 0 ? "(any)" : port) + ": " + e.getMessage(), e);
+                last = new IOException("cannot bind UDP port " + (port == 0 ? "(any)" : port)
+                        + (address == null ? "" : " on " + address.getHostAddress()) + ": " + e.getMessage(), e);
             }
         }
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly(); // no thread outlives a failed open
         throw last != null ? last : new IOException("no UDP port in " + minPort + "-" + maxPort);
     }
 

@@ -1,6 +1,7 @@
 package io.subutai.p2p.transport.udp.internal;
 
 import java.io.IOException;
+import java.net.InetAddress;
 
 import org.osgi.service.component.annotations.Component;
 
@@ -16,6 +17,11 @@ public final class UdpSocketProvider implements SocketProvider {
         if (minPort < 0 || maxPort > 65535 || minPort > maxPort) {
             throw new IOException("bad port range " + minPort + "-" + maxPort);
         }
-        return NettyUdpSocket.open(name, minPort, maxPort);
+        return NettyUdpSocket.open(name, null, minPort, maxPort);
+    }
+
+    @Override
+    public UdpSocket openOn(String name, InetAddress address) throws IOException {
+        return NettyUdpSocket.open(name, java.util.Objects.requireNonNull(address, "address"), 0, 0);
     }
 }

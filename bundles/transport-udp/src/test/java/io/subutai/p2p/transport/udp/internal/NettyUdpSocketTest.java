@@ -109,6 +109,22 @@ class NettyUdpSocketTest {
     }
 
     @Test
+    void aSocketOnOneAddressIsBoundThereAloneAndAFreeAddressIsRefused() throws Exception {
+        try (NettyUdpSocket any = (NettyUdpSocket) provider.open("w0", 0, 0);
+                NettyUdpSocket lo = (NettyUdpSocket) provider.openOn("w1", InetAddress.getLoopbackAddress())) {
+            assertTrue(any.localAddress().getAddress().isAnyLocalAddress(), "open binds every address");
+            assertEquals(InetAddress.getLoopbackAddress(), lo.localAddress().getAddress(), "openOn binds the one");
+            BlockingQueue<InetSocketAddress> from = new LinkedBlockingQueue<>();
+            lo.register(4, (sender, d) -> from.add(sender));
+            any.send(loopback(lo), ByteBuffer.wrap(new byte[] {1, 4, 0, 0}));
+            assertEquals(any.localAddress().getPort(), from.poll(5, TimeUnit.SECONDS).getPort());
+        }
+        IOException e = assertThrows(IOException.class, () -> provider.openOn("w2", InetAddress.getByName("192.0.2.1")));
+        assertTrue(e.getMessage().contains("192.0.2.1"), e.getMessage()); // TEST-NET-1: no interface has it
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> threadNamed("p2p-udp-w2") == null);
+    }
+
+    @Test
     void closingStopsTheThread() throws Exception {
         NettyUdpSocket s = (NettyUdpSocket) provider.open("closing", 0, 0);
         s.send(loopback(s), ByteBuffer.wrap(new byte[] {1, 4, 0, 0}));
