@@ -29,4 +29,16 @@ public interface PollableTapDevice extends TapDevice {
      * @throws IOException when the device fails or was closed (a {@link #close} wakes the waiter)
      */
     void awaitFrames() throws IOException;
+
+    /** What is ready now, or the first frames to come: {@link #readNow} and {@link #awaitFrames} in turn. */
+    @Override
+    default int read(FrameBatch batch) throws IOException {
+        while (true) {
+            int n = readNow(batch);
+            if (n > 0) {
+                return n;
+            }
+            awaitFrames();
+        }
+    }
 }

@@ -69,17 +69,6 @@ final class LoopTap implements PollableTapDevice, WarmPair.Side {
     }
 
     @Override
-    public int read(FrameBatch batch) throws IOException {
-        while (true) {
-            awaitFrames();
-            int n = readNow(batch);
-            if (n > 0) {
-                return n;
-            }
-        }
-    }
-
-    @Override
     public synchronized int readNow(FrameBatch batch) throws IOException {
         batch.clear();
         if (closed) {

@@ -178,17 +178,6 @@ public final class TapSlot implements PollableTapDevice {
     }
 
     @Override
-    public int read(FrameBatch batch) throws IOException {
-        while (true) {
-            int n = readNow(batch);
-            if (n > 0) {
-                return n;
-            }
-            awaitFrames();
-        }
-    }
-
-    @Override
     public int readNow(FrameBatch batch) throws IOException {
         PollableTapDevice d = device;
         if (d == null) {

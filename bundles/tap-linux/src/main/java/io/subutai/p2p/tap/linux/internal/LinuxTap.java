@@ -131,17 +131,6 @@ final class LinuxTap implements PollableTapDevice {
     }
 
     @Override
-    public int read(FrameBatch batch) throws IOException {
-        while (true) {
-            int n = readNow(batch);
-            if (n > 0) {
-                return n;
-            }
-            awaitFrames();
-        }
-    }
-
-    @Override
     public int readNow(FrameBatch batch) throws IOException {
         synchronized (readLock) {
             batch.clear();

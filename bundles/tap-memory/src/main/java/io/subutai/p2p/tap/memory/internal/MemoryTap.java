@@ -159,17 +159,6 @@ public final class MemoryTap implements PollableTapDevice {
     }
 
     @Override
-    public int read(FrameBatch batch) throws IOException {
-        while (true) {
-            awaitFrames();
-            int n = readNow(batch);
-            if (n > 0) {
-                return n;
-            }
-        }
-    }
-
-    @Override
     public int readNow(FrameBatch batch) throws IOException {
         batch.clear();
         lock.lock();
