@@ -134,7 +134,10 @@ final class DataPlane implements Plane {
             return;
         }
         warm = true;
-        sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> warming.atBoot(sp, tap.get()));
+        sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> {
+            warming.atBoot(sp, tap.get());
+            warming.pair(sp, tap.get().orElse(null)); // compiled before any network's first frame
+        });
     }
 
     /** Stops what the plane runs of its own (the warm-up); the engine's deactivation. */
@@ -407,7 +410,7 @@ final class DataPlane implements Plane {
             // the code of the first handshake, warm again, and this socket's paths, while discovery finds the peers
             List<Suites.Suite> all = suites.allowed(required);
             engine.execute(() -> all.forEach(s -> WarmUp.run(s.impl(), socket, log)));
-            warming.atFirstNetwork(sp, tapDriver.get().orElse(null));
+            warming.pair(sp, tapDriver.get().orElse(null)); // made at boot already, unless the boot could not
         } catch (RejectedExecutionException e) {
             // the engine is stopping
         }

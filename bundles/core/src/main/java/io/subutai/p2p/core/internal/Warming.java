@@ -18,7 +18,7 @@ import io.subutai.p2p.spi.UdpSocket;
 /**
  * What the daemon runs so that a network's first frames do not pay for a cold JVM: at boot, what
  * each start needs loaded (the TAP driver's natives, the node key, a handshake and a packet through
- * a socket, a small Argon2id stretch); at the first network's start, the data path itself over a
+ * a socket, a small Argon2id stretch); then, on a thread of its own, the data path itself over a
  * loopback pair ({@link WarmPair}), on a thread of its own. Measured: without the boot part a
  * fresh daemon's first start took ~0.7 s longer to its first ping; without the pair the first
  * seconds of a tunnel ran interpreted, at 2-2.5 ms a round trip where compiled code takes 0.5.
@@ -64,12 +64,14 @@ final class Warming implements AutoCloseable {
     }
 
     /**
-     * At the first network's start (later ones find the code compiled): the loopback pair, in the
-     * background, on the TAP driver's own loopback pair when it has one.
+     * The loopback pair, in the background, on the TAP driver's own loopback pair when it has one;
+     * once per daemon (later calls find it made). Started at boot, so that the data path is
+     * compiled before any network's first frame, however soon its peers answer; a network's start
+     * asks again in case the boot could not (its socket provider or driver came later).
      *
      * @param tap the TAP driver in use (null: none)
      */
-    synchronized void atFirstNetwork(SocketProvider sp, TapDriver tap) {
+    synchronized void pair(SocketProvider sp, TapDriver tap) {
         if (pair != null || closed) {
             return;
         }
@@ -78,7 +80,7 @@ final class Warming implements AutoCloseable {
         thread = new Thread(() -> {
             p.run();
             if (!p.closed()) {
-                // The first start left the heap grown by its key stretching (Argon2id's 16 MiB per
+                // The boot (and a first start) left the heap grown by key stretching (Argon2id's 16 MiB per
                 // secret) and by the pair's frames: one full collection shrinks it back
                 // (-XX:MaxHeapFreeRatio, -XX:-ShrinkHeapInSteps), some 15-20 MB resident, once.
                 System.gc();
