@@ -58,15 +58,16 @@ class WarmPairTest {
     @Test
     void theLinuxDriversLoopbackPairCarriesEveryRoundTrip() {
         Counting driver = new Counting(new LinuxTapDriver(linuxConfig()), false);
-        WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), driver, MeshLog.NONE);
-        assertEquals(WarmPair.ROUND_TRIPS, pair.run());
+        everyRoundTripOn(driver);
         assertEquals(2, driver.pairs.get(), "one pair for each mesh");
-        noWarmThreadLeft();
     }
 
     @Test
     void aDriverThatCannotMakeItsPairLeavesTheEnginesOwn() {
-        Counting driver = new Counting(new LinuxTapDriver(linuxConfig()), true);
+        everyRoundTripOn(new Counting(new LinuxTapDriver(linuxConfig()), true));
+    }
+
+    private void everyRoundTripOn(TapDriver driver) {
         WarmPair pair = new WarmPair(suites, new UdpSocketProvider(), driver, MeshLog.NONE);
         assertEquals(WarmPair.ROUND_TRIPS, pair.run());
         noWarmThreadLeft();

@@ -134,9 +134,10 @@ final class DataPlane implements Plane {
             return;
         }
         warm = true;
+        Optional<TapDriver> driver = tap.get();
         sockets.named(SOCKETS).map(PluginRegistry.Plugin::service).ifPresent(sp -> {
-            warming.atBoot(sp, tap.get());
-            warming.pair(sp, tap.get().orElse(null)); // compiled before any network's first frame
+            warming.atBoot(sp, driver);
+            warming.pair(sp, driver.orElse(null)); // compiled before any network's first frame
         });
     }
 
