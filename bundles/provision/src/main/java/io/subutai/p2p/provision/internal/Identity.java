@@ -14,13 +14,13 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.Version;
 
 /**
- * What a bundle jar is: its symbolic name and version, from its manifest's main section alone. A
+ * What a bundle jar is: its Bundle-SymbolicName (without directives) and Bundle-Version, from its
+ * manifest's main section alone. A
  * signed jar's manifest goes on with a digest per class (BouncyCastle's: 855 KB, some 9 000
  * sections); parsing and verifying all of it at every start cost the boot tens of milliseconds and
  * the JIT a quarter of a second of compiling, for two headers at its top.
  */
 record Identity(String symbolicName, Version version) {
-    // a jar's Bundle-SymbolicName (without directives) and Bundle-Version
 
     /** Whether the bundle runs a jar of this identity now. */
     boolean of(Bundle b) {
@@ -51,18 +51,17 @@ record Identity(String symbolicName, Version version) {
 
     /** The length of the manifest's main section: up to and with the first empty line (all of it when there is none). */
     static int mainSection(byte[] m) {
-        for (int i = 0; i < m.length; i++) {
-            if (m[i] != '\n' && m[i] != '\r') {
-                continue;
+        int start = 0;
+        while (start < m.length) {
+            int end = start;
+            while (end < m.length && m[end] != '\n' && m[end] != '\r') {
+                end++;
             }
-            int next = i + 1;
-            if (m[i] == '\r' && next < m.length && m[next] == '\n') {
-                next++; // CR LF
+            int next = end + 1 < m.length && m[end] == '\r' && m[end + 1] == '\n' ? end + 2 : end + 1; // CR LF, LF or CR
+            if (end == start) {
+                return Math.min(next, m.length); // the empty line
             }
-            if (next < m.length && (m[next] == '\n' || m[next] == '\r')) {
-                return Math.min(m.length, next + (m[next] == '\r' && next + 1 < m.length && m[next + 1] == '\n' ? 2 : 1));
-            }
-            i = next - 1;
+            start = next;
         }
         return m.length;
     }

@@ -25,6 +25,7 @@ final class DriverLoop implements WarmPair.Side {
     private final Thread host;
     // owned by whoever injects (guarded by out)
     private final FrameBatch out = new FrameBatch(1, 4096, true);
+    private final byte[] noOffload = new byte[Offload.HEADER]; // a plain frame's header: all zeros
 
     /**
      * @param ends    the driver's pair: the engine's end first
@@ -50,7 +51,7 @@ final class DriverLoop implements WarmPair.Side {
         synchronized (out) {
             out.clear();
             ByteBuffer b = out.claim();
-            b.put(new byte[header]).put(frame);
+            b.put(noOffload, 0, header).put(frame);
             out.commit();
             try {
                 hostEnd.write(out);

@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 import io.subutai.p2p.api.MacAddress;
 import io.subutai.p2p.api.PeerState;
@@ -77,7 +78,7 @@ public final class WarmPair implements AutoCloseable {
         this.log = log;
     }
 
-    private Side side(String name, MacAddress mac, java.util.function.Consumer<ByteBuffer> written) {
+    private Side side(String name, MacAddress mac, Consumer<ByteBuffer> written) {
         if (driver != null) {
             try {
                 var ends = driver.openLoopback(mac, MAC_HOST, 1500);

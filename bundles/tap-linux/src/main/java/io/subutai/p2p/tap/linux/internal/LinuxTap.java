@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.LastErrorException;
@@ -73,7 +74,7 @@ final class LinuxTap implements PollableTapDevice {
      *
      * @param vnet whether both ends' frames start with the virtio-net header, as the driver's TAPs do
      */
-    static java.util.List<io.subutai.p2p.spi.PollableTapDevice> loopback(MacAddress first, MacAddress second, int mtu,
+    static List<PollableTapDevice> loopback(MacAddress first, MacAddress second, int mtu,
             boolean vnet) throws LastErrorException {
         int[] fds = new int[2];
         LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_NONBLOCK | LibC.O_CLOEXEC, 0, fds);
@@ -89,7 +90,7 @@ final class LinuxTap implements PollableTapDevice {
             }
             throw e;
         }
-        return java.util.List.of(new LinuxTap("loopback-0", first, mtu, fds[0], wake[0], vnet, null),
+        return List.of(new LinuxTap("loopback-0", first, mtu, fds[0], wake[0], vnet, null),
                 new LinuxTap("loopback-1", second, mtu, fds[1], wake[1], vnet, null));
     }
 

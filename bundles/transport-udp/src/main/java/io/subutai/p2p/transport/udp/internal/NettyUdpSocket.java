@@ -1,6 +1,7 @@
 package io.subutai.p2p.transport.udp.internal;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ final class NettyUdpSocket implements UdpSocket {
     }
 
     /** @param address the one address to bind (null: every local address) */
-    static NettyUdpSocket open(String name, java.net.InetAddress address, int minPort, int maxPort) throws IOException {
+    static NettyUdpSocket open(String name, InetAddress address, int minPort, int maxPort) throws IOException {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("p2p-udp-" + name, true),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());

@@ -2,6 +2,7 @@ package io.subutai.p2p.transport.udp.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.Objects;
 
 import org.osgi.service.component.annotations.Component;
 
@@ -22,6 +23,6 @@ public final class UdpSocketProvider implements SocketProvider {
 
     @Override
     public UdpSocket openOn(String name, InetAddress address) throws IOException {
-        return NettyUdpSocket.open(name, java.util.Objects.requireNonNull(address, "address"), 0, 0);
+        return NettyUdpSocket.open(name, Objects.requireNonNull(address, "address"), 0, 0);
     }
 }
