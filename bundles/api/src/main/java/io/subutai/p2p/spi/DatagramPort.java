@@ -46,6 +46,19 @@ public interface DatagramPort {
     }
 
     /**
+     * Runs {@code whenReadable} on the thread that delivers this port's datagrams whenever the file
+     * descriptor {@code fd} is readable (level-triggered: again while it stays readable), until the
+     * returned handle is closed: one thread then serves this port and another device (a network's
+     * TAP), and the kernel wakes no second thread for what that one reads anyway. When the port can
+     * no longer do it (it closes, or the socket behind it goes), it runs {@code whenLost} once, on
+     * any thread, and the caller waits for the descriptor itself again. Null when this port cannot
+     * (the default). The descriptor stays the caller's: nothing here closes it.
+     */
+    default AutoCloseable watch(int fd, Runnable whenReadable, Runnable whenLost) {
+        return null;
+    }
+
+    /**
      * Delivers received datagrams of message type {@code type} (see docs/protocol.md) to
      * {@code handler} until the returned registration is closed.
      */

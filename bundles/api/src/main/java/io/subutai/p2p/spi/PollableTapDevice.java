@@ -30,6 +30,16 @@ public interface PollableTapDevice extends TapDevice {
      */
     void awaitFrames() throws IOException;
 
+    /**
+     * A file descriptor that polls readable while a frame is ready to be {@link #readNow read now},
+     * for a caller that waits for it together with others ({@link DatagramPort#watch}); -1 (the
+     * default) when there is none, and once the device is closed: the caller then uses
+     * {@link #awaitFrames}. It stays the device's, valid until the device is closed.
+     */
+    default int descriptor() {
+        return -1;
+    }
+
     /** What is ready now, or the first frames to come: {@link #readNow} and {@link #awaitFrames} in turn. */
     @Override
     default int read(FrameBatch batch) throws IOException {

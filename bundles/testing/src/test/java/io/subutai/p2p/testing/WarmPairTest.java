@@ -167,7 +167,7 @@ class WarmPairTest {
         }
     }
 
-    private static LinuxTapDriver.Config linuxConfig() {
+    static LinuxTapDriver.Config linuxConfig() {
         return new LinuxTapDriver.Config() {
             @Override
             public boolean offload() {

@@ -5,9 +5,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.subutai.p2p.api.PeerState;
+import io.subutai.p2p.spi.DatagramPort;
 import io.subutai.p2p.spi.FrameBatch;
 import io.subutai.p2p.spi.PeerId;
 import io.subutai.p2p.spi.PollableTapDevice;
@@ -21,8 +23,20 @@ import io.subutai.p2p.spi.TapDevice;
  * peer still in its handshake keeps the frames until it completes. A TAP that can wait apart from
  * reading also lets the receive thread send what the kernel answered at once ({@link #readNow}),
  * under the same lock as the TAP thread, which keeps the frames' order.
+ *
+ * <p>When the TAP has a descriptor and the socket can watch it ({@link DatagramPort#watch}), the
+ * socket's thread serves both, as tinc's and Nebula's one loop does: it waits for the TAP and the
+ * socket together and reads the TAP's frames itself ({@link #drain}), and the TAP thread sleeps
+ * until the TAP is given back (the socket or the device goes, or the device fails). With two
+ * threads, each frame the kernel answered at once (an echo reply, an acknowledgement) woke the TAP
+ * thread for nothing, at the receive thread's cost, inside its write to the TAP.
  */
 final class Outbound {
+
+    /** Batches the socket's thread reads from the TAP in one turn, before it looks at the socket again. */
+    static final int DRAIN_BATCHES = 8;
+    /** Turns in a row that found the TAP readable and no frame in it, after which the TAP thread takes it back. */
+    static final int IDLE_DRAINS = 64;
 
     private final TapDevice tap;
     private final PollableTapDevice pollable; // null when the TAP cannot wait apart from reading
@@ -34,15 +48,24 @@ final class Outbound {
     private final ControlLoop clock;
     private final MeshLog log;
     private final Thread reader;
+    /** Where the TAP thread hands the TAP over to, when it can watch the TAP's descriptor. */
+    private final DatagramPort socket;
 
     /** Held while frames are read from the TAP and sent, by the TAP thread or the receive thread. */
     private final ReentrantLock txLock = new ReentrantLock();
     // guarded by txLock
     private FrameBatch replies;
+    private int idleDrains;
     private final List<Peer> touched = new ArrayList<>();
     /** Whether the TAP thread waits apart from reading (so the receive thread may read). */
     private volatile boolean tapWaits;
     private volatile boolean closed;
+    private final Object handLock = new Object();
+    /** Whether the socket's thread serves the TAP ({@link #handOff}); the TAP thread sleeps meanwhile. */
+    private volatile boolean handedOff;
+    // guarded by handLock
+    private AutoCloseable watch;
+    private int generation;
 
     Outbound(Mesh.Parts parts, EthernetSwitch<Peer> sw, Sender sender, FloodReplay floods) {
         this.tap = parts.config().tap();
@@ -54,6 +77,10 @@ final class Outbound {
         this.floods = floods;
         this.clock = parts.config().loop();
         this.log = parts.config().log();
+        this.socket = parts.config().socket();
+        if (tap instanceof TapSlot slot) {
+            slot.onRelease(this::handBack);
+        }
         this.reader = new Thread(this::readTap, "p2p-tap-" + parts.config().name());
         this.reader.setDaemon(true);
     }
@@ -94,13 +121,107 @@ final class Outbound {
                     txLock.unlock();
                 }
                 if (n == 0) {
-                    pollable.awaitFrames();
+                    if (!handOff()) {
+                        pollable.awaitFrames();
+                        continue;
+                    }
+                    while (handedOff && !closed) {
+                        LockSupport.park(this);
+                    }
                 }
             }
         } catch (IOException e) {
             if (!closed) {
                 log.warn("TAP " + tap.name() + " failed: " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Gives the TAP to the socket's thread: it waits for the TAP's descriptor together with the
+     * socket and reads the frames ({@link #drain}), and this thread sleeps until it is given back.
+     *
+     * @return false when the TAP or the socket cannot
+     */
+    private boolean handOff() {
+        int fd = pollable.descriptor();
+        if (fd < 0) {
+            return false;
+        }
+        int g;
+        synchronized (handLock) {
+            g = ++generation;
+            handedOff = true;
+        }
+        AutoCloseable w = socket.watch(fd, this::drain, () -> handBack(g));
+        synchronized (handLock) {
+            if (w != null && generation == g && handedOff) {
+                watch = w;
+                return true;
+            }
+            if (generation == g) {
+                handedOff = false;
+            }
+        }
+        closeQuietly(w); // given back meanwhile
+        return false;
+    }
+
+    /** The TAP's frames, on the socket's thread, while it watches the TAP's descriptor. */
+    private void drain() {
+        txLock.lock();
+        try {
+            if (replies == null) {
+                replies = batch();
+            }
+            int n = 0;
+            for (int i = 0; i < DRAIN_BATCHES && !closed; i++) { // then the socket's turn: the loop comes back while the TAP has more
+                n = pollable.readNow(replies);
+                if (n == 0) {
+                    break;
+                }
+                route(replies, n);
+                idleDrains = 0;
+            }
+            if (n == 0 && ++idleDrains >= IDLE_DRAINS) {
+                handBack(); // readable and nothing to read, again and again: the TAP thread's own wait says why
+            }
+        } catch (IOException e) {
+            handBack(); // the TAP thread meets the failure, and reports it
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    /** The TAP thread waits for the TAP itself again (the socket or the device went, or it failed). */
+    private void handBack() {
+        handBack(-1);
+    }
+
+    /** @param g the hand-off that was lost (-1: whichever is in force) */
+    private void handBack(int g) {
+        AutoCloseable w;
+        synchronized (handLock) {
+            if (!handedOff || g != -1 && g != generation) {
+                return;
+            }
+            handedOff = false;
+            generation++;
+            w = watch;
+            watch = null;
+        }
+        closeQuietly(w);
+        LockSupport.unpark(reader);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // gone already
         }
     }
 
@@ -196,6 +317,8 @@ final class Outbound {
     /** Stops the TAP thread: closes the TAP (which wakes it) and waits for it. */
     void close() {
         closed = true;
+        handBack();
+        LockSupport.unpark(reader);
         try {
             tap.close();
         } catch (IOException e) {

@@ -85,6 +85,13 @@ public final class SocketSlot implements UdpSocket {
         }
     }
 
+    /** On the socket in use; lost when it goes (its close tells), and null while none is. */
+    @Override
+    public AutoCloseable watch(int fd, Runnable whenReadable, Runnable whenLost) {
+        UdpSocket s = socket;
+        return s == null ? null : s.watch(fd, whenReadable, whenLost);
+    }
+
     @Override
     public void send(InetSocketAddress to, ByteBuffer datagram) {
         UdpSocket s = socket;

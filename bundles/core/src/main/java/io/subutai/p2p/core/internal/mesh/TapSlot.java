@@ -36,6 +36,7 @@ public final class TapSlot implements PollableTapDevice {
     private String waiting = "";
     private long releasedAt; // nanoTime of the last release, while detached
     private volatile boolean closed;
+    private volatile Runnable released = () -> { };
     private boolean orphaned;
     private final AtomicLong droppedWhileDetached = new AtomicLong();
 
@@ -128,8 +129,17 @@ public final class TapSlot implements PollableTapDevice {
             device = null;
             releasedAt = nowNanos;
         }
+        released.run(); // before the device lets its descriptor go
         d.release(); // wakes the TAP thread, which comes back here and waits
         return true;
+    }
+
+    /**
+     * Runs {@code r} each time the device in use is released or closed: whoever watches its
+     * {@link #descriptor} for the TAP thread gives it back (the next device has another).
+     */
+    void onRelease(Runnable r) {
+        released = r;
     }
 
     /** Says why the interface still waits (a takeover that failed). */
@@ -196,6 +206,12 @@ public final class TapSlot implements PollableTapDevice {
             }
             throw e;
         }
+    }
+
+    @Override
+    public int descriptor() {
+        PollableTapDevice d = device;
+        return d == null ? -1 : d.descriptor();
     }
 
     @Override
@@ -295,6 +311,7 @@ public final class TapSlot implements PollableTapDevice {
             orphaned = d == null;
             lock.notifyAll();
         }
+        released.run();
         if (d != null) {
             d.close();
         }

@@ -334,6 +334,11 @@ public final class TransportMux implements DatagramPort, Routes {
     }
 
     @Override
+    public AutoCloseable watch(int fd, Runnable whenReadable, Runnable whenLost) {
+        return socket.watch(fd, whenReadable, whenLost);
+    }
+
+    @Override
     public void execute(Runnable task) {
         socket.execute(task);
     }

@@ -155,6 +155,11 @@ final class LinuxTap implements PollableTapDevice {
         }
     }
 
+    @Override
+    public int descriptor() {
+        return closed ? -1 : fd;
+    }
+
     /** Sleeps until the device has a frame, fails, or {@link #close} wakes it. */
     @Override
     public void awaitFrames() throws IOException {

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -14,18 +17,27 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 
 import io.subutai.p2p.spi.DatagramHandler;
 import io.subutai.p2p.spi.UdpSocket;
@@ -42,6 +54,8 @@ import io.subutai.p2p.spi.UdpSocket;
 final class NettyUdpSocket implements UdpSocket {
 
     private static final int TYPE_OFFSET = 1;
+    /** The kernel's EPOLLHUP (linux/eventpoll.h): the descriptor's other end is gone. */
+    private static final int EPOLLHUP = 0x10;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -49,6 +63,9 @@ final class NettyUdpSocket implements UdpSocket {
     private final AtomicReferenceArray<DatagramHandler> handlers = new AtomicReferenceArray<>(256);
     private final AtomicLong unhandled = new AtomicLong();
     private final NativeSend direct;
+    // guarded by watches
+    private final List<Watch> watches = new ArrayList<>();
+    private boolean closed;
 
     private NettyUdpSocket(EventLoopGroup group, Channel channel) {
         this.group = group;
@@ -98,8 +115,89 @@ final class NettyUdpSocket implements UdpSocket {
         }
         try {
             channel.eventLoop().execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed: nothing is delivered any more
+        }
+    }
+
+    /**
+     * With epoll: the descriptor joins the socket's epoll set, level-triggered, so the event loop
+     * that receives the datagrams runs {@code whenReadable} too. Null without epoll, or once closed.
+     */
+    @Override
+    public AutoCloseable watch(int fd, Runnable whenReadable, Runnable whenLost) {
+        if (!(channel instanceof EpollDatagramChannel) || !(channel.eventLoop() instanceof IoEventLoop loop)) {
+            return null;
+        }
+        FileDescriptor d = new FileDescriptor(fd); // not closed here: the descriptor is the caller's
+        Watch w = new Watch(whenLost);
+        EpollIoHandle handle = new EpollIoHandle() {
+            @Override
+            public FileDescriptor fd() {
+                return d;
+            }
+
+            @Override
+            public void handle(IoRegistration registration, IoEvent event) {
+                if ((((EpollIoEvent) event).ops().value() & (EpollIoOps.EPOLLERR.value() | EPOLLHUP)) == 0) {
+                    whenReadable.run();
+                } else if (lose(w)) { // failed, or its other end went: its owner's own wait tells which
+                    registration.cancel();
+                    w.whenLost.run();
+                }
+            }
+
+            @Override
+            public void close() {
+                // the descriptor is the caller's
+            }
+        };
+        synchronized (watches) {
+            if (closed) {
+                return null;
+            }
+            Future<IoRegistration> f = loop.register(handle).awaitUninterruptibly();
+            if (!f.isSuccess()) {
+                return null;
+            }
+            w.registration = f.getNow();
+            w.registration.submit(EpollIoOps.EPOLLIN);
+            watches.add(w);
+        }
+        return () -> {
+            if (lose(w)) {
+                cancel(w.registration);
+            }
+        };
+    }
+
+    /** Whether {@code w} was still watched (and is no longer). */
+    private boolean lose(Watch w) {
+        synchronized (watches) {
+            return watches.remove(w);
+        }
+    }
+
+    private void cancel(IoRegistration r) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            r.cancel();
+            return;
+        }
+        try {
+            loop.submit(r::cancel).awaitUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            // the loop is gone, and its registrations with it
+        }
+    }
+
+    /** A descriptor that {@link #watch} lets the event loop serve. */
+    private static final class Watch {
+        final Runnable whenLost;
+        IoRegistration registration;
+
+        Watch(Runnable whenLost) {
+            this.whenLost = whenLost;
         }
     }
 
@@ -194,7 +292,14 @@ final class NettyUdpSocket implements UdpSocket {
 
     @Override
     public void close() {
+        List<Watch> lost;
+        synchronized (watches) {
+            closed = true;
+            lost = new ArrayList<>(watches);
+            watches.clear();
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        lost.forEach(w -> w.whenLost.run()); // the loop is gone: their owners wait for the descriptors themselves
     }
 }
