@@ -20,7 +20,7 @@ final class PeerSend {
     /** The most bytes of frames kept per peer while its handshake runs. */
     static final int WAITING_BYTES = 32 * 1024;
 
-    /** Made at first use: a peer that never gets a session (one discovery named, that never answers) costs no buffers. */
+    /** Made as the peer connects ({@link #prepare}) or at first use: a peer that never gets a session (one discovery named, that never answers) costs no buffers. */
     private ByteBuffer plain;
     private ByteBuffer packet;
     /** Frames sent while the handshake runs, sent when it completes (as the kernel's first ARP). */
@@ -52,6 +52,17 @@ final class PeerSend {
     boolean closed;
     /** The batch holds datagrams the TAP thread has not flushed yet (set and cleared by it, under the lock). */
     boolean touched;
+
+    /**
+     * Makes the buffers now, as the peer connects, rather than at its first frame: the data path's
+     * compiled code then never meets a peer without them (a branch it never saw taken, which sent
+     * it back to the interpreter at each network's first peer).
+     */
+    void prepare() {
+        plain();
+        packet();
+        batch();
+    }
 
     ByteBuffer batch() {
         if (batch == null) {

@@ -166,6 +166,7 @@ final class Sender {
         if (!p.changeStateLocked(PeerState.CONNECTED, why, now, wallMillis)) {
             return;
         }
+        p.send.prepare();
         keepaliveLocked(p, now);
         for (byte[] f = p.send.nextWaiting(); f != null; f = p.send.nextWaiting()) {
             frameLocked(p, ByteBuffer.wrap(f), 0, f.length, false, now);
