@@ -122,6 +122,8 @@ class DaemonProcessTest {
         assertEquals(0, daemon.exitValue(), log());
         assertTrue(log().contains("Received signal: terminated"), log());
         assertTrue(log().contains("P2P Daemon stopped"), log());
+        assertEquals(List.of(), log().lines().filter(l -> !l.matches("\\[[A-Z]+\\] \\d{4}/\\d\\d/\\d\\d .*")).toList(),
+                "the daemon's output is its log alone: no word of the JVM's (an option it could not read, a warning)");
         assertFalse(Files.exists(td.socket()), "the control socket is removed at stop");
         System.out.println("SIGTERM to exit: " + ms + " ms");
         assertEquals(distBefore, listing(P2pOptions.dist()), "the daemon wrote into the distribution");

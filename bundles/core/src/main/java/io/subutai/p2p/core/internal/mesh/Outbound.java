@@ -153,7 +153,12 @@ final class Outbound {
             g = ++generation;
             handedOff = true;
         }
-        AutoCloseable w = socket.watch(fd, this::drain, () -> handBack(g));
+        AutoCloseable w;
+        try {
+            w = socket.watch(fd, this::drain, () -> handBack(g));
+        } catch (RuntimeException e) { // a port that failed to: this thread waits for the TAP itself
+            w = null;
+        }
         synchronized (handLock) {
             if (w != null && generation == g && handedOff) {
                 watch = w;

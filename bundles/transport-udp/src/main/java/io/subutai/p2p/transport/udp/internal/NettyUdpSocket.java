@@ -161,7 +161,12 @@ final class NettyUdpSocket implements UdpSocket {
                 return null;
             }
             w.registration = f.getNow();
-            w.registration.submit(EpollIoOps.EPOLLIN);
+            try {
+                w.registration.submit(EpollIoOps.EPOLLIN);
+            } catch (RuntimeException e) { // the descriptor was closed meanwhile (EBADF): nothing to watch
+                cancel(w.registration);
+                return null;
+            }
             watches.add(w);
         }
         return () -> {

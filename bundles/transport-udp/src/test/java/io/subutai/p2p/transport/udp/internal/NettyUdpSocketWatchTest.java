@@ -100,6 +100,17 @@ class NettyUdpSocketWatchTest {
     }
 
     @Test
+    void aDescriptorClosedBeforeItIsWatchedIsRefusedNotThrown() throws Exception {
+        try (NettyUdpSocket s = (NettyUdpSocket) provider.openOn("wd", InetAddress.getLoopbackAddress())) {
+            int fd = pipe[0].intValue();
+            pipe[0].close(); // as a TAP closed while its thread hands it over
+            assertNull(s.watch(fd, this::served, lost::incrementAndGet));
+            roundTrip(s); // and the socket goes on
+            assertEquals(0, lost.get());
+        }
+    }
+
+    @Test
     void closingTheSocketLosesItsWatchesOnce() throws Exception {
         NettyUdpSocket s = (NettyUdpSocket) provider.openOn("wb", InetAddress.getLoopbackAddress());
         AutoCloseable w = s.watch(pipe[0].intValue(), this::served, lost::incrementAndGet);
