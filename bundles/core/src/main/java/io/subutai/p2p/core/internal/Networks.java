@@ -3,6 +3,7 @@ package io.subutai.p2p.core.internal;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 
 import io.subutai.p2p.api.CommandOutput;
@@ -49,6 +51,8 @@ final class Networks {
     private final Map<String, SaveFile.Entry> saved = new LinkedHashMap<>();
     private final Set<String> history = new LinkedHashSet<>();
     private final Set<String> startingHashes = new HashSet<>();
+    /** Save-file changes that came while their network was starting (see {@link #change}). */
+    private final Map<String, List<UnaryOperator<SaveFile.Entry>>> whileStarting = new HashMap<>();
     private final Set<String> startingDevs = new HashSet<>();
     private boolean saveUnreadable;
     private boolean closed;
@@ -91,17 +95,22 @@ final class Networks {
 
     /** A bootstrap server handed this address to a network started with {@code -ip dhcp}: saved, to ask for after a restart. */
     synchronized void assigned(String hash, Ipv4Cidr address) {
-        SaveFile.Entry e = saved.get(hash);
-        if (e != null && !address.toString().equals(e.assigned())) {
-            resave(hash, e.withAssigned(address.toString()), "The address of network " + idOf(hash));
-        }
+        String a = address.toString();
+        change(hash, e -> a.equals(e.assigned()) ? e : e.withAssigned(a), "The address of network " + idOf(hash));
     }
 
     /** A bootstrap server named {@code HOST:PORT} showed {@code key} first: saved as {@code HOST:PORT@KEY}, to trust alone. */
     synchronized void serverKeyLearned(String hash, String server, byte[] key) {
+        change(hash, e -> e.withServerKey(server, key), "The pinned key of network " + idOf(hash));
+    }
+
+    /** Changes the entry of {@code hash} (or the one its start makes, while it starts: its server may answer first). Caller holds this. */
+    private void change(String hash, UnaryOperator<SaveFile.Entry> how, String what) {
         SaveFile.Entry e = saved.get(hash);
-        if (e != null && e.withServerKey(server, key) != e) {
-            resave(hash, e.withServerKey(server, key), "The pinned key of network " + idOf(hash));
+        if (startingHashes.contains(hash)) {
+            whileStarting.computeIfAbsent(hash, h -> new ArrayList<>()).add(how);
+        } else if (e != null && how.apply(e) != e) {
+            resave(hash, how.apply(e), what);
         }
     }
 
@@ -176,6 +185,7 @@ final class Networks {
         } finally {
             synchronized (this) {
                 startingHashes.remove(hash);
+                whileStarting.remove(hash);
                 if (spec.dev() != null) {
                     startingDevs.remove(spec.dev());
                 }
@@ -214,7 +224,13 @@ final class Networks {
         StartRequest exact = new StartRequest(request.ip(), hash, device.mac().toString(), device.name(), request.key(),
                 request.ttl(), request.keyfile(), request.port(), request.ports(), request.dht(), request.fwd(),
                 request.crypto(), request.bridge(), request.proxy());
-        saved.put(hash, new SaveFile.Entry(exact, clock.instant(), added, assigned, revoked));
+        SaveFile.Entry entry = new SaveFile.Entry(exact, clock.instant(), added, assigned, revoked);
+        for (UnaryOperator<SaveFile.Entry> how : whileStarting.getOrDefault(hash, List.of())) {
+            entry = how.apply(entry);
+        }
+        whileStarting.remove(hash);
+        startingHashes.remove(hash); // started: what comes from now on changes the entry itself
+        saved.put(hash, entry);
         if (attached != null) {
             addSavedKeys(hash, attached);
         }
@@ -433,13 +449,7 @@ final class Networks {
     private void addSavedKeys(String hash, Plane.Attached attached) {
         SaveFile.Entry e = saved.get(hash);
         if (e != null) {
-            e.revoked().forEach(attached::revoke);
-            long now = clock.instant().getEpochSecond();
-            for (SaveFile.AddedKey k : e.added()) {
-                if (k.until() >= now) {
-                    attached.addKey(k.key(), k.until());
-                }
-            }
+            e.applyTo(attached, clock.instant().getEpochSecond());
         }
     }
 

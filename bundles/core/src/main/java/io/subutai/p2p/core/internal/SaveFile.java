@@ -90,6 +90,16 @@ final class SaveFile {
                     assigned, revoked);
         }
 
+        /** Queues the keys added at run time that still hold at {@code nowSeconds} behind the network's own, and refuses the members revoked. */
+        void applyTo(Plane.Attached attached, long nowSeconds) {
+            revoked.forEach(attached::revoke);
+            for (AddedKey k : added) {
+                if (k.until() >= nowSeconds) {
+                    attached.addKey(k.key(), k.until());
+                }
+            }
+        }
+
         /** This entry with {@code key} queued after the others, and without keys that ended before {@code nowSeconds}. */
         Entry withKey(AddedKey key, long nowSeconds) {
             List<AddedKey> keys = new ArrayList<>();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.subutai.p2p.api.CommandOutput;
+import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.api.PathKind;
@@ -177,6 +178,38 @@ class NetworksTest {
         assertEquals(1, bad.code());
         assertEquals("Invalid -dht '127.0.0.1:6881@abc': the key in '127.0.0.1:6881@abc' is not 64 hex digits (the key"
                 + " p2p dht-server prints); give HOST:PORT[@KEY] or wss://HOST[:PORT][/PATH][@KEY], comma-separated\n", bad.err());
+    }
+
+    @Test
+    void whatTheServerSaysWhileTheNetworkStillStartsIsSavedWithIt() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        byte[] key = new byte[32];
+        key[31] = 9;
+        Networks[] self = new Networks[1];
+        Plane recording = recordingPlane(new ArrayList<>());
+        Plane answersAtOnce = new Plane() { // the bootstrap server answers before the start has made the entry
+            @Override
+            public boolean ready() {
+                return true;
+            }
+
+            @Override
+            public Plane.Attached attach(NetworkSpec spec, NetworkSecrets secrets, io.subutai.p2p.spi.TapDevice device)
+                    throws IOException {
+                self[0].serverKeyLearned(spec.request().hash(), "127.0.0.1:6881", key);
+                self[0].assigned(spec.request().hash(), Ipv4Cidr.parse("10.9.0.7/24"));
+                return recording.attach(spec, secrets, device);
+            }
+        };
+        self[0] = withPlane(answersAtOnce, save);
+        assertEquals(0, self[0].start(new StartRequest("10.9.0.1", "h", "", "", "", "", "", 0, "", "127.0.0.1:6881",
+                false)).code());
+        String saved = Files.readString(save);
+        assertTrue(saved.contains("127.0.0.1:6881@" + java.util.HexFormat.of().formatHex(key)), "the key pinned:\n" + saved);
+        assertTrue(saved.contains("10.9.0.7/24"), "the address handed out:\n" + saved);
+        self[0].serverKeyLearned("h", "127.0.0.1:6881", key); // once started, to the entry itself: unchanged
+        assertEquals(saved, Files.readString(save));
+        self[0].closeAll();
     }
 
     @Test
