@@ -51,8 +51,7 @@ final class Networks {
     private final Map<String, SaveFile.Entry> saved = new LinkedHashMap<>();
     private final Set<String> history = new LinkedHashSet<>();
     private final Set<String> startingHashes = new HashSet<>();
-    /** Save-file changes that came while their network was starting (see {@link #change}). */
-    private final Map<String, List<UnaryOperator<SaveFile.Entry>>> whileStarting = new HashMap<>();
+    private final Map<String, List<UnaryOperator<SaveFile.Entry>>> whileStarting = new HashMap<>(); // see change()
     private final Set<String> startingDevs = new HashSet<>();
     private boolean saveUnreadable;
     private boolean closed;
@@ -107,10 +106,11 @@ final class Networks {
     /** Changes the entry of {@code hash} (or the one its start makes, while it starts: its server may answer first). Caller holds this. */
     private void change(String hash, UnaryOperator<SaveFile.Entry> how, String what) {
         SaveFile.Entry e = saved.get(hash);
+        SaveFile.Entry changed = e == null ? null : how.apply(e);
         if (startingHashes.contains(hash)) {
             whileStarting.computeIfAbsent(hash, h -> new ArrayList<>()).add(how);
-        } else if (e != null && how.apply(e) != e) {
-            resave(hash, how.apply(e), what);
+        } else if (changed != e) {
+            resave(hash, changed, what);
         }
     }
 

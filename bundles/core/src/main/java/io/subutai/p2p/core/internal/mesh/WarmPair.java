@@ -187,14 +187,15 @@ public final class WarmPair implements AutoCloseable {
         Side side = side(name, mac, host::received);
         host.attach(side);
         TransportMux mux = null;
+        Member m;
         try {
             StaticKeys k = suites.all().get(0).impl().generateKeys();
             mux = new TransportMux(socket, "warm-" + name, k.publicKey(), loop, endpoints -> { }, (t, op, e) -> { });
             Mesh mesh = Mesh.start(new Mesh.Config("warm-" + name, new TapSlot(side.device(), null), mux, mux, suites, null,
                     k, keys, MeshLog.NONE, loop, TIMING, new Ipv4Cidr(host.ip, OVERLAY.prefix()), false));
-            Member m = new Member(host, side, socket, loop, mux, mesh, k);
+            m = new Member(host, side, socket, loop, mux, mesh, k);
             synchronized (members) {
-                members.add(m);
+                members.add(m); // closed with the others from here on
             }
         } catch (RuntimeException e) {
             if (mux != null) {
@@ -208,9 +209,7 @@ public final class WarmPair implements AutoCloseable {
         if (closed) {
             throw new IOException("closed");
         }
-        synchronized (members) {
-            return members.get(members.size() - 1);
-        }
+        return m;
     }
 
     private Side side(String name, MacAddress mac, Consumer<ByteBuffer> written) {
