@@ -54,6 +54,23 @@ final class WarmHost {
         }
     }
 
+    /** Asks for {@code target}'s MAC, as the kernel does before its first packet there (broadcast). */
+    void askArp(int target) {
+        send(arp(1, mac, ip, null, target));
+    }
+
+    /** What Linux sends over IPv6 as the interface comes up ({@link #ipv6Hello}). */
+    void hello() {
+        for (byte[] f : ipv6Hello(mac)) {
+            send(f);
+        }
+    }
+
+    /** An echo request of {@code size} bytes to {@code to}, with {@code id}. */
+    void ping(WarmHost to, int size, int id) {
+        send(echo(ECHO_REQUEST, to.mac, mac, ip, to.ip, size, id));
+    }
+
     /** A frame the engine wrote to this host's TAP (Ethernet, at the position). */
     void received(ByteBuffer f) {
         int at = f.position();
@@ -83,7 +100,7 @@ final class WarmHost {
     }
 
     /** An echo request or reply of {@code size} bytes (Ethernet header included). */
-    static byte[] echo(int icmpType, MacAddress to, MacAddress from, int src, int dst, int size, int id) {
+    private static byte[] echo(int icmpType, MacAddress to, MacAddress from, int src, int dst, int size, int id) {
         ByteBuffer b = ethernet(size, to.toBytes(), from, IPV4);
         ipv4(b, size - ETH, ICMP, src, dst);
         b.put(ETH + 20, (byte) icmpType).putShort(ETH + 24, (short) id).putShort(ETH + 26, (short) 1);
@@ -91,7 +108,7 @@ final class WarmHost {
     }
 
     /** An ARP request (op 1, broadcast) or reply (op 2, to {@code to}). */
-    static byte[] arp(int op, MacAddress from, int spa, MacAddress to, int tpa) {
+    private static byte[] arp(int op, MacAddress from, int spa, MacAddress to, int tpa) {
         ByteBuffer b = ethernet(ETH + 28, op == 1 ? BROADCAST : to.toBytes(), from, ARP);
         b.position(ETH);
         b.putShort((short) 1).putShort((short) IPV4).put((byte) 6).put((byte) 4).putShort((short) op);
@@ -104,7 +121,7 @@ final class WarmHost {
      * its link-local address (a neighbour solicitation from ::), a router solicitation, a
      * multicast listener report (behind a hop-by-hop header), and a neighbour advertisement.
      */
-    static byte[][] ipv6Hello(MacAddress from) {
+    private static byte[][] ipv6Hello(MacAddress from) {
         byte[] m = from.toBytes();
         byte[] eui = {(byte) (m[0] ^ 2), m[1], m[2], -1, -2, m[3], m[4], m[5]}; // the interface identifier (EUI-64)
         long linkLocalLo = ByteBuffer.wrap(eui).getLong();

@@ -112,13 +112,11 @@ public final class WarmPair implements AutoCloseable {
      */
     public Map<String, Integer> answers() {
         Map<String, Integer> m = new TreeMap<>();
-        synchronized (members) {
-            for (int i = 0; i < members.size(); i++) {
-                WarmHost h = members.get(i).host();
-                String name = String.valueOf((char) ('a' + i));
-                m.put(name + ".arp", h.arpAnswered.get());
-                m.put(name + ".echo", h.echoAnswered.get());
-            }
+        List<Member> ms = members();
+        for (int i = 0; i < ms.size(); i++) {
+            String name = String.valueOf((char) ('a' + i));
+            m.put(name + ".arp", ms.get(i).host().arpAnswered.get());
+            m.put(name + ".echo", ms.get(i).host().echoAnswered.get());
         }
         return m;
     }
@@ -142,24 +140,19 @@ public final class WarmPair implements AutoCloseable {
             if (!connected(deadline, 1, a, b)) {
                 return answered.get();
             }
-            a.host().send(WarmHost.arp(1, a.host().mac, a.host().ip, null, b.host().ip));
+            a.host().askArp(b.host().ip);
             pings(List.of(b.host()), FIRST, deadline);
             // the rest of a real network's first seconds, now that the path is compiled
-            for (Member m : List.of(a, b)) {
-                for (byte[] f : WarmHost.ipv6Hello(m.host().mac)) {
-                    m.host().send(f);
-                }
-            }
+            a.host().hello();
+            b.host().hello();
             stray(a.socket().localAddress());
             Member c = member("c", 3, keys, null);
-            a.host().send(WarmHost.arp(1, a.host().mac, a.host().ip, null, c.host().ip)); // replayed to C when it comes
+            a.host().askArp(c.host().ip); // replayed to C when it comes
             meet(a, c);
             meet(b, c);
             boolean three = connected(deadline, 2, a, b, c);
-            for (byte[] f : WarmHost.ipv6Hello(c.host().mac)) {
-                c.host().send(f);
-            }
-            c.host().send(WarmHost.arp(1, c.host().mac, c.host().ip, null, a.host().ip));
+            c.host().hello();
+            c.host().askArp(a.host().ip);
             pings(three ? List.of(b.host(), c.host()) : List.of(b.host()), ROUND_TRIPS, deadline);
         } catch (IOException | RuntimeException e) {
             log.debug("Warm-up of the data path: " + e);
@@ -271,13 +264,11 @@ public final class WarmPair implements AutoCloseable {
         if (closed || n >= limit || to.isEmpty()) {
             return;
         }
-        WarmHost a = pinger;
         WarmHost t = to.get(n / 2 % to.size());
-        int size = n % 2 == 0 ? 98 : 1442;
-        a.send(WarmHost.echo(8, t.mac, a.mac, a.ip, t.ip, size, ID));
+        pinger.ping(t, n % 2 == 0 ? 98 : 1442, ID);
         if (n % 16 == 15) { // a burst: the TAP reader gets several frames at once, and the socket sends them together
             for (int i = 0; i < 3; i++) {
-                a.send(WarmHost.echo(8, t.mac, a.mac, a.ip, t.ip, 1442, ID + 1));
+                pinger.ping(t, 1442, ID + 1);
             }
         }
     }
@@ -298,20 +289,24 @@ public final class WarmPair implements AutoCloseable {
     private static void stray(InetSocketAddress to) throws IOException {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             byte[] data = new byte[Wire.DATA_MIN];
-            data[0] = 4;
-            data[1] = (byte) Wire.DATA;
+            Wire.header(ByteBuffer.wrap(data), Wire.DATA);
             data[7] = 42; // a receiver index nobody has
-            for (byte[] d : new byte[][] {{1, 2, 3}, {9, 4, 0, 0, 0, 0, 0, 0}, data}) {
+            byte[] otherVersion = data.clone();
+            otherVersion[0]++;
+            for (byte[] d : new byte[][] {{1, 2, 3}, otherVersion, data}) {
                 s.send(new DatagramPacket(d, d.length, to));
             }
         }
     }
 
-    private void closeAll() {
-        List<Member> ms;
+    private List<Member> members() {
         synchronized (members) {
-            ms = new ArrayList<>(members);
+            return new ArrayList<>(members);
         }
+    }
+
+    private void closeAll() {
+        List<Member> ms = members();
         for (Member m : ms) {
             close(m.mesh());
             m.mux().close();
@@ -335,11 +330,7 @@ public final class WarmPair implements AutoCloseable {
     public void close() {
         closed = true;
         phase.countDown();
-        List<Member> ms;
-        synchronized (members) {
-            ms = new ArrayList<>(members);
-        }
-        for (Member m : ms) {
+        for (Member m : members()) {
             m.side().close();
         }
     }

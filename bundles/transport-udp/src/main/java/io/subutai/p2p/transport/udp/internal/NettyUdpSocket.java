@@ -152,22 +152,30 @@ final class NettyUdpSocket implements UdpSocket {
                 // the descriptor is the caller's
             }
         };
+        // not under the lock: the loop takes it (lose) while it serves another watch
+        Future<IoRegistration> f;
+        try {
+            f = loop.register(handle).awaitUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            return null; // closed
+        }
+        if (!f.isSuccess()) {
+            return null; // closed meanwhile
+        }
+        w.registration = f.getNow();
+        try {
+            w.registration.submit(EpollIoOps.EPOLLIN);
+        } catch (RuntimeException e) { // the descriptor was closed meanwhile (EBADF): nothing to watch
+            cancel(w.registration);
+            return null;
+        }
+        boolean added;
         synchronized (watches) {
-            if (closed) {
-                return null;
-            }
-            Future<IoRegistration> f = loop.register(handle).awaitUninterruptibly();
-            if (!f.isSuccess()) {
-                return null;
-            }
-            w.registration = f.getNow();
-            try {
-                w.registration.submit(EpollIoOps.EPOLLIN);
-            } catch (RuntimeException e) { // the descriptor was closed meanwhile (EBADF): nothing to watch
-                cancel(w.registration);
-                return null;
-            }
-            watches.add(w);
+            added = !closed && watches.add(w);
+        }
+        if (!added) { // the socket closed meanwhile: its close did not see this one
+            cancel(w.registration);
+            return null;
         }
         return () -> {
             if (lose(w)) {
