@@ -122,6 +122,61 @@ class LanMeshProcessTest {
         assertTrue(peers.contains("\t10.61.0.2\t[fe80:"), "reached by its IPv6 link-local address: " + peers);
     }
 
+    @Test
+    void setIpMovesAMemberItsPeersFollowAndARestartKeepsIt() throws Exception {
+        lan(2);
+        for (int i = 0; i < 2; i++) {
+            Netns.Result r = daemons.get(i).p2p("start", "-ip", "10.62.0." + (i + 1), "-hash", "readdress", "-key", "k");
+            assertEquals(0, r.code(), r.err());
+        }
+        Await.require(() -> pingQuietly(1, "10.62.0.1"), Duration.ofSeconds(20),
+                () -> "no ping from member 2 to member 1:\n" + daemons.get(0).logQuietly());
+        TestDaemon a = daemons.get(0);
+        assertEquals(12, a.p2p("set", "-ip", "10.62.0", "-hash", "readdress").code(), "not an address");
+        assertEquals(12, a.p2p("set", "-ip", "10.62.0.255", "-hash", "readdress").code(), "the subnet's broadcast");
+        assertEquals(4, a.p2p("set", "-ip", "10.62.0.9", "-hash", "nope").code(), "no such network");
+        Netns.Result held = a.p2p("set", "-ip", "10.62.0.2", "-hash", "readdress");
+        assertEquals(2, held.code(), "the peer's address");
+        assertTrue(held.err().contains("10.62.0.2 is held by member"), held.err());
+
+        Netns.Result viaShell = a.p2p("shell", "p2p:set -ip 10.62.0.256 -hash readdress");
+        assertEquals(12, viaShell.code(), "p2p:set, inside the daemon: " + viaShell.out() + viaShell.err());
+        assertTrue((viaShell.out() + viaShell.err()).contains("Couldn't parse IP 10.62.0.256"), viaShell.out() + viaShell.err());
+
+        Netns.Result moved = a.p2p("set", "-ip", "10.62.0.9", "-hash", "readdress");
+        assertEquals(0, moved.code(), moved.err());
+        assertEquals("Request for IP change was sent. No errors reported.\n", moved.out());
+        String addresses = namespaces.get(0).ip("-4", "-o", "addr", "show", "dev", "vptp1");
+        assertTrue(addresses.contains(" 10.62.0.9/24 ") && !addresses.contains("10.62.0.1/"), addresses);
+        assertTrue(namespaces.get(0).ip("-6", "-o", "addr", "show", "dev", "vptp1").contains("fe80:"), "its link-local address stays");
+        Await.require(() -> pingQuietly(1, "10.62.0.9"), Duration.ofSeconds(10),
+                () -> "the peer does not reach the new address:\n" + daemons.get(0).logQuietly());
+        Await.require(() -> peersOf(1, "readdress").contains("\t10.62.0.9\t"), Duration.ofSeconds(5),
+                () -> "the peer did not learn the new address: " + peersOf(1, "readdress"));
+        assertEquals("readdress|10.62.0.9\n", a.p2p("status").out().lines().findFirst().orElse("") + "\n");
+
+        a.kill(); // a crash: what set -ip changed is in the save file already
+        a.start();
+        Await.require(() -> pingQuietly(1, "10.62.0.9"), Duration.ofSeconds(20),
+                () -> "the restarted member lost its new address:\n" + a.logQuietly());
+    }
+
+    private String peersOf(int i, String hash) {
+        try {
+            return daemons.get(i).p2p("show", "-hash", hash).out();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private boolean pingQuietly(int from, String ip) {
+        try {
+            return ping(from, ip, "0.2");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** The peer with overlay IP {@code ip} in {@code p2p status -json} of daemon {@code i}; a missing node when it is not there. */
     private JsonNode statusJsonPeer(int i, String ip) {
         try {

@@ -91,9 +91,10 @@ final class Commands {
             List.of(Flag.string("hash", "HASH", "only this network"),
                     Flag.bool("json", "print the networks and their peers as JSON"), RPC_PORT, RPC_TCP), 0);
 
-    static final Command SET = new Command("set", "", "change the log level, add a key to a network's key queue, or revoke a member",
+    static final Command SET = new Command("set", "", "change the log level or a network's IP, queue a key, or revoke a member",
             "-log LEVEL changes the daemon's log level. -key K -ttl T -hash H adds a key to the network's\n"
-                    + "key queue: new handshakes use it when the current key ends (-ip IP -hash H: not yet).\n"
+                    + "key queue: new handshakes use it when the current key ends. -ip IP -hash H gives the network a new\n"
+                    + "overlay IP (A.B.C.D keeps the prefix, A.B.C.D/NN sets it): its peers learn it, the save file keeps it.\n"
                     + "-keyfile FILE (or - for standard input) gives the key and its ttl without putting it on the command line.\n"
                     + "-revoke PEER_ID -hash H refuses that member for good, although it holds the network's key\n"
                     + "(a member can make itself a new identity: to shut it out, also change the key with -key).",

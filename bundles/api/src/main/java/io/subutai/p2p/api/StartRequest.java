@@ -59,6 +59,15 @@ public record StartRequest(String ip, String hash, String mac, String dev, Strin
         proxy = proxy == null ? "" : proxy.trim();
     }
 
+    /**
+     * This request with the overlay address {@code address} ({@code -ip}) instead of its own.
+     *
+     * @since 1.8
+     */
+    public StartRequest withIp(String address) {
+        return new StartRequest(address, hash, mac, dev, key, ttl, keyfile, port, ports, dht, fwd, crypto, bridge, proxy);
+    }
+
     /** The minimal request: a network and its address. */
     public static StartRequest of(String hash, String ip) {
         return new StartRequest(ip, hash, "", "", "", "", "", 0, "", "", false);

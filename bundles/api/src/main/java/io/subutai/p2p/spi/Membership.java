@@ -17,6 +17,16 @@ public interface Membership extends AutoCloseable {
     void updateEndpoints(List<InetSocketAddress> endpoints);
 
     /**
+     * This node's overlay address changed at the user's request ({@code set -ip}): it is the
+     * node's own from now on (a provider that handed addresses out stops asking for one), and is
+     * told as soon as the provider can. Called on the network's control loop; must not block.
+     *
+     * @since 6.3
+     */
+    default void updateAddress(io.subutai.p2p.api.Ipv4Cidr address) {
+    }
+
+    /**
      * What this provider knows of the network, for {@code p2p debug}: a few lines without
      * indentation (servers, their last answer, this node's address as they see it).
      */

@@ -457,6 +457,16 @@ final class DataPlane implements Plane {
             }
 
             @Override
+            public String holder(io.subutai.p2p.api.Ipv4Cidr address) {
+                return instance.holder(address);
+            }
+
+            @Override
+            public void readdress(io.subutai.p2p.api.Ipv4Cidr address) {
+                instance.readdress(address);
+            }
+
+            @Override
             public void close() {
                 synchronized (lock) {
                     live.remove(joined);

@@ -408,10 +408,10 @@ public final class Engine implements NetworkService {
             return CommandOutput.ok("Peer " + request.revoke() + " revoked in " + request.hash() + "\n");
         }
         if (!request.ip().isEmpty() && !request.hash().isEmpty()) {
-            return CommandOutput.error(2, "Failed to reconfigure network: changing the address of a running network is "
-                    + "not supported yet; stop it and start it with the new -ip\n");
+            return networks.readdress(request.hash(), request.ip());
         }
-        return CommandOutput.error(2, "Nothing to set: give -log LEVEL, -key KEY [-ttl T] -hash H, or -revoke PEER_ID -hash H\n");
+        return CommandOutput.error(2, "Nothing to set: give -log LEVEL, -ip IP -hash H, -key KEY [-ttl T] -hash H,"
+                + " or -revoke PEER_ID -hash H\n");
     }
 
     @Override

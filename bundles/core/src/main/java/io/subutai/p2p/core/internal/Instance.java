@@ -1,5 +1,6 @@
 package io.subutai.p2p.core.internal;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,5 +42,24 @@ record Instance(NetworkSpec spec, NetworkSecrets secrets, TapSlot device, Plane.
             waiting.add(plane.missing(spec));
         }
         return waiting.isEmpty() ? s : s.waitingFor(waiting);
+    }
+
+    /** Leaves the peers and closes the interface; one its driver left behind is remembered as orphaned in {@code interfaces}. */
+    void close(Interfaces interfaces, io.subutai.p2p.core.internal.mesh.MeshLog log) {
+        if (attached != null) {
+            try {
+                attached.close();
+            } catch (RuntimeException e) {
+                log.warn("Leaving network " + secrets.networkId() + ": " + e);
+            }
+        }
+        try {
+            device.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Closing " + device.name() + ": " + e.getMessage());
+        }
+        if (device.orphaned()) {
+            interfaces.orphaned(device.name());
+        }
     }
 }

@@ -78,7 +78,10 @@ public final class NetworkInstance implements Plane.Attached {
     private final java.util.Map<Object, Membership> byProvider = new java.util.IdentityHashMap<>();
     /** This node's endpoints that transports added (relay handles); guarded by memberships. */
     private List<InetSocketAddress> extra = List.of();
-    private final NetworkRef ref;
+    /** The network as discovery sees it; made again when {@code set -ip} gives the node its address. */
+    private volatile NetworkRef ref;
+    /** Whether the user gave the node its address at run time ({@code set -ip}): no server's replaces it then. */
+    private volatile boolean fixed;
     private final DiscoveryListener listener;
     private final DatagramPort socket;
     /** The subnet the network's handed-out addresses must stay in: of the first it had (null: none yet). */
@@ -148,7 +151,7 @@ public final class NetworkInstance implements Plane.Attached {
 
             @Override
             public void addressAssigned(Ipv4Cidr address) {
-                if (options.automatic() && acceptable(address)) { // an address given on start is never replaced
+                if (options.automatic() && !fixed && acceptable(address)) { // an address given by the user is never replaced
                     blocking.execute(() -> assign(device, address, assigned));
                 }
             }
@@ -192,6 +195,38 @@ public final class NetworkInstance implements Plane.Attached {
         mesh.overlay(address);
         assigned.accept(address);
         log.info("Configured " + device.name() + ". IP: " + address + " (from the bootstrap server)");
+    }
+
+    /** The ID of the peer that holds {@code address} in this network now, or null. */
+    @Override
+    public String holder(Ipv4Cidr address) {
+        io.subutai.p2p.spi.PeerId p = mesh.holder(address);
+        return p == null ? null : p.value();
+    }
+
+    /**
+     * The node's address is {@code address} from now on ({@code set -ip}; the TAP has it already):
+     * the peers are told at once, and discovery registers it (asking a server for none any more).
+     */
+    @Override
+    public void readdress(Ipv4Cidr address) {
+        fixed = true;
+        NetworkRef r = ref;
+        ref = new NetworkRef(r.networkId(), r.self(), r.staticKey(), r.endpoints(), r.socket(), r.bootstrap(), address, false,
+                r.scheduler(), r.credentials(), r.proxy());
+        mesh.overlay(address);
+        loop.execute(() -> {
+            synchronized (memberships) {
+                for (Membership m : memberships) {
+                    try {
+                        m.updateAddress(address);
+                    } catch (RuntimeException | LinkageError e) {
+                        log.warn("Discovery failed to take the new address of network " + networkId + ": " + e);
+                    }
+                }
+            }
+        });
+        log.info("Network " + networkId + ": this node's address is " + address + " now (set -ip); its peers are told");
     }
 
     /** Joins discovery with one provider; {@code join} is the provider's join, guarded by the caller. */

@@ -64,6 +64,8 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
     }
 
     static final int CODE_EMPTY_HASH = 12;
+    /** {@code set -ip} given no usable address: the original's code. */
+    static final int CODE_BAD_IP = 12;
     static final int CODE_BAD_MAC = 13;
     static final int CODE_TILDE = 17;
     static final int CODE_NETWORK = 91; // the original's 603, as a shell sees it
@@ -128,6 +130,34 @@ record NetworkSpec(StartRequest request, Ipv4Cidr address, MacAddress mac, Strin
             default -> throw new Invalid(CODE_BAD_CRYPTO, "Unknown -crypto '" + r.crypto() + "': give pq (the suite "
                     + Suites.PQ + " only), classic (" + Suites.CLASSIC + " only), or leave it out for the best both sides have");
         };
+    }
+
+    /** This network with {@code next} for its address ({@code set -ip}). */
+    NetworkSpec readdressed(Ipv4Cidr next) {
+        return new NetworkSpec(request.withIp(next.toString()), next, mac, dev, keys, ports, dht);
+    }
+
+    /**
+     * The address {@code set -ip} asks for: A.B.C.D keeps the prefix of {@code now} (/24 when it
+     * has none), A.B.C.D/NN gives its own; under the rules of {@code -ip}.
+     *
+     * @throws Invalid with {@link #CODE_BAD_IP} when it is not such an address
+     */
+    static Ipv4Cidr newAddress(String text, Ipv4Cidr now) throws Invalid {
+        Ipv4Cidr a;
+        try {
+            a = Ipv4Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(CODE_BAD_IP, "Couldn't parse IP " + text + ": give A.B.C.D (keeping the prefix) or A.B.C.D/NN");
+        }
+        if (!text.contains("/") && now != null) {
+            a = new Ipv4Cidr(a.address(), now.prefix());
+        }
+        String problem = problem(a);
+        if (problem != null) {
+            throw new Invalid(CODE_BAD_IP, "Couldn't parse IP " + text + ": " + a + " " + problem);
+        }
+        return a;
     }
 
     /** Whether the address comes from a bootstrap server. */

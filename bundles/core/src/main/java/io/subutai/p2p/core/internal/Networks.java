@@ -58,23 +58,10 @@ final class Networks {
 
     /**
      * @param driver     the chosen TAP driver, or null while it is not there
+     * @param plane      joins each network to its peers; null keeps networks to their interfaces
      * @param driverName its name, for messages
      * @param save       the save file, or null to keep nothing
-     */
-    Networks(Supplier<TapDriver> driver, String driverName, int mtu, SaveFile save, MeshLog log, RandomGenerator random,
-            Clock clock) {
-        this(driver, null, driverName, mtu, save, log, random, clock, new Swaps(log, clock));
-    }
-
-    /** @param plane joins each network to its peers; null keeps networks to their interfaces */
-    Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
-            RandomGenerator random, Clock clock) {
-        this(driver, plane, driverName, mtu, save, log, random, clock, new Swaps(log, clock));
-    }
-
-    /**
-     * @param plane joins each network to its peers; null keeps networks to their interfaces
-     * @param swaps where the swaps of TAP drivers under running networks are recorded
+     * @param swaps      where the swaps of TAP drivers under running networks are recorded
      */
     Networks(Supplier<TapDriver> driver, Plane plane, String driverName, int mtu, SaveFile save, MeshLog log,
             RandomGenerator random, Clock clock, Swaps swaps) {
@@ -213,7 +200,7 @@ final class Networks {
         String assigned = spec.automatic() && before != null ? before.assigned() : ""; // asked for again
         Instance instance = new Instance(spec, secrets, device, attached);
         if (closed) {
-            close(instance);
+            instance.close(interfaces, log);
             return CommandOutput.error(1, "The daemon is stopping\n");
         }
         instances.put(hash, instance);
@@ -255,7 +242,7 @@ final class Networks {
                 }
                 return CommandOutput.error(NOT_FOUND, "Instance with hash " + hash + " was not found\n");
             }
-            close(instance);
+            instance.close(interfaces, log);
             saved.remove(hash);
             log.info("Instance stopped: network " + instance.secrets().networkId());
             String problem = persist();
@@ -369,7 +356,7 @@ final class Networks {
     synchronized void closeAll() {
         closed = true;
         for (Instance i : instances.values()) {
-            close(i);
+            i.close(interfaces, log);
         }
         instances.clear();
     }
@@ -400,8 +387,12 @@ final class Networks {
             }
             synchronized (this) {
                 String hash = i.spec().request().hash();
-                if (instances.get(hash) == i && !closed) {
-                    instances.put(hash, new Instance(i.spec(), i.secrets(), i.device(), a));
+                Instance now = instances.get(hash);
+                if (now != null && now.device() == i.device() && !closed) { // readdressed meanwhile: now's spec says so
+                    instances.put(hash, new Instance(now.spec(), now.secrets(), now.device(), a));
+                    if (now.spec() != i.spec()) {
+                        a.readdress(now.spec().address());
+                    }
                     addSavedKeys(hash, a);
                     continue;
                 }
@@ -419,6 +410,42 @@ final class Networks {
     /** Refuses the member {@code peerId} in a running network for good; false when no such network runs joined to its peers. */
     synchronized boolean revoke(String hash, String peerId) {
         return change(hash, a -> a.revoke(peerId), e -> e.withRevoked(peerId), "The revocation in network ");
+    }
+
+    /**
+     * Gives a running network the overlay address {@code text} ({@code set -ip}, the original's exit
+     * codes): its interface takes it (or keeps the old), its peers and discovery are told, and the
+     * save file keeps it as the network's own. An address a peer holds is refused.
+     */
+    synchronized CommandOutput readdress(String hash, String text) {
+        Instance i = instances.get(hash);
+        if (i == null) {
+            return CommandOutput.error(4, "Instance " + hash + " wasn't found\n");
+        }
+        Ipv4Cidr now = address(i);
+        Ipv4Cidr next;
+        try {
+            next = NetworkSpec.newAddress(text, now);
+        } catch (NetworkSpec.Invalid e) {
+            return CommandOutput.error(e.code, e.getMessage() + "\n");
+        }
+        String holder = i.attached() == null ? null : i.attached().holder(next);
+        try {
+            if (holder != null) {
+                throw new IOException(next.addressText() + " is held by member " + holder);
+            } else if (!next.equals(now)) {
+                i.device().readdress(next, now);
+            }
+        } catch (IOException e) {
+            return CommandOutput.error(2, "Failed to reconfigure network: " + e.getMessage() + "\n");
+        }
+        instances.put(hash, new Instance(i.spec().readdressed(next), i.secrets(), i.device(), i.attached()));
+        if (i.attached() != null) {
+            i.attached().readdress(next);
+        }
+        change(hash, e -> e.withAddress(next.toString()), "The address of network " + idOf(hash));
+        log.info("Configured " + i.device().name() + ". IP: " + next + " (set -ip; it was " + (now == null ? "none" : now) + ")");
+        return CommandOutput.ok("Request for IP change was sent. No errors reported.\n");
     }
 
     /** Applies {@code live} to a running network joined to its peers and {@code saving} to its entry; false when none runs. */
@@ -462,39 +489,8 @@ final class Networks {
         return out;
     }
 
-    private void close(Instance i) {
-        if (i.attached() != null) {
-            try {
-                i.attached().close();
-            } catch (RuntimeException e) {
-                log.warn("Leaving network " + i.secrets().networkId() + ": " + e);
-            }
-        }
-        try {
-            i.device().close();
-        } catch (IOException | RuntimeException e) {
-            log.warn("Closing " + i.device().name() + ": " + e.getMessage());
-        }
-        if (i.device().orphaned()) {
-            interfaces.orphaned(i.device().name());
-        }
-    }
-
     /** Writes the save file; returns what went wrong, or null. */
     private String persist() {
-        if (save == null) {
-            return null;
-        }
-        if (saveUnreadable) {
-            return "the save file " + save.path() + " could not be read at start and is left as it is";
-        }
-        try {
-            save.write(List.copyOf(saved.values()));
-            return null;
-        } catch (IOException e) {
-            String problem = "cannot write the save file " + save.path() + ": " + e.getMessage();
-            log.warn(problem);
-            return problem;
-        }
+        return save == null ? null : save.writeOrSay(List.copyOf(saved.values()), saveUnreadable, log);
     }
 }

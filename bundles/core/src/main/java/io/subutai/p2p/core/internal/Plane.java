@@ -2,6 +2,7 @@ package io.subutai.p2p.core.internal;
 
 import java.io.IOException;
 
+import io.subutai.p2p.api.Ipv4Cidr;
 import io.subutai.p2p.api.NetworkInfo;
 import io.subutai.p2p.api.NetworkSnapshot;
 import io.subutai.p2p.spi.TapDevice;
@@ -34,6 +35,12 @@ interface Plane {
 
         /** Refuses the member with this peer ID for good ({@code set -revoke}). */
         void revoke(String peerId);
+
+        /** The ID of the peer that holds {@code address} in the network now, or null. */
+        String holder(Ipv4Cidr address);
+
+        /** The node's overlay address changed to {@code address} ({@code set -ip}; its interface has it): tell the peers. */
+        void readdress(Ipv4Cidr address);
 
         @Override
         void close();

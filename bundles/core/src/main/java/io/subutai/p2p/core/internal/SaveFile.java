@@ -66,6 +66,11 @@ final class SaveFile {
             this(request, lastSuccess, List.of(), "");
         }
 
+        /** This entry with the address {@code set -ip} gave: the network's own from now on, none handed out. */
+        Entry withAddress(String address) {
+            return new Entry(request.withIp(address), lastSuccess, added, "", revoked);
+        }
+
         /** This entry with the address a bootstrap server handed out ({@code -ip dhcp}). */
         Entry withAssigned(String address) {
             return new Entry(request, lastSuccess, added, address, revoked);
@@ -291,6 +296,24 @@ final class SaveFile {
     }
 
     /** Replaces the file with these networks, atomically, mode 0600. */
+    /**
+     * Writes {@code entries}, unless the file could not be read at start ({@code unreadable}: it is
+     * left as it was); returns what went wrong (a write that failed is logged too), or null.
+     */
+    String writeOrSay(List<Entry> entries, boolean unreadable, io.subutai.p2p.core.internal.mesh.MeshLog log) {
+        if (unreadable) {
+            return "the save file " + file + " could not be read at start and is left as it is";
+        }
+        try {
+            write(entries);
+            return null;
+        } catch (IOException e) {
+            String problem = "cannot write the save file " + file + ": " + e.getMessage();
+            log.warn(problem);
+            return problem;
+        }
+    }
+
     void write(List<Entry> entries) throws IOException {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (JsonGenerator g = yaml.createGenerator(buffer)) {

@@ -54,8 +54,14 @@ final class FakeTapDriver implements TapDriver {
             return address;
         }
 
+        /** An address this device refuses, as {@code ip} would (null: none). */
+        volatile Ipv4Cidr refused;
+
         @Override
-        public void assignAddress(Ipv4Cidr a) {
+        public void assignAddress(Ipv4Cidr a) throws IOException {
+            if (a.equals(refused)) {
+                throw new IOException("RTNETLINK answers: Permission denied");
+            }
             address = a;
         }
 

@@ -42,7 +42,7 @@ class NetworksTest {
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
     private Networks networks(TapDriver driver, Path save) {
-        return new Networks(() -> driver, "memory", 1500, save == null ? null : new SaveFile(save), new MeshLog() {
+        MeshLog recording = new MeshLog() {
             @Override
             public void info(String message) {
                 log.add("info: " + message);
@@ -56,7 +56,14 @@ class NetworksTest {
             @Override
             public void debug(String message) {
             }
-        }, new Random(7), clock);
+        };
+        return networks(() -> driver, null, save == null ? null : new SaveFile(save), recording, new Random(7));
+    }
+
+    /** Networks on the "memory" driver with MTU 1500, on this test's clock. */
+    private Networks networks(java.util.function.Supplier<io.subutai.p2p.spi.TapDriver> driver, Plane plane, SaveFile save,
+            MeshLog log, Random random) {
+        return new Networks(driver, plane, "memory", 1500, save, log, random, clock, new Swaps(log, clock));
     }
 
     private static StartRequest start(String hash, String ip) {
@@ -388,13 +395,22 @@ class NetworksTest {
                     }
 
                     @Override
+                    public String holder(Ipv4Cidr address) {
+                        return null;
+                    }
+
+                    @Override
+                    public void readdress(Ipv4Cidr address) {
+                    }
+
+                    @Override
                     public void close() {
                         attached.add("closed " + spec.request().hash());
                     }
                 };
             }
         };
-        Networks n = new Networks(() -> memory, plane, "memory", 1500, null, errorsToLog(), new Random(1), clock);
+        Networks n = networks(() -> memory, plane, null, errorsToLog(), new Random(1));
         assertEquals(0, n.start(start("alpha", "10.10.10.1")).code(), "the interface comes up at once");
         assertEquals(List.of(), peers(n, "alpha"));
         ready[0] = true;
@@ -424,6 +440,11 @@ class NetworksTest {
 
     /** A data plane that is always ready and writes down what it is asked. */
     private static Plane recordingPlane(List<String> calls) {
+        return recordingPlane(calls, null);
+    }
+
+    /** A data plane that is always ready, writes down what it is asked, and where a peer "peer-2" holds {@code held}. */
+    private static Plane recordingPlane(List<String> calls, String held) {
         return new Plane() {
             @Override
             public boolean ready() {
@@ -447,6 +468,16 @@ class NetworksTest {
                     @Override
                     public void revoke(String peerId) {
                         calls.add("revoke " + peerId);
+                    }
+
+                    @Override
+                    public String holder(Ipv4Cidr address) {
+                        return address.addressText().equals(held) ? "peer-2" : null;
+                    }
+
+                    @Override
+                    public void readdress(Ipv4Cidr address) {
+                        calls.add("readdress " + address);
                     }
 
                     @Override
@@ -476,7 +507,65 @@ class NetworksTest {
     }
 
     private Networks withPlane(Plane plane, Path save) {
-        return new Networks(() -> memory, plane, "memory", 1500, new SaveFile(save), errorsToLog(), new Random(3), clock);
+        return networks(() -> memory, plane, new SaveFile(save), errorsToLog(), new Random(3));
+    }
+
+    @Test
+    void setIpMovesARunningNetworkWithTheOriginalsExitCodesAndTheSaveFileKeepsIt() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        List<String> calls = new ArrayList<>();
+        Plane plane = recordingPlane(calls, "10.10.10.2");
+        Networks n = withPlane(plane, save);
+        assertEquals(0, n.start(start("alpha", "10.10.10.1")).code());
+        FakeTapDriver.FakeTap tap = memory.device("vptp1").orElseThrow();
+
+        assertEquals(4, n.readdress("beta", "10.10.10.7").code(), "no such network");
+        for (String bad : List.of("10.10.10", "10.10.10.256", "10.10.10.1/33", "10.10.10.0", "10.10.10.255", "127.0.0.5/8",
+                "10.10.10.7/31", "dhcp")) {
+            CommandOutput out = n.readdress("alpha", bad);
+            assertEquals(12, out.code(), bad);
+            assertTrue(out.err().startsWith("Couldn't parse IP " + bad), out.err());
+        }
+        CommandOutput held = n.readdress("alpha", "10.10.10.2");
+        assertEquals(2, held.code(), "a peer holds it");
+        assertEquals("Failed to reconfigure network: 10.10.10.2 is held by member peer-2\n", held.err());
+        tap.refused = Ipv4Cidr.parse("10.10.10.9/24");
+        CommandOutput refused = n.readdress("alpha", "10.10.10.9");
+        assertEquals(2, refused.code());
+        assertEquals("Failed to reconfigure network: RTNETLINK answers: Permission denied\n", refused.err());
+        assertEquals(Ipv4Cidr.parse("10.10.10.1/24"), tap.address(), "the old address is back");
+        assertEquals("10.10.10.1", n.list().get(0).ip());
+        assertEquals(List.of("attach alpha"), calls, "the peers were told nothing");
+
+        CommandOutput ok = n.readdress("alpha", "10.10.10.7");
+        assertEquals(0, ok.code(), ok.out());
+        assertEquals("Request for IP change was sent. No errors reported.\n", ok.out());
+        assertEquals(Ipv4Cidr.parse("10.10.10.7/24"), tap.address(), "the prefix is kept");
+        assertEquals("10.10.10.7", n.list().get(0).ip());
+        assertEquals(List.of("attach alpha", "readdress 10.10.10.7/24"), calls, "the peers are told");
+        assertEquals(0, n.readdress("alpha", "10.20.0.7/16").code());
+        assertEquals(Ipv4Cidr.parse("10.20.0.7/16"), tap.address(), "a prefix given is taken");
+        n.closeAll();
+
+        List<String> after = new ArrayList<>();
+        Networks restarted = networks(() -> memory, recordingPlane(after), new SaveFile(save), errorsToLog(), new Random(3));
+        restarted.load();
+        restarted.restore();
+        assertEquals("10.20.0.7", restarted.list().get(0).ip(), "the save file kept it");
+        assertEquals(16, restarted.list().get(0).prefix());
+        assertEquals(List.of(), log);
+    }
+
+    @Test
+    void setIpGivesANetworkThatHadItsAddressFromAServerOneOfItsOwn() throws IOException {
+        Path save = dir.resolve("p2p.save");
+        Networks n = withPlane(recordingPlane(new ArrayList<>()), save);
+        assertEquals(0, n.start(new StartRequest("dhcp", "auto", "", "", "", "", "", 0, "", "127.0.0.1:6881", false)).code());
+        n.assigned("auto", Ipv4Cidr.parse("10.9.0.7/24"));
+        assertEquals(0, n.readdress("auto", "10.9.0.8").code());
+        assertEquals("10.9.0.8", n.list().get(0).ip());
+        String saved = Files.readString(save);
+        assertTrue(saved.contains("10.9.0.8/24") && !saved.contains("10.9.0.7") && !saved.contains("dhcp"), saved);
     }
 
     @Test
@@ -494,8 +583,7 @@ class NetworksTest {
         first.closeAll();
 
         List<String> after = new ArrayList<>();
-        Networks restarted = new Networks(() -> memory, recordingPlane(after), "memory", 1500, new SaveFile(save),
-                errorsToLog(), new Random(3), clock);
+        Networks restarted = networks(() -> memory, recordingPlane(after), new SaveFile(save), errorsToLog(), new Random(3));
         restarted.load();
         restarted.restore();
         assertEquals(List.of("attach alpha", "revoke " + id), after, "refused again before anything else");
@@ -515,8 +603,9 @@ class NetworksTest {
         first.closeAll();
 
         List<String> after = new ArrayList<>();
+        Clock later = Clock.offset(clock, java.time.Duration.ofSeconds(60));
         Networks restarted = new Networks(() -> memory, recordingPlane(after), "memory", 1500, new SaveFile(save),
-                errorsToLog(), new Random(3), Clock.offset(clock, java.time.Duration.ofSeconds(60)));
+                errorsToLog(), new Random(3), later, new Swaps(errorsToLog(), later));
         restarted.load();
         restarted.restore();
         assertEquals(List.of("attach alpha", "key second key, with @ and , " + (now + 3600), "key third " + Long.MAX_VALUE),

@@ -22,6 +22,7 @@ import io.subutai.p2p.api.FeatureService;
 import io.subutai.p2p.api.NetworkService;
 import io.subutai.p2p.api.P2pException;
 import io.subutai.p2p.api.PluginInfo;
+import io.subutai.p2p.api.SetRequest;
 import io.subutai.p2p.api.ShowRequest;
 import io.subutai.p2p.api.StartRequest;
 import io.subutai.p2p.api.StopRequest;
@@ -41,6 +42,7 @@ import io.subutai.p2p.api.StopRequest;
     CommandProcessor.COMMAND_FUNCTION + "=start",
     CommandProcessor.COMMAND_FUNCTION + "=stop",
     CommandProcessor.COMMAND_FUNCTION + "=status",
+    CommandProcessor.COMMAND_FUNCTION + "=set",
     CommandProcessor.COMMAND_FUNCTION + "=debug"
 })
 public final class P2pCommands {
@@ -118,6 +120,17 @@ public final class P2pCommands {
             @Descriptor("the network to stop") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
             @Descriptor("with no -hash: interface name to forget") @Parameter(names = {"-dev", "--dev"}, absentValue = "") String dev) {
         return text(network.stop(new StopRequest(hash, dev)));
+    }
+
+    @Descriptor("change the log level, a network's overlay IP, add a key to its key queue, or revoke a member")
+    public String set(
+            @Descriptor("log level: trace, debug, info, warning or error") @Parameter(names = {"-log", "--log"}, absentValue = "") String log,
+            @Descriptor("with -hash: the network's new overlay IP, A.B.C.D (keeping its prefix) or A.B.C.D/NN") @Parameter(names = {"-ip", "--ip"}, absentValue = "") String ip,
+            @Descriptor("the network to change") @Parameter(names = {"-hash", "--hash"}, absentValue = "") String hash,
+            @Descriptor("with -hash: a key to add to the network's key queue") @Parameter(names = {"-key", "--key"}, absentValue = "") String key,
+            @Descriptor("Unix time until which -key is valid") @Parameter(names = {"-ttl", "--ttl", "-until", "--until"}, absentValue = "") String ttl,
+            @Descriptor("with -hash: the ID of a member to refuse for good") @Parameter(names = {"-revoke", "--revoke"}, absentValue = "") String revoke) {
+        return text(network.set(new SetRequest(log, ip, hash, key, ttl, revoke)));
     }
 
     @Descriptor("show every network and the state of each peer; with -hash, that network's peers as JSON")

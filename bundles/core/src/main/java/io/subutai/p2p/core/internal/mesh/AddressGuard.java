@@ -148,6 +148,14 @@ final class AddressGuard<P> {
         return b != null && b.peer != peer && (b.announced || now - b.seen <= EthernetSwitch.AGE_NANOS);
     }
 
+    /** The peer that holds an IPv4 address now (announced, or used lately), or null. */
+    synchronized P holder(int ipv4, long now) {
+        Binding b = bindings.get(new Address(-1, ipv4 & 0xffffffffL));
+        @SuppressWarnings("unchecked")
+        P p = b != null && (b.announced || now - b.seen <= EthernetSwitch.AGE_NANOS) ? (P) b.peer : null;
+        return p;
+    }
+
     /** Forgets every address bound to {@code peer} (it left). */
     synchronized void forget(P peer) {
         if (holders.remove(peer) != null) {

@@ -222,11 +222,30 @@ public final class Mesh implements AutoCloseable {
         });
     }
 
-    /** This node's overlay address changed (handed out by a bootstrap server): peers learn it with the next keepalive. */
+    /**
+     * This node's overlay address changed (handed out by a bootstrap server, or {@code set -ip}):
+     * every connected peer is told at once, in a peer info of its own. Any thread.
+     */
     public void overlay(Ipv4Cidr address) {
         overlay = address;
         sw.addresses.own(address == null ? 0 : address.address());
         sender.overlay(address);
+        config.loop().execute(() -> {
+            long now = config.loop().nanoTime();
+            for (Peer p : peers.values()) {
+                synchronized (p) {
+                    if (p.connected()) {
+                        sender.keepaliveLocked(p, now);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The ID of the peer that holds {@code address} in this network (announced it, or spoke for it lately), or null. Any thread. */
+    public PeerId holder(Ipv4Cidr address) {
+        Peer p = sw.addresses.holder(address.address(), config.loop().nanoTime());
+        return p == null ? null : p.id;
     }
 
     /** A new handshake with every connected peer now (after a key change, or on request). Any thread. */

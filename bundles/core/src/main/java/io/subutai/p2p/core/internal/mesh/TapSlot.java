@@ -282,6 +282,26 @@ public final class TapSlot implements PollableTapDevice {
         }
     }
 
+    /**
+     * Gives the interface {@code next} in place of {@code now} ({@code set -ip}); when it refuses
+     * it, {@code now} (if any) is put back, and the exception says what failed.
+     */
+    public void readdress(Ipv4Cidr next, Ipv4Cidr now) throws IOException {
+        try {
+            assignAddress(next);
+        } catch (IOException | RuntimeException e) {
+            String back = "";
+            try {
+                if (now != null) {
+                    assignAddress(now);
+                }
+            } catch (IOException | RuntimeException again) {
+                back = "; putting " + now + " back failed too: " + again.getMessage();
+            }
+            throw new IOException(e.getMessage() + back, e);
+        }
+    }
+
     @Override
     public void release() throws IOException {
         release("released", 0);

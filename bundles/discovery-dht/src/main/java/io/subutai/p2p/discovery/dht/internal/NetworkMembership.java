@@ -54,6 +54,8 @@ final class NetworkMembership implements Membership {
     /** This node's overlay address: its own, or the one a server handed out (null: none yet). */
     private volatile Ipv4Cidr address;
     private volatile boolean announced; // the address was told to the engine
+    /** Whether this node asks the servers for its address ({@code -ip dhcp}), until {@code set -ip} gives it one. */
+    private volatile boolean automatic;
     /** Endpoints the engine adds to the interfaces' (a relayed one). */
     private volatile List<InetSocketAddress> extra = List.of();
     private volatile List<RelayOffer> relays = List.of();
@@ -73,6 +75,7 @@ final class NetworkMembership implements Membership {
         this.networkId = HexFormat.of().parseHex(ref.networkId());
         this.self = ref.staticKey();
         this.address = ref.address();
+        this.automatic = ref.automatic();
         servers.addAll(links);
     }
 
@@ -155,7 +158,7 @@ final class NetworkMembership implements Membership {
     }
 
     private synchronized void register(ServerLink s, long now) {
-        DhtRecord record = new DhtRecord(self, nextTime(), ref.automatic(), asked().address(), asked().prefix(), localEndpoints());
+        DhtRecord record = new DhtRecord(self, nextTime(), automatic, asked().address(), asked().prefix(), localEndpoints());
         send(s, new DhtMessage.Register(networkId, s.cookie, DhtMessage.Signed.of(record, ref.credentials()::seal)), s.agreed);
         s.lastSent = now;
     }
@@ -163,7 +166,7 @@ final class NetworkMembership implements Membership {
     /** The address this node holds, or (asking for one) the subnet the members agree on, or the one it had. */
     private Ipv4Cidr asked() {
         Ipv4Cidr a = address;
-        Ipv4Cidr agreed = ref.automatic() ? records.agreedSubnet() : null;
+        Ipv4Cidr agreed = automatic ? records.agreedSubnet() : null;
         if (agreed != null && (a == null || !a.network().equals(agreed))) {
             return agreed; // its subnet: any free address in it
         }
@@ -319,7 +322,7 @@ final class NetworkMembership implements Membership {
                         w.reflexive().getAddress().getHostAddress(), w.reflexive().getPort());
             }
         }
-        if (ref.automatic() && w.address() != 0 && w.prefix() > 0) {
+        if (automatic && w.address() != 0 && w.prefix() > 0) {
             Ipv4Cidr given = new Ipv4Cidr(w.address(), w.prefix());
             Ipv4Cidr agreed = records.agreedSubnet();
             if (agreed != null && !given.network().equals(agreed)) {
@@ -426,6 +429,16 @@ final class NetworkMembership implements Membership {
     @Override
     public void updateEndpoints(List<InetSocketAddress> endpoints) { // no lock: tick may be waiting on DNS
         extra = List.copyOf(endpoints);
+        for (ServerLink s : servers) {
+            s.lastSent = 0;
+        }
+    }
+
+    /** The user gave this node an address of its own ({@code set -ip}): registered at once with it, asking for none. */
+    @Override
+    public void updateAddress(Ipv4Cidr now) { // no lock, as updateEndpoints
+        automatic = false;
+        address = now;
         for (ServerLink s : servers) {
             s.lastSent = 0;
         }

@@ -284,6 +284,24 @@ class DhtDiscoveryTest {
         assertEquals(List.of(new Ipv4Cidr(0x0a2a0007, 24)), assigned);
     }
 
+    @Test
+    void anAddressGivenWithSetIpIsRegisteredAtOnceAndNoServerReplacesIt() {
+        join("127.0.0.1:6881", true);
+        handshake();
+        fromServer(new DhtMessage.Welcome(NET, SERVER, 0x0a2a0007, 24, 8), agreed());
+        assertEquals(List.of(new Ipv4Cidr(0x0a2a0007, 24)), assigned);
+        toServer.clear();
+        membership.updateAddress(new Ipv4Cidr(0x0a2a0009, 24)); // set -ip 10.42.0.9
+        runDue();
+        assertFalse(toServer.isEmpty(), "registered again at the next tick");
+        DhtRecord record = lastRegister().signed().record();
+        assertEquals(0x0a2a0009, record.address(), "with the new address");
+        assertEquals(24, record.prefix());
+        assertFalse(record.wantsAddress(), "asking for none any more");
+        fromServer(new DhtMessage.Welcome(NET, SERVER, 0x0a2a0007, 24, 8), agreed());
+        assertEquals(List.of(new Ipv4Cidr(0x0a2a0007, 24)), assigned, "what the server says replaces it no more");
+    }
+
     private void lastRegisterAfterUpdate() {
         membership.updateEndpoints(List.of()); // registers again at the next tick
         runDue();

@@ -117,7 +117,7 @@ final class LinuxTap implements PollableTapDevice {
         if (ip == null) {
             throw new IOException(name + " is one end of a loopback pair: it has no interface to give an address");
         }
-        ip.run("addr", "flush", "dev", name);
+        ip.run("-4", "addr", "flush", "dev", name); // its IPv4 addresses: the IPv6 link-local one stays
         ip.run("addr", "add", address.toString(), "dev", name);
     }
 
