@@ -24,7 +24,16 @@ final class BothServers {
 
     static int run(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
         StandaloneServers.Server both = prepare(p, stateDir, out, err);
-        return both == null ? Main.EXIT_USAGE : StandaloneServers.serve(out, err, "the bootstrap server and the relay", both);
+        return both == null ? Main.EXIT_USAGE : StandaloneServers.serve(p, out, err, "the bootstrap server and the relay", both);
+    }
+
+    /** The two, running: closed together, the relay first. */
+    record Both(BootstrapServer dht, RelayServer relay) implements AutoCloseable {
+        @Override
+        public void close() {
+            relay.close();
+            dht.close();
+        }
     }
 
     /** The two servers as the flags say, to start; null (after saying why on {@code err}) when the flags are wrong. */
@@ -84,10 +93,7 @@ final class BothServers {
             try {
                 RelayServer relay = RelayServer.start(proxyListen, mbit * 125_000L, total * 125_000L, System::nanoTime,
                         m -> out.println(Log.line("INFO", m)), announceTo, proxyStreams.options());
-                return () -> {
-                    relay.close();
-                    dht.close();
-                };
+                return new Both(dht, relay);
             } catch (java.io.IOException | RuntimeException e) {
                 dht.close();
                 throw e;

@@ -20,6 +20,11 @@ final class Commands {
     private static final Flag TLS_KEY = Flag.string("tls-key", "FILE", "PEM private key (PKCS#8) of -tls-cert");
     private static final Flag WS_PATH = Flag.string("ws-path", "PATH", "WebSocket path on -tcp (default /p2p)");
 
+    private static final Flag METRICS = Flag.string("metrics", "ADDR:PORT", "serve Prometheus metrics at"
+            + " http://ADDR:PORT/metrics (PORT alone: 127.0.0.1; :PORT: every address); off by default");
+    private static final Flag METRICS_TOKEN = Flag.string("metrics-token", "FILE", "with -metrics: scrapes must carry"
+            + " Authorization: Bearer <the token on FILE's first line>");
+
     static final Command DAEMON = new Command("daemon", "", "run the p2p daemon (as root, in the foreground)",
             "Runs the daemon that owns the networks, in the foreground; it logs to standard output and\n"
                     + "stops cleanly on SIGTERM or SIGINT. It must run as root. Everything it writes goes\n"
@@ -33,7 +38,8 @@ final class Commands {
                     Flag.string("config", "FILE", "YAML configuration (default: /etc/p2p.yaml if it exists, else conf/p2p.yaml)"),
                     Flag.string("log", "LEVEL", "log level: trace, debug, info, warning or error"),
                     Flag.integer("mtu", "N", "MTU of TAP interfaces; 0 takes the configuration's", 0),
-                    Flag.bool("pmtu", "turn PMTU emulation on")),
+                    Flag.bool("pmtu", "turn PMTU emulation on"),
+                    METRICS, METRICS_TOKEN),
             0);
 
     static final Command START = new Command("start", "", "join or create a network",
@@ -151,7 +157,7 @@ final class Commands {
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)"),
                     Flag.string("state", "DIR", "where it keeps its key (default: $P2P_STATE_DIR/dht-server)"),
                     Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host"),
-                    TCP, TLS_CERT, TLS_KEY, WS_PATH), 0);
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH, METRICS, METRICS_TOKEN), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
             "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
@@ -167,7 +173,8 @@ final class Commands {
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members"),
                     TCP, TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the streams at when a web server in front"
-                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)")),
+                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)"),
+                    METRICS, METRICS_TOKEN),
             0);
 
     static final Command SERVERS = new Command("servers", "", "run a bootstrap server and a relay in one process",
@@ -187,7 +194,8 @@ final class Commands {
                     Flag.string("proxy-tcp", "ADDR:PORT", "the relay's stream port, on the relay's address (e.g. ADDR:443)"),
                     TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the relay's streams at when a web server"
-                            + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)")),
+                            + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)"),
+                    METRICS, METRICS_TOKEN),
             0);
 
     static final Command CLASS_ARCHIVE = new Command("class-archive", "", "rebuild the class-data archive that speeds up starts",

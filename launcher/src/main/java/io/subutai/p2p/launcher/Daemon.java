@@ -110,6 +110,11 @@ final class Daemon {
                 return 1;
             }
         }
+        String metrics = MetricsFlags.problem(p);
+        if (metrics != null) {
+            err.println(metrics);
+            return 1;
+        }
         Path socket = Client.socket(stateDir, port);
         if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
             err.println("The control socket's path " + socket + " is longer than " + MAX_SOCKET_PATH
@@ -173,7 +178,9 @@ final class Daemon {
     private boolean reuseCache(Map<String, String> props, Log log) {
         Path cache = Path.of(props.get("org.osgi.framework.storage"));
         try {
-            fingerprint = BundleCache.fingerprint(home, version, List.of(ProvisionSettings.from(props::get).stateFile()));
+            // the boot's features count too: -metrics adds one for its run
+            fingerprint = BundleCache.fingerprint(home, version + " " + props.get(ProvisionSettings.BOOT),
+                    List.of(ProvisionSettings.from(props::get).stateFile()));
             boolean keep = BundleCache.takeReusable(stateDir, cache, fingerprint);
             if (keep) {
                 String cm = props.get("felix.cm.dir");
@@ -315,6 +322,12 @@ final class Daemon {
         props.put("p2p.mtu", Integer.toString(p.integer("mtu", 0)));
         props.put("p2p.pmtu", Boolean.toString(p.bool("pmtu")));
         props.put("p2p.log", p.string("log"));
+        if (p.has("metrics")) { // and the feature that serves them, for this run
+            props.put("p2p.metrics", io.subutai.p2p.wire.ListenAddress.text(io.subutai.p2p.wire.ListenAddress.parse(p.string("metrics"))));
+            props.put("p2p.metrics.token", p.has("metrics-token") ? MetricsFlags.token(p).toString() : "");
+            String boot = props.get(ProvisionSettings.BOOT);
+            props.put(ProvisionSettings.BOOT, boot.isBlank() ? "p2p-metrics" : boot + ",p2p-metrics");
+        }
         return props;
     }
 

@@ -48,7 +48,7 @@ final class StandaloneServers {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;
         }
-        return serve(out, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
+        return serve(p, out, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
                 m -> out.println(Log.line("INFO", m)), ServerKey.load(dir), relays, streams.options()));
     }
 
@@ -141,22 +141,48 @@ final class StandaloneServers {
         AutoCloseable start() throws IOException;
     }
 
-    /** Starts the server, waits for SIGTERM or SIGINT, closes it: 0, or 1 when it cannot listen. */
-    static int serve(PrintStream out, PrintStream err, String what, Server server) {
+    /**
+     * Starts the server and, with {@code -metrics}, its metrics; waits for SIGTERM or SIGINT; closes
+     * both: 0, or 1 when either cannot listen.
+     */
+    static int serve(Parsed p, PrintStream out, PrintStream err, String what, Server server) {
+        String metricsProblem = MetricsFlags.problem(p);
+        if (metricsProblem != null) {
+            err.println(metricsProblem);
+            return Main.EXIT_USAGE;
+        }
         AutoCloseable running;
+        AutoCloseable metrics;
         try {
             running = server.start();
         } catch (IOException e) {
             err.println(Log.line("ERROR", "Cannot start " + what + ": " + e.getMessage()));
             return 1;
         }
-        untilTerminated(out, what);
         try {
-            running.close();
+            BothServers.Both both = running instanceof BothServers.Both b ? b : null;
+            metrics = ServerMetrics.start(p, Main.readVersion(), both != null ? both.dht()
+                    : running instanceof BootstrapServer d ? d : null, both != null ? both.relay()
+                    : running instanceof RelayServer r ? r : null, out);
+        } catch (IOException e) {
+            err.println(Log.line("ERROR", "Cannot serve the metrics of " + what + ": " + e.getMessage()));
+            close(running, what, err);
+            return 1;
+        }
+        untilTerminated(out, what);
+        if (metrics != null) {
+            close(metrics, "the metrics", err);
+        }
+        close(running, what, err);
+        return 0;
+    }
+
+    private static void close(AutoCloseable c, String what, PrintStream err) {
+        try {
+            c.close();
         } catch (Exception e) {
             err.println(Log.line("ERROR", "Closing " + what + ": " + e.getMessage()));
         }
-        return 0;
     }
 
     /** The -listen address, or the default; null (after saying why) when it is not one. */
@@ -198,7 +224,7 @@ final class StandaloneServers {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;
         }
-        return serve(out, err, "the relay server", () -> RelayServer.start(address, mbit * 125_000L, total * 125_000L,
+        return serve(p, out, err, "the relay server", () -> RelayServer.start(address, mbit * 125_000L, total * 125_000L,
                 System::nanoTime, m -> out.println(Log.line("INFO", m)), dht, streams.options()));
     }
 

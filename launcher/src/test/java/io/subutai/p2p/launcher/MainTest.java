@@ -341,6 +341,14 @@ class MainTest {
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-port", "70000")), true));
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-group", "p2pt-no-such-group")), true));
         assertTrue(err().contains("-rpc-group p2pt-no-such-group: no such group on this system"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-metrics", "host.example:9586")), true));
+        assertTrue(err().contains("Invalid -metrics 'host.example:9586': host.example is not an IP address"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-metrics", "70000")), true));
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-metrics-token", state.resolve("t").toString())), true));
+        assertTrue(err().contains("-metrics-token needs -metrics ADDR:PORT"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-metrics", "9586", "-metrics-token", state.resolve("t").toString())),
+                true));
+        assertTrue(err().contains("/t: cannot read it"), err());
         assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
     }
 

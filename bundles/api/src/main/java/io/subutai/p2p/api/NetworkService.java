@@ -74,4 +74,12 @@ public interface NetworkService {
      * {@code debug} render.
      */
     DaemonSnapshot snapshot();
+
+    /**
+     * What every running network has counted (traffic by path kind, peers by state, handshakes,
+     * drops by reason), for metrics; a network not joined to its peers yet counts nothing.
+     *
+     * @since 1.8
+     */
+    List<NetworkCounters> counters();
 }

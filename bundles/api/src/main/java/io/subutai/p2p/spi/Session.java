@@ -34,6 +34,17 @@ public interface Session {
     boolean open(long header, ByteBuffer sealed, ByteBuffer plaintextOut);
 
     /**
+     * Whether a datagram {@link #open} refused was refused as a replay (a counter received before,
+     * or older than the window) rather than as a forgery; for the drop counters, so asked only after
+     * a refusal. {@code sealed} is positioned as {@code open} was given it.
+     *
+     * @since 6.3
+     */
+    default boolean replayed(ByteBuffer sealed) {
+        return false;
+    }
+
+    /**
      * Whether the engine must start a new handshake now (counter or age limit reached).
      *
      * @param nowNanos the engine's clock, the one the session was {@link Handshake#split split} on

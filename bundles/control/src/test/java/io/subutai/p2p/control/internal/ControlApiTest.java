@@ -103,6 +103,12 @@ class ControlApiTest {
         }
 
         @Override
+        public List<io.subutai.p2p.api.NetworkCounters> counters() {
+            calls.add("counters");
+            return List.of();
+        }
+
+        @Override
         public CommandOutput show(ShowRequest request) {
             calls.add("show " + request);
             if (request.hash().equals("boom")) {

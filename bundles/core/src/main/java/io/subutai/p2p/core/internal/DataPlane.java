@@ -467,6 +467,11 @@ final class DataPlane implements Plane {
             }
 
             @Override
+            public io.subutai.p2p.api.NetworkCounters counted() {
+                return instance.counted();
+            }
+
+            @Override
             public void close() {
                 synchronized (lock) {
                     live.remove(joined);

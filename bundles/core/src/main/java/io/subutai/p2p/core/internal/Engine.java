@@ -415,6 +415,11 @@ public final class Engine implements NetworkService {
     }
 
     @Override
+    public List<io.subutai.p2p.api.NetworkCounters> counters() {
+        return networks.counters();
+    }
+
+    @Override
     public CommandOutput debug(boolean json) {
         return Renderer.debug(json, snapshot());
     }

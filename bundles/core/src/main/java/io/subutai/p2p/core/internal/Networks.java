@@ -103,8 +103,7 @@ final class Networks {
 
     /** The address a network started with {@code -ip dhcp} held before (null: none). */
     synchronized Ipv4Cidr previous(String hash) {
-        SaveFile.Entry e = saved.get(hash);
-        return e == null || e.assigned().isEmpty() ? null : Ipv4Cidr.parse(e.assigned());
+        return SaveFile.Entry.assigned(saved.get(hash));
     }
 
     synchronized List<NetworkInfo> list() {
@@ -433,7 +432,7 @@ final class Networks {
         try {
             if (holder != null) {
                 throw new IOException(next.addressText() + " is held by member " + holder);
-            } else if (!next.equals(now)) {
+            } else if (!next.equals(now)) { // the same again: nothing to change on the interface
                 i.device().readdress(next, now);
             }
         } catch (IOException e) {
@@ -478,6 +477,11 @@ final class Networks {
         if (e != null) {
             e.applyTo(attached, clock.instant().getEpochSecond());
         }
+    }
+
+    /** What every running network joined to its peers counted, in the order they were started. */
+    synchronized List<io.subutai.p2p.api.NetworkCounters> counters() {
+        return instances.values().stream().filter(i -> i.attached() != null).map(i -> i.attached().counted()).toList();
     }
 
     /** Every running network with its peers, in the order they were started. */

@@ -42,6 +42,9 @@ interface Plane {
         /** The node's overlay address changed to {@code address} ({@code set -ip}; its interface has it): tell the peers. */
         void readdress(Ipv4Cidr address);
 
+        /** What the network counted since it joined its peers (for metrics). */
+        io.subutai.p2p.api.NetworkCounters counted();
+
         @Override
         void close();
     }

@@ -71,6 +71,11 @@ final class SaveFile {
             return new Entry(request.withIp(address), lastSuccess, added, "", revoked);
         }
 
+        /** The address a bootstrap server handed out to the network of {@code e} (null: none, or no entry). */
+        static io.subutai.p2p.api.Ipv4Cidr assigned(Entry e) {
+            return e == null || e.assigned().isEmpty() ? null : io.subutai.p2p.api.Ipv4Cidr.parse(e.assigned());
+        }
+
         /** This entry with the address a bootstrap server handed out ({@code -ip dhcp}). */
         Entry withAssigned(String address) {
             return new Entry(request, lastSuccess, added, address, revoked);

@@ -400,6 +400,12 @@ class NetworksTest {
                     }
 
                     @Override
+                    public io.subutai.p2p.api.NetworkCounters counted() {
+                        return new io.subutai.p2p.api.NetworkCounters("id", "vptp1", java.util.Map.of(), java.util.Map.of(),
+                                java.util.Map.of(), java.util.Map.of(), 0, 0);
+                    }
+
+                    @Override
                     public void readdress(Ipv4Cidr address) {
                     }
 
@@ -473,6 +479,12 @@ class NetworksTest {
                     @Override
                     public String holder(Ipv4Cidr address) {
                         return address.addressText().equals(held) ? "peer-2" : null;
+                    }
+
+                    @Override
+                    public io.subutai.p2p.api.NetworkCounters counted() {
+                        return new io.subutai.p2p.api.NetworkCounters("id", "vptp1", java.util.Map.of(), java.util.Map.of(),
+                                java.util.Map.of(), java.util.Map.of(), 0, 0);
                     }
 
                     @Override

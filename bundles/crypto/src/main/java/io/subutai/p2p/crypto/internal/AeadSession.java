@@ -97,6 +97,11 @@ final class AeadSession implements Session {
     }
 
     @Override
+    public boolean replayed(ByteBuffer sealed) {
+        return sealed.remaining() >= overhead() && !window.isNew(sealed.getLong(sealed.position()));
+    }
+
+    @Override
     public boolean open(long header, ByteBuffer sealed, ByteBuffer plaintextOut) {
         if (sealed.remaining() < overhead()) {
             return false;

@@ -141,7 +141,7 @@ final class HandshakeGate {
             return;
         }
         if (!(table.get(Wire.index(datagram, Wire.HEADER)) instanceof PendingHandshake ph)) {
-            counters.rejected.incrementAndGet();
+            counters.noHandshake();
             return;
         }
         ByteBuffer reply = copy(datagram, 0, 0);
@@ -156,7 +156,7 @@ final class HandshakeGate {
         }
         int receiverIndex = Wire.index(datagram, Wire.HEADER);
         if (!(table.get(receiverIndex) instanceof PendingHandshake ph)) {
-            counters.rejected.incrementAndGet();
+            counters.noHandshake();
             return;
         }
         int reason = Wire.refusedReason(datagram);
@@ -172,7 +172,7 @@ final class HandshakeGate {
         int receiverIndex = Wire.index(datagram, Wire.HEADER + Wire.INDEX);
         // one lookup by index, never a scan of the peers; then one hash; then a budget
         if (!(table.get(receiverIndex) instanceof PendingHandshake)) {
-            counters.rejected.incrementAndGet(); // no handshake of this node's: dropped before the loop sees it
+            counters.noHandshake(); // no handshake of this node's: dropped before the loop sees it
             return;
         }
         if (!Macs.valid(mac1Key, datagram, datagram.position(), datagram.limit() - Wire.MAC)) {

@@ -135,7 +135,7 @@ final class HandshakeManager {
         }
         Suites.Suite s = choice.forInitiation(suiteId);
         if (s == null) {
-            counters.rejected.incrementAndGet();
+            counters.refused();
             choice.refuse(from, senderIndex, suiteId, loop.nanoTime());
             return;
         }
@@ -143,7 +143,7 @@ final class HandshakeManager {
         long unixNow = loop.currentTimeMillis() / 1000;
         Optional<KeyQueue.Key> current = keys.current(unixNow);
         if (current.isEmpty()) {
-            counters.rejected.incrementAndGet();
+            counters.refused();
             return;
         }
         boolean reserved = false;
@@ -209,7 +209,7 @@ final class HandshakeManager {
             reserved = false; // the session holds the slot now: adopt or the sweep gives it back
             socket.send(from, handshakeOut);
         } catch (GeneralSecurityException | RuntimeException e) {
-            counters.rejected.incrementAndGet();
+            counters.forged();
         } finally {
             if (reserved) {
                 unconfirmed.decrementAndGet();
@@ -233,7 +233,7 @@ final class HandshakeManager {
             return;
         }
         if (!(table.get(receiverIndex) instanceof PendingHandshake ph) || ph.peer().handshake.pending != ph) {
-            counters.rejected.incrementAndGet();
+            counters.noHandshake();
             return;
         }
         Peer p = ph.peer();
@@ -243,7 +243,7 @@ final class HandshakeManager {
             ph.handshake().readMessage(msg, payload);
             remoteSuites = SuiteChoice.read(payload.flip());
         } catch (GeneralSecurityException e) {
-            counters.rejected.incrementAndGet();
+            counters.forged();
             return;
         }
         long now = loop.nanoTime();
@@ -251,6 +251,7 @@ final class HandshakeManager {
         p.handshake.pending = null;
         synchronized (p) {
             p.keypairs.installLocked(k, table); // under the handshake's index, which it replaces
+            counters.handshakesCompleted.incrementAndGet();
             p.endpoint = from;
             p.lastReceived = now;
             sender.connectedLocked(p, PeerEvent.connected(from, routing.describe(p, from)), now, loop.currentTimeMillis());
@@ -274,6 +275,7 @@ final class HandshakeManager {
         long now = loop.nanoTime();
         table.remove(ph);
         p.handshake.pending = null;
+        counters.handshakesFailed.incrementAndGet();
         if (choice.refusedBy(p, ph.suite(), reason, accepted, from, now, loop.currentTimeMillis())) {
             initiate(p, now, p.connected()); // the next suite, now
         } // else the best again, at the retry pace
@@ -362,10 +364,14 @@ final class HandshakeManager {
             }
             p.handshake.pending = ph;
             table.put(ph);
+            if (before != null) {
+                counters.handshakesFailed.incrementAndGet(); // no response to it before this retry
+            }
             for (InetSocketAddress to : targets) {
                 send(p, ph, to, now);
             }
             p.attempts.handshakes++;
+            counters.handshakesInitiated.incrementAndGet();
             PeerEvent event = PeerEvent.handshake(rekey, holePunch.describe(p, targets));
             long wall = loop.currentTimeMillis();
             synchronized (p) {
@@ -405,7 +411,7 @@ final class HandshakeManager {
         byte[] mac1 = java.util.Arrays.copyOfRange(sent, sent.length - Wire.MAC, sent.length);
         byte[] cookie = Macs.openReply(Macs.cookieKey(p.staticKey), reply, mac1);
         if (cookie == null) {
-            counters.rejected.incrementAndGet();
+            counters.forged();
             return;
         }
         long now = loop.nanoTime();

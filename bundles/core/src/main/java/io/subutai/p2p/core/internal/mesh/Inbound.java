@@ -83,7 +83,12 @@ final class Inbound {
         // only this thread opens, so no lock: the TAP thread keeps sealing meanwhile
         // the header and index are the associated data: a changed bit (a reserved one too) does not open
         if (!k.session().open(sealed.getLong(datagram.position()), sealed, opened)) {
-            counters.rejected.incrementAndGet();
+            if (k.session().replayed(sealed)) {
+                counters.replayed.incrementAndGet();
+                counters.rejected.incrementAndGet();
+            } else {
+                counters.forged();
+            }
             return;
         }
         Peer p = k.peer();
@@ -104,10 +109,18 @@ final class Inbound {
         if (!p.paths.stats.containsKey(from)) {
             paths.adopt(p, from, now);
         }
+        if (!from.equals(p.receivedFrom)) { // the kind of the path it came by, looked up once per path
+            p.receivedFrom = from;
+            p.receivedKind = routing.kind(p, from);
+        }
+        counters.received(p.receivedKind, datagram.remaining());
         // a known path counts as live only by answered probes: packets from an address do not
         // prove that packets to it arrive
         if (!p.connected() || p.keypairs.next() == k) {
             synchronized (p) {
+                if (p.keypairs.next() == k) {
+                    counters.handshakesCompleted.incrementAndGet(); // a responder's session, confirmed by its first packet
+                }
                 p.keypairs.promoteLocked(k, table);
                 if (!p.connected()) {
                     // the first packet under a session confirms it: only now does the peer change
@@ -221,6 +234,7 @@ final class Inbound {
             }
         } catch (IOException | UncheckedIOException e) {
             if (!closed) {
+                counters.tapErrors.incrementAndGet();
                 log.warn("TAP " + tap.name() + " write failed: " + e.getMessage());
             }
         }

@@ -104,12 +104,12 @@ public final class Mesh implements AutoCloseable {
         RandomGenerator random = new SecureRandom();
         Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random, revoked);
         EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
-        this.sender = new Sender(config.socket(), counters, config.tap().offload(), config.tap().mac(), config.overlay(),
+        this.sender = new Sender(config.socket(), counters, routing, config.tap().offload(), config.tap().mac(), config.overlay(),
                 config.bridge());
         this.sw = sw;
         sw.addresses.own(config.overlay() == null ? 0 : config.overlay().address());
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
-        Paths paths = new Paths(routing, sender, random, config.loop(), config.timing());
+        Paths paths = new Paths(routing, sender, counters, random, config.loop(), config.timing());
         this.handshakes = new HandshakeManager(parts, sender, holePunch);
         this.gate = new HandshakeGate(parts, handshakes);
         this.outbound = new Outbound(parts, sw, sender, floods);
@@ -295,6 +295,31 @@ public final class Mesh implements AutoCloseable {
 
     public Counters counters() {
         return counters.snapshot();
+    }
+
+    /** What the network counted, for metrics, with its peers by state now. Any thread. */
+    public io.subutai.p2p.api.NetworkCounters counted(String networkId) {
+        MeshCounters c = counters;
+        Map<io.subutai.p2p.api.PathKind, io.subutai.p2p.api.NetworkCounters.Traffic> traffic = new java.util.EnumMap<>(
+                io.subutai.p2p.api.PathKind.class);
+        for (io.subutai.p2p.api.PathKind k : io.subutai.p2p.api.PathKind.values()) {
+            int at = MeshCounters.PAD + k.ordinal() * 2;
+            traffic.put(k, new io.subutai.p2p.api.NetworkCounters.Traffic(c.received.get(at), c.received.get(at + 1),
+                    c.sent.get(at), c.sent.get(at + 1)));
+        }
+        Map<io.subutai.p2p.api.PeerState, Integer> states = new java.util.EnumMap<>(io.subutai.p2p.api.PeerState.class);
+        for (Peer p : peers.values()) {
+            states.merge(p.state(), 1, Integer::sum);
+        }
+        Map<String, Long> handshakes = Map.of("initiated", c.handshakesInitiated.get(), "completed", c.handshakesCompleted.get(),
+                "failed", c.handshakesFailed.get(), "rate_limited", c.rateLimited.get());
+        // each reason a sum of counters that only grow, so it only grows too
+        Map<String, Long> drops = Map.of("replay", c.replayed.get(), "forged", c.forged.get() + c.badMac.get(),
+                "malformed", c.malformed.get() + c.otherVersion.get(),
+                "no_session", c.unknownIndex.get() + c.noHandshake.get(),
+                "policy", c.spoofed.get() + c.overLimit.get() + c.notRelayed.get() + c.refused.get());
+        return new io.subutai.p2p.api.NetworkCounters(networkId, config.name(), traffic, states, handshakes, drops,
+                c.pathChanges.get(), c.tapErrors.get());
     }
 
     /** Stops the TAP thread, unhooks the socket and closes the TAP; the loop and the socket are the caller's. */

@@ -1,6 +1,9 @@
 package io.subutai.p2p.core.internal.mesh;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import io.subutai.p2p.api.PathKind;
 
 /** What a network's data plane dropped, and why (any thread counts; any reads). */
 final class MeshCounters {
@@ -30,6 +33,64 @@ final class MeshCounters {
     final AtomicLong cookies = new AtomicLong();
     /** Handshake messages of another protocol version, dropped. */
     final AtomicLong otherVersion = new AtomicLong();
+
+    // what rejected holds, by reason (each also counts in rejected)
+    /** DATA packets that replayed an earlier one (or came older than the replay window). */
+    final AtomicLong replayed = new AtomicLong();
+    /** Packets that did not authenticate: DATA, handshake responses, cookie replies. */
+    final AtomicLong forged = new AtomicLong();
+    /** Handshake messages for a handshake this node does not have (any more). */
+    final AtomicLong noHandshake = new AtomicLong();
+    /** Initiations refused by the network's rules: a suite it does not accept, or no key valid now. */
+    final AtomicLong refused = new AtomicLong();
+
+    /** Initiations sent (each retry one). */
+    final AtomicLong handshakesInitiated = new AtomicLong();
+    /** Sessions confirmed: a response opened, or a responder's session's first packet. */
+    final AtomicLong handshakesCompleted = new AtomicLong();
+    /** Initiations that got no response before the next (a retry), or that the responder refused. */
+    final AtomicLong handshakesFailed = new AtomicLong();
+    /** Times a peer's traffic moved to another path. */
+    final AtomicLong pathChanges = new AtomicLong();
+    /** Frames lost at the TAP: a read or a write that failed. */
+    final AtomicLong tapErrors = new AtomicLong();
+    /**
+     * Datagrams and their bytes by path kind, at {@code PAD + kind * 2}: received (the receive
+     * thread's) and sent (the TAP thread's), in arrays of their own with room around the counts,
+     * so that the two threads never write to one cache line.
+     */
+    final AtomicLongArray received = new AtomicLongArray(PAD * 2 + PathKind.values().length * 2);
+    final AtomicLongArray sent = new AtomicLongArray(PAD * 2 + PathKind.values().length * 2);
+    static final int PAD = 8;
+
+    void forged() {
+        forged.incrementAndGet();
+        rejected.incrementAndGet();
+    }
+
+    void noHandshake() {
+        noHandshake.incrementAndGet();
+        rejected.incrementAndGet();
+    }
+
+    void refused() {
+        refused.incrementAndGet();
+        rejected.incrementAndGet();
+    }
+
+    /** A datagram of {@code bytes} received (and authenticated) on a path of {@code kind}. */
+    void received(PathKind kind, int bytes) {
+        int at = PAD + kind.ordinal() * 2;
+        received.incrementAndGet(at);
+        received.addAndGet(at + 1, bytes);
+    }
+
+    /** {@code packets} datagrams of {@code bytes} in all sent on a path of {@code kind}. */
+    void sent(PathKind kind, int packets, long bytes) {
+        int at = PAD + kind.ordinal() * 2;
+        sent.addAndGet(at, packets);
+        sent.addAndGet(at + 1, bytes);
+    }
 
     Mesh.Counters snapshot() {
         return new Mesh.Counters(rejected.get(), sendFailures.get(), malformed.get(), unknownIndex.get(),

@@ -132,6 +132,7 @@ final class Outbound {
             }
         } catch (IOException e) {
             if (!closed) {
+                counters.tapErrors.incrementAndGet();
                 log.warn("TAP " + tap.name() + " failed: " + e.getMessage());
             }
         }

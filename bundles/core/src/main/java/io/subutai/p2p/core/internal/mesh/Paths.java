@@ -25,6 +25,7 @@ final class Paths {
 
     private final Routing routing;
     private final Sender sender;
+    private final MeshCounters counters;
     private final RandomGenerator random;
     private final ControlLoop loop;
     private final long keepalive;
@@ -32,8 +33,9 @@ final class Paths {
     private final long forget;
     private final long failover;
 
-    Paths(Routing routing, Sender sender, RandomGenerator random, ControlLoop loop, Timing timing) {
+    Paths(Routing routing, Sender sender, MeshCounters counters, RandomGenerator random, ControlLoop loop, Timing timing) {
         this.routing = routing;
+        this.counters = counters;
         this.sender = sender;
         this.random = random;
         this.loop = loop;
@@ -151,6 +153,9 @@ final class Paths {
                 cur == null ? -1 : cur.rtt, currentLive)) {
             p.endpoint = best;
             p.paths.lastCurrent = 0;
+            if (current != null) {
+                counters.pathChanges.incrementAndGet();
+            }
             p.note(PeerEvent.path(best, routing.describe(p, best), bestStat.rtt, current, currentLive),
                     loop.currentTimeMillis());
         }

@@ -70,6 +70,12 @@ final class Peer {
     volatile Info info = Info.NONE;
     /** When the peer's last authenticated packet came. */
     volatile long lastReceived;
+    /** Where its last datagram came from, and that path's kind (the receive thread's: for the traffic counters). */
+    InetSocketAddress receivedFrom;
+    io.subutai.p2p.api.PathKind receivedKind;
+    /** Where its last datagram went, and that path's kind (under the lock: for the traffic counters). */
+    InetSocketAddress sentTo;
+    io.subutai.p2p.api.PathKind sentKind;
     /** When the last frame or keepalive went to it; written under the lock. */
     volatile long lastSent;
     /** When discovery said it left, or it went silent; 0 while it is there. */

@@ -20,6 +20,8 @@ final class Sender {
 
     private final DatagramPort socket;
     private final MeshCounters counters;
+    /** The kind of the path a datagram goes by, for the traffic counters. */
+    private final Routing routing;
     /** Whether the TAP's frames start with its offload header. */
     private final boolean offload;
     private final MacAddress mac;
@@ -28,7 +30,9 @@ final class Sender {
     /** This node's overlay address, told to peers with each keepalive (null: not told). */
     private volatile Ipv4Cidr overlay;
 
-    Sender(DatagramPort socket, MeshCounters counters, boolean offload, MacAddress mac, Ipv4Cidr overlay, boolean bridge) {
+    Sender(DatagramPort socket, MeshCounters counters, Routing routing, boolean offload, MacAddress mac, Ipv4Cidr overlay,
+            boolean bridge) {
+        this.routing = routing;
         this.bridge = bridge;
         this.socket = socket;
         this.counters = counters;
@@ -117,12 +121,14 @@ final class Sender {
             return;
         }
         ByteBuffer b = s.batch().flip();
+        int bytes = b.remaining();
         try {
-            if (b.remaining() <= s.segment) {
+            if (bytes <= s.segment) {
                 socket.send(s.batchTo, b);
             } else {
                 socket.sendSegments(s.batchTo, b, s.segment);
             }
+            counted(p, s.batchTo, (bytes + s.segment - 1) / s.segment, bytes);
         } finally {
             b.clear();
         }
@@ -141,7 +147,18 @@ final class Sender {
         Wire.header(packet, Wire.DATA);
         packet.putInt(k.remoteIndex());
         k.session().seal(Wire.dataHeader(k.remoteIndex()), p.send.plain(), packet);
-        socket.send(to, packet.flip());
+        int bytes = packet.flip().remaining();
+        socket.send(to, packet);
+        counted(p, to, 1, bytes);
+    }
+
+    /** Counts datagrams sent to {@code to}, by the kind of its path (looked up once per address it goes to). */
+    private void counted(Peer p, InetSocketAddress to, int packets, int bytes) {
+        if (to != p.sentTo) {
+            p.sentTo = to;
+            p.sentKind = routing.kind(p, to);
+        }
+        counters.sent(p.sentKind, packets, bytes);
     }
 
     /**
