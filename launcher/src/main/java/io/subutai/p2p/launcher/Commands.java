@@ -32,6 +32,7 @@ final class Commands {
                     Flag.string("save", "FILE", "save file of the networks, restored at start (default: <state dir>/p2p.save)"),
                     Flag.string("config", "FILE", "YAML configuration (default: /etc/p2p.yaml if it exists, else conf/p2p.yaml)"),
                     Flag.string("log", "LEVEL", "log level: trace, debug, info, warning or error"),
+                    Log.syslogFlag(),
                     Flag.integer("mtu", "N", "MTU of TAP interfaces; 0 takes the configuration's", 0),
                     Flag.bool("pmtu", "turn PMTU emulation on")),
             0);

@@ -341,6 +341,10 @@ class MainTest {
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-port", "70000")), true));
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-rpc-group", "p2pt-no-such-group")), true));
         assertTrue(err().contains("-rpc-group p2pt-no-such-group: no such group on this system"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-syslog", "127.0.0.1")), true));
+        assertTrue(err().contains("Invalid -syslog '127.0.0.1': give HOST:PORT, e.g. 127.0.0.1:1514"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-syslog", "127.0.0.1:0")), false), "before the root check");
+        assertTrue(err().contains("Invalid -syslog '127.0.0.1:0': the port must be 1 to 65535"), err());
         assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
     }
 
