@@ -80,7 +80,7 @@ class DebPackageProcessTest {
     @AfterAll
     static void purgeLeftovers() throws Exception {
         if (installed) {
-            Netns.exec(List.of("dpkg", "-P", "p2p"));
+            dpkg("-P", "p2p");
         }
     }
 
@@ -226,7 +226,7 @@ class DebPackageProcessTest {
     @Order(6)
     void purgedItLeavesNothingBehind() throws Exception {
         assumeTrue(installed, "the package is installed (test 3)");
-        Netns.Result r = Netns.exec(List.of("dpkg", "-P", "p2p"));
+        Netns.Result r = dpkg("-P", "p2p");
         assertEquals(0, r.code(), r.out() + r.err());
         installed = false;
         for (String p : List.of("/usr/lib/p2p", "/usr/bin/p2p", "/etc/p2p", "/etc/default/p2p", "/var/lib/p2p",
@@ -249,12 +249,28 @@ class DebPackageProcessTest {
             System.err.println("\n*** SKIPPED: installing the .deb: " + why + " (CI runs it) ***\n");
         }
         assumeTrue(why == null, why);
-        Netns.Result r = Netns.exec(List.of("dpkg", "-i", deb.toString()));
+        Netns.Result r = dpkg("-i", deb.toString());
         installed = true;
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.err().lines().allMatch(l -> l.startsWith("Created symlink /etc/systemd/system/multi-user.target.wants/p2p.service")),
                 "the postinst enabled p2p.service and said nothing else (it made the class-data archive): " + r.err());
         assertTrue(Files.isRegularFile(Path.of("/usr/lib/p2p/lib/p2p.jsa")), "the postinst made the class-data archive");
+    }
+
+    /** {@code dpkg args}, again while another process (apt, dpkg) holds dpkg's lock, for up to a minute. */
+    private static Netns.Result dpkg(String... args) {
+        List<String> command = new ArrayList<>(List.of("dpkg"));
+        command.addAll(List.of(args));
+        Netns.Result[] last = new Netns.Result[1];
+        Await.until(() -> {
+            try {
+                last[0] = Netns.exec(command);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return !(last[0].code() == 2 && last[0].err().contains("lock"));
+        }, Duration.ofSeconds(60));
+        return last[0];
     }
 
     /** The unit's ExecStart, as systemd runs it with the variables of an empty /etc/default/p2p. */

@@ -151,7 +151,7 @@ final class Commands {
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)"),
                     Flag.string("state", "DIR", "where it keeps its key (default: $P2P_STATE_DIR/dht-server)"),
                     Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host"),
-                    TCP, TLS_CERT, TLS_KEY, WS_PATH), 0);
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH, Log.syslogFlag()), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
             "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
@@ -167,7 +167,8 @@ final class Commands {
                     Flag.string("dht", "HOST:PORT", "bootstrap servers to announce itself to (comma-separated), which hand it to members"),
                     TCP, TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the streams at when a web server in front"
-                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)")),
+                            + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)"),
+                    Log.syslogFlag()),
             0);
 
     static final Command SERVERS = new Command("servers", "", "run a bootstrap server and a relay in one process",
@@ -187,7 +188,8 @@ final class Commands {
                     Flag.string("proxy-tcp", "ADDR:PORT", "the relay's stream port, on the relay's address (e.g. ADDR:443)"),
                     TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the relay's streams at when a web server"
-                            + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)")),
+                            + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)"),
+                    Log.syslogFlag()),
             0);
 
     static final Command CLASS_ARCHIVE = new Command("class-archive", "", "rebuild the class-data archive that speeds up starts",

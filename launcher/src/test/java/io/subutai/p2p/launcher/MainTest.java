@@ -105,6 +105,15 @@ class MainTest {
     }
 
     @Test
+    void serversTakeSyslogAndRefuseWhatIsNotHostColonPort() {
+        for (String command : List.of("dht-server", "proxy-server", "servers")) {
+            err.reset();
+            assertEquals(Main.EXIT_USAGE, run(command, "-syslog", "localhost"), command);
+            assertEquals("Invalid -syslog 'localhost': give HOST:PORT, e.g. 127.0.0.1:1514\n", err(), command);
+        }
+    }
+
+    @Test
     void aRelayWithANegativeGlobalCapIsAUsageError() {
         assertEquals(0, run("help", "proxy-server"));
         assertTrue(out().contains("-max-total-mbit MBIT"), out());
