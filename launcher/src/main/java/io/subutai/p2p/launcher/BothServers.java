@@ -23,8 +23,10 @@ final class BothServers {
     }
 
     static int run(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
-        StandaloneServers.Server both = prepare(p, stateDir, out, err);
-        return both == null ? Main.EXIT_USAGE : StandaloneServers.serve(p, out, err, "the bootstrap server and the relay", both);
+        return StandaloneServers.withLog(p, out, err, log -> {
+            StandaloneServers.Server both = prepare(p, stateDir, log, err);
+            return both == null ? Main.EXIT_USAGE : StandaloneServers.serve(p, log, err, "the bootstrap server and the relay", both);
+        });
     }
 
     /** The two, running: closed together, the relay first. */
@@ -37,7 +39,7 @@ final class BothServers {
     }
 
     /** The two servers as the flags say, to start; null (after saying why on {@code err}) when the flags are wrong. */
-    static StandaloneServers.Server prepare(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
+    static StandaloneServers.Server prepare(Parsed p, Path stateDir, Log log, PrintStream err) {
         InetSocketAddress dhtListen = address(p, "dht-listen", StandaloneServers.DEFAULT_LISTEN, err);
         InetSocketAddress proxyListen = address(p, "proxy-listen", StandaloneServers.DEFAULT_PROXY_LISTEN, err);
         if (dhtListen == null || proxyListen == null) {
@@ -88,11 +90,11 @@ final class BothServers {
         }
         List<InetSocketAddress> allowed = relays;
         return () -> {
-            BootstrapServer dht = BootstrapServer.start(dhtListen, System::nanoTime, m -> out.println(Log.line("INFO", m)),
+            BootstrapServer dht = BootstrapServer.start(dhtListen, System::nanoTime, log::info,
                     ServerKey.load(base.resolve("dht-server")), allowed, dhtStreams.options());
             try {
                 RelayServer relay = RelayServer.start(proxyListen, mbit * 125_000L, total * 125_000L, System::nanoTime,
-                        m -> out.println(Log.line("INFO", m)), announceTo, proxyStreams.options());
+                        log::info, announceTo, proxyStreams.options());
                 return new Both(dht, relay);
             } catch (java.io.IOException | RuntimeException e) {
                 dht.close();

@@ -37,6 +37,7 @@ final class Commands {
                     Flag.string("save", "FILE", "save file of the networks, restored at start (default: <state dir>/p2p.save)"),
                     Flag.string("config", "FILE", "YAML configuration (default: /etc/p2p.yaml if it exists, else conf/p2p.yaml)"),
                     Flag.string("log", "LEVEL", "log level: trace, debug, info, warning or error"),
+                    Log.syslogFlag(),
                     Flag.integer("mtu", "N", "MTU of TAP interfaces; 0 takes the configuration's", 0),
                     Flag.bool("pmtu", "turn PMTU emulation on"),
                     METRICS, METRICS_TOKEN),
@@ -157,7 +158,7 @@ final class Commands {
             List.of(Flag.string("listen", "ADDR:PORT", "UDP address and port to listen on (default :6881, every address)"),
                     Flag.string("state", "DIR", "where it keeps its key (default: $P2P_STATE_DIR/dht-server)"),
                     Flag.list("relay", "HOST:PORT", "a relay it may offer members (repeatable); none: only relays on this host"),
-                    TCP, TLS_CERT, TLS_KEY, WS_PATH, METRICS, METRICS_TOKEN), 0);
+                    TCP, TLS_CERT, TLS_KEY, WS_PATH, Log.syslogFlag(), METRICS, METRICS_TOKEN), 0);
 
     static final Command PROXY_SERVER = new Command("proxy-server", "", "run a relay (\"proxy\") server in the foreground",
             "Runs a relay: a member that cannot reach a peer directly gets a handle here that stands for\n"
@@ -174,7 +175,7 @@ final class Commands {
                     TCP, TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the streams at when a web server in front"
                             + " forwards wss://HOST:PORT/p2p to -tcp (default: -tcp's port)"),
-                    METRICS, METRICS_TOKEN),
+                    Log.syslogFlag(), METRICS, METRICS_TOKEN),
             0);
 
     static final Command SERVERS = new Command("servers", "", "run a bootstrap server and a relay in one process",
@@ -195,7 +196,7 @@ final class Commands {
                     TLS_CERT, TLS_KEY, WS_PATH,
                     Flag.string("tcp-public", "PORT", "the TCP port members reach the relay's streams at when a web server"
                             + " in front forwards to -proxy-tcp (default: -proxy-tcp's port)"),
-                    METRICS, METRICS_TOKEN),
+                    Log.syslogFlag(), METRICS, METRICS_TOKEN),
             0);
 
     static final Command CLASS_ARCHIVE = new Command("class-archive", "", "rebuild the class-data archive that speeds up starts",

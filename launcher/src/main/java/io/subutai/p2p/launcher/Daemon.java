@@ -27,6 +27,7 @@ import org.osgi.framework.launch.Framework;
 import io.subutai.p2p.provision.internal.Boot;
 import io.subutai.p2p.provision.internal.ProvisionException;
 import io.subutai.p2p.provision.internal.ProvisionSettings;
+import io.subutai.p2p.wire.syslog.Syslog;
 
 /**
  * {@code p2p daemon}: embeds Apache Felix, installs the boot features, and runs until SIGTERM or
@@ -75,11 +76,23 @@ final class Daemon {
             err.println("Unknown log level '" + level + "'. Supported: trace, debug, info, warning, error");
             return 1;
         }
-        Log log = new Log(out, level);
-        if (!root) {
-            err.println(Log.line("ERROR", NOT_ROOT));
-            return 1;
+        Syslog syslog;
+        try {
+            syslog = Log.syslog(p);
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            return 1; // as the other flags' values
         }
+        try (Syslog closed = syslog) {
+            if (!root) {
+                err.println(Log.line("ERROR", NOT_ROOT));
+                return 1;
+            }
+            return run(p, new Log(out, level, syslog), t0);
+        }
+    }
+
+    private int run(Parsed p, Log log, long t0) {
         int port = p.integer("rpc-port", Commands.DEFAULT_RPC_PORT);
         if (port < 1 || port > 65535) {
             err.println("-rpc-port must be 1 to 65535, not " + port);
@@ -322,6 +335,7 @@ final class Daemon {
         props.put("p2p.mtu", Integer.toString(p.integer("mtu", 0)));
         props.put("p2p.pmtu", Boolean.toString(p.bool("pmtu")));
         props.put("p2p.log", p.string("log"));
+        props.put("p2p.syslog", p.string("syslog"));
         if (p.has("metrics")) { // and the feature that serves them, for this run
             props.put("p2p.metrics", io.subutai.p2p.wire.ListenAddress.text(io.subutai.p2p.wire.ListenAddress.parse(p.string("metrics"))));
             props.put("p2p.metrics.token", p.has("metrics-token") ? MetricsFlags.token(p).toString() : "");

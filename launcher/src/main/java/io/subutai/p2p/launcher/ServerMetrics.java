@@ -1,7 +1,6 @@
 package io.subutai.p2p.launcher;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +31,7 @@ final class ServerMetrics {
      * Serves the metrics of {@code dht} and {@code relay} (either may be null) when {@code -metrics}
      * is given; null when it is not.
      */
-    static MetricsEndpoint start(Parsed p, String version, BootstrapServer dht, RelayServer relay, PrintStream out)
+    static MetricsEndpoint start(Parsed p, String version, BootstrapServer dht, RelayServer relay, Log log)
             throws IOException {
         if (!p.has("metrics")) {
             return null;
@@ -40,8 +39,8 @@ final class ServerMetrics {
         InetSocketAddress at = ListenAddress.parse(p.string("metrics"));
         String token = p.has("metrics-token") ? MetricsEndpoint.readToken(MetricsFlags.token(p)) : null;
         MetricsEndpoint e = MetricsEndpoint.start(at, token, () -> of(version, dht, relay), "p2p-metrics");
-        out.println(Log.line("INFO", "Metrics at http://" + ListenAddress.text(e.address()) + "/metrics"
-                + (token == null ? "" : " (scrapes must carry the bearer token)")));
+        log.info("Metrics at http://" + ListenAddress.text(e.address()) + "/metrics"
+                + (token == null ? "" : " (scrapes must carry the bearer token)"));
         return e;
     }
 

@@ -6,12 +6,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.ToIntFunction;
 
 import io.subutai.p2p.servers.internal.BootstrapServer;
 import io.subutai.p2p.servers.internal.RelayServer;
 import io.subutai.p2p.servers.internal.ServerKey;
 import io.subutai.p2p.servers.internal.StreamOptions;
 import io.subutai.p2p.servers.internal.TlsIdentity;
+import io.subutai.p2p.wire.syslog.Syslog;
 
 /**
  * {@code p2p dht-server} and {@code p2p proxy-server}: a bootstrap server or a relay in the
@@ -31,6 +33,27 @@ final class StandaloneServers {
     }
 
     static int run(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
+        return withLog(p, out, err, log -> runDht(p, stateDir, log, err));
+    }
+
+    /**
+     * Runs a server command with the log of its flags: lines to {@code out} and, with {@code -syslog
+     * HOST:PORT}, there too (closed when the command ends); a usage error when -syslog is not an address.
+     */
+    static int withLog(Parsed p, PrintStream out, PrintStream err, ToIntFunction<Log> command) {
+        Syslog syslog;
+        try {
+            syslog = Log.syslog(p);
+        } catch (UsageException e) {
+            err.println(e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        try (Syslog closed = syslog) {
+            return command.applyAsInt(new Log(out, "", syslog));
+        }
+    }
+
+    private static int runDht(Parsed p, Path stateDir, Log log, PrintStream err) {
         InetSocketAddress address = listen(p, DEFAULT_LISTEN, err);
         if (address == null) {
             return Main.EXIT_USAGE;
@@ -48,8 +71,8 @@ final class StandaloneServers {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;
         }
-        return serve(p, out, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
-                m -> out.println(Log.line("INFO", m)), ServerKey.load(dir), relays, streams.options()));
+        return serve(p, log, err, "the bootstrap server", () -> BootstrapServer.start(address, System::nanoTime,
+                log::info, ServerKey.load(dir), relays, streams.options()));
     }
 
     /**
@@ -141,11 +164,8 @@ final class StandaloneServers {
         AutoCloseable start() throws IOException;
     }
 
-    /**
-     * Starts the server and, with {@code -metrics}, its metrics; waits for SIGTERM or SIGINT; closes
-     * both: 0, or 1 when either cannot listen.
-     */
-    static int serve(Parsed p, PrintStream out, PrintStream err, String what, Server server) {
+    /** Starts the server, waits for SIGTERM or SIGINT, closes it: 0, or 1 when it cannot listen. */
+    static int serve(Parsed p, Log log, PrintStream err, String what, Server server) {
         String metricsProblem = MetricsFlags.problem(p);
         if (metricsProblem != null) {
             err.println(metricsProblem);
@@ -163,13 +183,13 @@ final class StandaloneServers {
             BothServers.Both both = running instanceof BothServers.Both b ? b : null;
             metrics = ServerMetrics.start(p, Main.readVersion(), both != null ? both.dht()
                     : running instanceof BootstrapServer d ? d : null, both != null ? both.relay()
-                    : running instanceof RelayServer r ? r : null, out);
+                    : running instanceof RelayServer r ? r : null, log);
         } catch (IOException e) {
             err.println(Log.line("ERROR", "Cannot serve the metrics of " + what + ": " + e.getMessage()));
             close(running, what, err);
             return 1;
         }
-        untilTerminated(out, what);
+        untilTerminated(log, what);
         if (metrics != null) {
             close(metrics, "the metrics", err);
         }
@@ -197,6 +217,10 @@ final class StandaloneServers {
 
     /** {@code p2p proxy-server}: a relay in the foreground, without OSGi, until SIGTERM or SIGINT. */
     static int runProxy(Parsed p, Path stateDir, PrintStream out, PrintStream err) {
+        return withLog(p, out, err, log -> runProxy(p, stateDir, log, err));
+    }
+
+    private static int runProxy(Parsed p, Path stateDir, Log log, PrintStream err) {
         // -state DIR (default <state dir>/proxy-server) is its own directory: its self-signed TLS certificate, if any
         InetSocketAddress address = listen(p, DEFAULT_PROXY_LISTEN, err);
         if (address == null) {
@@ -224,14 +248,14 @@ final class StandaloneServers {
             err.println(e.getMessage());
             return Main.EXIT_USAGE;
         }
-        return serve(p, out, err, "the relay server", () -> RelayServer.start(address, mbit * 125_000L, total * 125_000L,
-                System::nanoTime, m -> out.println(Log.line("INFO", m)), dht, streams.options()));
+        return serve(p, log, err, "the relay server", () -> RelayServer.start(address, mbit * 125_000L, total * 125_000L,
+                System::nanoTime, log::info, dht, streams.options()));
     }
 
-    private static void untilTerminated(PrintStream out, String what) {
+    private static void untilTerminated(Log log, String what) {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(signal -> {
-            out.println(Log.line("INFO", "Stopping " + what + " (" + signal + ")"));
+            log.info("Stopping " + what + " (" + signal + ")");
             stop.countDown();
         });
         try {

@@ -27,7 +27,7 @@ class BothServersTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private StandaloneServers.Server prepare(String... args) throws UsageException {
-        return BothServers.prepare(Commands.SERVERS.parse(List.of(args)), temp, new PrintStream(out, true),
+        return BothServers.prepare(Commands.SERVERS.parse(List.of(args)), temp, new Log(new PrintStream(out, true), ""),
                 new PrintStream(err, true));
     }
 

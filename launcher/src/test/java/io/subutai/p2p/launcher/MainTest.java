@@ -105,6 +105,15 @@ class MainTest {
     }
 
     @Test
+    void serversTakeSyslogAndRefuseWhatIsNotHostColonPort() {
+        for (String command : List.of("dht-server", "proxy-server", "servers")) {
+            err.reset();
+            assertEquals(Main.EXIT_USAGE, run(command, "-syslog", "localhost"), command);
+            assertEquals("Invalid -syslog 'localhost': give HOST:PORT, e.g. 127.0.0.1:1514\n", err(), command);
+        }
+    }
+
+    @Test
     void aRelayWithANegativeGlobalCapIsAUsageError() {
         assertEquals(0, run("help", "proxy-server"));
         assertTrue(out().contains("-max-total-mbit MBIT"), out());
@@ -349,6 +358,10 @@ class MainTest {
         assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-metrics", "9586", "-metrics-token", state.resolve("t").toString())),
                 true));
         assertTrue(err().contains("/t: cannot read it"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-syslog", "127.0.0.1")), true));
+        assertTrue(err().contains("Invalid -syslog '127.0.0.1': give HOST:PORT, e.g. 127.0.0.1:1514"), err());
+        assertEquals(1, d.run(Commands.DAEMON.parse(List.of("-syslog", "127.0.0.1:0")), false), "before the root check");
+        assertTrue(err().contains("Invalid -syslog '127.0.0.1:0': the port must be 1 to 65535"), err());
         assertTrue(Files.notExists(state.resolve("st")), "nothing was written");
     }
 

@@ -50,6 +50,7 @@ import io.subutai.p2p.spi.DiscoveryProvider;
 import io.subutai.p2p.spi.SocketProvider;
 import io.subutai.p2p.spi.TapDriver;
 import io.subutai.p2p.spi.Transport;
+import io.subutai.p2p.wire.syslog.Syslog;
 
 /**
  * The engine: the {@link NetworkService} and the registries of every kind of plugin. Plugins
@@ -58,7 +59,7 @@ import io.subutai.p2p.spi.Transport;
  *
  * <p>Reads from the framework: {@code p2p.version}, {@code p2p.config} (the YAML file, and
  * {@code p2p.config.required} when the user named it), {@code p2p.mtu}, {@code p2p.pmtu},
- * {@code p2p.log} (the daemon's flags), {@code p2p.tap} (the TAP driver, over the file's
+ * {@code p2p.log} and {@code p2p.syslog} (the daemon's flags), {@code p2p.tap} (the TAP driver, over the file's
  * {@code tap}) and {@code p2p.save} (the save file; none when empty).
  *
  * <p>The TAP driver in use is the registered one named by the configuration; the saved networks
@@ -101,7 +102,7 @@ public final class Engine implements NetworkService {
                 Boolean.parseBoolean(context.getProperty("p2p.config.required")),
                 intProperty(context, "p2p.mtu"), Boolean.parseBoolean(context.getProperty("p2p.pmtu")),
                 context.getProperty("p2p.log"), context.getProperty("p2p.tap"));
-        this.console = new LogConsole(logReader, loggerAdmin, config.logLevel());
+        this.console = new LogConsole(logReader, loggerAdmin, config.logLevel(), syslog(context.getProperty("p2p.syslog"), log));
         PluginRegistry.FailureReporter reporter = (kind, name, op, e) ->
                 this.log.error("{} plugin '{}' failed in {}; skipped", kind, name, op, e);
         taps = new PluginRegistry<>("tap", TapDriver.PROPERTY, Constants.SERVICE_RANKING, reporter);
@@ -444,6 +445,19 @@ public final class Engine implements NetworkService {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
             return 0;
+        }
+    }
+
+    /** The sender of {@code -syslog HOST:PORT} (the launcher checked it), or null: none given, or it cannot be had now. */
+    private static Syslog syslog(String spec, Logger log) {
+        if (spec == null || spec.isBlank()) {
+            return null;
+        }
+        try {
+            return Syslog.open(spec);
+        } catch (IllegalArgumentException e) {
+            log.error("Not sending the log to syslog at {}: {}", spec, e.getMessage());
+            return null;
         }
     }
 }

@@ -16,11 +16,14 @@ import org.osgi.service.log.LogReaderService;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.admin.LoggerAdmin;
 
+import io.subutai.p2p.wire.syslog.Syslog;
+
 /**
  * Prints the OSGi log to the daemon's standard output in the original's format,
  * {@code [LEVEL] YYYY/MM/DD HH:MM:SS message}, and sets the level in the framework's logger
  * admin so that disabled levels cost nothing. Writes to file descriptor 1 directly, because
- * Gogo replaces {@code System.out} with a per-thread stream.
+ * Gogo replaces {@code System.out} with a per-thread stream. With a {@link Syslog} (the daemon's
+ * {@code -syslog}), it also sends every line it prints but TRACE ones there; closing closes it.
  */
 final class LogConsole implements LogListener, AutoCloseable {
 
@@ -31,13 +34,15 @@ final class LogConsole implements LogListener, AutoCloseable {
     private final LogReaderService reader;
     private final LoggerAdmin admin;
     private final PrintStream out;
+    private final Syslog syslog;
 
     // volatile: set by the engine, read on the log delivery thread
     private volatile LogLevelName level;
 
-    LogConsole(LogReaderService reader, LoggerAdmin admin, LogLevelName level) {
+    LogConsole(LogReaderService reader, LoggerAdmin admin, LogLevelName level, Syslog syslog) {
         this.reader = reader;
         this.admin = admin;
+        this.syslog = syslog;
         this.out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         setLevel(level);
         reader.addLogListener(this);
@@ -64,6 +69,10 @@ final class LogConsole implements LogListener, AutoCloseable {
             return;
         }
         out.println(format(l, entry.getTime(), entry.getMessage(), entry.getException(), level == LogLevelName.TRACE));
+        if (syslog != null && l != LogLevelName.TRACE) {
+            Throwable failure = entry.getException();
+            syslog.send(Syslog.severity(l.name()), failure == null ? entry.getMessage() : entry.getMessage() + ": " + failure);
+        }
     }
 
     private static boolean isFrameworkEvent(LogEntry entry) {
@@ -89,5 +98,8 @@ final class LogConsole implements LogListener, AutoCloseable {
     public void close() {
         reader.removeLogListener(this);
         out.flush();
+        if (syslog != null) {
+            syslog.close();
+        }
     }
 }
