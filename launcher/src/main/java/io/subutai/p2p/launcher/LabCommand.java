@@ -271,8 +271,8 @@ final class LabCommand {
                 }
                 if (terminal && shown > 0) {
                     out.print("\033[" + shown + "F\033[J"); // back to the table's first line, and clear below
-                } else if (!terminal) {
-                    out.println();
+                } else {
+                    out.println(); // plain: a blank line between blocks; a terminal: after what was said above
                 }
                 lines.forEach(out::println);
                 out.flush();

@@ -55,7 +55,8 @@ final class LabTable {
         for (Object o : list(map(networks.get(0)).get("peers"))) {
             Map<String, Object> peer = map(o);
             Map<String, Object> path = peer.get("path") instanceof Map<?, ?> ? map(peer.get("path")) : null;
-            String ip = text(peer.get("ip"), "id " + text(peer.get("id"), "?"));
+            String id = text(peer.get("id"), "?");
+            String ip = text(peer.get("ip"), "id " + id.substring(0, Math.min(8, id.length()))); // until it says its IP
             String kind = path == null ? "-" : text(path.get("kind"), "-").toLowerCase(Locale.ROOT);
             if (path != null && path.get("relay") instanceof String relay) {
                 kind += " " + relay;

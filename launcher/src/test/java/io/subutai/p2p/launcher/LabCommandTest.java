@@ -119,4 +119,12 @@ class LabCommandTest {
         assertEquals("p2plab-m1  10.200.0.1  -     no peer seen yet", lines.get(2));
         assertFalse(lines.get(0).contains("\033"), "no escape sequence in the plain form");
     }
+
+    @Test
+    void aPeerThatDidNotSayItsIpYetGoesByTheStartOfItsId() throws Exception {
+        LabTable.View v = LabTable.view(M1, """
+                [ { "peers": [ { "id": "1b7bccc0-5da2-8684-5f60-2cf56ce56a31", "state": "WAITING_CONNECTION", "ip": null,
+                  "path": null } ] } ]""");
+        assertEquals(List.of(new LabTable.Peer("id 1b7bccc0", "WAITING_CONNECTION", "-", -1)), v.peers());
+    }
 }
