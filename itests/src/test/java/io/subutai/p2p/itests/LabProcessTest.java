@@ -141,7 +141,7 @@ class LabProcessTest {
                                 + " +CONNECTED +(" + paths + ") +[0-9.]+ ms$").matcher(block).find();
                     }
                 }
-                if (all && block.contains(": " + n * (n - 1) + " of " + n * (n - 1) + " links CONNECTED")) {
+                if (all && block.contains("  " + n * (n - 1) + " of " + n * (n - 1) + " links CONNECTED  ")) {
                     return true;
                 }
             }

@@ -2,19 +2,14 @@ package io.subutai.p2p.launcher;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +24,7 @@ import java.util.stream.Stream;
  * stops the lab's process (which tears down what it made) and sweeps whatever is left, also after
  * that process died.
  *
- * <p>What it made is recorded in {@link #RECORD} (machine-wide, as the namespaces are); the
+ * <p>What it made is recorded by {@link LabRecord} (machine-wide, as the namespaces are); the
  * daemons' state directories go under {@code <state dir>/lab/mI}, removed with the lab, and their
  * logs under {@code <state dir>/lab/logs}, kept until the next lab.
  */
@@ -37,12 +32,11 @@ final class LabCommand {
 
     static final int MIN_MEMBERS = 2;
     static final int MAX_MEMBERS = 16;
-    static final Path RECORD = Path.of("/run/p2plab/lab.properties");
     static final String DEFAULT_HASH = "p2plab";
     /** How long a daemon may take from its start to its network's (many daemons share the cores). */
     private static final long UP_MILLIS_BASE = 60_000;
     private static final long UP_MILLIS_PER_MEMBER = 5_000;
-    private static final long GRACE_MILLIS = 10_000;
+    static final long GRACE_MILLIS = 10_000;
 
     private final Path home;
     private final Path dir;
@@ -97,7 +91,7 @@ final class LabCommand {
         }
         Path dir = stateDir.resolve("lab");
         if (down) {
-            return down(out, err);
+            return LabRecord.down(out, err);
         }
         boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
         return new LabCommand(home, dir, out, err, terminal).up(n, p.bool("nat"), hash);
@@ -105,7 +99,7 @@ final class LabCommand {
 
     private int up(int n, boolean nat, String hash) {
         try {
-            ProcessHandle running = labProcess(readRecord());
+            ProcessHandle running = LabRecord.labProcess(LabRecord.read());
             if (running != null) {
                 err.println("A lab is up already (process " + running.pid() + "). Remove it first: p2p lab -down");
                 return 1;
@@ -116,14 +110,10 @@ final class LabCommand {
                         + "). Remove them first: p2p lab -down");
                 return 1;
             }
-            for (String old : List.of("logs", "servers")) {
-                delete(dir.resolve(old));
-            }
-            for (int i = 1; i <= MAX_MEMBERS; i++) {
-                delete(dir.resolve("m" + i));
-            }
+            LabRecord.delete(dir.resolve("logs"));
+            LabRecord.removeState(dir);
             Files.createDirectories(dir.resolve("logs"));
-            writeRecord(n, nat, hash);
+            LabRecord.write(dir, n, nat, hash);
         } catch (IOException e) {
             err.println("Cannot prepare the lab: " + e.getMessage());
             return 1;
@@ -133,15 +123,19 @@ final class LabCommand {
         LabNet.Plan plan = LabNet.plan(n, nat);
         String title = "network \"" + hash + "\", " + n + " members " + (nat ? "behind 2 NAT routers" : "on one LAN");
         try {
-            say("p2p lab: " + title + "; overlay " + LabNet.OVERLAY_PREFIX + "0/24");
+            say("p2p lab: " + title + ", overlay " + LabNet.OVERLAY_PREFIX + "0/24");
             for (List<String> command : plan.commands()) {
-                checkNotClosing();
-                LabNet.run(command);
+                synchronized (this) { // nothing is made once the teardown began
+                    checkNotClosing();
+                    LabNet.run(command);
+                }
             }
             String dht = nat ? startServers() : null;
             bringUp(plan, hash, dht);
         } catch (IOException e) {
-            err.println("Cannot set the lab up: " + e.getMessage());
+            if (!isClosing()) { // else a signal's teardown runs, and the JVM exits after it
+                err.println("Cannot set the lab up: " + e.getMessage());
+            }
             tearDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -265,6 +259,9 @@ final class LabCommand {
             if (servers != null && !servers.isAlive()) {
                 lines.add("The bootstrap server and relay exited: see " + dir.resolve("logs/servers.log"));
             }
+            if (terminal) {
+                lines = LabTable.clip(lines, terminalWidth());
+            }
             synchronized (this) {
                 if (closing) {
                     break;
@@ -321,48 +318,11 @@ final class LabCommand {
         try {
             LabNet.Swept swept = LabNet.sweep(GRACE_MILLIS, this::say);
             LabNet.stop(own.stream().map(Process::toHandle).toList(), 0);
-            for (int i = 1; i <= MAX_MEMBERS; i++) {
-                delete(dir.resolve("m" + i));
-            }
-            delete(dir.resolve("servers"));
-            deleteRecord();
+            LabRecord.removeState(dir);
             say("Removed " + count(swept.namespaces().size(), "namespace") + " and " + count(own.size(), "process")
                     + "; logs kept in " + dir.resolve("logs"));
         } catch (IOException | RuntimeException e) {
             err.println("Removing the lab failed: " + e.getMessage() + ". Run p2p lab -down to try again.");
-        }
-    }
-
-    /** {@code p2p lab -down}: stops a running lab (its process tears down what it made) and removes what is left. */
-    static int down(PrintStream out, PrintStream err) {
-        try {
-            Properties record = readRecord();
-            ProcessHandle lab = labProcess(record);
-            if (lab != null) {
-                out.println("Stopping the lab's process " + lab.pid() + " (it removes what it made) ...");
-                LabNet.stop(List.of(lab), 3 * GRACE_MILLIS);
-            }
-            LabNet.Swept swept = LabNet.sweep(GRACE_MILLIS, out::println);
-            if (record != null) {
-                Path dir = Path.of(record.getProperty("dir", "/nonexistent"));
-                for (int i = 1; i <= MAX_MEMBERS; i++) {
-                    delete(dir.resolve("m" + i));
-                }
-                delete(dir.resolve("servers"));
-                deleteRecord();
-            }
-            if (lab == null && record == null && swept.nothing()) {
-                out.println("No lab is up: no p2plab- namespace, and no lab process.");
-                return 0;
-            }
-            List<String> what = new ArrayList<>(swept.namespaces());
-            what.addAll(swept.links());
-            out.println("The lab is down." + (what.isEmpty() ? "" : " Removed what was left: " + String.join(", ", what)
-                    + (swept.processes() > 0 ? ", and " + count(swept.processes(), "process") : "") + "."));
-            return 0;
-        } catch (IOException e) {
-            err.println("Cannot remove the lab: " + e.getMessage());
-            return 1;
         }
     }
 
@@ -408,61 +368,6 @@ final class LabCommand {
         return dir.resolve("logs").resolve(m.name() + ".log");
     }
 
-    private void writeRecord(int n, boolean nat, String hash) throws IOException {
-        Properties p = new Properties();
-        p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
-        p.setProperty("dir", dir.toString());
-        p.setProperty("members", Integer.toString(n));
-        p.setProperty("nat", Boolean.toString(nat));
-        p.setProperty("hash", hash);
-        Files.createDirectories(RECORD.getParent());
-        try (OutputStream o = Files.newOutputStream(RECORD)) {
-            p.store(o, "p2p lab: what it made (p2p lab -down removes it)");
-        }
-    }
-
-    private static void deleteRecord() throws IOException {
-        Files.deleteIfExists(RECORD);
-        try (Stream<Path> left = Files.list(RECORD.getParent())) {
-            if (left.findAny().isEmpty()) {
-                Files.delete(RECORD.getParent());
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // gone already
-        }
-    }
-
-    private static Properties readRecord() throws IOException {
-        if (!Files.exists(RECORD)) {
-            return null;
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(RECORD)) {
-            p.load(in);
-        }
-        return p;
-    }
-
-    /** The lab process the record names, if it still runs (and is a {@code p2p lab}, not a process that took its pid). */
-    private static ProcessHandle labProcess(Properties record) {
-        if (record == null || !record.getProperty("pid", "").matches("[0-9]+")) {
-            return null;
-        }
-        long pid = Long.parseLong(record.getProperty("pid"));
-        if (pid == ProcessHandle.current().pid()) {
-            return null;
-        }
-        try {
-            String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
-            if (!cmdline.contains(Main.class.getName() + "\0lab\0")) {
-                return null;
-            }
-        } catch (IOException e) {
-            return null;
-        }
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
-    }
-
     /** The last lines of a log, to say why something did not start. */
     private static String tail(Path log) {
         try {
@@ -473,14 +378,20 @@ final class LabCommand {
         }
     }
 
-    private static void delete(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(path)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
+    /** The terminal's width, as {@code stty} says it (it may change between two redraws); 80 when it cannot. */
+    private static int terminalWidth() {
+        try {
+            Process p = new ProcessBuilder("stty", "size").redirectInput(new File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String[] size = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim()
+                    .split("\\s+");
+            return p.waitFor() == 0 && size.length == 2 && size[1].matches("[0-9]{1,4}") && !size[1].equals("0")
+                    ? Integer.parseInt(size[1]) : 80;
+        } catch (IOException e) {
+            return 80;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 80;
         }
     }
 

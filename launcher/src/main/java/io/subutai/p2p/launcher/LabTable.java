@@ -74,7 +74,7 @@ final class LabTable {
     }
 
     /**
-     * The table's lines: a title, the header, the rows. {@code terminal}: a member's name and IP only
+     * The table's lines: the time, how many links are up and {@code title}; the header; the rows. {@code terminal}: a member's name and IP only
      * on its first row (the plain form repeats them, so that every line stands alone).
      */
     static List<String> render(List<View> views, String title, boolean terminal) {
@@ -103,7 +103,7 @@ final class LabTable {
         }
         List<String> lines = new ArrayList<>();
         int links = connected(views);
-        lines.add(LocalTime.now().format(TIME) + "  " + title + ": " + links + " of " + n * (n - 1) + " links CONNECTED");
+        lines.add(LocalTime.now().format(TIME) + "  " + links + " of " + n * (n - 1) + " links CONNECTED  " + title);
         for (List<String> r : rows) {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < r.size(); i++) {
@@ -115,6 +115,14 @@ final class LabTable {
             lines.add(b.toString().stripTrailing());
         }
         return lines;
+    }
+
+    /**
+     * {@code lines} cut to {@code width} characters: a terminal that wrapped one would break the
+     * count of lines the next redraw moves up by.
+     */
+    static List<String> clip(List<String> lines, int width) {
+        return lines.stream().map(l -> l.length() < width ? l : l.substring(0, Math.max(0, width - 1))).toList();
     }
 
     /** A round-trip time in ms as a person reads it; {@code -} while none was measured. */

@@ -101,13 +101,15 @@ class LabCommandTest {
                   "kind": "RELAY", "relay": "100.64.0.1:6882", "rttMicros": 12400 } } ] } ]""");
         LabTable.View v3 = new LabTable.View(LabNet.plan(3, false).members().get(2), List.of(), "daemon not answering");
         List<String> plain = LabTable.render(List.of(v1, v2, v3), "network \"p2plab\"", false);
-        assertTrue(plain.get(0).endsWith("network \"p2plab\": 2 of 6 links CONNECTED"), plain.get(0));
+        assertTrue(plain.get(0).matches("[0-9:]{8}  2 of 6 links CONNECTED  network \"p2plab\""), plain.get(0));
         assertEquals(List.of("MEMBER     OVERLAY IP  PEER        STATE                    PATH                   RTT",
                 "p2plab-m1  10.200.0.1  10.200.0.2  CONNECTED                lan                    0.42 ms",
                 "p2plab-m1  10.200.0.1  10.200.0.3  INITIALIZING_CONNECTION  -                      -",
                 "p2plab-m2  10.200.0.2  10.200.0.1  CONNECTED                relay 100.64.0.1:6882  12 ms",
                 "p2plab-m3  10.200.0.3  -           daemon not answering"), plain.subList(1, plain.size()));
         List<String> terminal = LabTable.render(List.of(v1), "t", true);
+        assertEquals(List.of("MEMBER     OV", "p2plab-m1  10", " ".repeat(13)), LabTable.clip(terminal.subList(1, 4), 14),
+                "cut to the terminal's width, never wrapped");
         assertTrue(terminal.get(3).startsWith(" ".repeat("p2plab-m1  10.200.0.1  ".length()) + "10.200.0.3"),
                 "a member's name once: " + terminal);
     }
