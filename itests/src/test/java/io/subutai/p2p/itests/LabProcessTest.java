@@ -61,6 +61,8 @@ class LabProcessTest {
         awaitTable(3, "lan");
         List<ProcessHandle> made = processesOfTheLab();
         assertTrue(made.size() >= 4, "the lab and its 3 daemons: " + made);
+        String hostLinks = Netns.exec(List.of("ip", "-o", "link", "show")).out();
+        assertFalse(hostLinks.contains("p2plab-"), "the lab's links are all inside its namespaces:\n" + hostLinks);
 
         Netns.Result again = p2p("lab", "-n", "2");
         assertEquals(1, again.code(), again.out() + again.err());

@@ -181,7 +181,9 @@ final class LabCommand {
         for (LabNet.Member m : plan.members()) {
             say("  " + m.namespace() + "  " + m.address() + (m.router() == null ? "" : " behind " + m.router())
                     + "  overlay " + m.overlay() + "  log " + log(m));
-            Process d = spawn(m.namespace(), dir.resolve(m.name()), log(m), "daemon");
+            // the distribution's configuration, not this host's /etc/p2p.yaml: every lab is the same
+            Process d = spawn(m.namespace(), dir.resolve(m.name()), log(m), "daemon", "-config",
+                    home.resolve("conf/p2p.yaml").toString());
             started.add(d);
             synchronized (this) {
                 this.daemons.put(m.index(), d);
