@@ -207,8 +207,27 @@ final class Commands {
                     + "made for another place or another Java is ignored, silently. Needs write access to lib/.",
             List.of(), 0);
 
+    static final Command LAB = new Command("lab", "", "try a mesh on this machine: members in network namespaces (root)",
+            "Builds a mesh on this machine, as root, in one command: network namespaces named p2plab-* with a\n"
+                    + "small LAN (10.77.0.0/24), a daemon in each member's namespace, and one network (-hash) on all of\n"
+                    + "them (overlay 10.200.0.0/24). With -nat, the members sit behind two home routers that masquerade\n"
+                    + "(half behind each), and a bootstrap server and a relay (p2p servers) run on an \"internet\"\n"
+                    + "(100.64.0.0/24) between the routers: members behind different routers punch a path, or use the\n"
+                    + "relay. Then it prints, once a second, what every member sees of every other: its state (as\n"
+                    + "status names it), the path (lan, direct, punched, relay) and its round-trip time; redrawn in\n"
+                    + "place on a terminal, as plain lines otherwise. Ctrl-C (SIGINT or SIGTERM) removes every\n"
+                    + "namespace and process it made, and so does 'p2p lab -down' from another shell, also after the\n"
+                    + "lab's process died. Nothing is connected to the host's network: nothing leaves the machine.\n"
+                    + "The daemons' logs go to $P2P_STATE_DIR/lab/logs (default /var/lib/p2p/lab/logs), kept until\n"
+                    + "the next lab; each daemon's state directory is $P2P_STATE_DIR/lab/mI.",
+            List.of(Flag.integer("n", "N", "how many members: " + LabCommand.MIN_MEMBERS + " to " + LabCommand.MAX_MEMBERS, 3),
+                    Flag.bool("nat", "put the members behind two NAT routers, with a bootstrap server and a relay (needs nft)"),
+                    Flag.string("hash", "HASH", "the network's name (default: " + LabCommand.DEFAULT_HASH + ")"),
+                    Flag.bool("down", "remove the lab: its namespaces and every process in them")),
+            0);
+
     static final List<Command> ALL = List.of(DAEMON, START, STOP, SHOW, STATUS, SET, DEBUG, VERSION, KEYGEN, SHELL, SERVICE,
-            DHT_SERVER, PROXY_SERVER, SERVERS, CLASS_ARCHIVE, HELP);
+            DHT_SERVER, PROXY_SERVER, SERVERS, LAB, CLASS_ARCHIVE, HELP);
 
     private Commands() {
     }

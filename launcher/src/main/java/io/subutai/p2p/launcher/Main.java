@@ -139,6 +139,7 @@ public final class Main {
             case "dht-server" -> StandaloneServers.run(p, stateDir(), out, err);
             case "proxy-server" -> StandaloneServers.runProxy(p, stateDir(), out, err);
             case "servers" -> BothServers.run(p, stateDir(), out, err);
+            case "lab" -> LabCommand.run(p, isRoot(), home, stateDir(), out, err);
             case "class-archive" -> ClassArchive.run(home, version, stateDir(), err);
             case "service" -> {
                 err.println("p2p service is for Windows; here, run 'p2p daemon' under the system's service manager");
