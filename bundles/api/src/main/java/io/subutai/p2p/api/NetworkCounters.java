@@ -17,7 +17,8 @@ import java.util.Map;
  * @param drops               datagrams and frames dropped, by reason: {@code replay}, {@code forged}
  *                            (did not authenticate), {@code malformed}, {@code no_session} (for a
  *                            session this node does not hold), {@code policy} (a member speaking as
- *                            another, beyond its share, or not through a relay with {@code -fwd})
+ *                            another, beyond its share, or not through a relay with {@code -fwd}),
+ *                            {@code too_big} (with {@code -pmtu}: too big for the path, answered with ICMP)
  * @param pathChanges         times a peer's traffic moved to another path
  * @param tapErrors           frames lost at the TAP interface (a read or write that failed)
  */
@@ -26,7 +27,8 @@ public record NetworkCounters(String networkId, String interfaceName, Map<PathKi
         long tapErrors) {
 
     /** Reasons of {@link #drops}, in the order metrics list them. */
-    public static final List<String> DROP_REASONS = List.of("replay", "forged", "malformed", "no_session", "policy");
+    public static final List<String> DROP_REASONS = List.of("replay", "forged", "malformed", "no_session", "policy",
+            "too_big");
     /** Outcomes of {@link #handshakes}, in the order metrics list them. */
     public static final List<String> HANDSHAKE_OUTCOMES = List.of("initiated", "completed", "failed", "rate_limited");
 

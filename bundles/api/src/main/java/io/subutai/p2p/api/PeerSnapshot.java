@@ -18,10 +18,19 @@ import java.util.List;
  * @param history    what happened with it lately, oldest first
  * @param suite      the crypto suite of the session in use ({@code noise-ikpsk2},
  *                   {@code noise-ikpsk2-mlkem768}, ...); null while there is none
+ * @param maxDatagram the longest datagram sent to it on the path in use, in bytes: the protocol's
+ *                   1452, or less when this host knows a smaller MTU on the way; 0 when not told
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
         List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history,
-        String suite) {
+        String suite, int maxDatagram) {
+
+    /** A peer whose longest datagram is not told. */
+    public PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
+            List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history,
+            String suite) {
+        this(id, state, ip, mac, endpoint, path, paths, candidates, attempts, history, suite, 0);
+    }
 
     /** A peer whose suite is not told. */
     public PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,

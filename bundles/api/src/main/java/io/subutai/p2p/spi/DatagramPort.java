@@ -36,6 +36,17 @@ public interface DatagramPort {
     }
 
     /**
+     * The MTU this host knows for IP packets to {@code to} (the route's device, or a smaller path
+     * MTU learned on the way), so that senders keep datagrams to it unfragmented; 0 when it is not
+     * known (the default).
+     *
+     * @since 6.3
+     */
+    default int pathMtu(InetSocketAddress to) {
+        return 0;
+    }
+
+    /**
      * Runs {@code task} on the thread that delivers this socket's datagrams to handlers, after what
      * it is handling (at once when called on that thread): so that what a transport receives on a
      * thread of its own (a stream's) is handled in order with, never concurrently to, the rest.

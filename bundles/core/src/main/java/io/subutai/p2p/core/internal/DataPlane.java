@@ -74,6 +74,8 @@ final class DataPlane implements Plane {
     /** The TAP driver in use (the engine's choice), for the warm-up. */
     private volatile Supplier<Optional<TapDriver>> tapDriver = Optional::empty;
 
+    private volatile boolean pmtu;
+
     DataPlane(PluginRegistry<SocketProvider> sockets, PluginRegistry<CryptoSuite> cryptos,
             PluginRegistry<Transport> transports, PluginRegistry<DiscoveryProvider> discoveries, Path stateDir,
             MeshLog log, ScheduledExecutorService engine, Swaps swaps) {
@@ -86,6 +88,11 @@ final class DataPlane implements Plane {
         this.engine = engine;
         this.swaps = swaps;
         this.warming = new Warming(suites, stateDir, log);
+    }
+
+    /** {@code -pmtu}: the networks joined from now on fit their frames to each peer's path. */
+    void pmtu(boolean on) {
+        pmtu = on;
     }
 
     /** The networks whose addresses a bootstrap server hands out (told once, before any attach). */
@@ -405,6 +412,7 @@ final class DataPlane implements Plane {
                 spec.request().bridge(), spec.request().proxy()), device, socket, suites,
                 self, keys, new ThreadLoop(device.name(), log), engine, log, Timing.DEFAULT, address -> n.assigned(hash, address),
                 (server, key) -> n.serverKeyLearned(hash, server, key));
+        instance.mesh().pmtu(pmtu);
         log.info("UDP port of network " + secrets.networkId() + ": " + socket.localAddress().getPort()
                 + (required == null ? "" : "; crypto suite " + required + " only"));
         try {

@@ -141,6 +141,7 @@ public final class Engine implements NetworkService {
         control = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "p2p-core-1"));
         swaps = new Swaps(networksLog, Clock.systemUTC());
         plane = new DataPlane(sockets, cryptos, transports, discoveries, stateDir, networksLog, control, swaps);
+        plane.pmtu(config.pmtu());
         networks = new Networks(() -> taps.named(config.tap()).map(PluginRegistry.Plugin::service).orElse(null),
                 plane, config.tap(), config.mtu(), save == null || save.isEmpty() ? null : new SaveFile(Path.of(save)),
                 networksLog, new SecureRandom(), Clock.systemUTC(), swaps);

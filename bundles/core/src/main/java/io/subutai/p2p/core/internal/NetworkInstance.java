@@ -304,10 +304,6 @@ public final class NetworkInstance implements Plane.Attached {
         return mesh;
     }
 
-    public String networkId() {
-        return networkId;
-    }
-
     @Override
     public io.subutai.p2p.api.NetworkCounters counted() {
         return mesh.counted(networkId);

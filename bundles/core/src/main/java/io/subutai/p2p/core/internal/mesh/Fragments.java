@@ -19,9 +19,9 @@ final class Fragments {
     private Fragments() {
     }
 
-    /** Bytes of frame per fragment, in a datagram whose sealing adds {@code overhead}. */
-    static int room(int overhead) {
-        return Wire.MAX_DATAGRAM - overhead - HEADER;
+    /** Bytes of frame per fragment, in a datagram of at most {@code maxDatagram} whose sealing adds {@code overhead}. */
+    static int room(int maxDatagram, int overhead) {
+        return maxDatagram - overhead - HEADER;
     }
 
     /**

@@ -41,6 +41,8 @@ final class Inbound {
     private FrameBatch segments;
     private volatile boolean closed;
 
+    private final PathFit fit;
+
     Inbound(Mesh.Parts parts, EthernetSwitch<Peer> sw, Sender sender, Paths paths, HandshakeManager handshakes,
             Outbound outbound) {
         this.tap = parts.config().tap();
@@ -53,6 +55,7 @@ final class Inbound {
         this.handshakes = handshakes;
         this.outbound = outbound;
         this.counters = parts.counters();
+        this.fit = parts.fit();
         this.clock = parts.config().loop();
         this.log = parts.config().log();
     }
@@ -210,6 +213,7 @@ final class Inbound {
             }
             return;
         }
+        fit.arriving(p, b, eth, to, offload && (b.get(from) & Offload.NEEDS_CSUM) != 0);
         try {
             if (tap.offload()) {
                 if (!offload) {

@@ -71,7 +71,7 @@ public final class Mesh implements AutoCloseable {
 
     /** What the mesh's parts share: its configuration, the peers, the index table, the counters. */
     record Parts(Config config, Map<PeerId, Peer> peers, IndexTable table, Routing routing, MeshCounters counters,
-            RandomGenerator random, Set<PeerId> revoked) {
+            RandomGenerator random, Set<PeerId> revoked, PathFit fit) {
     }
 
     private final Config config;
@@ -96,20 +96,23 @@ public final class Mesh implements AutoCloseable {
     private final Map<Object, java.util.function.Consumer<String>> renewing = new ConcurrentHashMap<>();
     /** This node's overlay address and prefix (null: none yet). */
     private volatile Ipv4Cidr overlay;
+    /** {@code -pmtu}: frames fitted to each peer's path. */
+    private final PathFit fit;
 
     private Mesh(Config config) {
         this.config = config;
         this.selfId = PeerIds.of(config.self().publicKey());
         this.routing = new Routing(config.routes(), config.relayOnly());
         RandomGenerator random = new SecureRandom();
-        Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random, revoked);
+        this.fit = new PathFit(config.tap(), counters);
+        Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random, revoked, fit);
         EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
         this.sender = new Sender(config.socket(), counters, routing, config.tap().offload(), config.tap().mac(), config.overlay(),
                 config.bridge());
         this.sw = sw;
         sw.addresses.own(config.overlay() == null ? 0 : config.overlay().address());
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());
-        Paths paths = new Paths(routing, sender, counters, random, config.loop(), config.timing());
+        Paths paths = new Paths(routing, sender, counters, config.socket(), random, config.loop(), config.timing());
         this.handshakes = new HandshakeManager(parts, sender, holePunch);
         this.gate = new HandshakeGate(parts, handshakes);
         this.outbound = new Outbound(parts, sw, sender, floods);
@@ -248,6 +251,11 @@ public final class Mesh implements AutoCloseable {
         return p == null ? null : p.id;
     }
 
+    /** {@code -pmtu} on or off: SYNs clamped, and packets too big for a peer's path answered with ICMP. Any thread. */
+    public void pmtu(boolean on) {
+        fit.on(on);
+    }
+
     /** A new handshake with every connected peer now (after a key change, or on request). Any thread. */
     public void rekeyAll() {
         config.loop().execute(handshakes::rekeyAll);
@@ -317,7 +325,8 @@ public final class Mesh implements AutoCloseable {
         Map<String, Long> drops = Map.of("replay", c.replayed.get(), "forged", c.forged.get() + c.badMac.get(),
                 "malformed", c.malformed.get() + c.otherVersion.get(),
                 "no_session", c.unknownIndex.get() + c.noHandshake.get(),
-                "policy", c.spoofed.get() + c.overLimit.get() + c.notRelayed.get() + c.refused.get());
+                "policy", c.spoofed.get() + c.overLimit.get() + c.notRelayed.get() + c.refused.get(),
+                "too_big", c.tooBig.get());
         return new io.subutai.p2p.api.NetworkCounters(networkId, config.name(), traffic, states, handshakes, drops,
                 c.pathChanges.get(), c.tapErrors.get());
     }

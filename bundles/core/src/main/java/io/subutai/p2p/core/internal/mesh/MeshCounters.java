@@ -52,6 +52,8 @@ final class MeshCounters {
     final AtomicLong handshakesFailed = new AtomicLong();
     /** Times a peer's traffic moved to another path. */
     final AtomicLong pathChanges = new AtomicLong();
+    /** Frames too big for their peer's path that may not be fragmented, dropped and answered with ICMP ({@code -pmtu}). */
+    final AtomicLong tooBig = new AtomicLong();
     /** Frames lost at the TAP: a read or a write that failed. */
     final AtomicLong tapErrors = new AtomicLong();
     /**

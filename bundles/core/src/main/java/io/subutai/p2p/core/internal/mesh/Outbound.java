@@ -59,6 +59,7 @@ final class Outbound {
     private final List<Peer> touched = new ArrayList<>();
     /** Whether the TAP thread waits apart from reading (so the receive thread may read). */
     private volatile boolean tapWaits;
+    private final PathFit fit;
     private volatile boolean closed;
     private final Object handLock = new Object();
     /** Whether the socket's thread serves the TAP ({@link #handOff}); the TAP thread sleeps meanwhile. */
@@ -75,6 +76,7 @@ final class Outbound {
         this.sender = sender;
         this.counters = parts.counters();
         this.floods = floods;
+        this.fit = parts.fit();
         this.clock = parts.config().loop();
         this.log = parts.config().log();
         this.socket = parts.config().socket();
@@ -296,6 +298,9 @@ final class Outbound {
                     p.send.hold(frame, from, to);
                 }
                 return;
+            }
+            if (fit.tooBigLocked(p, frame, from, to, tap.offload(), now)) {
+                return; // answered: too big for the path, and not to be fragmented
             }
             sender.frameLocked(p, frame, from, to, true, now);
             if (!p.send.touched) {

@@ -24,8 +24,13 @@ final class Paths {
     static final int PREDICTED_PROBE_ROUNDS = 4;
 
     private final Routing routing;
+    /** The shortest datagram a path is given: what IPv4's least MTU (576) carries. */
+    static final int MIN_DATAGRAM = 576 - 28;
+
     private final Sender sender;
     private final MeshCounters counters;
+    /** Asked what MTU this host knows toward a path. */
+    private final io.subutai.p2p.spi.DatagramPort socket;
     private final RandomGenerator random;
     private final ControlLoop loop;
     private final long keepalive;
@@ -33,7 +38,9 @@ final class Paths {
     private final long forget;
     private final long failover;
 
-    Paths(Routing routing, Sender sender, MeshCounters counters, RandomGenerator random, ControlLoop loop, Timing timing) {
+    Paths(Routing routing, Sender sender, MeshCounters counters, io.subutai.p2p.spi.DatagramPort socket, RandomGenerator random,
+            ControlLoop loop, Timing timing) {
+        this.socket = socket;
         this.routing = routing;
         this.counters = counters;
         this.sender = sender;
@@ -56,6 +63,12 @@ final class Paths {
                 && !e.getKey().equals(p.endpoint));
         if (p.connected() && p.keypairs.current() != null) {
             chooseLocked(p, now);
+            InetSocketAddress e = p.endpoint;
+            if (e != null && (e != pp.mtuOf || now - pp.mtuAsked > keepalive)) {
+                pp.mtuOf = e;
+                pp.mtuAsked = now;
+                p.maxDatagram = maxDatagram(p, e);
+            }
             if (pp.lastRound == 0 || now - pp.lastRound > keepalive) {
                 probeAllLocked(p, now);
             } else if (now - pp.lastCurrent >= failover / 3) {
@@ -64,6 +77,21 @@ final class Paths {
         } else {
             pp.lastRound = 0; // probe again as soon as it connects
         }
+    }
+
+    /**
+     * The longest datagram that crosses the path {@code to} unfragmented as far as this host
+     * knows: {@link Wire#MAX_DATAGRAM}, or the MTU toward it (its link's, or a smaller one learned
+     * from ICMP) less the IP and UDP headers, at least {@link #MIN_DATAGRAM}. A relay's path keeps
+     * the protocol's size (the relay's own link is not known here).
+     */
+    private int maxDatagram(Peer p, InetSocketAddress to) {
+        int mtu = routing.kind(p, to).relayed() ? 0 : socket.pathMtu(to);
+        if (mtu <= 0) {
+            return Wire.MAX_DATAGRAM;
+        }
+        int headers = to.getAddress() instanceof java.net.Inet4Address ? 28 : 48;
+        return Math.max(MIN_DATAGRAM, Math.min(Wire.MAX_DATAGRAM, mtu - headers));
     }
 
     /** Probes every address the peer is known by, its LAN addresses first; on a relay, its predicted ports too. */

@@ -70,6 +70,12 @@ final class Peer {
     volatile Info info = Info.NONE;
     /** When the peer's last authenticated packet came. */
     volatile long lastReceived;
+    /**
+     * The longest datagram to send it on the path in use: {@link Wire#MAX_DATAGRAM}, or less when
+     * this host knows a smaller MTU on the way (a link of 1280, say), so that nothing is
+     * fragmented by IP (written on the loop, read by senders).
+     */
+    volatile int maxDatagram = Wire.MAX_DATAGRAM;
     /** Where its last datagram came from, and that path's kind (the receive thread's: for the traffic counters). */
     InetSocketAddress receivedFrom;
     io.subutai.p2p.api.PathKind receivedKind;

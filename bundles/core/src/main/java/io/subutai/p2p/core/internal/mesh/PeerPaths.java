@@ -15,4 +15,7 @@ final class PeerPaths {
     long lastRound;
     /** When the path in use alone was last probed. Under the peer's lock. */
     long lastCurrent;
+    /** The path whose MTU {@link Peer#maxDatagram} follows, and when it was last asked. Under the peer's lock. */
+    java.net.InetSocketAddress mtuOf;
+    long mtuAsked;
 }

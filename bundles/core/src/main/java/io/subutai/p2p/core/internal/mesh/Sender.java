@@ -62,7 +62,8 @@ final class Sender {
         }
         int overhead = Wire.HEADER + Wire.INDEX + k.session().overhead();
         int total = to - from;
-        if (!offloaded && 1 + total + overhead <= Wire.MAX_DATAGRAM) {
+        int max = p.maxDatagram;
+        if (!offloaded && 1 + total + overhead <= max) {
             ByteBuffer plaintext;
             if (room) {
                 buf.put(from - 1, (byte) Wire.INNER_FRAME);
@@ -79,7 +80,7 @@ final class Sender {
             counters.sendFailures.incrementAndGet();
             return;
         }
-        int chunk = Fragments.room(overhead);
+        int chunk = Fragments.room(max, overhead);
         int id = p.send.nextFrameId++ & 0xffff;
         for (int off = 0; off < total; off += chunk) {
             Fragments.write(p.send.plain(), id, offloaded, off, total, buf, from, Math.min(chunk, total - off));

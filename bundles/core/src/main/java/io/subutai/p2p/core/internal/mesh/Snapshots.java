@@ -35,7 +35,7 @@ final class Snapshots {
         Keypair current = p.keypairs.current();
         String suite = current == null || current.suite() == null ? null : current.suite().name();
         return new PeerSnapshot(p.id.value(), p.state(), info.ip(), info.mac(), Endpoints.text(endpoint), path, paths,
-                candidates, p.attempts.snapshot(), p.history.snapshot(), suite);
+                candidates, p.attempts.snapshot(), p.history.snapshot(), suite, p.maxDatagram);
     }
 
     private PathSnapshot path(Peer p, InetSocketAddress a, long rttMicros) {

@@ -113,6 +113,12 @@ public final class SocketSlot implements UdpSocket {
     }
 
     @Override
+    public int pathMtu(InetSocketAddress to) {
+        UdpSocket s = socket;
+        return s == null ? 0 : s.pathMtu(to);
+    }
+
+    @Override
     public AutoCloseable register(int type, DatagramHandler handler) {
         Registration r = new Registration(type, handler);
         synchronized (lock) {

@@ -368,6 +368,12 @@ public final class TransportMux implements DatagramPort, Routes {
         }
     }
 
+    /** What the UDP socket knows of the way to {@code to}; 0 (not known) for an address reached through a transport. */
+    @Override
+    public int pathMtu(InetSocketAddress to) {
+        return route(to) == null ? socket.pathMtu(to) : 0;
+    }
+
     @Override
     public AutoCloseable register(int type, DatagramHandler handler) {
         AutoCloseable direct = socket.register(type, handler);

@@ -222,6 +222,10 @@ public final class Renderer {
         out.add(p.ip() == null ? "\tNo IP assigned" : "\tNetwork: " + p.ip() + " " + (p.mac() == null ? "(no MAC yet)" : p.mac()));
         out.add("\tEndpoint: " + (p.endpoint() == null ? "none" : p.endpoint())
                 + (p.path() == null ? "" : " (" + path(p.path()) + ")"));
+        if (p.maxDatagram() > 0) {
+            out.add("\tLargest datagram: " + p.maxDatagram() + " bytes" + (p.maxDatagram() < 1452
+                    ? " (the path's MTU, " + p.maxDatagram() + " + IP and UDP headers, is below 1500)" : ""));
+        }
         StringBuilder all = new StringBuilder("\tAll Endpoints:");
         for (PathSnapshot s : p.paths()) {
             all.append(' ').append(s.endpoint()).append(" [")

@@ -34,7 +34,7 @@ class FragmentsTest {
     /** The plaintexts of a frame's fragments, in order. */
     private static List<byte[]> split(byte[] frame, int id, boolean offload) {
         List<byte[]> out = new ArrayList<>();
-        int room = Fragments.room(OVERHEAD);
+        int room = Fragments.room(Wire.MAX_DATAGRAM, OVERHEAD);
         ByteBuffer plain = ByteBuffer.allocate(Wire.MAX_DATAGRAM);
         for (int off = 0; off < frame.length; off += room) {
             Fragments.write(plain, id, offload, off, frame.length, ByteBuffer.wrap(frame), 0, Math.min(room, frame.length - off));

@@ -256,6 +256,11 @@ final class NettyUdpSocket implements UdpSocket {
     }
 
     @Override
+    public int pathMtu(InetSocketAddress to) {
+        return PathMtu.to(to);
+    }
+
+    @Override
     public InetSocketAddress localAddress() {
         return local;
     }
