@@ -34,6 +34,10 @@ import io.subutai.p2p.spi.TapDriver;
 
 class NetworksTest {
 
+    /** What a fake plane's network counted. */
+    private static final io.subutai.p2p.api.NetworkCounters NOTHING_COUNTED = new io.subutai.p2p.api.NetworkCounters("id",
+            "vptp1", java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), 0, 0);
+
     @TempDir
     Path dir;
 
@@ -401,8 +405,7 @@ class NetworksTest {
 
                     @Override
                     public io.subutai.p2p.api.NetworkCounters counted() {
-                        return new io.subutai.p2p.api.NetworkCounters("id", "vptp1", java.util.Map.of(), java.util.Map.of(),
-                                java.util.Map.of(), java.util.Map.of(), 0, 0);
+                        return NOTHING_COUNTED;
                     }
 
                     @Override
@@ -483,8 +486,7 @@ class NetworksTest {
 
                     @Override
                     public io.subutai.p2p.api.NetworkCounters counted() {
-                        return new io.subutai.p2p.api.NetworkCounters("id", "vptp1", java.util.Map.of(), java.util.Map.of(),
-                                java.util.Map.of(), java.util.Map.of(), 0, 0);
+                        return NOTHING_COUNTED;
                     }
 
                     @Override

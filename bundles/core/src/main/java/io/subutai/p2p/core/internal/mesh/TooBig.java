@@ -26,8 +26,12 @@ final class TooBig {
     private TooBig() {
     }
 
-    /** Where the IP header of the Ethernet frame at {@code eth} starts, or -1 when it holds no IP packet; its type in {@code type[0]}. */
-    static int ip(ByteBuffer b, int eth, int limit, int[] type) {
+    /**
+     * Where the IP header of the Ethernet frame at {@code eth} starts, or -1 when it holds no whole
+     * IP header; its version ({@link #v4}) tells IPv4 from IPv6. Allocates nothing: it runs for
+     * every frame with {@code -pmtu}.
+     */
+    static int ip(ByteBuffer b, int eth, int limit) {
         if (limit - eth < 14) {
             return -1;
         }
@@ -40,7 +44,6 @@ final class TooBig {
             t = b.getShort(eth + 16) & 0xffff;
             at = eth + 18;
         }
-        type[0] = t;
         if (t == ETHERTYPE_IPV4 && limit - at >= 20 && (b.get(at) & 0xf0) == 0x40 && (b.get(at) & 0x0f) >= 5
                 && limit - at >= (b.get(at) & 0x0f) * 4) {
             return at;
@@ -51,6 +54,11 @@ final class TooBig {
         return -1;
     }
 
+    /** Whether the IP header {@link #ip} found is IPv4's (else IPv6's). */
+    private static boolean v4(ByteBuffer b, int ip) {
+        return (b.get(ip) & 0xf0) == 0x40;
+    }
+
     /**
      * Clamps the MSS option of a TCP SYN (or SYN-ACK) in the frame at {@code eth} so that a segment
      * fits an IP packet of {@code maxIp} bytes, and mends the TCP checksum (RFC 1624) unless it is
@@ -59,14 +67,13 @@ final class TooBig {
      * @return whether it lowered the MSS
      */
     static boolean clampMss(ByteBuffer b, int eth, int limit, int maxIp, boolean partial) {
-        int[] type = new int[1];
-        int ip = ip(b, eth, limit, type);
+        int ip = ip(b, eth, limit);
         if (ip < 0) {
             return false;
         }
         int tcp;
         int mss;
-        if (type[0] == ETHERTYPE_IPV4) {
+        if (v4(b, ip)) {
             if (b.get(ip + 9) != TCP || (b.getShort(ip + 6) & 0x1fff) != 0) {
                 return false; // not TCP, or not its first fragment
             }
@@ -127,12 +134,11 @@ final class TooBig {
      * on the way (IPv4 with DF set, or any IPv6 packet), else -1.
      */
     static int unfragmentable(ByteBuffer b, int eth, int limit) {
-        int[] type = new int[1];
-        int ip = ip(b, eth, limit, type);
+        int ip = ip(b, eth, limit);
         if (ip < 0) {
             return -1;
         }
-        if (type[0] == ETHERTYPE_IPV4) {
+        if (v4(b, ip)) {
             return (b.get(ip + 6) & 0x40) != 0 ? b.getShort(ip + 2) & 0xffff : -1;
         }
         return 40 + (b.getShort(ip + 4) & 0xffff);
@@ -149,13 +155,12 @@ final class TooBig {
      * @return the frame's length, or 0 when none is due
      */
     static int answer(ByteBuffer b, int eth, int limit, int mtu, ByteBuffer out) {
-        int[] type = new int[1];
-        int ip = ip(b, eth, limit, type);
+        int ip = ip(b, eth, limit);
         if (ip < 0) {
             return 0;
         }
         int start = out.position();
-        boolean v4 = type[0] == ETHERTYPE_IPV4;
+        boolean v4 = v4(b, ip);
         if (!v4 && mtu < IPV6_MIN_MTU || v4 && mtu < IPV4_MIN_MTU) {
             return 0;
         }
@@ -170,7 +175,7 @@ final class TooBig {
             out.put(start + i, b.get(eth + 6 + i));
             out.put(start + 6 + i, b.get(eth + i));
         }
-        out.putShort(start + 12, (short) type[0]);
+        out.putShort(start + 12, (short) (v4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6));
         int o = start + 14;
         if (v4) {
             out.put(o, (byte) 0x45).put(o + 1, (byte) 0xc0).putShort(o + 2, (short) (headers + quote)).putInt(o + 4, 0)

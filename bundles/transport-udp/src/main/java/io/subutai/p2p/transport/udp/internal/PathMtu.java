@@ -46,10 +46,9 @@ final class PathMtu {
 
     private static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
-    private static native int connect(int fd, ByteBuffer address, int length) throws LastErrorException;
+    private static native int connect(int fd, byte[] address, int length) throws LastErrorException;
 
-    private static native int getsockopt(int fd, int level, int name, ByteBuffer value, ByteBuffer length)
-            throws LastErrorException;
+    private static native int getsockopt(int fd, int level, int name, int[] value, int[] length) throws LastErrorException;
 
     private static native int close(int fd);
 
@@ -60,7 +59,8 @@ final class PathMtu {
             return 0;
         }
         boolean v6 = a instanceof Inet6Address;
-        ByteBuffer sa = ByteBuffer.allocateDirect(28).order(ByteOrder.nativeOrder());
+        byte[] address = new byte[28]; // struct sockaddr_in or sockaddr_in6: the family in the host's order, the port in the network's
+        ByteBuffer sa = ByteBuffer.wrap(address).order(ByteOrder.nativeOrder());
         sa.putShort(0, (short) (v6 ? AF_INET6 : AF_INET));
         sa.put(2, (byte) (to.getPort() >> 8)).put(3, (byte) to.getPort());
         if (a instanceof Inet4Address) {
@@ -68,8 +68,7 @@ final class PathMtu {
         } else {
             sa.put(8, a.getAddress(), 0, 16).putInt(24, ((Inet6Address) a).getScopeId());
         }
-        ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
-        ByteBuffer length = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
+        int[] value = new int[1];
         int fd;
         try {
             fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -77,9 +76,9 @@ final class PathMtu {
             return 0;
         }
         try {
-            connect(fd, sa, v6 ? 28 : 16);
-            getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, value, length);
-            return Math.max(0, value.getInt(0));
+            connect(fd, address, v6 ? 28 : 16);
+            getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, value, new int[] {4});
+            return Math.max(0, value[0]);
         } catch (LastErrorException e) {
             return 0; // no route there, say
         } finally {
