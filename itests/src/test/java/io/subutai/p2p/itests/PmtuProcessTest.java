@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Two members whose link has an MTU of 1280 while their TAPs have 1500, daemons with {@code -pmtu}:
  * the datagrams fit the link (no IP fragment crosses it), a packet too big that may not be
  * fragmented is answered with "fragmentation needed" naming the MTU that crosses, a SYN reaches
- * the far TAP with its MSS clamped, and TCP runs. Needs root, ping, iperf3, tcpdump and nstat.
+ * the far TAP with its MSS clamped, and TCP runs. And a narrow link one router beyond the
+ * members', which only probes can find. Needs root, ping, iperf3, tcpdump and nstat.
  */
 class PmtuProcessTest {
 
@@ -46,12 +47,8 @@ class PmtuProcessTest {
         b.ip("link", "set", "p2pt-m" + tag + "b", "mtu", "1280", "up");
         a.ip("addr", "add", "192.168.93.1/24", "dev", "p2pt-m" + tag + "a");
         b.ip("addr", "add", "192.168.93.2/24", "dev", "p2pt-m" + tag + "b");
-        TestDaemon da = new TestDaemon(a, P2pOptions.dist().resolve("bin/p2p"), lab.tmp.resolve("state1"), 52523);
-        TestDaemon db = new TestDaemon(b, P2pOptions.dist().resolve("bin/p2p"), lab.tmp.resolve("state2"), 52523);
-        lab.daemons.add(da);
-        lab.daemons.add(db);
-        da.start("-pmtu");
-        db.start("-pmtu");
+        TestDaemon da = daemon(a, "state1");
+        TestDaemon db = daemon(b, "state2");
         Lab.ok(da.p2p("start", "-ip", "10.93.0.1", "-hash", "pmtu-net", "-key", "pmtu-key-3x9"), "start a");
         Lab.ok(db.p2p("start", "-ip", "10.93.0.2", "-hash", "pmtu-net", "-key", "pmtu-key-3x9"), "start b");
         Await.require(() -> Lab.pings(b, "10.93.0.1"), Duration.ofSeconds(20), () -> "no ping:\n" + da.logQuietly());
@@ -100,6 +97,92 @@ class PmtuProcessTest {
                 + " bytes in " + ms + " ms with the server's start)");
     }
 
+    /**
+     * The narrow link is not the member's own: A's link to router R has an MTU of 1500, R's link
+     * to B 1280, so nothing on A tells it the path to B is narrower than its interface. R forwards
+     * and runs the bootstrap server, through which A and B meet; the daemons run with {@code -pmtu}.
+     * A's probes must find the path's largest datagram (1252 bytes; a lost probe may make it a
+     * little less) and debug must say it was found by probing; then TCP over the overlay runs without R
+     * having to fragment the tunnel's datagrams, nor B to put fragments together. (Datagrams too
+     * big for the path are fragmented by R only until R's "fragmentation needed" reaches A; then
+     * A's kernel fragments them itself: B's reassemblies count both.) Prints one line.
+     */
+    @Test
+    void aNarrowLinkBeyondARouterIsFoundByProbes() throws Exception {
+        Netns a = lab.namespace("pmr-a");
+        Netns r = lab.namespace("pmr-r");
+        Netns b = lab.namespace("pmr-b");
+        String tag = Integer.toHexString((int) (System.nanoTime() & 0xfff));
+        String aSide = "p2pt-r" + tag + "a";
+        String bSide = "p2pt-r" + tag + "b";
+        Lab.ok(Netns.exec(List.of("ip", "link", "add", aSide, "netns", a.name(), "type", "veth", "peer", "name",
+                aSide + "r", "netns", r.name())), "veth a-r");
+        Lab.ok(Netns.exec(List.of("ip", "link", "add", bSide, "netns", b.name(), "type", "veth", "peer", "name",
+                bSide + "r", "netns", r.name())), "veth r-b");
+        a.ip("link", "set", aSide, "mtu", "1500", "up");
+        r.ip("link", "set", aSide + "r", "mtu", "1500", "up");
+        r.ip("link", "set", bSide + "r", "mtu", "1280", "up");
+        b.ip("link", "set", bSide, "mtu", "1280", "up");
+        for (Netns ns : List.of(a, r, b)) {
+            ns.ip("link", "set", "lo", "up");
+        }
+        a.ip("addr", "add", "192.168.94.2/24", "dev", aSide);
+        r.ip("addr", "add", "192.168.94.1/24", "dev", aSide + "r");
+        r.ip("addr", "add", "192.168.95.1/24", "dev", bSide + "r");
+        b.ip("addr", "add", "192.168.95.2/24", "dev", bSide);
+        a.ip("route", "add", "default", "via", "192.168.94.1");
+        b.ip("route", "add", "default", "via", "192.168.95.1");
+        Lab.ok(Netns.exec(r.wrap(List.of("sysctl", "-qw", "net.ipv4.ip_forward=1"))), "router forwarding");
+        lab.bootstrapServer(r, "dht.log");
+
+        TestDaemon da = daemon(a, "state1");
+        TestDaemon db = daemon(b, "state2");
+        Lab.ok(da.p2p("start", "-ip", "10.94.0.1", "-hash", "pmtu-routed", "-key", "pmtu-key-7q2", "-dht",
+                "192.168.94.1:6881"), "start a");
+        Lab.ok(db.p2p("start", "-ip", "10.94.0.2", "-hash", "pmtu-routed", "-key", "pmtu-key-7q2", "-dht",
+                "192.168.95.1:6881"), "start b");
+        Await.require(() -> Lab.pings(a, "10.94.0.2"), Duration.ofSeconds(30),
+                () -> "no ping through the router:\n" + da.logQuietly() + "\n---- b:\n" + db.logQuietly() + "\n---- dht:\n"
+                        + lab.log("dht.log"));
+
+        // A's interface says 1500; only probes across R can find the 1280 beyond it
+        Pattern largest = Pattern.compile("Largest datagram: (\\d+) bytes");
+        Await.require(() -> {
+            String text = debug(da);
+            Matcher m = largest.matcher(text);
+            return m.find() && Integer.parseInt(m.group(1)) >= DATAGRAM - 8 && Integer.parseInt(m.group(1)) <= DATAGRAM
+                    && text.contains("found by probing");
+        }, Duration.ofSeconds(20), () -> {
+            String text = debug(da);
+            return "A's probes did not find the path's largest datagram (" + (DATAGRAM - 8) + ".." + DATAGRAM
+                    + " bytes, found by probing) in 20 s; A shows: "
+                    + text.lines().filter(l -> l.contains("Largest datagram")).map(String::strip).toList() + "\n" + text;
+        });
+        Matcher found = largest.matcher(debug(da));
+        assertTrue(found.find(), "the largest datagram was shown, then not");
+        int datagram = Integer.parseInt(found.group(1));
+
+        // TCP over the overlay: the tunnel's datagrams cross R whole
+        long reassembled = reassemblies(b);
+        long fragmented = counter(r, "IpFragCreates");
+        Lab.Iperf iperf = Lab.iperf(b, a, "10.94.0.2", 3);
+        long reassembledNow = reassemblies(b) - reassembled;
+        long fragmentedNow = counter(r, "IpFragCreates") - fragmented;
+        assertTrue(iperf.mbits() > 10, "TCP runs: " + iperf.mbits() + " Mbit/s");
+        assertTrue(reassembledNow < 10, "B reassembled " + reassembledNow + " datagrams from fragments during iperf3");
+        assertTrue(fragmentedNow < 10, "the router created " + fragmentedNow + " fragments during iperf3");
+        System.out.println("PMTU beyond a router: largest datagram " + datagram + ", iperf3 " + iperf.mbits()
+                + " Mbit/s, fragments created at the router " + fragmentedNow);
+    }
+
+    /** A daemon with {@code -pmtu} in {@code ns}, stopped with the lab. */
+    private TestDaemon daemon(Netns ns, String state) throws Exception {
+        TestDaemon d = new TestDaemon(ns, P2pOptions.dist().resolve("bin/p2p"), lab.tmp.resolve(state), 52523);
+        lab.daemons.add(d);
+        d.start("-pmtu");
+        return d;
+    }
+
     private static String debug(TestDaemon d) {
         try {
             return d.p2p("debug").out();
@@ -110,9 +193,14 @@ class PmtuProcessTest {
 
     /** IP datagrams the namespace put together from fragments so far. */
     private static long reassemblies(Netns ns) throws Exception {
-        Netns.Result r = Netns.exec(ns.wrap(List.of("nstat", "-az", "IpReasmOKs")));
-        Matcher m = Pattern.compile("IpReasmOKs\\s+(\\d+)").matcher(r.out());
-        assertTrue(m.find(), r.out() + r.err());
+        return counter(ns, "IpReasmOKs");
+    }
+
+    /** The namespace's kernel counter {@code name} as nstat names it (e.g. {@code IpFragCreates}), its absolute value. */
+    private static long counter(Netns ns, String name) throws Exception {
+        Netns.Result r = Netns.exec(ns.wrap(List.of("nstat", "-az", name)));
+        Matcher m = Pattern.compile(Pattern.quote(name) + "\\s+(\\d+)").matcher(r.out());
+        assertTrue(m.find(), name + ": " + r.out() + r.err());
         return Long.parseLong(m.group(1));
     }
 }

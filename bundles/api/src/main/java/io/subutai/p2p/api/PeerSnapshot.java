@@ -20,10 +20,22 @@ import java.util.List;
  *                   {@code noise-ikpsk2-mlkem768}, ...); null while there is none
  * @param maxDatagram the longest datagram sent to it on the path in use, in bytes: the protocol's
  *                   1452, or less when this host knows a smaller MTU on the way; 0 when not told
+ * @param probedDatagram the longest datagram that path MTU probes found to cross the path in use,
+ *                   unfragmented, in bytes (at most {@code maxDatagram}'s ceiling); 0 while none
+ *                   was found: a search runs, the peer does not answer probes, the path is a
+ *                   relay's, or it is not told
+ * @since 1.9 (probedDatagram)
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
         List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history,
-        String suite, int maxDatagram) {
+        String suite, int maxDatagram, int probedDatagram) {
+
+    /** A peer whose probed datagram is not told. */
+    public PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,
+            List<PathSnapshot> paths, List<Candidate> candidates, Attempts attempts, List<HistoryEntry> history,
+            String suite, int maxDatagram) {
+        this(id, state, ip, mac, endpoint, path, paths, candidates, attempts, history, suite, maxDatagram, 0);
+    }
 
     /** A peer whose longest datagram is not told. */
     public PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,

@@ -4,5 +4,5 @@
  * control API, the Gogo commands and the tests all speak this package.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.8.0")
+@org.osgi.annotation.versioning.Version("1.9.0")
 package io.subutai.p2p.api;

@@ -47,6 +47,19 @@ public interface DatagramPort {
     }
 
     /**
+     * Sends the bytes between position and limit of {@code datagram} as one IP packet that routers
+     * may not fragment (IPv4's don't-fragment bit), whatever path MTU this host learned: a packet
+     * too big for a link on the way is dropped there. Path MTU probes use it; the data path never
+     * does. Returns false, sending nothing, when this port cannot send so (the default: a
+     * transport's path, a platform without the socket option).
+     *
+     * @since 6.4
+     */
+    default boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+        return false;
+    }
+
+    /**
      * Runs {@code task} on the thread that delivers this socket's datagrams to handlers, after what
      * it is handling (at once when called on that thread): so that what a transport receives on a
      * thread of its own (a stream's) is handled in order with, never concurrently to, the rest.

@@ -6,5 +6,5 @@
  * may come and go at any time; the engine binds them dynamically.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("6.3.0")
+@org.osgi.annotation.versioning.Version("6.4.0")
 package io.subutai.p2p.spi;

@@ -50,9 +50,25 @@ public final class SimNetwork implements AutoCloseable {
 
         @Override
         public void send(InetSocketAddress to, ByteBuffer datagram) {
+            int mtu = pathMtu;
+            if (mtu > 0 && datagram.remaining() + 28 > mtu) {
+                fragmented.incrementAndGet();
+            }
             byte[] b = new byte[datagram.remaining()];
             datagram.duplicate().get(b);
             submit(address, to, b);
+        }
+
+        /** A datagram the path's MTU ({@link #pathMtu(int)}) does not carry whole is dropped, as a router drops one with DF. */
+        @Override
+        public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+            int mtu = pathMtu;
+            if (mtu > 0 && datagram.remaining() + 28 > mtu) {
+                tooBig.incrementAndGet();
+                return true;
+            }
+            send(to, datagram);
+            return true;
         }
 
         @Override
@@ -60,6 +76,16 @@ public final class SimNetwork implements AutoCloseable {
             handlers.put(type, handler);
             return () -> handlers.remove(type, handler);
         }
+    }
+
+    /**
+     * Every path's MTU from now on, somewhere past the first hop (so no socket knows it): a
+     * datagram sent plainly and longer than it less the IPv4 and UDP headers (28) arrives, counted
+     * in {@link #fragmented}, as a router fragments it; one sent unfragmented is dropped, counted in
+     * {@link #tooBig}. 0: no limit.
+     */
+    public void pathMtu(int mtu) {
+        pathMtu = mtu;
     }
 
     /** How a NAT box maps and filters (RFC 4787 terms), or a firewall that blocks UDP. */
@@ -227,6 +253,10 @@ public final class SimNetwork implements AutoCloseable {
     private volatile boolean closed;
     public final AtomicLong delivered = new AtomicLong();
     public final AtomicLong lost = new AtomicLong();
+    /** Datagrams a router would have fragmented, and unfragmentable ones dropped (see {@link #pathMtu(int)}). */
+    public final AtomicLong fragmented = new AtomicLong();
+    public final AtomicLong tooBig = new AtomicLong();
+    private volatile int pathMtu;
 
     public SimNetwork(VirtualClock clock) {
         this.clock = clock;
@@ -259,6 +289,11 @@ public final class SimNetwork implements AutoCloseable {
             @Override
             public void send(InetSocketAddress to, ByteBuffer datagram) {
                 s.send(to, datagram);
+            }
+
+            @Override
+            public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+                return s.sendUnfragmented(to, datagram);
             }
 
             @Override

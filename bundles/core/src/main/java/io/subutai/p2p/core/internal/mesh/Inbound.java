@@ -134,11 +134,11 @@ final class Inbound {
                 }
             }
         }
-        dispatch(p, from, opened, opened.position(), now);
+        dispatch(p, from, opened, opened.position(), datagram.remaining(), now);
     }
 
-    /** The inner message opened at {@link #OPEN_AT}, up to {@code end}. */
-    private void dispatch(Peer p, InetSocketAddress from, ByteBuffer opened, int end, long now) {
+    /** The inner message opened at {@link #OPEN_AT}, up to {@code end}, of a datagram of {@code received} bytes. */
+    private void dispatch(Peer p, InetSocketAddress from, ByteBuffer opened, int end, int received, long now) {
         int inner = opened.get(OPEN_AT);
         int length = end - OPEN_AT;
         if (inner == Wire.INNER_FRAME) {
@@ -165,6 +165,16 @@ final class Inbound {
             }
         } else if (inner == Wire.INNER_PROBE_REPLY && length == Wire.PROBE_LENGTH) {
             paths.answered(p, opened.getInt(OPEN_AT + 1), now);
+        } else if (inner == Wire.INNER_MTU_PROBE && length >= Wire.PROBE_LENGTH) {
+            int id = opened.getInt(OPEN_AT + 1);
+            synchronized (p) {
+                if (p.keypairs.current() != null) {
+                    sender.plainLocked(p).put((byte) Wire.INNER_MTU_REPLY).putInt(id).putShort((short) received).flip();
+                    sender.controlLocked(p, from);
+                }
+            }
+        } else if (inner == Wire.INNER_MTU_REPLY && length == Wire.MTU_REPLY_LENGTH) {
+            paths.mtuAnswered(p, opened.getInt(OPEN_AT + 1), opened.getShort(OPEN_AT + 5) & 0xffff);
         }
     }
 

@@ -67,8 +67,14 @@ final class Paths {
             if (e != null && (e != pp.mtuOf || now - pp.mtuAsked > keepalive)) {
                 pp.mtuOf = e;
                 pp.mtuAsked = now;
-                p.maxDatagram = maxDatagram(p, e);
+                pp.ceiling = maxDatagram(p, e);
             }
+            PathStat s = e == null ? null : pp.stats.get(e);
+            if (s != null && s.rtt >= 0) { // searched once a probe measured it: not in the handshakes' last moments
+                pp.mtu.tick(e, pp.ceiling, MIN_DATAGRAM, s.rtt, now, random,
+                        (to, id, size) -> sender.mtuProbeLocked(p, to, id, size));
+            }
+            p.maxDatagram = pp.mtu.limit(pp.ceiling);
             if (pp.lastRound == 0 || now - pp.lastRound > keepalive) {
                 probeAllLocked(p, now);
             } else if (now - pp.lastCurrent >= failover / 3) {
@@ -147,6 +153,13 @@ final class Paths {
     void answered(Peer p, int id, long now) {
         for (PathStat path : p.paths.stats.values()) {
             path.answered(id, now);
+        }
+    }
+
+    /** The peer answered MTU probe {@code id}, having received {@code size} bytes. The receive thread's. */
+    void mtuAnswered(Peer p, int id, int size) {
+        synchronized (p) {
+            p.paths.mtu.answered(id, size);
         }
     }
 

@@ -18,4 +18,8 @@ final class PeerPaths {
     /** The path whose MTU {@link Peer#maxDatagram} follows, and when it was last asked. Under the peer's lock. */
     java.net.InetSocketAddress mtuOf;
     long mtuAsked;
+    /** The most this host knows the path {@link #mtuOf} to carry (its route's MTU, or one ICMP taught it), less IP and UDP headers. */
+    int ceiling = Wire.MAX_DATAGRAM;
+    /** What probes found the path in use to carry. Under the peer's lock. */
+    final MtuSearch mtu = new MtuSearch();
 }

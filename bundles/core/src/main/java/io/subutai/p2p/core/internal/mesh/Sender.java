@@ -143,14 +143,47 @@ final class Sender {
     /** Seals the inner message in the peer's scratch buffer and sends it to {@code to} at once (after the peer's batch). */
     void controlLocked(Peer p, InetSocketAddress to) {
         flushLocked(p);
-        Keypair k = p.keypairs.current();
+        ByteBuffer packet = sealed(p, p.keypairs.current());
+        int bytes = packet.remaining();
+        socket.send(to, packet);
+        counted(p, to, 1, bytes);
+    }
+
+    /** The inner message in the peer's scratch buffer, sealed under {@code k} into its packet buffer, flipped. */
+    private static ByteBuffer sealed(Peer p, Keypair k) {
         ByteBuffer packet = p.send.packet().clear();
         Wire.header(packet, Wire.DATA);
         packet.putInt(k.remoteIndex());
         k.session().seal(Wire.dataHeader(k.remoteIndex()), p.send.plain(), packet);
-        int bytes = packet.flip().remaining();
-        socket.send(to, packet);
+        return packet.flip();
+    }
+
+    /**
+     * Sends path MTU probe {@code id} to {@code to}: a datagram of exactly {@code size} bytes
+     * (at most {@link Wire#MAX_DATAGRAM}), its padding zeros, with the don't-fragment bit. False,
+     * nothing sent, when the way to {@code to} cannot carry it so (a transport's path) or the size
+     * leaves no room for the id.
+     */
+    boolean mtuProbeLocked(Peer p, InetSocketAddress to, int id, int size) {
+        Keypair k = p.keypairs.current();
+        int overhead = Wire.HEADER + Wire.INDEX + k.session().overhead();
+        int inner = size - overhead;
+        if (inner < Wire.PROBE_LENGTH || size > Wire.MAX_DATAGRAM) {
+            return false;
+        }
+        flushLocked(p);
+        ByteBuffer plain = plainLocked(p).put((byte) Wire.INNER_MTU_PROBE).putInt(id);
+        while (plain.position() < inner) {
+            plain.put((byte) 0);
+        }
+        plain.flip();
+        ByteBuffer packet = sealed(p, k);
+        int bytes = packet.remaining();
+        if (!socket.sendUnfragmented(to, packet)) {
+            return false;
+        }
         counted(p, to, 1, bytes);
+        return true;
     }
 
     /** Counts datagrams sent to {@code to}, by the kind of its path (looked up once per address it goes to). */

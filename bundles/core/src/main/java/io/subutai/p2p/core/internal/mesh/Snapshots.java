@@ -35,7 +35,14 @@ final class Snapshots {
         Keypair current = p.keypairs.current();
         String suite = current == null || current.suite() == null ? null : current.suite().name();
         return new PeerSnapshot(p.id.value(), p.state(), info.ip(), info.mac(), Endpoints.text(endpoint), path, paths,
-                candidates, p.attempts.snapshot(), p.history.snapshot(), suite, p.maxDatagram);
+                candidates, p.attempts.snapshot(), p.history.snapshot(), suite, p.maxDatagram,
+                probed(p));
+    }
+
+    /** What probes found, when it is what caps the peer's datagrams. */
+    private static int probed(Peer p) {
+        int found = p.paths.mtu.found();
+        return found > 0 && found == p.maxDatagram ? found : 0;
     }
 
     private PathSnapshot path(Peer p, InetSocketAddress a, long rttMicros) {

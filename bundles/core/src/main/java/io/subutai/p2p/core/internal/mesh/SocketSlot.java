@@ -113,6 +113,12 @@ public final class SocketSlot implements UdpSocket {
     }
 
     @Override
+    public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+        UdpSocket s = socket;
+        return s != null && s.sendUnfragmented(to, datagram);
+    }
+
+    @Override
     public int pathMtu(InetSocketAddress to) {
         UdpSocket s = socket;
         return s == null ? 0 : s.pathMtu(to);

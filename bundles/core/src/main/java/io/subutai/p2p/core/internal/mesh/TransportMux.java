@@ -368,6 +368,12 @@ public final class TransportMux implements DatagramPort, Routes {
         }
     }
 
+    /** By the UDP socket; not by a transport's path (a relay's forwarding leg is not this host's to probe). */
+    @Override
+    public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+        return route(to) == null && socket.sendUnfragmented(to, datagram);
+    }
+
     /** What the UDP socket knows of the way to {@code to}; 0 (not known) for an address reached through a transport. */
     @Override
     public int pathMtu(InetSocketAddress to) {

@@ -72,6 +72,14 @@ final class Wire {
     /** PEER_INFO's flag: the sender bridges, so frames from other MACs behind it are its. */
     static final int PEER_INFO_BRIDGE = 1;
     static final int PROBE_LENGTH = 5;
+    /**
+     * A path MTU probe (docs/protocol.md §5.4): a 4-byte id, then zeros up to the size probed; sent with the
+     * don't-fragment bit. Its reply names the id and the datagram's length as received (2 bytes).
+     * Receivers from before §5.4 ignore both, as every unknown inner type.
+     */
+    static final int INNER_MTU_PROBE = 7;
+    static final int INNER_MTU_REPLY = 8;
+    static final int MTU_REPLY_LENGTH = 7;
 
     private Wire() {
     }

@@ -223,8 +223,10 @@ public final class Renderer {
         out.add("\tEndpoint: " + (p.endpoint() == null ? "none" : p.endpoint())
                 + (p.path() == null ? "" : " (" + path(p.path()) + ")"));
         if (p.maxDatagram() > 0) {
-            out.add("\tLargest datagram: " + p.maxDatagram() + " bytes" + (p.maxDatagram() < 1452
-                    ? " (the path's MTU, " + p.maxDatagram() + " + IP and UDP headers, is below 1500)" : ""));
+            String why = p.probedDatagram() > 0 && p.probedDatagram() == p.maxDatagram()
+                    ? " (found by probing: the path carries it whole)"
+                    : p.maxDatagram() < 1452 ? " (the path's MTU, " + p.maxDatagram() + " + IP and UDP headers, is below 1500)" : "";
+            out.add("\tLargest datagram: " + p.maxDatagram() + " bytes" + why);
         }
         StringBuilder all = new StringBuilder("\tAll Endpoints:");
         for (PathSnapshot s : p.paths()) {

@@ -21,6 +21,11 @@ import com.sun.jna.Pointer;
  * it, one call each. When the socket's buffer is full the caller waits, at most {@link
  * #FULL_WAIT_MS} each time, for room: the back-pressure a sender should feel. Linux x86-64 and
  * arm64 (LP64 layouts). Thread-safe: one sender at a time.
+ *
+ * <p>IPv4 datagrams leave without the don't-fragment bit ({@code IP_PMTUDISC_DONT}): a router
+ * before a narrower link fragments them rather than dropping them, silently where ICMP is
+ * filtered. Keeping them small enough that it need not is the path MTU probes' work, the one kind
+ * sent with the bit ({@link #sendUnfragmented}).
  */
 final class NativeSend {
 
@@ -39,6 +44,17 @@ final class NativeSend {
     private static final short POLLOUT = 0x4;
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
+    private static final int IPPROTO_IP = 0;
+    private static final int IP_MTU_DISCOVER = 10;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_MTU_DISCOVER = 23;
+    /** IP_PMTUDISC_DONT: never set DF. */
+    private static final int PMTUDISC_DONT = 0;
+    /** IP_PMTUDISC_PROBE (and IPV6_'s): set DF, ignore the path MTU learned. */
+    private static final int PMTUDISC_PROBE = 3;
+    /** After a failed GSO call, runs go one call per datagram for this long, doubling up to {@link #GSO_BACKOFF_MAX_NS}. */
+    private static final long GSO_BACKOFF_NS = 1_000_000_000L;
+    private static final long GSO_BACKOFF_MAX_NS = 64_000_000_000L;
 
     // struct msghdr (56) | sockaddr_in6 (28, at 64) | struct iovec (16, at 96) | cmsghdr + u16 (24, at 112)
     private static final int NAME = 64;
@@ -56,6 +72,8 @@ final class NativeSend {
 
     private static native int getsockopt(int fd, int level, int name, Buffer value, Buffer length) throws LastErrorException;
 
+    private static native int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
+
     private final int fd;
     private final boolean ipv6Socket;
     private final ByteBuffer msg = ByteBuffer.allocateDirect(144).order(ByteOrder.nativeOrder());
@@ -64,7 +82,12 @@ final class NativeSend {
     private final ByteBuffer copy = ByteBuffer.allocateDirect(65_536);
     private final long copyAddress = address(copy);
     private volatile boolean gso = true;
+    /** When GSO is tried again after a failure (a segment longer than the path MTU the kernel learned, or a kernel without it). */
+    private long gsoRetryAt;
+    private long gsoBackoff = GSO_BACKOFF_NS;
     private long dropped;
+    /** Probes sent with the don't-fragment bit. */
+    private long unfragmented;
 
     private NativeSend(int fd, boolean ipv6Socket) {
         this.fd = fd;
@@ -88,6 +111,11 @@ final class NativeSend {
             if (domain != AF_INET && domain != AF_INET6) {
                 return null;
             }
+            try {
+                setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, new int[] {PMTUDISC_DONT}, 4);
+            } catch (LastErrorException e) {
+                // the kernel's default stays: DF on what fits the path MTU it knows
+            }
             return new NativeSend(fd, domain == AF_INET6);
         } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return null;
@@ -101,6 +129,51 @@ final class NativeSend {
 
     boolean gso() {
         return gso;
+    }
+
+    synchronized long unfragmented() {
+        return unfragmented;
+    }
+
+    /** The socket's IPv4 path MTU discovery mode ({@code IP_MTU_DISCOVER}): 0 (don't fragment never set) after {@link #on}. */
+    synchronized int mtuDiscover() {
+        ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+        ByteBuffer length = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
+        getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, value, length);
+        return value.getInt(0);
+    }
+
+    /**
+     * Sends one datagram with the don't-fragment bit, whatever path MTU the kernel learned
+     * ({@code IP_PMTUDISC_PROBE} for this call, under the lock every send takes, so no other
+     * datagram leaves with it). False when the socket refused the option: nothing was sent.
+     */
+    synchronized boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+        if (!address(to)) {
+            return false;
+        }
+        boolean v6 = to.getAddress() instanceof Inet6Address;
+        int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+        int name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
+        ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+        ByteBuffer length = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
+        try {
+            getsockopt(fd, level, name, value, length);
+            setsockopt(fd, level, name, new int[] {PMTUDISC_PROBE}, 4);
+        } catch (LastErrorException e) {
+            return false;
+        }
+        try {
+            unfragmented++;
+            sendLocked(datagram, datagram.remaining(), 0);
+        } finally {
+            try {
+                setsockopt(fd, level, name, new int[] {value.getInt(0)}, 4);
+            } catch (LastErrorException e) {
+                // as it was set a moment ago: not expected
+            }
+        }
+        return true;
     }
 
     /** Sends the bytes from position to limit as one datagram. */
@@ -120,12 +193,22 @@ final class NativeSend {
         }
         ByteBuffer d = data.duplicate();
         int perCall = Math.max(1, Math.min(GSO_MAX_SEGMENTS, GSO_MAX_BYTES / segment));
+        if (!gso && System.nanoTime() - gsoRetryAt >= 0) {
+            gso = true;
+        }
         while (d.hasRemaining()) {
             int len = Math.min(d.remaining(), gso ? perCall * segment : segment);
             ByteBuffer part = d.slice(d.position(), len);
             if (!sendLocked(part, len, len > segment ? segment : 0) && len > segment) {
-                gso = false; // this kernel or route refuses UDP_SEGMENT: one call each from now on
+                // this kernel refuses UDP_SEGMENT, or the segments exceed a path MTU it learned
+                // (until the sender shrinks them): one call each for a while, then GSO again
+                gso = false;
+                gsoRetryAt = System.nanoTime() + gsoBackoff;
+                gsoBackoff = Math.min(GSO_BACKOFF_MAX_NS, gsoBackoff * 2);
                 continue;
+            }
+            if (len > segment) {
+                gsoBackoff = GSO_BACKOFF_NS;
             }
             d.position(d.position() + len);
         }

@@ -285,6 +285,17 @@ final class NettyUdpSocket implements UdpSocket {
         UdpSocket.super.sendSegments(to, datagrams, segmentSize);
     }
 
+    /** With the descriptor's own sends only: the event loop's path cannot set the don't-fragment bit per datagram. */
+    @Override
+    public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+        return direct != null && direct.sendUnfragmented(to, datagram);
+    }
+
+    /** The descriptor's IPv4 path MTU discovery mode; -1 without its own sends. */
+    int mtuDiscover() {
+        return direct == null ? -1 : direct.mtuDiscover();
+    }
+
     /** Whether sends leave from the caller's thread, and whether runs of datagrams use UDP GSO. */
     String sendPath() {
         return direct == null ? "event loop" : direct.gso() ? "direct, GSO" : "direct";

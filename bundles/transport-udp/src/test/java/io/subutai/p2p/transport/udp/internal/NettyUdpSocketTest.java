@@ -56,6 +56,34 @@ class NettyUdpSocketTest {
         }
     }
 
+    /**
+     * Data leaves fragmentable (IP_PMTUDISC_DONT: a router before a narrower link fragments rather
+     * than drops it), a probe with the don't-fragment bit, and the socket is as it was after it.
+     * That the bit is really set is PmtuProcessTest's: beyond a router, probes find the narrow link.
+     */
+    @Test
+    void probesLeaveUnfragmentedAndTheSocketStaysFragmentableForData() throws Exception {
+        try (NettyUdpSocket a = (NettyUdpSocket) provider.open("da", 0, 0);
+                NettyUdpSocket b = (NettyUdpSocket) provider.open("db", 0, 0)) {
+            assertEquals(0, a.mtuDiscover(), "IP_PMTUDISC_DONT");
+            BlockingQueue<byte[]> data = new LinkedBlockingQueue<>();
+            b.register(4, (from, d) -> {
+                byte[] x = new byte[d.remaining()];
+                d.get(x);
+                data.add(x);
+            });
+            byte[] probe = new byte[1452];
+            probe[0] = 1;
+            probe[1] = 4;
+            probe[1451] = 9;
+            assertTrue(a.sendUnfragmented(loopback(b), ByteBuffer.wrap(probe)));
+            assertArrayEquals(probe, data.poll(5, TimeUnit.SECONDS), "the probe arrives whole");
+            assertEquals(0, a.mtuDiscover(), "the mode is back for data");
+            a.send(loopback(b), ByteBuffer.wrap(new byte[] {1, 4, 7}));
+            assertArrayEquals(new byte[] {1, 4, 7}, data.poll(5, TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void aRunOfDatagramsLeavesInOneBurstAndArrivesAsSeparateDatagrams() throws Exception {
         try (NettyUdpSocket a = (NettyUdpSocket) provider.open("ga", 0, 0);
