@@ -22,8 +22,8 @@ import java.util.List;
  *                   1452, or less when this host knows a smaller MTU on the way; 0 when not told
  * @param probedDatagram the longest datagram that path MTU probes found to cross the path in use,
  *                   unfragmented, in bytes (at most {@code maxDatagram}'s ceiling); 0 while none
- *                   was found: a search runs, the peer does not answer probes, the path is a
- *                   relay's, or it is not told
+ *                   was found: a search runs, the peer does not answer probes, the path
+ *                   crosses a TCP stream, or it is not told
  * @since 1.9 (probedDatagram)
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,

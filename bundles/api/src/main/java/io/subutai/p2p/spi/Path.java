@@ -33,6 +33,17 @@ public interface Path {
     /** Sends one sealed datagram (position to limit). */
     void send(ByteBuffer datagram);
 
+    /**
+     * Sends one sealed datagram (position to limit) so that no router fragments it on the way to
+     * where this path leads ({@link DatagramPort#sendUnfragmented}: a path MTU probe). False,
+     * nothing sent, when this path cannot (the default: a stream's, where TCP cuts what it carries anyway).
+     *
+     * @since 6.4
+     */
+    default boolean sendUnfragmented(ByteBuffer datagram) {
+        return false;
+    }
+
     /** Sends consecutive sealed datagrams of {@code segmentSize} bytes (the last may be shorter). */
     default void sendSegments(ByteBuffer datagrams, int segmentSize) {
         ByteBuffer d = datagrams.duplicate();

@@ -327,6 +327,37 @@ class NatSimulationTest {
         framesFlow(a, b, 2);
     }
 
+    /**
+     * A path through a relay is probed through it: with every path narrower somewhere than its
+     * first hop, what crosses to the relay in its envelope is found, and frames then cross without
+     * a datagram that a router would fragment.
+     */
+    @Test
+    void aRelayedPathsMtuIsFoundThroughTheRelay() throws Exception {
+        net.pathMtu(1280);
+        Member a = member("relay-mtu", NatKind.UDP_BLOCKED, 1);
+        Member b = member("relay-mtu", NatKind.PORT_RESTRICTED, 2);
+        awaitBoth(a, b, NatSimulationTest::relayed, "connected through a relay");
+        int fits = 1280 - 28 - RelayMessage.ENVELOPE;
+        await(() -> peer(a, b).orElseThrow().probedDatagram() == fits && peer(b, a).orElseThrow().probedDatagram() == fits,
+                Duration.ofSeconds(10), "both found " + fits + " bytes through the relay");
+        assertEquals(fits, peer(a, b).orElseThrow().maxDatagram());
+        framesFlow(a, b, 1);
+        long fragmented = net.fragmented.get();
+        for (int i = 0; i < 20; i++) {
+            a.tap().inject(Frames.frame(b.mac(), a.mac(), 100 + i, 1400));
+        }
+        int[] got = new int[1];
+        clock.runUntil(() -> {
+            while (poll(b) != null) {
+                got[0]++;
+            }
+            return got[0] == 20;
+        }, Duration.ofSeconds(5));
+        assertEquals(20, got[0], "full-sized frames crossed the relay");
+        assertEquals(fragmented, net.fragmented.get(), "no datagram exceeded the path");
+    }
+
     @Test
     void whenTheBlockIsLiftedTrafficMovesFromTheRelayToAPunchedPath() throws Exception {
         Member a = member("lifted", NatKind.UDP_BLOCKED, 1);

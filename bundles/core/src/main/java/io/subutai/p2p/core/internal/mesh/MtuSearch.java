@@ -139,7 +139,7 @@ final class MtuSearch {
             }
             int id = random.nextInt();
             if (!prober.probe(path, id, size)) {
-                searching = false; // this path cannot be probed (a relay's, a port without the option): the ceiling stands
+                searching = false; // this path cannot be probed (a stream's, a port without the option): the ceiling stands
                 nextSearch = now + AGAIN_NANOS;
                 count = 0;
                 return;

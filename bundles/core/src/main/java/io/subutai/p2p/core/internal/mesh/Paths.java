@@ -88,8 +88,8 @@ final class Paths {
     /**
      * The longest datagram that crosses the path {@code to} unfragmented as far as this host
      * knows: {@link Wire#MAX_DATAGRAM}, or the MTU toward it (its link's, or a smaller one learned
-     * from ICMP) less the IP and UDP headers, at least {@link #MIN_DATAGRAM}. A relay's path keeps
-     * the protocol's size (the relay's own link is not known here).
+     * from ICMP) less the IP and UDP headers, at least {@link #MIN_DATAGRAM}. A relay's path starts
+     * from the protocol's size (the relay's own links are not known here; probes through it find them).
      */
     private int maxDatagram(Peer p, InetSocketAddress to) {
         int mtu = routing.kind(p, to).relayed() ? 0 : socket.pathMtu(to);

@@ -368,10 +368,11 @@ public final class TransportMux implements DatagramPort, Routes {
         }
     }
 
-    /** By the UDP socket; not by a transport's path (a relay's forwarding leg is not this host's to probe). */
+    /** By the UDP socket, or by the transport's path as it can (a relay's: through it; a stream's: not). */
     @Override
     public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
-        return route(to) == null && socket.sendUnfragmented(to, datagram);
+        Path p = route(to);
+        return p == null ? socket.sendUnfragmented(to, datagram) : p.sendUnfragmented(datagram);
     }
 
     /** What the UDP socket knows of the way to {@code to}; 0 (not known) for an address reached through a transport. */

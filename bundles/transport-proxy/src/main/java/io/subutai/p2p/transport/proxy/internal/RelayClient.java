@@ -118,6 +118,24 @@ final class RelayClient implements TransportSession {
                     }
                 }
 
+                /**
+                 * With the don't-fragment bit to the relay; the relay's host forwards it as one
+                 * datagram, which its kernel sends unfragmented too while it fits the path MTU it
+                 * knows toward the peer, so a probe measures both legs.
+                 */
+                @Override
+                public boolean sendUnfragmented(ByteBuffer datagram) {
+                    if (!allocated(at)) {
+                        return false;
+                    }
+                    synchronized (one) {
+                        one.clear();
+                        RelayMessage.envelope(one, RelayMessage.OP_SEND, handle);
+                        one.put(datagram.duplicate()).flip();
+                        return socket.sendUnfragmented(at, one);
+                    }
+                }
+
                 @Override
                 public void sendSegments(ByteBuffer datagrams, int segmentSize) {
                     if (!allocated(at)) {

@@ -59,6 +59,8 @@ class RelayClientTest {
         final List<InetSocketAddress> sentElsewhere = new ArrayList<>();
         /** The operations of what it sent the relay. */
         final List<Integer> sentToRelay = new ArrayList<>();
+        /** How many of them went with the don't-fragment bit. */
+        int unfragmented;
         final RelayClient client;
 
         Member(int host, int keyByte) {
@@ -89,6 +91,13 @@ class RelayClientTest {
             } else {
                 sentElsewhere.add(to);
             }
+        }
+
+        @Override
+        public boolean sendUnfragmented(InetSocketAddress to, ByteBuffer datagram) {
+            unfragmented++;
+            send(to, datagram);
+            return true;
         }
 
         @Override
@@ -192,6 +201,9 @@ class RelayClientTest {
         toB.sendSegments(three, 1452);
         assertEquals(4, b.delivered.size(), "each segment relayed as a datagram of its own");
         assertEquals(10, ((byte[]) b.delivered.get(3)[1]).length);
+        assertTrue(toB.sendUnfragmented(datagram(1200, 9)), "a path MTU probe goes through the relay");
+        assertEquals(1, a.unfragmented, "with the don't-fragment bit to the relay");
+        assertArrayEquals(datagram(1200, 9).array(), (byte[]) b.delivered.get(4)[1], "and arrives intact");
         assertTrue(a.sentElsewhere.isEmpty(), "everything went to the relay");
     }
 
