@@ -21,9 +21,10 @@ import java.util.List;
  * @param maxDatagram the longest datagram sent to it on the path in use, in bytes: the protocol's
  *                   1452, or less when this host knows a smaller MTU on the way; 0 when not told
  * @param probedDatagram the longest datagram that path MTU probes found to cross the path in use,
- *                   unfragmented, in bytes (at most {@code maxDatagram}'s ceiling); 0 while none
- *                   was found: a search runs, the peer does not answer probes, the path
- *                   crosses a TCP stream, or it is not told
+ *                   unfragmented, in bytes, when it is what caps {@code maxDatagram} (a later
+ *                   search keeps it until it ends); 0 while none was: the first search runs,
+ *                   the peer does not answer probes, this node's path crosses a TCP stream, the
+ *                   host's own ceiling is lower, or it is not told
  * @since 1.9 (probedDatagram)
  */
 public record PeerSnapshot(String id, PeerState state, String ip, String mac, String endpoint, PathSnapshot path,

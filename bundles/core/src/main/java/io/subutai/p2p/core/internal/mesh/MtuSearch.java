@@ -9,7 +9,9 @@ import java.util.random.RandomGenerator;
  * tell what crosses every link of the path whole, beyond the first router too and where routers
  * send no ICMP. Each round sends up to {@link #PER_ROUND} sizes spread over what is still unknown,
  * so the search narrows about sixfold a round: one round when the path carries the most the host
- * knows (the first round always tries that), about four to the exact size otherwise. The result
+ * knows (the first round always tries that), five or six to the exact size otherwise. A size
+ * counts as too big only when it went unanswered twice (RFC 8899's MAX_PROBES, here 2): one lost
+ * probe costs a round, not a smaller result. The result
  * caps the peer's datagrams; a search runs again after {@link #AGAIN_NANOS} (RFC 8899's
  * PMTU_RAISE_TIMER) and whenever the path or the host's own ceiling for it changes. A peer that
  * answers no probe (one from before docs/protocol.md §5.4, or probes lost) leaves the ceiling as it was.
@@ -36,8 +38,10 @@ final class MtuSearch {
     private int ceiling;
     /** Largest size answered in this search; the floor before any was. */
     private int lo;
-    /** Smallest size unanswered in this search and above {@link #lo}; ceiling + 1 before any was. */
+    /** Smallest size unanswered twice in this search and above {@link #lo}; ceiling + 1 before any was. */
     private int hi;
+    /** The smallest size above {@link #lo} unanswered once, probed again in the next round; 0: none. */
+    private int suspect;
     private boolean searching;
     /** What the last finished search on this path found; 0: nothing yet. Read by snapshots without the lock. */
     private volatile int found;
@@ -64,7 +68,7 @@ final class MtuSearch {
             path = to;
             this.ceiling = ceiling;
             start(floor);
-        } else if (!searching && now - nextSearch >= 0) {
+        } else if (!searching && (nextSearch == 0 || now - nextSearch >= 0)) {
             start(floor);
         }
         if (!searching) {
@@ -87,6 +91,7 @@ final class MtuSearch {
         searching = true;
         lo = floor - 1;
         hi = ceiling + 1;
+        suspect = 0;
         roundSent = 0;
         count = 0;
         rounds = 0;
@@ -101,23 +106,36 @@ final class MtuSearch {
         return true;
     }
 
-    /** The round's answers narrow the search: unanswered sizes above the largest answered one bound it from above. */
+    /**
+     * The round's answers narrow the search: the largest size answered bounds it from below; the
+     * smallest unanswered above that is suspect, and bounds it from above once it went unanswered
+     * again in the next round.
+     */
     private void closeRound(int floor, long now) {
+        boolean suspectMissed = false;
         for (int i = 0; i < count; i++) {
             if (answered[i]) {
                 lo = Math.max(lo, sizes[i]);
+            } else if (sizes[i] == suspect) {
+                suspectMissed = true;
             }
         }
+        if (suspect != 0 && suspect <= lo) {
+            suspect = 0; // it was lost, or a larger one came through: not too big
+        } else if (suspectMissed) {
+            hi = Math.min(hi, suspect);
+            suspect = 0;
+        }
         for (int i = 0; i < count; i++) {
-            if (!answered[i] && sizes[i] > lo) {
-                hi = Math.min(hi, sizes[i]);
+            if (!answered[i] && sizes[i] > lo && sizes[i] < hi && (suspect == 0 || sizes[i] < suspect)) {
+                suspect = sizes[i];
             }
         }
         roundSent = 0;
         count = 0;
         rounds++;
-        if (lo < floor) {
-            // nothing came back, not even the smallest: the peer does not answer probes, or they were lost
+        if (lo < floor && rounds >= 2) {
+            // nothing came back twice, not even the smallest: the peer does not answer probes, or all were lost
             searching = false;
             nextSearch = now + RETRY_NANOS;
         } else if (hi - lo <= 1) {
@@ -127,29 +145,54 @@ final class MtuSearch {
         }
     }
 
-    /** The first round tries the ceiling and four sizes below it down to the floor; the others split what is unknown. */
+    /** The peer is not connected (or the path not measured) now: a round out is void, and a search starts afresh when it is again. */
+    void abort() {
+        if (searching) {
+            searching = false;
+            roundSent = 0;
+            count = 0;
+            nextSearch = 0;
+        }
+    }
+
+    /**
+     * The first round tries the ceiling and four sizes below it down to the floor; the others send
+     * the suspect size again and split what is unknown below it.
+     */
     private void sendRound(Prober prober, RandomGenerator random, int floor, long now) {
-        int n = Math.min(PER_ROUND, hi - lo - 1);
+        int top = suspect != 0 ? suspect : hi;
+        int n = Math.min(PER_ROUND - (suspect != 0 ? 1 : 0), top - lo - 1);
         count = 0;
+        if (suspect != 0 && !probe(prober, random, suspect, now)) {
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            int size = rounds == 0 ? ceiling - (ceiling - floor) * i / (n - 1 == 0 ? 1 : n - 1)
-                    : lo + (int) ((long) (hi - lo) * (i + 1) / (n + 1));
-            if (count > 0 && sizes[count - 1] == size) {
+            int size = rounds == 0 ? ceiling - (ceiling - floor) * i / Math.max(1, n - 1)
+                    : lo + (int) ((long) (top - lo) * (i + 1) / (n + 1));
+            if (count > 0 && sizes[count - 1] == size || size <= lo || size >= top && rounds > 0) {
                 continue;
             }
-            int id = random.nextInt();
-            if (!prober.probe(path, id, size)) {
-                searching = false; // this path cannot be probed (a stream's, a port without the option): the ceiling stands
-                nextSearch = now + AGAIN_NANOS;
-                count = 0;
+            if (!probe(prober, random, size, now)) {
                 return;
             }
-            ids[count] = id;
-            sizes[count] = size;
-            answered[count] = false;
-            count++;
         }
         roundSent = now;
+    }
+
+    /** Sends one probe of the round; false when the path cannot be probed (the search then ends, the ceiling standing). */
+    private boolean probe(Prober prober, RandomGenerator random, int size, long now) {
+        int id = random.nextInt();
+        if (!prober.probe(path, id, size)) {
+            searching = false; // a stream's path, a port without the option
+            nextSearch = now + AGAIN_NANOS;
+            count = 0;
+            return false;
+        }
+        ids[count] = id;
+        sizes[count] = size;
+        answered[count] = false;
+        count++;
+        return true;
     }
 
     /** The peer answered probe {@code id}, having received {@code size} bytes; false when it is none of this round's. */
@@ -163,12 +206,12 @@ final class MtuSearch {
         return false;
     }
 
-    /** The longest datagram for the path under {@code ceiling}: what the last search found, never above the ceiling. */
-    int limit(int ceiling) {
-        return found > 0 ? Math.min(found, ceiling) : ceiling;
+    /** The longest datagram for path {@code to} under {@code ceiling}: what the last search of it found, never above the ceiling. */
+    int limit(InetSocketAddress to, int ceiling) {
+        return found > 0 && to.equals(path) ? Math.min(found, ceiling) : ceiling;
     }
 
-    /** What the last finished search found; 0: none yet (or it found nothing). */
+    /** What the last finished search found; 0: none yet (or it found nothing). Any thread. */
     int found() {
         return found;
     }

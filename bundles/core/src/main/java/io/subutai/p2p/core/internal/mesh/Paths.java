@@ -26,6 +26,8 @@ final class Paths {
     private final Routing routing;
     /** The shortest datagram a path is given: what IPv4's least MTU (576) carries. */
     static final int MIN_DATAGRAM = 576 - 28;
+    /** The shortest datagram an IPv6 path is searched down to: what its least MTU (1280) carries. */
+    static final int MIN_DATAGRAM_V6 = 1280 - 48;
 
     private final Sender sender;
     private final MeshCounters counters;
@@ -71,10 +73,10 @@ final class Paths {
             }
             PathStat s = e == null ? null : pp.stats.get(e);
             if (s != null && s.rtt >= 0) { // searched once a probe measured it: not in the handshakes' last moments
-                pp.mtu.tick(e, pp.ceiling, MIN_DATAGRAM, s.rtt, now, random,
+                pp.mtu.tick(e, pp.ceiling, floor(e), s.rtt, now, random,
                         (to, id, size) -> sender.mtuProbeLocked(p, to, id, size));
             }
-            p.maxDatagram = pp.mtu.limit(pp.ceiling);
+            p.maxDatagram = e == null ? pp.ceiling : pp.mtu.limit(e, pp.ceiling);
             if (pp.lastRound == 0 || now - pp.lastRound > keepalive) {
                 probeAllLocked(p, now);
             } else if (now - pp.lastCurrent >= failover / 3) {
@@ -82,6 +84,7 @@ final class Paths {
             }
         } else {
             pp.lastRound = 0; // probe again as soon as it connects
+            pp.mtu.abort(); // and search again then: what a round out now gets back says nothing
         }
     }
 
@@ -98,6 +101,11 @@ final class Paths {
         }
         int headers = to.getAddress() instanceof java.net.Inet4Address ? 28 : 48;
         return Math.max(MIN_DATAGRAM, Math.min(Wire.MAX_DATAGRAM, mtu - headers));
+    }
+
+    /** The least datagram a search tries toward {@code to}: what IPv4's 576 carries, or IPv6's 1280 (RFC 8899's BASE_PLPMTU). */
+    private static int floor(InetSocketAddress to) {
+        return to.getAddress() instanceof java.net.Inet6Address ? MIN_DATAGRAM_V6 : MIN_DATAGRAM;
     }
 
     /** Probes every address the peer is known by, its LAN addresses first; on a relay, its predicted ports too. */

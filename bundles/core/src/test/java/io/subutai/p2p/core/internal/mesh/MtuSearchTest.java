@@ -26,6 +26,8 @@ class MtuSearchTest {
         boolean canProbe = true;
         SplittableRandom loss;
         double lossRate;
+        /** Sizes whose next probe is lost, once each. */
+        final java.util.Set<Integer> loseOnce = new java.util.HashSet<>();
         final List<int[]> pending = new ArrayList<>();
         int sent;
 
@@ -39,7 +41,7 @@ class MtuSearchTest {
                 return false;
             }
             sent++;
-            if (size <= carries && answers && (loss == null || loss.nextDouble() >= lossRate)) {
+            if (size <= carries && answers && (loss == null || loss.nextDouble() >= lossRate) && !loseOnce.remove(size)) {
                 pending.add(new int[] {id, size});
             }
             return true;
@@ -70,16 +72,16 @@ class MtuSearchTest {
     }
 
     @Test
-    void everySizeAPathCarriesIsFoundExactlyWithinFiveRounds() {
+    void everySizeAPathCarriesIsFoundExactlyWithinEightRounds() {
         for (int carries = FLOOR; carries <= Wire.MAX_DATAGRAM; carries += 7) {
             MtuSearch s = new MtuSearch();
             Path p = new Path(carries);
             int ticks = run(s, p, PATH, Wire.MAX_DATAGRAM, 50);
             assertFalse(s.searching(), "ended for " + carries);
             assertEquals(carries, s.found(), "found for " + carries);
-            assertEquals(carries, s.limit(Wire.MAX_DATAGRAM));
-            assertTrue(ticks <= 10, carries + " took " + ticks + " ticks");
-            assertTrue(p.sent <= 5 * MtuSearch.PER_ROUND, carries + " took " + p.sent + " probes");
+            assertEquals(carries, s.limit(PATH, Wire.MAX_DATAGRAM));
+            assertTrue(ticks <= 8, carries + " took " + ticks + " ticks");
+            assertTrue(p.sent <= 8 * MtuSearch.PER_ROUND, carries + " took " + p.sent + " probes");
         }
     }
 
@@ -100,8 +102,40 @@ class MtuSearchTest {
             p.loss = new SplittableRandom(seed);
             p.lossRate = 0.2;
             run(s, p, PATH, Wire.MAX_DATAGRAM, 100);
-            assertTrue(s.limit(Wire.MAX_DATAGRAM) <= 1252 || s.found() == 0, "seed " + seed + ": " + s.found());
+            assertTrue(s.limit(PATH, Wire.MAX_DATAGRAM) <= 1252 || s.found() == 0, "seed " + seed + ": " + s.found());
         }
+    }
+
+    @Test
+    void oneLostProbeCostsARoundNotASmallerResult() {
+        MtuSearch s = new MtuSearch();
+        Path p = new Path(9000);
+        p.loseOnce.add(Wire.MAX_DATAGRAM);
+        run(s, p, PATH, Wire.MAX_DATAGRAM, 50);
+        assertEquals(Wire.MAX_DATAGRAM, s.found(), "the ceiling's probe went again, and crossed");
+        MtuSearch t = new MtuSearch();
+        Path q = new Path(1252);
+        q.loseOnce.add(1226);
+        q.loseOnce.add(1252);
+        run(t, q, PATH, Wire.MAX_DATAGRAM, 50);
+        assertEquals(1252, t.found());
+    }
+
+    @Test
+    void aRoundOutWhileThePeerIsAwayIsVoidAndTheSearchStartsAgain() {
+        MtuSearch s = new MtuSearch();
+        Path p = new Path(1252);
+        s.tick(PATH, Wire.MAX_DATAGRAM, FLOOR, 1_000_000L, now, random, p);
+        p.pending.clear(); // the peer went away: nothing comes back
+        s.abort();
+        now += 20_000_000_000L;
+        int sent = p.sent;
+        s.tick(PATH, Wire.MAX_DATAGRAM, FLOOR, 1_000_000L, now, random, p);
+        assertEquals(sent + MtuSearch.PER_ROUND, p.sent, "a first round again, not the void one closed");
+        p.deliver(s);
+        now += TICK;
+        run(s, p, PATH, Wire.MAX_DATAGRAM, 50);
+        assertEquals(1252, s.found());
     }
 
     @Test
@@ -112,7 +146,7 @@ class MtuSearchTest {
         run(s, p, PATH, Wire.MAX_DATAGRAM, 50);
         assertFalse(s.searching());
         assertEquals(0, s.found());
-        assertEquals(Wire.MAX_DATAGRAM, s.limit(Wire.MAX_DATAGRAM), "datagrams stay as large as before");
+        assertEquals(Wire.MAX_DATAGRAM, s.limit(PATH, Wire.MAX_DATAGRAM), "datagrams stay as large as before");
         int before = p.sent;
         now += MtuSearch.RETRY_NANOS - 2 * TICK;
         s.tick(PATH, Wire.MAX_DATAGRAM, FLOOR, 1_000_000L, now, random, p);
@@ -130,7 +164,7 @@ class MtuSearchTest {
         p.canProbe = false;
         run(s, p, PATH, Wire.MAX_DATAGRAM, 5);
         assertFalse(s.searching());
-        assertEquals(Wire.MAX_DATAGRAM, s.limit(Wire.MAX_DATAGRAM));
+        assertEquals(Wire.MAX_DATAGRAM, s.limit(PATH, Wire.MAX_DATAGRAM));
     }
 
     @Test
@@ -142,7 +176,7 @@ class MtuSearchTest {
         // the host learned the MTU (ICMP from the probes): a search under the new ceiling keeps what was found meanwhile
         s.tick(PATH, 1252, FLOOR, 1_000_000L, now, random, p);
         assertTrue(s.searching());
-        assertEquals(1252, s.limit(1252));
+        assertEquals(1252, s.limit(PATH, 1252));
         p.deliver(s);
         now += TICK;
         run(s, p, PATH, 1252, 50);
@@ -157,12 +191,13 @@ class MtuSearchTest {
         assertEquals(1400, s.found());
         // another path: nothing is assumed of it while it is searched
         p.carries = 900;
+        assertEquals(Wire.MAX_DATAGRAM, s.limit(OTHER, Wire.MAX_DATAGRAM), "the old path's size is not the new one's");
         s.tick(OTHER, Wire.MAX_DATAGRAM, FLOOR, 1_000_000L, now, random, p);
-        assertEquals(Wire.MAX_DATAGRAM, s.limit(Wire.MAX_DATAGRAM));
+        assertEquals(Wire.MAX_DATAGRAM, s.limit(OTHER, Wire.MAX_DATAGRAM));
         p.deliver(s);
         now += TICK;
         run(s, p, OTHER, Wire.MAX_DATAGRAM, 50);
         assertEquals(900, s.found());
-        assertEquals(800, s.limit(800), "never above the host's own ceiling");
+        assertEquals(800, s.limit(OTHER, 800), "never above the host's own ceiling");
     }
 }

@@ -88,6 +88,10 @@ final class NativeSend {
     private long dropped;
     /** Probes sent with the don't-fragment bit. */
     private long unfragmented;
+    /** getsockopt's value and length, for probes and {@link #mtuDiscover}; under the lock. */
+    private final ByteBuffer optValue = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+    private final ByteBuffer optLength = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
+    private static final int[] PROBE_MODE = {PMTUDISC_PROBE};
 
     private NativeSend(int fd, boolean ipv6Socket) {
         this.fd = fd;
@@ -137,10 +141,9 @@ final class NativeSend {
 
     /** The socket's IPv4 path MTU discovery mode ({@code IP_MTU_DISCOVER}): 0 (don't fragment never set) after {@link #on}. */
     synchronized int mtuDiscover() {
-        ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
-        ByteBuffer length = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
-        getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, value, length);
-        return value.getInt(0);
+        optLength.putInt(0, 4);
+        getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, optValue, optLength);
+        return optValue.getInt(0);
     }
 
     /**
@@ -155,20 +158,22 @@ final class NativeSend {
         boolean v6 = to.getAddress() instanceof Inet6Address;
         int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
         int name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-        ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
-        ByteBuffer length = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
+        optLength.putInt(0, 4);
         try {
-            getsockopt(fd, level, name, value, length);
-            setsockopt(fd, level, name, new int[] {PMTUDISC_PROBE}, 4);
+            getsockopt(fd, level, name, optValue, optLength);
+            setsockopt(fd, level, name, PROBE_MODE, 4);
         } catch (LastErrorException e) {
             return false;
         }
+        int mode = optValue.getInt(0);
+        long droppedBefore = dropped;
         try {
             unfragmented++;
             sendLocked(datagram, datagram.remaining(), 0);
+            dropped = droppedBefore; // a probe the kernel refused (larger than the interface, say) is no data lost
         } finally {
             try {
-                setsockopt(fd, level, name, new int[] {value.getInt(0)}, 4);
+                setsockopt(fd, level, name, new int[] {mode}, 4);
             } catch (LastErrorException e) {
                 // as it was set a moment ago: not expected
             }
