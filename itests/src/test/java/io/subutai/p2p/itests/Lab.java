@@ -241,11 +241,14 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
                 }
             }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
             // the reachability probe above is a connection too: an iperf3 server still tidying it up may
-            // reset the client's control connection, which says nothing of the overlay; try again then
+            // refuse or reset the client's control connection before any data ran ("unable to connect
+            // to server", "unable to receive control message: Connection reset by peer"), which says
+            // nothing of the overlay; try again then
             int attempts = 0;
             do {
                 iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
-            } while (++attempts < 3 && iperf.out().contains("unable to connect to server"));
+            } while (++attempts < 3 && (iperf.out().contains("unable to connect to server")
+                    || iperf.out().contains("unable to receive control message")));
         } finally {
             s.destroy();
             s.waitFor(5, TimeUnit.SECONDS);
