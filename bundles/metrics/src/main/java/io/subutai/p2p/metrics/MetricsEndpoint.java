@@ -51,6 +51,8 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    /** The threads the group made, joined when it stops: its termination is told a moment before its thread ends. */
+    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private MetricsEndpoint(InetSocketAddress listen, String token, Supplier<MetricSnapshots> metrics, String threadName)
             throws IOException {
@@ -58,6 +60,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(1, r -> {
             Thread t = new FastThreadLocalThread(r, threadName + (n.incrementAndGet() == 1 ? "" : "-" + n.get()));
             t.setDaemon(true);
+            threads.add(t);
             return t;
         }, NioIoHandler.newFactory());
         byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -72,7 +75,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             this.server = b.bind(listen).syncUninterruptibly().channel();
         } catch (Exception e) { // the bind's own exception (a BindException), thrown undeclared
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            stop();
             throw new IOException("cannot listen for metrics on TCP " + io.subutai.p2p.wire.ListenAddress.text(listen) + ": "
                     + e.getMessage(), e);
         }
@@ -99,7 +102,20 @@ public final class MetricsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        stop();
+    }
+
+    /** Stops the group and waits for its threads to end. */
+    private void stop() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (Thread t : threads) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The token in {@code file}: its first line, trimmed; it must not be empty. */
