@@ -232,23 +232,17 @@ final class Lab implements AutoCloseable, org.junit.jupiter.api.extension.AfterE
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Netns.Result iperf;
         try {
+            // the server listens, and the overlay carries: no connection to it before iperf3's own
+            // (a probing connection would be its first client, and it may reset the next while tidying up)
             Await.require(() -> {
                 try {
-                    return Netns.exec(client.wrap(List.of("bash", "-c", "exec 3<>/dev/tcp/" + ip + "/5201 && exec 3>&-")))
-                            .code() == 0;
+                    return Netns.exec(server.wrap(List.of("ss", "-Hltn", "sport = :5201"))).out().contains(ip + ":5201");
                 } catch (Exception e) {
                     return false;
                 }
-            }, Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
-            // the reachability probe above is a connection too: an iperf3 server still tidying it up may
-            // refuse or reset the client's control connection before any data ran ("unable to connect
-            // to server", "unable to receive control message: Connection reset by peer"), which says
-            // nothing of the overlay; try again then
-            int attempts = 0;
-            do {
-                iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
-            } while (++attempts < 3 && (iperf.out().contains("unable to connect to server")
-                    || iperf.out().contains("unable to receive control message")));
+            }, Duration.ofSeconds(10), () -> "iperf3 server not listening on " + ip);
+            Await.require(() -> pings(client, ip), Duration.ofSeconds(10), () -> "iperf3 server not reachable over the overlay");
+            iperf = Netns.exec(client.wrap(List.of("iperf3", "-c", ip, "-t", Integer.toString(seconds), "-J")));
         } finally {
             s.destroy();
             s.waitFor(5, TimeUnit.SECONDS);

@@ -49,6 +49,8 @@ final class LabCommand {
     private final Map<Integer, Process> daemons = new java.util.HashMap<>();
     private Process servers;
     private boolean closing;
+    /** Counted down with {@link #closing} set: what waits for the lab's end wakes at once. */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     private LabCommand(Path home, Path dir, PrintStream out, PrintStream err, boolean terminal) {
         this.home = home;
@@ -169,7 +171,9 @@ final class LabCommand {
                 say("  bootstrap server " + LabNet.DHT + " and relay " + LabNet.RELAY + " up in " + LabNet.INET_NS);
                 return LabNet.DHT + "@" + m.group(1);
             }
-            pause(100); // no event says when a server in another process listens
+            if (awaitClosing(100)) { // no event says when a server in another process listens
+                break;
+            }
         }
         throw new IOException("the bootstrap server and relay did not start; their log, " + log + ":\n" + tail(log));
     }
@@ -248,7 +252,7 @@ final class LabCommand {
         }
     }
 
-    /** Prints the table once a second until the lab is torn down (by a signal: this never returns otherwise). */
+    /** Prints the table once a second until the lab is torn down (by a signal: it returns only then). */
     private void watch(LabNet.Plan plan, String hash, String title) {
         int shown = 0;
         while (!isClosing()) {
@@ -277,11 +281,9 @@ final class LabCommand {
                 out.flush();
                 shown = lines.size();
             }
-            pause(1000 - System.currentTimeMillis() % 1000); // the next block at the next second of the clock
+            awaitClosing(1000 - System.currentTimeMillis() % 1000); // the next block at the next second of the clock
         }
-        while (true) {
-            pause(1000); // the shutdown hook tears down, and the JVM halts after it
-        }
+        // the shutdown hook is tearing the lab down: main's System.exit waits for it, and the JVM halts after it
     }
 
     private LabTable.View view(LabNet.Member m, String hash) {
@@ -311,6 +313,7 @@ final class LabCommand {
                 return;
             }
             closing = true;
+            closed.countDown(); // the table and the wait for the servers stop at once
             own = List.copyOf(processes);
             out.println();
             out.println("Removing the lab ...");
@@ -407,11 +410,13 @@ final class LabCommand {
         return n + " " + thing + (n == 1 ? "" : thing.endsWith("s") ? "es" : "s");
     }
 
-    private static void pause(long millis) {
+    /** Waits until the lab is being removed, at most {@code millis}; true when it is. Interrupted, it returns at once, the interrupt kept. */
+    private boolean awaitClosing(long millis) {
         try {
-            Thread.sleep(millis);
+            return closed.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return isClosing();
         }
     }
 }

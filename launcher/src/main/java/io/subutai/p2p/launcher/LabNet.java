@@ -157,18 +157,24 @@ final class LabNet {
 
     /** Runs {@code command}, its standard input empty, and waits for it (30 s at most). */
     static Result exec(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
+        // its output to a file, not a pipe read first: a child that hangs with it open cannot outlast the timeout
+        java.nio.file.Path output = java.nio.file.Files.createTempFile("p2p-lab-", ".out");
         try {
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(new File("/dev/null"))
+                    .redirectOutput(output.toFile()).start();
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return new Result(-1, "timed out");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 p.destroyForcibly();
-                return new Result(-1, "timed out");
+                return new Result(-1, "interrupted");
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return new Result(-1, "interrupted");
+            return new Result(p.exitValue(), java.nio.file.Files.readString(output, StandardCharsets.UTF_8).trim());
+        } finally {
+            java.nio.file.Files.deleteIfExists(output);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.subutai.p2p.launcher;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.subutai.p2p.wire.ListenAddress;
@@ -31,11 +30,9 @@ final class MetricsFlags {
                 return "-metrics-token needs -metrics ADDR:PORT";
             }
             try {
-                if (Files.readString(token).strip().isEmpty()) {
-                    return "-metrics-token " + token + ": the file is empty (give a token on its first line)";
-                }
+                io.subutai.p2p.wire.BearerToken.read(token); // the rule the endpoint reads it by
             } catch (IOException e) {
-                return "-metrics-token " + token + ": cannot read it (" + e.getMessage() + ")";
+                return "-metrics-token " + e.getMessage();
             }
         }
         return null;

@@ -3,11 +3,9 @@ package io.subutai.p2p.metrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -32,7 +30,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -51,18 +49,10 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
-    /** The threads the group made, joined when it stops: its termination is told a moment before its thread ends. */
-    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private MetricsEndpoint(InetSocketAddress listen, String token, Supplier<MetricSnapshots> metrics, String threadName)
             throws IOException {
-        AtomicInteger n = new AtomicInteger();
-        this.group = new MultiThreadIoEventLoopGroup(1, r -> {
-            Thread t = new FastThreadLocalThread(r, threadName + (n.incrementAndGet() == 1 ? "" : "-" + n.get()));
-            t.setDaemon(true);
-            threads.add(t);
-            return t;
-        }, NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), NioIoHandler.newFactory());
         byte[] expected = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -75,7 +65,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             this.server = b.bind(listen).syncUninterruptibly().channel();
         } catch (Exception e) { // the bind's own exception (a BindException), thrown undeclared
-            stop();
+            shutdown();
             throw new IOException("cannot listen for metrics on TCP " + io.subutai.p2p.wire.ListenAddress.text(listen) + ": "
                     + e.getMessage(), e);
         }
@@ -102,29 +92,16 @@ public final class MetricsEndpoint implements AutoCloseable {
     @Override
     public void close() {
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        stop();
+        shutdown();
     }
 
-    /** Stops the group and waits for its threads to end. */
-    private void stop() {
+    private void shutdown() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        for (Thread t : threads) {
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** The token in {@code file}: its first line, trimmed; it must not be empty. */
     public static String readToken(Path file) throws IOException {
-        String t = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
-        if (t.isEmpty()) {
-            throw new IOException(file + " holds no token");
-        }
-        return t;
+        return io.subutai.p2p.wire.BearerToken.read(file);
     }
 
     /** Answers one request per connection. */

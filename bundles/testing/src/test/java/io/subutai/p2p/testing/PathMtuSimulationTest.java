@@ -131,6 +131,30 @@ class PathMtuSimulationTest {
         assertEquals(1452, p.maxDatagram(), "datagrams keep the size they had");
     }
 
+    /** With -pmtu, a SYN sent while the first handshake runs waits for it, and leaves clamped like any other. */
+    @Test
+    void aSynThatWaitedForTheHandshakeIsClampedToo() throws Exception {
+        net.impair(new SimNetwork.Impairment(0, 0, 0, 20_000)); // 20 ms each way: the SYN beats the handshake
+        Node a = node(1);
+        Node b = node(2);
+        a.mesh().pmtu(true); // a alone: b does not clamp what arrives
+        a.mesh().peerSeen(new Sighting(b.keys().publicKey(), List.of(b.socket().localAddress())));
+        b.mesh().peerSeen(new Sighting(a.keys().publicKey(), List.of(a.socket().localAddress())));
+        byte[] syn = new byte[14 + 20 + 24];
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.wrap(syn);
+        f.put(0, Frames.mac(Frames.BROADCAST)).put(6, Frames.mac(a.mac())).putShort(12, (short) 0x0800);
+        f.put(14, (byte) 0x45).putShort(16, (short) 44).putShort(20, (short) 0x4000).put(22, (byte) 64).put(23, (byte) 6)
+                .putInt(26, 0x0a0a0a01).putInt(30, 0x0a0a0a02);
+        f.putShort(34, (short) 40000).putShort(36, (short) 22).put(46, (byte) 0x60).put(47, (byte) 0x02)
+                .put(54, (byte) 2).put(55, (byte) 4).putShort(56, (short) 1460);
+        a.tap().inject(syn);
+        byte[][] got = new byte[1][];
+        clock.runUntil(() -> (got[0] = poll(b)) != null, Duration.ofSeconds(5));
+        assertNotNull(got[0], "the SYN waited for the session");
+        assertEquals(1452 - 33 - 14 - 40, java.nio.ByteBuffer.wrap(got[0]).getShort(56) & 0xffff,
+                "its MSS fits a datagram of 1452 bytes");
+    }
+
     private static byte[] poll(Node to) {
         try {
             return to.tap().takeWritten(0, TimeUnit.MILLISECONDS);

@@ -156,25 +156,27 @@ final class Inbound {
         } else if (inner == Wire.INNER_PEER_INFO && length == Wire.PEER_INFO_LENGTH) {
             peerInfo(p, opened, now);
         } else if (inner == Wire.INNER_PROBE && length == Wire.PROBE_LENGTH) {
-            int id = opened.getInt(OPEN_AT + 1);
-            synchronized (p) {
-                if (p.keypairs.current() != null) {
-                    sender.plainLocked(p).put((byte) Wire.INNER_PROBE_REPLY).putInt(id).flip();
-                    sender.controlLocked(p, from); // back the way it came
-                }
-            }
+            reply(p, from, Wire.INNER_PROBE_REPLY, opened.getInt(OPEN_AT + 1), -1);
         } else if (inner == Wire.INNER_PROBE_REPLY && length == Wire.PROBE_LENGTH) {
             paths.answered(p, opened.getInt(OPEN_AT + 1), now);
         } else if (inner == Wire.INNER_MTU_PROBE && length >= Wire.PROBE_LENGTH) {
-            int id = opened.getInt(OPEN_AT + 1);
-            synchronized (p) {
-                if (p.keypairs.current() != null) {
-                    sender.plainLocked(p).put((byte) Wire.INNER_MTU_REPLY).putInt(id).putShort((short) received).flip();
-                    sender.controlLocked(p, from);
-                }
-            }
+            reply(p, from, Wire.INNER_MTU_REPLY, opened.getInt(OPEN_AT + 1), received);
         } else if (inner == Wire.INNER_MTU_REPLY && length == Wire.MTU_REPLY_LENGTH) {
             paths.mtuAnswered(p, opened.getInt(OPEN_AT + 1), opened.getShort(OPEN_AT + 5) & 0xffff);
+        }
+    }
+
+    /** Answers probe {@code id} of {@code p} with {@code type}, then {@code length} (2 bytes) unless it is negative, back the way it came. */
+    private void reply(Peer p, InetSocketAddress from, int type, int id, int length) {
+        synchronized (p) {
+            if (p.keypairs.current() != null) {
+                ByteBuffer plain = sender.plainLocked(p).put((byte) type).putInt(id);
+                if (length >= 0) {
+                    plain.putShort((short) length);
+                }
+                plain.flip();
+                sender.controlLocked(p, from);
+            }
         }
     }
 

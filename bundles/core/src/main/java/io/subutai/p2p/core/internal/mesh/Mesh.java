@@ -108,7 +108,7 @@ public final class Mesh implements AutoCloseable {
         Parts parts = new Parts(config, peers, new IndexTable(), routing, counters, random, revoked, fit);
         EthernetSwitch<Peer> sw = new EthernetSwitch<>(EthernetSwitch.mac(ByteBuffer.wrap(config.tap().mac().toBytes()), 0));
         this.sender = new Sender(config.socket(), counters, routing, config.tap().offload(), config.tap().mac(), config.overlay(),
-                config.bridge());
+                config.bridge(), fit);
         this.sw = sw;
         sw.addresses.own(config.overlay() == null ? 0 : config.overlay().address());
         HolePunch holePunch = new HolePunch(routing, config.timing(), config.loop());

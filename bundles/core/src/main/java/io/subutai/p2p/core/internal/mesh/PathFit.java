@@ -53,9 +53,9 @@ final class PathFit {
         if (!on) {
             return false;
         }
+        departing(p, frame, from, to, offload);
         int eth = offload ? from + Offload.HEADER : from;
         int maxIp = maxIp(p);
-        TooBig.clampMss(frame, eth, to, maxIp, offload && (frame.get(from) & Offload.NEEDS_CSUM) != 0);
         if (offload && frame.get(from + 1) != Offload.GSO_NONE) {
             return false; // a TCP super-frame: cut into segments of the clamped MSS at the other end
         }
@@ -84,6 +84,18 @@ final class PathFit {
             }
         }
         return true;
+    }
+
+    /**
+     * A frame from the TAP to {@code p} that waited for its handshake, as {@link #tooBigLocked}
+     * has it: its SYN clamped (one too big goes in the mesh's fragments: no answer from here, which
+     * is the TAP side's). Caller holds p.
+     */
+    void departing(Peer p, ByteBuffer frame, int from, int to, boolean offload) {
+        if (on) {
+            int eth = offload ? from + Offload.HEADER : from;
+            TooBig.clampMss(frame, eth, to, maxIp(p), offload && (frame.get(from) & Offload.NEEDS_CSUM) != 0);
+        }
     }
 
     /** A frame from {@code p} on its way to the TAP, its Ethernet header at {@code eth}: its SYN clamped. The receive thread's. */

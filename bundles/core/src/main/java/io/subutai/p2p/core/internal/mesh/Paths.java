@@ -66,7 +66,7 @@ final class Paths {
         if (p.connected() && p.keypairs.current() != null) {
             chooseLocked(p, now);
             InetSocketAddress e = p.endpoint;
-            if (e != null && (e != pp.mtuOf || now - pp.mtuAsked > keepalive)) {
+            if (e != null && (e != pp.mtuOf || now - pp.mtuAsked > MtuSearch.AGAIN_NANOS)) { // probes follow it between
                 pp.mtuOf = e;
                 pp.mtuAsked = now;
                 pp.ceiling = maxDatagram(p, e);

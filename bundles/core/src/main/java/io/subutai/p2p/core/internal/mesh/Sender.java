@@ -29,9 +29,12 @@ final class Sender {
     private final boolean bridge;
     /** This node's overlay address, told to peers with each keepalive (null: not told). */
     private volatile Ipv4Cidr overlay;
+    /** With -pmtu: the frames that waited for the handshake have their SYNs clamped too. */
+    private final PathFit fit;
 
     Sender(DatagramPort socket, MeshCounters counters, Routing routing, boolean offload, MacAddress mac, Ipv4Cidr overlay,
-            boolean bridge) {
+            boolean bridge, PathFit fit) {
+        this.fit = fit;
         this.routing = routing;
         this.bridge = bridge;
         this.socket = socket;
@@ -220,7 +223,9 @@ final class Sender {
         p.send.prepare();
         keepaliveLocked(p, now);
         for (byte[] f = p.send.nextWaiting(); f != null; f = p.send.nextWaiting()) {
-            frameLocked(p, ByteBuffer.wrap(f), 0, f.length, false, now);
+            ByteBuffer frame = ByteBuffer.wrap(f);
+            fit.departing(p, frame, 0, f.length, offload); // a SYN waits for the first handshake as a rule
+            frameLocked(p, frame, 0, f.length, false, now);
         }
         flushLocked(p);
     }

@@ -211,17 +211,6 @@ final class TooBig {
 
     /** The 16-bit ones' complement sum of {@code n} bytes at {@code at}, added to {@code initial}, folded. */
     static int sum(ByteBuffer b, int at, int n, int initial) {
-        long s = initial;
-        int i = 0;
-        for (; i + 1 < n; i += 2) {
-            s += b.getShort(at + i) & 0xffff;
-        }
-        if (i < n) {
-            s += (b.get(at + i) & 255) << 8;
-        }
-        while ((s >>> 16) != 0) {
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return (int) s;
+        return Offload.fold(Offload.sum(b, at, at + n, initial));
     }
 }

@@ -107,15 +107,7 @@ final class RelayClient implements TransportSession {
 
                 @Override
                 public void send(ByteBuffer datagram) {
-                    if (!allocated(at)) {
-                        return;
-                    }
-                    synchronized (one) {
-                        one.clear();
-                        RelayMessage.envelope(one, RelayMessage.OP_SEND, handle);
-                        one.put(datagram.duplicate()).flip();
-                        socket.send(at, one);
-                    }
+                    sendOne(datagram, false);
                 }
 
                 /**
@@ -125,6 +117,11 @@ final class RelayClient implements TransportSession {
                  */
                 @Override
                 public boolean sendUnfragmented(ByteBuffer datagram) {
+                    return sendOne(datagram, true);
+                }
+
+                /** In its SEND envelope to the relay; false when nothing went (no allocation, or the socket cannot send it unfragmented). */
+                private boolean sendOne(ByteBuffer datagram, boolean unfragmented) {
                     if (!allocated(at)) {
                         return false;
                     }
@@ -132,7 +129,11 @@ final class RelayClient implements TransportSession {
                         one.clear();
                         RelayMessage.envelope(one, RelayMessage.OP_SEND, handle);
                         one.put(datagram.duplicate()).flip();
-                        return socket.sendUnfragmented(at, one);
+                        if (unfragmented) {
+                            return socket.sendUnfragmented(at, one);
+                        }
+                        socket.send(at, one);
+                        return true;
                     }
                 }
 

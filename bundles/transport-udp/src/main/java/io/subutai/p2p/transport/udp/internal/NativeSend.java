@@ -86,12 +86,12 @@ final class NativeSend {
     private long gsoRetryAt;
     private long gsoBackoff = GSO_BACKOFF_NS;
     private long dropped;
-    /** Probes sent with the don't-fragment bit. */
-    private long unfragmented;
-    /** getsockopt's value and length, for probes and {@link #mtuDiscover}; under the lock. */
+    /** getsockopt's value and length; under the lock. */
     private final ByteBuffer optValue = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
     private final ByteBuffer optLength = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
     private static final int[] PROBE_MODE = {PMTUDISC_PROBE};
+    /** The IPv4 and IPv6 modes data leaves with, as {@link #on} left them: put back after each probe. */
+    private final int[][] dataMode = new int[2][1];
 
     private NativeSend(int fd, boolean ipv6Socket) {
         this.fd = fd;
@@ -100,6 +100,14 @@ final class NativeSend {
         msg.putLong(16, msgAddress + IOV);
         msg.putLong(24, 1);
         pollFd.putInt(0, fd).putShort(4, POLLOUT);
+        dataMode[0][0] = option(IPPROTO_IP, IP_MTU_DISCOVER);
+        dataMode[1][0] = ipv6Socket ? option(IPPROTO_IPV6, IPV6_MTU_DISCOVER) : 0;
+    }
+
+    private int option(int level, int name) {
+        optLength.putInt(0, 4);
+        getsockopt(fd, level, name, optValue, optLength);
+        return optValue.getInt(0);
     }
 
     /** A sender on {@code fd}, or null when native calls are not possible here. */
@@ -135,15 +143,9 @@ final class NativeSend {
         return gso;
     }
 
-    synchronized long unfragmented() {
-        return unfragmented;
-    }
-
     /** The socket's IPv4 path MTU discovery mode ({@code IP_MTU_DISCOVER}): 0 (don't fragment never set) after {@link #on}. */
     synchronized int mtuDiscover() {
-        optLength.putInt(0, 4);
-        getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, optValue, optLength);
-        return optValue.getInt(0);
+        return option(IPPROTO_IP, IP_MTU_DISCOVER);
     }
 
     /**
@@ -158,22 +160,16 @@ final class NativeSend {
         boolean v6 = to.getAddress() instanceof Inet6Address;
         int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
         int name = v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-        optLength.putInt(0, 4);
         try {
-            getsockopt(fd, level, name, optValue, optLength);
             setsockopt(fd, level, name, PROBE_MODE, 4);
         } catch (LastErrorException e) {
             return false;
         }
-        int mode = optValue.getInt(0);
-        long droppedBefore = dropped;
         try {
-            unfragmented++;
-            sendLocked(datagram, datagram.remaining(), 0);
-            dropped = droppedBefore; // a probe the kernel refused (larger than the interface, say) is no data lost
+            sendLocked(datagram, datagram.remaining(), 0, false); // one the kernel refused (larger than the interface) is no data lost
         } finally {
             try {
-                setsockopt(fd, level, name, new int[] {mode}, 4);
+                setsockopt(fd, level, name, dataMode[v6 ? 1 : 0], 4);
             } catch (LastErrorException e) {
                 // as it was set a moment ago: not expected
             }
@@ -187,7 +183,7 @@ final class NativeSend {
             dropped++;
             return;
         }
-        sendLocked(datagram, datagram.remaining(), 0);
+        sendLocked(datagram, datagram.remaining(), 0, true);
     }
 
     /** Sends position to limit as datagrams of {@code segment} bytes each, the last possibly shorter. */
@@ -204,7 +200,7 @@ final class NativeSend {
         while (d.hasRemaining()) {
             int len = Math.min(d.remaining(), gso ? perCall * segment : segment);
             ByteBuffer part = d.slice(d.position(), len);
-            if (!sendLocked(part, len, len > segment ? segment : 0) && len > segment) {
+            if (!sendLocked(part, len, len > segment ? segment : 0, true) && len > segment) {
                 // this kernel refuses UDP_SEGMENT, or the segments exceed a path MTU it learned
                 // (until the sender shrinks them): one call each for a while, then GSO again
                 gso = false;
@@ -219,13 +215,16 @@ final class NativeSend {
         }
     }
 
-    /** @return false only when a GSO call failed for a reason other than a full buffer */
-    private boolean sendLocked(ByteBuffer data, int len, int segment) {
+    /**
+     * @param counted whether what the kernel does not take counts in {@link #dropped}
+     * @return false only when a GSO call failed for a reason other than a full buffer
+     */
+    private boolean sendLocked(ByteBuffer data, int len, int segment, boolean counted) {
         long base;
         if (data.isDirect()) {
             base = address(data) + data.position();
         } else if (len > copy.capacity()) {
-            dropped++;
+            dropped += counted ? 1 : 0;
             return true;
         } else {
             copy.clear();
@@ -257,7 +256,7 @@ final class NativeSend {
                 }
             }
         }
-        dropped += segment > 0 ? (len + segment - 1) / segment : 1;
+        dropped += counted ? segment > 0 ? (len + segment - 1) / segment : 1 : 0;
         return true;
     }
 
